@@ -1,0 +1,53 @@
+"""Errors that tell an analyst what is wrong with their input and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+
+class DataError(ValueError):
+    """An input problem that makes analysis impossible.
+
+    The message names the file, the column, a few offending rows (spreadsheet numbering:
+    the header is row 1) and says how to fix it.
+
+    Example
+    -------
+    >>> err = DataError("3 of 4 amounts cannot be read as numbers", file="orders.csv",
+    ...                 column="amount", rows=[(2, "abc")], hint="Remove the text.")
+    >>> print(err)  # doctest: +NORMALIZE_WHITESPACE
+    orders.csv, column 'amount': 3 of 4 amounts cannot be read as numbers
+      row 2: 'abc'
+    How to fix: Remove the text.
+    """
+
+    def __init__(
+        self,
+        problem: str,
+        *,
+        file: str | Path | None = None,
+        column: str | None = None,
+        rows: Iterable[tuple[int, object]] = (),
+        hint: str | None = None,
+    ):
+        self.problem = problem
+        self.file = str(file) if file is not None else None
+        self.column = column
+        self.rows = list(rows)[:5]
+        self.hint = hint
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = self.file or "input"
+        if self.column:
+            where += f", column {self.column!r}"
+        lines = [f"{where}: {self.problem}"]
+        lines += [f"  row {number}: {value!r}" for number, value in self.rows]
+        if self.hint:
+            lines.append(f"How to fix: {self.hint}")
+        return "\n".join(lines)
+
+
+class ConfigError(DataError):
+    """A problem in dataset.yaml or in run options (same message shape as DataError)."""

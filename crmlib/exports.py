@@ -1,0 +1,76 @@
+"""Write the public exports: CSV as UTF-8 with BOM (Excel shows Chinese), JSON with plain keys.
+
+Writes go to a temporary file first and are moved into place, so a reader never sees half
+a file.
+
+Example
+-------
+>>> import pandas as pd, tempfile, pathlib
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> path = write_csv(pd.DataFrame({"customer_id": ["张三"]}), folder / "x.csv")
+>>> path.read_bytes()[:3] == b"\\xef\\xbb\\xbf"
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def _atomic_write(path: Path, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+    """Write ``frame`` as CSV, UTF-8 with BOM, dates as ISO text, atomically."""
+    text = frame.to_csv(index=index, date_format="%Y-%m-%d")
+    return _atomic_write(Path(path), text.encode("utf-8-sig"))
+
+
+def to_plain(value):
+    """Convert numpy/pandas scalars and containers into JSON-ready Python values (NaN -> None)."""
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_plain(v) for v in value]
+    if isinstance(value, pd.Series):
+        return to_plain(value.to_dict())
+    if isinstance(value, pd.DataFrame):
+        return to_plain(value.to_dict(orient="records"))
+    if isinstance(value, np.ndarray):
+        return to_plain(value.tolist())
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if value is pd.NaT or (not isinstance(value, str | bytes) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp | datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def write_json(obj, path: str | Path) -> Path:
+    """Write ``obj`` as indented UTF-8 JSON (numpy values converted, NaN as null), atomically."""
+    text = json.dumps(to_plain(obj), indent=2, ensure_ascii=False)
+    return _atomic_write(Path(path), text.encode("utf-8"))

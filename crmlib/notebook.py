@@ -1,0 +1,119 @@
+"""What every notebook does first: load the dataset, set up charts, and show/export results.
+
+Example
+-------
+>>> wb = Workbook.open("data/cdnow")                    # doctest: +SKIP
+>>> wb.say(f"{len(wb.summary()):,} customers bought at least once.")   # doctest: +SKIP
+>>> wb.export_csv(wb.summary().reset_index(), "summary.csv")           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from crmlib import PROJECT_ROOT
+from crmlib.exports import write_csv, write_json
+from crmlib.features import customer_summary
+from crmlib.io import Dataset, load_dataset
+
+DEFAULT_EXPORT_DIR = PROJECT_ROOT / "reports" / "interactive" / "exports"
+PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",
+                              re.IGNORECASE)
+ID_COLUMNS = ("customer_id",)
+SALT_VARIABLE = "CRM_WORKBOOK_SALT"
+
+
+def pseudonym(customer_id: str, salt: str) -> str:
+    """A stable, salted, non-reversible stand-in for a customer id.
+
+    >>> pseudonym("C0001", "s") == pseudonym("C0001", "s") != pseudonym("C0002", "s")
+    True
+    """
+    return "cust_" + hashlib.sha256(f"{salt}:{customer_id}".encode()).hexdigest()[:10]
+
+
+def pseudonymize_frame(frame: pd.DataFrame, salt: str) -> pd.DataFrame:
+    """Copy of ``frame`` with customer ids hashed and name/e-mail/phone/address columns dropped."""
+    out = frame.drop(columns=[c for c in frame.columns if PERSONAL_COLUMNS.search(str(c))])
+    for column in ID_COLUMNS:
+        if column in out.columns:
+            out[column] = out[column].map(lambda v: pseudonym(v, salt) if pd.notna(v) else v)
+    if out.index.name in ID_COLUMNS:
+        out.index = out.index.map(lambda v: pseudonym(v, salt))
+    return out
+
+
+@dataclass
+class Workbook:
+    """A notebook's handle on its dataset, its exports folder and its display settings."""
+
+    dataset: Dataset
+    export_dir: Path
+    pseudonymize: bool = False
+    lang: str = "en"
+    salt: str = ""
+    _summaries: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def open(cls, data_dir: str | Path = "data/sample", *, analysis_date: str = "", export_dir: str = "",
+             pseudonymize: bool = False, lang: str = "en") -> Workbook:
+        """Load ``data_dir`` (relative to the working directory or the project) and set up charts."""
+        from crmlib import plots
+
+        if lang not in ("en", "zh"):
+            raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+        plots.setup()
+        dataset = load_dataset(data_dir, analysis_date=analysis_date or None)
+        salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
+        folder = Path(export_dir) if export_dir else DEFAULT_EXPORT_DIR
+        return cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
+
+    def summary(self, time_unit: str = "D") -> pd.DataFrame:
+        """The per-customer summary as of the analysis date (computed once per time unit)."""
+        if time_unit not in self._summaries:
+            self._summaries[time_unit] = customer_summary(
+                self.dataset.transactions, self.dataset.analysis_date, time_unit)
+        return self._summaries[time_unit]
+
+    def t(self, en: str, zh: str) -> str:
+        """The text in the notebook's language."""
+        return zh if self.lang == "zh" else en
+
+    def show(self, frame: pd.DataFrame, rows: int = 20):
+        """Display a table (pseudonymised if asked; cell text is HTML-escaped by pandas)."""
+        from IPython.display import display
+
+        shown = pseudonymize_frame(frame, self.salt) if self.pseudonymize else frame
+        display(shown.head(rows))
+
+    def say(self, text: str) -> None:
+        """Show a sentence computed from the data as Markdown (HTML in it is escaped)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(html.escape(text, quote=False)))
+
+    def missing_table(self, table: str, enables: str) -> None:
+        """Say plainly that an optional table is absent and what file would enable the section."""
+        self.say(
+            self.t(
+                f"**No {table} table in this dataset.** {enables} To enable this section, add a "
+                f"`{table}` entry to `{self.dataset.root.name}/dataset.yaml` (see the README).",
+                f"**数据集中没有 {table} 表。** {enables} 如需启用本节，请在 "
+                f"`{self.dataset.root.name}/dataset.yaml` 中添加 `{table}`（见 README）。",
+            )
+        )
+
+    def export_csv(self, frame: pd.DataFrame, name: str) -> Path:
+        """Write ``exports/<name>`` (UTF-8 with BOM; real ids, never pseudonymised)."""
+        return write_csv(frame, self.export_dir / name)
+
+    def export_json(self, obj, name: str) -> Path:
+        """Write ``exports/<name>`` as JSON."""
+        return write_json(obj, self.export_dir / name)

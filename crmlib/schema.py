@@ -1,0 +1,71 @@
+"""The canonical tables: which fields each has, which are required, and how to parse them.
+
+Example
+-------
+>>> TABLES["transactions"].required
+('customer_id', 'order_date', 'amount')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """Fields of one canonical table: ``kinds`` maps field -> parser kind."""
+
+    name: str
+    kinds: dict[str, str]
+    required: tuple[str, ...]
+    keep_extra_columns: bool = False
+    any_of: tuple[str, ...] = field(default=())
+    description: str = ""
+
+    @property
+    def optional(self) -> tuple[str, ...]:
+        return tuple(f for f in self.kinds if f not in self.required)
+
+
+TABLES: dict[str, TableSchema] = {
+    "transactions": TableSchema(
+        "transactions",
+        {
+            "customer_id": "id", "order_date": "date", "amount": "amount", "order_id": "id",
+            "quantity": "number", "product": "text", "category": "text", "channel": "text",
+        },
+        required=("customer_id", "order_date", "amount"),
+        description="one row per order (or order line); negative amounts are returns",
+    ),
+    "customers": TableSchema(
+        "customers",
+        {
+            "customer_id": "id", "signup_date": "date", "acquisition_channel": "text",
+            "region": "text", "city": "text", "gender": "text", "birth_year": "number",
+            "age": "number", "churned": "bool", "churn_date": "date",
+        },
+        required=("customer_id",),
+        keep_extra_columns=True,
+        description="one row per known customer or prospect",
+    ),
+    "feedback": TableSchema(
+        "feedback",
+        {
+            "feedback_id": "id", "customer_id": "id", "date": "date", "channel": "text",
+            "text": "text", "rating": "number", "nps": "number", "category": "text",
+            "resolved_at": "date", "churn_reason": "text",
+        },
+        required=("customer_id",),
+        any_of=("text", "rating", "nps"),
+        keep_extra_columns=True,
+        description="reviews, tickets, surveys and exit surveys",
+    ),
+    "marketing_spend": TableSchema(
+        "marketing_spend",
+        {"month": "date", "acquisition_channel": "text", "spend": "amount"},
+        required=("month", "acquisition_channel", "spend"),
+        description="marketing spend per month and acquisition channel",
+    ),
+}
+
+REQUIRED_TABLES = ("transactions",)
