@@ -1,0 +1,65 @@
+"""Share expensive results between notebooks of a run without making them depend on each other.
+
+A result is stored under ``.cache/`` keyed by the dataset's fingerprint, a name and the
+parameters that shape it. Any notebook may compute it; whichever comes second reuses it.
+Writes are atomic, so two notebooks computing the same result at once do no harm.
+
+Example
+-------
+>>> calls = []
+>>> def fit():
+...     calls.append(1)
+...     return {"r": 0.24}
+>>> folder = __import__("tempfile").mkdtemp()
+>>> cached("bgnbd", "abc123", {"unit": "W"}, fit, folder=folder)
+{'r': 0.24}
+>>> cached("bgnbd", "abc123", {"unit": "W"}, fit, folder=folder), len(calls)
+({'r': 0.24}, 1)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from crmlib import PROJECT_ROOT, __version__
+
+T = TypeVar("T")
+CACHE_VARIABLE = "CRM_WORKBOOK_CACHE"  # set to a folder to move the cache, or "off" to disable
+
+
+def cache_folder() -> Path | None:
+    setting = os.environ.get(CACHE_VARIABLE, "")
+    if setting.lower() == "off":
+        return None
+    return Path(setting) if setting else PROJECT_ROOT / ".cache"
+
+
+def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
+           folder: str | Path | None = None) -> T:
+    """Return ``compute()``, stored under (name, fingerprint, params, crmlib version)."""
+    base = Path(folder) if folder is not None else cache_folder()
+    if base is None:
+        return compute()
+    key = hashlib.sha256(json.dumps([name, fingerprint, params, __version__], sort_keys=True,
+                                    default=str).encode()).hexdigest()[:24]
+    path = base / f"{name}-{key}.pkl"
+    if path.is_file():
+        try:
+            with open(path, "rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            path.unlink(missing_ok=True)  # stale or truncated entry: recompute
+    value = compute()
+    base.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=base, prefix=f".{name}.", suffix=".tmp")
+    with os.fdopen(handle, "wb") as out:
+        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, path)
+    return value
