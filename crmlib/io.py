@@ -220,7 +220,7 @@ def _check_parsed(parsed, source_values, cfg, schema, canonical, source, log, ki
             "number": "Make the column numeric.",
         }[kind]
         raise DataError(
-            f"no value could be read as a {kind} ({len(rows)} rows)",
+            f"no value could be read as {'an' if kind == 'amount' else 'a'} {kind} ({len(rows)} rows)",
             file=cfg.file, column=source, rows=zip(rows, values, strict=False), hint=hint,
         )
     log.add(schema.name, cfg.file.name, f"unreadable {canonical} ({source})", rows=rows,
@@ -234,7 +234,7 @@ def _drop(frame: pd.DataFrame, mask: pd.Series, log: QualityLog, table: str, fil
     if mask.any():
         values = frame.loc[mask, show].head(3).tolist() if show else []
         log.add(table, file, check, rows=_rows(mask), values=values, action=action)
-    return frame.loc[~mask]
+    return frame if action.startswith("kept") else frame.loc[~mask]
 
 
 def _clean_transactions(frame, config: DatasetConfig, cutoff, log: QualityLog):
@@ -252,7 +252,6 @@ def _clean_transactions(frame, config: DatasetConfig, cutoff, log: QualityLog):
     else:
         frame = _drop(frame, duplicated, log, table, file,
                       "identical rows (no order id mapped, so kept)", "customer_id", action="kept (flagged)")
-        frame = frame.copy()
     zero = frame["amount"] == 0
     if config.zero_amounts == "drop":
         frame = _drop(frame, zero, log, table, file, "zero amount", "customer_id")
