@@ -153,3 +153,37 @@ def calibration_holdout_summary(
     result["monetary_value_holdout"] = spend.reindex(result.index, fill_value=0.0)
     result["duration_holdout"] = (observation_end - calibration_end).days / _unit_days(time_unit)
     return result
+
+
+def purchase_days(
+    transactions: pd.DataFrame,
+    analysis_date: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """One row per (customer, purchase day) up to ``analysis_date`` (all days when None).
+
+    Columns: ``customer_id``, ``day`` (datetime64, midnight), ``spend`` (that day's total),
+    ``gap_days`` (days since the customer's previous purchase day; NaN on the first). Sorted by
+    customer, then day. The tidy input for purchase-gap distributions, activity-based churn
+    rates and cohort retention (``crmlib.churn``).
+
+    Example
+    -------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-11", "2024-01-05"]),
+    ...                    "amount": [10.0, 5.0, 30.0, 8.0]})
+    >>> purchase_days(tx)["gap_days"].tolist()
+    [nan, 10.0, nan]
+    """
+    missing = [c for c in ("customer_id", "order_date", "amount") if c not in transactions]
+    if missing:
+        raise DataError(f"the transactions frame lacks {missing}",
+                        hint="Pass the canonical transactions table from crmlib.io.load_dataset.")
+    day = transactions["order_date"].dt.normalize()
+    frame = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
+                          "day": day.to_numpy(), "spend": transactions["amount"].to_numpy()})
+    if analysis_date is not None:
+        frame = frame.loc[frame["day"] <= pd.Timestamp(analysis_date).normalize()]
+    days = frame.groupby(["customer_id", "day"], sort=True, observed=True)["spend"].sum().reset_index()
+    previous = days.groupby("customer_id", sort=False)["day"].shift()
+    days["gap_days"] = (days["day"] - previous).dt.days.astype("float64")
+    return days
