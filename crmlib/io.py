@@ -114,6 +114,32 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     )
 
 
+def _data_layer_source_hash() -> str:
+    """Hash of the data layer's source, so a cached dataset is rebuilt when the code changes."""
+    from crmlib import config, parsing, readers, schema
+
+    digest = hashlib.sha256()
+    for module in (config, parsing, readers, schema):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def load_dataset_cached(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | None = None) -> Dataset:
+    """:func:`load_dataset`, reused across the notebooks of a run while the input files are unchanged.
+
+    The cache key is the sha256 of every input file and dataset.yaml, the analysis date and
+    the data layer's source code (see :mod:`crmlib.cache`).
+    """
+    from crmlib.cache import cached
+
+    config = read_config(dataset_dir)
+    paths = [config.root / "dataset.yaml"] + [cfg.file for cfg in config.tables.values() if cfg.file.is_file()]
+    key = hashlib.sha256("".join(f"{p}:{sha256_file(p)};" for p in paths).encode()).hexdigest()
+    params = {"analysis_date": str(analysis_date or ""), "code": _data_layer_source_hash()}
+    return cached("dataset", key, params, lambda: load_dataset(dataset_dir, analysis_date))
+
+
 # --- mapping and parsing --------------------------------------------------------------------
 
 def _rows(mask: pd.Series) -> list[int]:
@@ -173,7 +199,8 @@ def _parse_bool(values: pd.Series) -> pd.Series:
 def _map_and_parse(cfg: TableConfig, schema: TableSchema, log: QualityLog) -> pd.DataFrame:
     raw = read_table_file(cfg.file, encoding=cfg.encoding, sheet=cfg.sheet, separator=cfg.separator)
     raw = raw.reset_index(drop=True)
-    log.add(schema.name, cfg.file.name, "rows read", rows=len(raw), action="read")
+    log.add(schema.name, cfg.file.name, f"rows read (encoding: {raw.attrs.get('encoding', '?')})",
+            rows=len(raw), action="read")
     if raw.empty:
         raise DataError("has a header but no rows", file=cfg.file, hint="Export the table again with its data.")
     mapping = _resolve_columns(cfg, schema, raw)

@@ -21,7 +21,7 @@ import pandas as pd
 from crmlib import PROJECT_ROOT
 from crmlib.exports import write_csv, write_json
 from crmlib.features import customer_summary
-from crmlib.io import Dataset, load_dataset
+from crmlib.io import Dataset, load_dataset_cached
 
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "reports" / "interactive" / "exports"
 PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",
@@ -70,7 +70,7 @@ class Workbook:
         if lang not in ("en", "zh"):
             raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
         plots.setup()
-        dataset = load_dataset(data_dir, analysis_date=analysis_date or None)
+        dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
         folder = Path(export_dir) if export_dir else DEFAULT_EXPORT_DIR
         return cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)

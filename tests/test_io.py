@@ -172,3 +172,21 @@ def test_cdnow_dataset_has_only_transactions():
     assert len(ds.transactions) == 6919
     assert not ds.has("customers") and not ds.has("feedback")
     assert ds.analysis_date == pd.Timestamp("1998-06-30")
+
+
+def test_cached_load_is_reused_until_a_file_changes(tmp_path, monkeypatch):
+    import crmlib.io as io_module
+
+    monkeypatch.setenv("CRM_WORKBOOK_CACHE", str(tmp_path / "cache"))
+    folder = write_dataset(tmp_path / "ds", {"tx.csv": BASIC_TRANSACTIONS}, transactions_config())
+    calls = []
+    original = io_module.load_dataset
+    monkeypatch.setattr(io_module, "load_dataset", lambda *a, **k: calls.append(1) or original(*a, **k))
+    first = io_module.load_dataset_cached(folder)
+    second = io_module.load_dataset_cached(folder)
+    assert len(calls) == 1 and second.transactions.equals(first.transactions)
+    (folder / "tx.csv").write_text(BASIC_TRANSACTIONS + "c,2024-01-02,1\n", encoding="utf-8")
+    third = io_module.load_dataset_cached(folder)
+    assert len(calls) == 2 and len(third.transactions) == 4
+    io_module.load_dataset_cached(folder, analysis_date="2024-01-05")
+    assert len(calls) == 3

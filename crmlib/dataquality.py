@@ -1,0 +1,113 @@
+"""What the data-quality notebook reports: tables loaded, coverage over time, and concerns.
+
+Example
+-------
+>>> from crmlib.io import load_dataset
+>>> ds = load_dataset("data/cdnow")                         # doctest: +SKIP
+>>> table_overview(ds)[["table", "rows_read", "rows_kept"]]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlib.io import Dataset
+
+DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
+                "marketing_spend": "month", "returns": "order_date"}
+
+
+def _table(dataset: Dataset, name: str) -> pd.DataFrame | None:
+    return dataset.returns if name == "returns" else getattr(dataset, name)
+
+
+def table_overview(dataset: Dataset) -> pd.DataFrame:
+    """One row per table: file, rows read and kept, columns, first and last date."""
+    rows = []
+    for name in ("transactions", "customers", "feedback", "marketing_spend"):
+        frame = _table(dataset, name)
+        counts = dataset.quality_summary.get(name, {})
+        dates = frame[DATE_COLUMNS[name]] if frame is not None and DATE_COLUMNS[name] in frame else None
+        rows.append({
+            "table": name,
+            "file": dataset.files[name].name if name in dataset.files else "(not given)",
+            "rows_read": counts.get("rows_read", 0),
+            "rows_kept": counts.get("rows_kept", 0),
+            "columns": ", ".join(map(str, frame.columns)) if frame is not None else "",
+            "first_date": dates.min() if dates is not None else pd.NaT,
+            "last_date": dates.max() if dates is not None else pd.NaT,
+        })
+    return pd.DataFrame(rows)
+
+
+def monthly_coverage(dataset: Dataset) -> pd.DataFrame:
+    """Rows per calendar month for each dated table (index: month start; missing months are 0)."""
+    series = {}
+    for name in ("transactions", "returns", "feedback", "customers"):
+        frame = _table(dataset, name)
+        column = DATE_COLUMNS[name]
+        if frame is not None and len(frame) and column in frame:
+            months = frame[column].dropna().dt.to_period("M")
+            series[name] = months.value_counts()
+    if not series:
+        return pd.DataFrame()
+    coverage = pd.DataFrame(series).fillna(0).astype(int).sort_index()
+    full = pd.period_range(coverage.index.min(), coverage.index.max(), freq="M")
+    coverage = coverage.reindex(full, fill_value=0)
+    coverage.index = coverage.index.to_timestamp()
+    coverage.index.name = "month"
+    return coverage
+
+
+def quality_export(dataset: Dataset) -> dict:
+    """The content of ``exports/data_quality.json``: rows read/kept/dropped by reason per table."""
+    return {
+        "dataset": dataset.name,
+        "analysis_date": dataset.analysis_date,
+        "fingerprint_sha256": dataset.fingerprint,
+        "files_sha256": dataset.file_hashes,
+        "tables": dataset.quality_summary,
+        "log": dataset.quality_log.to_dict(orient="records"),
+        "units": {"rows": "count of input rows (header excluded)"},
+    }
+
+
+def concerns(dataset: Dataset, summary: pd.DataFrame) -> list[str]:
+    """Plain sentences on what an analyst should check before trusting the analyses."""
+    notes: list[str] = []
+    for name, counts in dataset.quality_summary.items():
+        read = counts.get("rows_read", 0)
+        dropped = sum(counts.get("dropped", {}).values())
+        if read and dropped / read > 0.01:
+            worst = max(counts["dropped"], key=counts["dropped"].get)
+            notes.append(f"{dropped / read:.1%} of the {name} rows were dropped, mostly for “{worst}”: "
+                         "check the export and the column mapping.")
+    coverage = monthly_coverage(dataset)
+    if "transactions" in coverage:
+        orders = coverage["transactions"]
+        orders = orders.loc[orders.ne(0).idxmax():]  # from the first month with orders
+        empty = orders[orders == 0]
+        if len(empty):
+            notes.append(f"{len(empty)} month(s) have no orders at all (first: {empty.index[0]:%Y-%m}): "
+                         "is part of the history missing from the export?")
+        last_month = orders.iloc[-1]
+        typical = orders.iloc[:-1].tail(6).median() if len(orders) > 1 else last_month
+        if typical and last_month < 0.5 * typical:
+            notes.append(f"The last month ({orders.index[-1]:%Y-%m}) has {last_month:,} orders against a "
+                         f"typical {typical:,.0f}: it may be incomplete, which would make recent "
+                         "customers look like churners. Consider an earlier analysis date.")
+    one_time = (summary["frequency"] == 0).mean()
+    notes.append(f"{one_time:.0%} of buyers bought on one day only; segment and churn figures for them "
+                 "rest on a single purchase.")
+    if len(dataset.returns):
+        share = -dataset.returns["amount"].sum() / dataset.transactions["amount"].sum()
+        notes.append(f"Returns and refunds equal {share:.1%} of purchase revenue (policy: kept apart "
+                     "from purchases, see the README).")
+    values = dataset.transactions["amount"]
+    extreme = values > values.quantile(0.999) * 5
+    if extreme.any():
+        notes.append(f"{int(extreme.sum())} order(s) exceed five times the 99.9th percentile of order value "
+                     f"(largest {values.max():,.2f} {dataset.currency}): check for test orders or typos.")
+    notes += [f"No {name} table: the analyses that need it will say so and skip that part."
+              for name in ("customers", "feedback", "marketing_spend") if not dataset.has(name)]
+    return notes
