@@ -311,6 +311,18 @@ def _feedback(buyers: pd.DataFrame, orders: pd.DataFrame, params: SampleParamete
     return feedback
 
 
+def generate_orders(params: SampleParameters = SampleParameters()) -> pd.DataFrame:
+    """Only the clean orders of the sample (no glitches, feedback or spend): for benchmarks.
+
+    >>> len(generate_orders(SampleParameters(n_customers=50, seed=1))) > 50
+    True
+    """
+    rng = np.random.default_rng(params.seed)
+    customers = _customers(params, rng)
+    buyers, events = _purchases(customers, params, rng)
+    return _orders(buyers, events, params, rng)
+
+
 def generate_sample(params: SampleParameters = SampleParameters()) -> tuple[dict[str, pd.DataFrame], dict]:
     """Generate the four canonical-content tables and the ground truth.
 
