@@ -1,0 +1,179 @@
+"""Charts of the segmentation notebook; every chart has a title and labelled axes, in en or zh.
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> overview = pd.DataFrame({"label": ["冠军客户", "流失客户"], "customer_share": [0.2, 0.8],
+...                          "revenue_share": [0.7, 0.3]})
+>>> fig = segment_sizes(overview, lang="zh")
+>>> fig.axes[0].get_title()
+'各细分客户数占比与收入占比'
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import PercentFormatter
+
+from crmlib.plots import label, new_figure
+
+TEXT = {
+    "segment_sizes": ("Segment sizes vs revenue share", "各细分客户数占比与收入占比"),
+    "share": ("share", "占比"),
+    "segment": ("segment", "细分"),
+    "customers_share": ("share of customers", "客户数占比"),
+    "revenue_share": ("share of revenue", "收入占比"),
+    "rfm_heatmap": ("Mean {value} by recency and frequency score", "按 R 与 F 评分的平均{value}"),
+    "r_score": ("recency score (5 = most recent)", "R 评分（5 = 最近）"),
+    "f_score": ("frequency score (5 = most frequent)", "F 评分（5 = 最频繁）"),
+    "monetary": ("spend", "消费额"),
+    "cluster_profiles": ("Cluster profiles (percentile of the cluster's median)",
+                         "聚类画像（聚类中位数所处的百分位）"),
+    "cluster": ("cluster", "聚类"),
+    "feature": ("feature", "指标"),
+    "silhouette": ("Choosing k: silhouette score by number of clusters", "选择 k：不同聚类数的轮廓系数"),
+    "k": ("number of clusters k", "聚类数 k"),
+    "silhouette_axis": ("mean silhouette coefficient", "平均轮廓系数"),
+    "profile": ("Customers and revenue by {by}", "按{by}的客户数与收入占比"),
+    "mix": ("Value-tier mix by {by}", "按{by}的价值层级构成"),
+    "migration": ("Segment migration {before} → {after} (share of each row)",
+                  "细分迁移 {before} → {after}（按行占比）"),
+    "before": ("segment at {date}", "{date} 的细分"),
+    "after": ("segment at {date}", "{date} 的细分"),
+    "funnel": ("CRM funnel: identify → attract → retain → raise value", "客户关系管理漏斗：识别 → 吸引 → 保持 → 提升"),
+    "stage": ("stage", "阶段"),
+    "customers": ("customers", "客户数"),
+    "lifecycle": ("Customers by lifecycle stage", "各生命周期阶段客户数"),
+    "lifecycle_axis": ("lifecycle stage", "生命周期阶段"),
+    "tier": ("value tier", "价值层级"),
+    "features": {"recency": ("recency (days, low = recent)", "最近购买间隔（天）"),
+                 "frequency": ("frequency", "购买频次"), "monetary": ("spend", "消费额")},
+}
+
+
+def _t(key: str, lang: str, **fields) -> str:
+    text = TEXT[key][1 if lang == "zh" else 0]
+    return text.format(**fields) if fields else text
+
+
+def segment_sizes(overview: pd.DataFrame, lang: str = "en"):
+    """Horizontal bars: share of customers vs share of revenue per segment.
+
+    ``overview`` has ``label``, ``customer_share`` and ``revenue_share`` (see
+    :func:`crmlib.segment.segment_overview`), in display order.
+    """
+    height = max(3.0, 0.45 * len(overview) + 1.5)
+    fig, ax = new_figure(8, height)
+    y = np.arange(len(overview))
+    ax.barh(y - 0.2, overview["customer_share"], height=0.4, label=_t("customers_share", lang))
+    ax.barh(y + 0.2, overview["revenue_share"], height=0.4, label=_t("revenue_share", lang))
+    ax.set_yticks(y, overview["label"])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(loc="lower right")
+    label(ax, _t("segment_sizes", lang), _t("share", lang), _t("segment", lang))
+    return fig
+
+
+def rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary"):
+    """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it."""
+    grid = table.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean")
+    grid = grid.reindex(index=range(5, 0, -1), columns=range(1, 6))
+    fig, ax = new_figure(7, 5)
+    sns.heatmap(grid, annot=True, fmt=".0f", cmap="YlGnBu", ax=ax,
+                cbar_kws={"label": _t("monetary", lang)})
+    name = _t("monetary", lang)
+    label(ax, _t("rfm_heatmap", lang, value=name), _t("f_score", lang), _t("r_score", lang))
+    return fig
+
+
+def cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str = "en"):
+    """Heatmap of each cluster's percentile position per feature, rows named by description."""
+    frame = positions.copy()
+    frame.index = [f"{c}: {descriptions.get(c, '')}" for c in positions.index]
+    names = {k: v[1 if lang == "zh" else 0] for k, v in TEXT["features"].items()}
+    frame.columns = [names.get(c, c) for c in frame.columns]
+    fig, ax = new_figure(8, max(2.5, 0.6 * len(frame) + 1.5))
+    sns.heatmap(frame, annot=True, fmt=".0%", vmin=0, vmax=1, cmap="RdYlGn", ax=ax,
+                cbar_kws={"label": "percentile" if lang != "zh" else "百分位"})
+    label(ax, _t("cluster_profiles", lang), _t("feature", lang), _t("cluster", lang))
+    return fig
+
+
+def silhouette_by_k(scores: pd.DataFrame, chosen_k: int, lang: str = "en"):
+    """Line of the silhouette score per k with the chosen k marked."""
+    fig, ax = new_figure(6, 3.5)
+    ax.plot(scores["k"], scores["silhouette"], marker="o")
+    ax.axvline(chosen_k, color="grey", linestyle="--")
+    ax.set_xticks(scores["k"])
+    label(ax, _t("silhouette", lang), _t("k", lang), _t("silhouette_axis", lang))
+    return fig
+
+
+def profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = None, lang: str = "en"):
+    """Grouped bars: share of customers vs share of revenue per group (channel, city …)."""
+    name = by_label or by
+    fig, ax = new_figure(8, 4)
+    x = np.arange(len(profile))
+    ax.bar(x - 0.2, profile["customer_share"], width=0.4, label=_t("customers_share", lang))
+    ax.bar(x + 0.2, profile["revenue_share"], width=0.4, label=_t("revenue_share", lang))
+    ax.set_xticks(x, profile[by].astype(str), rotation=30 if len(profile) > 6 else 0)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend()
+    label(ax, _t("profile", lang, by=name), name, _t("share", lang))
+    return fig
+
+
+def tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: dict | None = None):
+    """Stacked horizontal bars: share of each value tier within each group."""
+    frame = mix.rename(columns=tier_labels or {})
+    fig, ax = new_figure(8, max(3.0, 0.4 * len(frame) + 1.5))
+    frame.plot.barh(stacked=True, ax=ax, colormap="RdYlGn_r", width=0.7)
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+    ax.legend(title=_t("tier", lang), bbox_to_anchor=(1.01, 1), loc="upper left")
+    label(ax, _t("mix", lang, by=by_label), _t("customers_share", lang), by_label)
+    return fig
+
+
+def migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: str = "en"):
+    """Heatmap of the row-normalised transition matrix (rows: before, columns: after)."""
+    shares = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
+    fig, ax = new_figure(max(7, 0.75 * len(matrix.columns) + 3), max(4.5, 0.5 * len(matrix) + 2))
+    sns.heatmap(shares, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
+                cbar_kws={"label": _t("share", lang)}, annot_kws={"fontsize": 8})
+    label(ax, _t("migration", lang, before=before, after=after),
+          _t("after", lang, date=after), _t("before", lang, date=before))
+    return fig
+
+
+def crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
+    """Horizontal funnel bars of customers per CRM stage, annotated with conversion."""
+    fig, ax = new_figure(8, 3.5)
+    y = np.arange(len(funnel))
+    ax.barh(y, funnel["customers"], color=sns.color_palette("Blues_r", len(funnel)))
+    ax.set_yticks(y, funnel["label"] if "label" in funnel else funnel["stage"])
+    ax.invert_yaxis()
+    for position, (count, share) in enumerate(zip(funnel["customers"], funnel["share_of_identified"],
+                                                  strict=True)):
+        ax.text(count, position, f" {count:,} ({share:.0%})", va="center")
+    ax.set_xlim(0, funnel["customers"].max() * 1.25)
+    label(ax, _t("funnel", lang), _t("customers", lang), _t("stage", lang))
+    return fig
+
+
+def lifecycle_counts(counts: pd.Series, lang: str = "en"):
+    """Bars of customers per lifecycle stage (``counts`` indexed by display label)."""
+    fig, ax = new_figure(7, 3.5)
+    ax.bar(counts.index.astype(str), counts.to_numpy(), color=sns.color_palette("deep", len(counts)))
+    label(ax, _t("lifecycle", lang), _t("lifecycle_axis", lang), _t("customers", lang))
+    return fig
+
+
+def close(fig) -> None:
+    """Release a figure after it has been shown or saved."""
+    plt.close(fig)

@@ -1,0 +1,103 @@
+"""The editable action table: recommended actions per value tier, segment and lifecycle stage.
+
+The actions live in ``crmlib/resources/actions.yaml`` (segment labels in
+``segment_rules.yaml``), so a CRM team edits data, not code. Other notebooks (the overview
+scorecard) use :func:`action_table` and :func:`recommended_actions` too.
+
+Example
+-------
+>>> table = action_table("tiers", "en")
+>>> table.loc[table["key"] == "high", "label"].item()
+'High value'
+>>> recommended_actions(pd.Series(["low"]), "tiers", "zh").str.startswith("标准化").tolist()
+[True]
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from crmlib.errors import ConfigError
+from crmlib.segment.schemes import SCHEMES, load_rules
+
+KINDS = ("tiers", "rfm11", "cn8", "lifecycle", "crm_stages")
+
+
+def actions_path() -> Path:
+    """Where the bundled action table is."""
+    return Path(str(files("crmlib") / "resources" / "actions.yaml"))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: int) -> dict:  # mtime in the key: an edited file is re-read
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    missing = [kind for kind in KINDS if not isinstance(data.get(kind), dict)]
+    if missing:
+        raise ConfigError(f"the action table lacks the sections {missing}", file=path,
+                          hint="Keep every section of the bundled actions.yaml.")
+    for kind in KINDS:
+        for key, entry in data[kind].items():
+            absent = [f for f in ("action_en", "action_zh") if f not in (entry or {})]
+            if absent:
+                raise ConfigError(f"{kind}.{key} lacks {absent}", file=path,
+                                  hint="Give every entry action_en and action_zh.")
+    return data
+
+
+def load_actions(path: str | Path | None = None) -> dict:
+    """The action table as a dict ``{kind: {key: {en, zh, action_en, action_zh, ...}}}``."""
+    path = Path(path or actions_path())
+    if not path.is_file():
+        raise ConfigError("action table not found", file=path,
+                          hint="Pass the path of a copy of crmlib/resources/actions.yaml.")
+    return _load(str(path), path.stat().st_mtime_ns)
+
+
+def action_table(kind: str, lang: str = "en", path: str | Path | None = None,
+                 rules_path: str | Path | None = None) -> pd.DataFrame:
+    """Tidy table ``key, label, action`` (plus ``crm_stage`` for lifecycle) in ``lang``.
+
+    ``kind`` is one of ``tiers``, ``rfm11``, ``cn8``, ``lifecycle``, ``crm_stages``. Segment
+    labels come from the rule table, so every segment of the scheme is listed (with an empty
+    action if the action table has none).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if lang not in ("en", "zh"):
+        raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+    entries = load_actions(path)[kind]
+    rows = []
+    if kind in SCHEMES:
+        rules = load_rules(rules_path)[kind]
+        keys = [e["key"] for e in rules] + [k for k in entries if k not in {e["key"] for e in rules}]
+        labels = {e["key"]: e[lang] for e in rules}
+    else:
+        keys = list(entries)
+        labels = {}
+    for key in keys:
+        entry = entries.get(key) or {}
+        row = {"key": key, "label": labels.get(key, entry.get(lang, key)),
+               "action": entry.get(f"action_{lang}", "")}
+        if kind == "lifecycle":
+            row["crm_stage"] = entry.get("crm_stage", "")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def recommended_actions(keys: pd.Series, kind: str, lang: str = "en",
+                        path: str | Path | None = None) -> pd.Series:
+    """The recommended action for each key in ``keys`` (same index)."""
+    table = action_table(kind, lang, path).set_index("key")["action"]
+    return keys.map(table).rename("action")
+
+
+def labels_for(keys: pd.Series, kind: str, lang: str = "en", path: str | Path | None = None) -> pd.Series:
+    """Display labels for tier, lifecycle or CRM-stage keys (same index)."""
+    table = action_table(kind, lang, path).set_index("key")["label"]
+    return keys.map(table).rename("label")

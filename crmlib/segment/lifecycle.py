@@ -1,0 +1,130 @@
+"""Lifecycle stage per customer, mapped onto the four CRM stages, and the CRM funnel.
+
+Rule (first match wins; d = days since the last purchase at the analysis date):
+
+1. ``prospect``: in the customers table, no purchase up to the analysis date;
+2. ``new``: first purchase within the last ``new_days`` days (default ``active_days``);
+3. ``won_back``: d <= ``active_days``, and at the start of that window (analysis date −
+   ``active_days``) the customer had bought before and was lapsed (more than ``lapsed_days``
+   since their last purchase then);
+4. ``active``: d <= ``active_days``;
+5. ``at_risk``: ``active_days`` < d <= ``lapsed_days``;
+6. ``lapsed``: d > ``lapsed_days``.
+
+The mapping onto the CRM stages identify / attract / retain / raise value is editable data
+(``crm_stage`` in ``crmlib/resources/actions.yaml``). The funnel (:func:`crm_funnel`) counts
+identified → purchased → repeat purchase → high value customers.
+
+Both summaries come from :func:`crmlib.features.customer_summary`; nothing here scans
+transactions itself.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": ["a", "b", "b", "c", "c"],
+...     "order_date": pd.to_datetime(["2024-12-20", "2024-01-01", "2024-12-01",
+...                                   "2024-02-01", "2024-06-01"]), "amount": 10.0})
+>>> lifecycle_stages(tx, "2024-12-31", customer_ids=["a", "b", "c", "d"]).tolist()
+['new', 'won_back', 'lapsed', 'prospect']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from crmlib.errors import DataError
+from crmlib.features import customer_summary
+from crmlib.segment.actions import load_actions
+
+STAGES = ("prospect", "new", "won_back", "active", "at_risk", "lapsed")
+CRM_STAGES = ("identify", "attract", "retain", "raise_value")
+
+
+def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: int = 90,
+                     lapsed_days: int = 180, new_days: int | None = None,
+                     customer_ids: Iterable[str] | None = None) -> pd.Series:
+    """Lifecycle stage per customer (see the module docstring for the rule).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (``customer_id``, ``order_date``, ``amount``).
+    analysis_date : str or Timestamp
+    active_days, lapsed_days : int
+        Bought within ``active_days`` = active; more than ``lapsed_days`` ago = lapsed.
+    new_days : int, optional
+        First purchase within this many days = new (default: ``active_days``).
+    customer_ids : iterable of str, optional
+        All known customers (e.g. the customers table); those without purchases are prospects.
+
+    Returns
+    -------
+    Series of stage keys indexed by ``customer_id`` (buyers first, then prospects).
+    """
+    if not 0 < active_days < lapsed_days:
+        raise DataError(f"active_days={active_days} and lapsed_days={lapsed_days} must satisfy "
+                        "0 < active_days < lapsed_days", hint="E.g. 90 and 180.")
+    new_days = active_days if new_days is None else new_days
+    analysis_date = pd.Timestamp(analysis_date).normalize()
+    now = customer_summary(transactions, analysis_date)
+    window_start = analysis_date - pd.Timedelta(days=active_days)
+    before = customer_summary(transactions, window_start)
+    lapsed_then = (before["days_since_last"] > lapsed_days).reindex(now.index, fill_value=False)
+    d = now["days_since_last"]
+    age = (analysis_date - now["first_purchase"]).dt.days
+    stage = pd.Series("lapsed", index=now.index, name="lifecycle_stage")
+    stage[d <= lapsed_days] = "at_risk"
+    stage[d <= active_days] = "active"
+    stage[(d <= active_days) & lapsed_then] = "won_back"
+    stage[age <= new_days] = "new"
+    if customer_ids is not None:
+        known = pd.Index(pd.unique(pd.Series(list(customer_ids), dtype=object).astype(str)))
+        prospects = known.difference(now.index, sort=False)
+        stage = pd.concat([stage, pd.Series("prospect", index=prospects, name="lifecycle_stage")])
+    stage.index.name = "customer_id"
+    return stage
+
+
+def crm_stage_map(path=None) -> dict[str, str]:
+    """Lifecycle stage -> CRM stage, from the editable action table."""
+    mapping = {key: entry.get("crm_stage") for key, entry in load_actions(path)["lifecycle"].items()}
+    bad = {k: v for k, v in mapping.items() if v not in CRM_STAGES}
+    if bad:
+        raise DataError(f"lifecycle entries map to unknown CRM stages: {bad}",
+                        hint=f"Use one of {list(CRM_STAGES)} as crm_stage in actions.yaml.")
+    return mapping
+
+
+def crm_stages(stages: pd.Series, path=None) -> pd.Series:
+    """The CRM stage (identify, attract, retain, raise_value) of each lifecycle stage."""
+    return stages.map(crm_stage_map(path)).rename("crm_stage")
+
+
+def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int) -> pd.DataFrame:
+    """Funnel over the four CRM stages: identified → purchased → repeat → high value.
+
+    Parameters
+    ----------
+    frequency : Series
+        Purchase days (or orders) per buyer.
+    tiers : Series
+        Value tier per buyer (``high`` counts as raised value).
+    n_identified : int
+        All known customers (customers table plus buyers not in it).
+
+    Returns
+    -------
+    DataFrame with ``stage``, ``customers``, ``share_of_identified`` and
+    ``conversion_from_previous``.
+    """
+    counts = [n_identified, len(frequency), int((frequency >= 2).sum()), int((tiers == "high").sum())]
+    if n_identified < len(frequency):
+        raise DataError(f"{n_identified} identified customers but {len(frequency)} buyers",
+                        hint="Count every buyer as identified (customers table ∪ buyers).")
+    funnel = pd.DataFrame({"stage": list(CRM_STAGES), "customers": counts})
+    funnel["share_of_identified"] = funnel["customers"] / max(n_identified, 1)
+    previous = funnel["customers"].shift(1)
+    funnel["conversion_from_previous"] = funnel["customers"] / previous.where(previous > 0)
+    return funnel

@@ -1,0 +1,77 @@
+"""Segment migration: how customers moved between segments from one date to a later one.
+
+Segments are computed independently at both dates with the same settings (scores are
+relative to the customers of each date). Customers who had not bought yet at the earlier
+date appear in the row ``not_yet_customer``.
+
+Example
+-------
+>>> before = pd.Series({"a": "lost", "b": "champions"})
+>>> after = pd.Series({"a": "champions", "b": "champions", "c": "new_customers"})
+>>> transition_matrix(before, after).loc["not_yet_customer", "new_customers"]
+np.int64(1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from crmlib.errors import DataError
+from crmlib.features import customer_summary
+from crmlib.segment.table import segment_table
+
+NOT_YET = "not_yet_customer"
+
+
+def transition_matrix(before: pd.Series, after: pd.Series, order: Sequence[str] | None = None,
+                      normalize: bool = False) -> pd.DataFrame:
+    """Counts (or row shares) of customers by segment before (rows) and after (columns).
+
+    Customers only in ``after`` count in the row ``not_yet_customer``; customers only in
+    ``before`` are left out (every customer who bought stays a customer).
+    """
+    rows = before.reindex(after.index).fillna(NOT_YET).astype(str)
+    matrix = pd.crosstab(rows.rename("before"), after.astype(str).rename("after"))
+    if order is not None:
+        index = [k for k in [*order, NOT_YET] if k in matrix.index]
+        index += [k for k in matrix.index if k not in index]
+        columns = [k for k in order if k in matrix.columns]
+        columns += [k for k in matrix.columns if k not in columns]
+        matrix = matrix.reindex(index=index, columns=columns, fill_value=0)
+    if normalize:
+        matrix = matrix.div(matrix.sum(axis=1), axis=0)
+    return matrix
+
+
+def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date,
+                      **segment_options) -> tuple[pd.Series, pd.Series]:
+    """Segment keys per customer at ``comparison_date`` and at ``analysis_date``.
+
+    ``segment_options`` go to :func:`crmlib.segment.segment_table` (scheme, reference …).
+    Returns ``(before, after)``, Series indexed by customer_id.
+    """
+    comparison_date = pd.Timestamp(comparison_date).normalize()
+    analysis_date = pd.Timestamp(analysis_date).normalize()
+    if comparison_date >= analysis_date:
+        raise DataError(f"comparison date {comparison_date:%Y-%m-%d} is not before the analysis "
+                        f"date {analysis_date:%Y-%m-%d}", hint="Choose an earlier comparison date.")
+    first = transactions["order_date"].min()
+    if comparison_date < first:
+        raise DataError(f"comparison date {comparison_date:%Y-%m-%d} is before the first purchase "
+                        f"({first:%Y-%m-%d}): nobody had a segment then",
+                        hint="Choose a comparison date inside the data's date range.")
+    options = {k: v for k, v in segment_options.items() if k != "lang"}
+    before = segment_table(customer_summary(transactions, comparison_date), **options)["segment"]
+    after = segment_table(customer_summary(transactions, analysis_date), **options)["segment"]
+    return before, after
+
+
+def migration_summary(before: pd.Series, after: pd.Series) -> dict:
+    """Counts of customers who stayed, moved, and were new since the comparison date."""
+    common = after.index.intersection(before.index)
+    stayed = int((before[common] == after[common]).sum())
+    return {"customers_then": int(len(before)), "customers_now": int(len(after)),
+            "stayed": stayed, "moved": int(len(common) - stayed),
+            "new_since": int(len(after.index.difference(before.index)))}
