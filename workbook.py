@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Set up the CRM value workbook and run it, with nothing but Python 3.11+ on the machine.
+
+    python3 workbook.py report   # set up .venv, then run every notebook on the bundled sample
+    python3 workbook.py test     # set up .venv if needed, then lint and run the whole test suite
+    python3 workbook.py lab      # open the notebooks in JupyterLab with the project's environment
+    python3 workbook.py setup    # only create/refresh .venv
+
+Extra arguments are passed on: ``python3 workbook.py report --data data/cdnow --name cdnow``,
+``python3 workbook.py test -k io``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / ".installed"
+LINT_PATHS = ["crmlib", "tests", "notebooks", "benchmarks", "workbook.py"]
+
+
+def _call(*command: str | Path) -> int:
+    print("+", " ".join(str(c) for c in command), flush=True)
+    return subprocess.call([str(c) for c in command], cwd=ROOT)
+
+
+def setup() -> None:
+    """Create .venv and install the project into it when pyproject.toml changed since last time."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before the venv exists
+        sys.exit(f"Python 3.11 or newer is required; this is {sys.version.split()[0]}.")
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.is_file() and STAMP.read_text().strip() == wanted:
+        return
+    if not (BIN / "python").exists():
+        print(f"Creating {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    steps = [
+        (BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
+        (BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[test]"),
+    ]
+    for step in steps:
+        if _call(*step) != 0:
+            sys.exit("Installing the environment failed (see pip's message above). Nothing else was changed.")
+    STAMP.write_text(wanted)
+
+
+def main(argv: list[str]) -> int:
+    command, extra = (argv[0], argv[1:]) if argv else ("help", [])
+    if command not in {"setup", "report", "test", "lab"}:
+        print(__doc__)
+        return 0 if command in {"help", "-h", "--help"} else 2
+    setup()
+    if command == "report":
+        return _call(BIN / "crm-workbook", "run", *(extra or ["--data", "data/sample", "--name", "sample"]))
+    if command == "test":
+        lint = _call(BIN / "ruff", "check", *LINT_PATHS)
+        return _call(BIN / "python", "-m", "pytest", *extra) or lint
+    if command == "lab":
+        return _call(BIN / "jupyter", "lab", "notebooks/", *extra)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
