@@ -1,0 +1,73 @@
+"""Facts the CLV notebook states in sentences, and the ``clv_model.json`` export.
+
+Example
+-------
+>>> import pandas as pd
+>>> scores = pd.DataFrame({"frequency": [0.0, 0.0, 3.0], "p_alive": [1.0, 1.0, 0.4],
+...                        "expected_purchases": [0.2, 0.4, 1.2], "clv": [10.0, 20.0, 70.0]})
+>>> one_time_buyers(scores)["share_of_customers"], one_time_buyers(scores)["share_of_clv"]
+(0.6666666666666666, 0.3)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlib.clv.value import CLVFit, value_concentration
+
+EXPORT_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
+                  "expected_avg_spend", "clv", "clv_decile"]
+
+
+def one_time_buyers(scores: pd.DataFrame) -> dict[str, float]:
+    """How many customers never bought again, and what the model says about them."""
+    once = scores["frequency"] == 0
+    total_clv = scores["clv"].sum()
+    return {
+        "customers": int(once.sum()),
+        "share_of_customers": float(once.mean()) if len(scores) else float("nan"),
+        "mean_p_alive": float(scores.loc[once, "p_alive"].mean()) if once.any() else float("nan"),
+        "mean_p_alive_repeat": float(scores.loc[~once, "p_alive"].mean()) if (~once).any() else float("nan"),
+        "mean_expected_purchases": float(scores.loc[once, "expected_purchases"].mean()) if once.any() else float("nan"),
+        "mean_expected_purchases_repeat": float(scores.loc[~once, "expected_purchases"].mean()) if (~once).any() else float("nan"),
+        "share_of_clv": float(scores.loc[once, "clv"].sum() / total_clv) if total_clv > 0 else float("nan"),
+    }
+
+
+def export_frame(scores: pd.DataFrame) -> pd.DataFrame:
+    """The ``clv.csv`` columns in their public order (customer_id as a column)."""
+    return scores.reset_index().rename(columns={"index": "customer_id"})[EXPORT_COLUMNS]
+
+
+def model_report(fit: CLVFit, *, settings: dict, validation: dict | None = None,
+                 scores: pd.DataFrame | None = None) -> dict:
+    """The ``clv_model.json`` content: chosen model, all fits, holdout metrics, fallbacks used."""
+    fallbacks = [f for f in (fit.purchase.fallback, fit.spend.fallback) if f]
+    if validation:
+        fallbacks += [f["fallback"] for f in validation.get("fits", {}).values() if f.get("fallback")]
+    report = {
+        "chosen_model": fit.purchase.model,
+        "chosen_model_label": fit.purchase.label,
+        "settings": settings,
+        "units": {"time_unit": fit.purchase.time_unit, "horizon": "months of 30 days (or 4.345 weeks)",
+                  "clv": "currency of the dataset, discounted to the analysis date",
+                  "p_alive": "probability 0-1", "alpha_beta": f"per {fit.purchase.time_unit} (D = day, W = week)"},
+        "final_fit": fit.to_dict(),
+        "holdout_validation": validation,
+        "fallbacks_used": fallbacks,
+    }
+    if scores is not None:
+        report["summary"] = {
+            "customers": len(scores),
+            "total_clv": float(scores["clv"].sum()),
+            "mean_clv": float(scores["clv"].mean()),
+            "mean_p_alive": float(scores["p_alive"].mean()),
+            "expected_purchases_total": float(scores["expected_purchases"].sum()),
+            "concentration": value_concentration(scores["clv"]),
+            "one_time_buyers": one_time_buyers(scores),
+            "clv_quantiles": {str(q): float(v) for q, v in scores["clv"].quantile([0.5, 0.9, 0.99]).items()},
+        }
+    return report
+
+
+__all__ = ["EXPORT_COLUMNS", "export_frame", "model_report", "one_time_buyers"]

@@ -1,0 +1,137 @@
+"""Charts of the CLV notebook: holdout tracking, conditional expectations, P(alive) and
+expected-purchase matrices, CLV deciles, concentration and simple vs model CLV.
+
+lifetimes' own plotting helpers are partly broken on current pandas/matplotlib, so these
+draw from the tidy tables of :mod:`crmlib.clv` instead. Each returns the figure; every chart
+has a title and labelled axes (English or Chinese by ``lang``).
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> table = pd.DataFrame({"period": [1, 2], "period_end": pd.to_datetime(["2024-01-07", "2024-01-14"]),
+...                       "actual": [3.0, 4.0], "in_holdout": [False, True], "bgnbd": [3.2, 3.9]})
+>>> fig = plot_tracking(table, {"bgnbd": "BG/NBD"}, pd.Timestamp("2024-01-07"))
+>>> fig.axes[0].get_title()
+'Repeat transactions per period: actual vs models'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.plots import label, new_figure
+
+
+def _t(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end: pd.Timestamp, *,
+                  cumulative: bool = False, lang: str = "en"):
+    """Repeat transactions per period (or cumulative), actual vs each model, split at calibration end."""
+    fig, ax = new_figure()
+    suffix = "_cumulative" if cumulative else ""
+    actual = periods["actual"].cumsum() if cumulative else periods["actual"]
+    ax.plot(periods["period_end"], actual, color="black", linewidth=2, label=_t(lang, "actual", "实际"))
+    for key, name in labels.items():
+        ax.plot(periods["period_end"], periods[f"{key}{suffix}"], linestyle="--", label=name)
+    ax.axvline(calibration_end, color="grey", linestyle=":", label=_t(lang, "calibration end", "校准期结束"))
+    ax.legend()
+    if cumulative:
+        label(ax, _t(lang, "Cumulative repeat transactions: actual vs models", "累计复购次数：实际 vs 模型"),
+              _t(lang, "date", "日期"), _t(lang, "cumulative repeat transactions", "累计复购次数"))
+    else:
+        label(ax, _t(lang, "Repeat transactions per period: actual vs models", "每期复购次数：实际 vs 模型"),
+              _t(lang, "end of period", "期末日期"), _t(lang, "repeat transactions", "复购次数"))
+    fig.autofmt_xdate()
+    return fig
+
+
+def plot_conditional_expectation(by_frequency: pd.DataFrame, labels: dict[str, str], *, lang: str = "en"):
+    """Mean holdout transactions by calibration frequency: actual vs each model."""
+    fig, ax = new_figure()
+    x = np.arange(len(by_frequency))
+    ax.plot(x, by_frequency["actual"], color="black", marker="o", linewidth=2, label=_t(lang, "actual", "实际"))
+    for key, name in labels.items():
+        ax.plot(x, by_frequency[key], marker="s", linestyle="--", label=name)
+    ax.set_xticks(x, by_frequency["label"])
+    ax.legend()
+    label(ax, _t(lang, "Holdout purchases by calibration-period frequency", "按校准期复购次数分组的验证期购买次数"),
+          _t(lang, "repeat purchases in the calibration period", "校准期复购次数"),
+          _t(lang, "mean purchases in the holdout", "验证期平均购买次数"))
+    return fig
+
+
+def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: str = "en", unit_name: str = ""):
+    """Heatmap of a frequency × recency matrix (P(alive) or expected purchases)."""
+    fig, ax = new_figure(7.5, 5.0)
+    image = ax.imshow(matrix.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis",
+                      extent=(float(matrix.columns.min()), float(matrix.columns.max()), -0.5, matrix.index.max() + 0.5))
+    fig.colorbar(image, ax=ax, label=colorbar_label)
+    label(ax, title, _t(lang, f"recency (last purchase − first purchase, {unit_name})",
+                        f"最近购买间隔（末次 − 首次购买，{unit_name}）"),
+          _t(lang, "frequency (repeat purchases)", "复购次数"))
+    return fig
+
+
+def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en", currency: str = ""):
+    """Share of the total predicted CLV held by each decile (1 = most valuable 10 %)."""
+    fig, ax = new_figure()
+    share = scores.groupby("clv_decile")["clv"].sum() / max(scores["clv"].sum(), 1e-12) * 100
+    ax.bar(share.index.astype(str), share.to_numpy())
+    label(ax, _t(lang, "Share of predicted CLV by decile", "各十分位客户的预测 CLV 占比"),
+          _t(lang, "CLV decile (1 = top 10 %)", "CLV 十分位（1 = 前 10 %）"),
+          _t(lang, f"share of total CLV (%) {currency}".strip(), "占总 CLV 的比例（%）"))
+    return fig
+
+
+def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en"):
+    """Cumulative share of CLV held by the top x % of customers, against the equal-share line."""
+    fig, ax = new_figure(6.0, 5.0)
+    ax.plot(lorenz["customer_share"] * 100, lorenz["value_share"] * 100, linewidth=2,
+            label=_t(lang, "customers ranked by CLV", "按 CLV 排序的客户"))
+    ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=_t(lang, "equal shares", "平均分布"))
+    ax.legend()
+    label(ax, _t(lang, "Concentration of predicted CLV", "预测 CLV 的集中度"),
+          _t(lang, "top customers (% of all)", "头部客户（占全部客户 %）"),
+          _t(lang, "share of total CLV (%)", "占总 CLV 的比例（%）"))
+    return fig
+
+
+def plot_p_alive(scores: pd.DataFrame, *, lang: str = "en"):
+    """Histogram of P(alive), one-time buyers and repeat buyers stacked."""
+    fig, ax = new_figure()
+    once = scores.loc[scores["frequency"] == 0, "p_alive"]
+    repeat = scores.loc[scores["frequency"] > 0, "p_alive"]
+    ax.hist([repeat, once], bins=np.linspace(0, 1, 21), stacked=True,
+            label=[_t(lang, "repeat buyers", "复购客户"), _t(lang, "one-time buyers", "一次性客户")])
+    ax.legend()
+    label(ax, _t(lang, "Probability that a customer is still active", "客户仍活跃的概率"),
+          _t(lang, "P(alive)", "P(活跃)"), _t(lang, "customers", "客户数"))
+    return fig
+
+
+def plot_simple_vs_model(scores: pd.DataFrame, simple: pd.Series, *, lang: str = "en", currency: str = ""):
+    """Scatter of the simple formula CLTV against the model CLV per customer (log scales)."""
+    fig, ax = new_figure(6.5, 5.0)
+    joined = pd.DataFrame({"model": scores["clv"], "simple": simple}).dropna()
+    joined = joined.loc[(joined["model"] > 0) & (joined["simple"] > 0)]
+    ax.scatter(joined["simple"], joined["model"], s=6, alpha=0.35)
+    if len(joined):
+        low = float(min(joined.min()))
+        high = float(max(joined.max()))
+        ax.plot([low, high], [low, high], color="grey", linestyle=":", label=_t(lang, "equal", "相等"))
+        ax.legend()
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    label(ax, _t(lang, "Simple formula CLTV vs model CLV per customer", "简单公式 CLTV 与模型 CLV（每位客户）"),
+          _t(lang, f"simple CLTV {currency}".strip(), f"简单公式 CLTV {currency}".strip()),
+          _t(lang, f"model CLV {currency}".strip(), f"模型 CLV {currency}".strip()))
+    return fig
+
+
+__all__ = ["plot_concentration", "plot_conditional_expectation", "plot_matrix", "plot_p_alive",
+           "plot_simple_vs_model", "plot_tracking", "plot_value_deciles"]
