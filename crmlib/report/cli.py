@@ -1,0 +1,137 @@
+"""``crm-workbook run | runs | params``: the report runner's subcommands.
+
+Exit codes (shared with :mod:`crmlib.cli`): 0 every notebook succeeded, 1 a notebook failed
+or timed out, 2 bad options or parameters (nothing started), 3 the dataset failed
+validation (nothing started).
+
+Example
+-------
+    crm-workbook run --data data/sample --name sample
+    crm-workbook run --config monthly.yaml -p churn_window_days=120 --notebooks 03 04
+    crm-workbook runs
+    crm-workbook params 03_clv
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from crmlib import PROJECT_ROOT
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]]) -> None:
+    """Add ``run``, ``runs`` and ``params`` to the ``crm-workbook`` sub-command parser."""
+    run = commands.add_parser(
+        "run", help="run the notebooks into a new reports/<time>-<name>/ folder",
+        description="Run the notebooks with papermill into reports/<YYYYMMDD-HHMMSS>-<name>/ "
+                    "(executed notebooks, HTML, exports/, manifest.json) and update reports/index.html. "
+                    "Options left out come from --config, then from the defaults.")
+    run.add_argument("--config", help="run-config YAML holding any of the options below "
+                     "(keys: data, name, params, notebooks, jobs, show_code, reports, timeout, "
+                     "pseudonymize, notebooks_dir)")
+    run.add_argument("--data", help="dataset folder holding dataset.yaml (default: data/sample)")
+    run.add_argument("--name", help="run name, part of the folder name (default: dataset folder name)")
+    run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
+                     help="notebook parameter, typed as the parameters cell declares it; YAML for "
+                          "lists/dicts, e.g. -p lang=zh -p 'channels=[web, app]' (repeatable)")
+    run.add_argument("--notebooks", "-n", nargs="+", metavar="NB",
+                     help="notebooks to run, by name or number prefix (default: all), e.g. -n 00 03_clv")
+    run.add_argument("--jobs", "-j", type=int, help="notebooks run in parallel (default 2)")
+    code = run.add_mutually_exclusive_group()
+    code.add_argument("--show-code", dest="show_code", action="store_true", default=None,
+                      help="show code cells in the HTML (hidden by default)")
+    code.add_argument("--hide-code", dest="show_code", action="store_false",
+                      help="hide code cells in the HTML (the default)")
+    run.add_argument("--reports", help=f"reports folder (default: {PROJECT_ROOT / 'reports'})")
+    run.add_argument("--timeout", type=float,
+                     help="per-cell timeout in seconds; a cell running longer fails its notebook "
+                          "(default 600, 0 = no limit)")
+    run.add_argument("--pseudonymize", action="store_true", default=None,
+                     help="hash customer ids and drop names/e-mails/phones in everything the HTML "
+                          "shows (exports keep real ids)")
+    run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
+    handlers["run"] = _run
+
+    runs = commands.add_parser("runs", help="list the runs in the reports folder with their status")
+    runs.add_argument("--reports", default=str(PROJECT_ROOT / "reports"), help="reports folder")
+    runs.add_argument("--limit", type=int, default=20, help="show the newest N runs (default 20, 0 = all)")
+    handlers["runs"] = _runs
+
+    params = commands.add_parser("params", help="show the notebooks' parameters with types and help")
+    params.add_argument("notebooks", nargs="*", metavar="NB", help="notebook names or number prefixes (default: all)")
+    params.add_argument("--notebooks-dir", default=str(PROJECT_ROOT / "notebooks"), help="folder of notebooks")
+    handlers["params"] = _params
+
+
+def options_from_args(args: argparse.Namespace):
+    """RunOptions from the config file (if any) overridden by the options given."""
+    from crmlib.report.params import parse_assignment
+    from crmlib.report.runner import RunOptions, load_run_config
+
+    settings = load_run_config(args.config) if args.config else {}
+    params = dict(settings.pop("params", {}) or {})
+    params.update(parse_assignment(item) for item in args.param)
+    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "pseudonymize", "notebooks_dir"):
+        value = getattr(args, key)
+        if value is not None:
+            settings[key] = value
+    if args.notebooks:
+        settings["notebooks"] = [n for item in args.notebooks for n in item.split(",") if n]
+    return RunOptions(params=params, **settings)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from crmlib.report.params import UsageError
+    from crmlib.report.runner import run_notebooks
+
+    try:
+        result = run_notebooks(options_from_args(args))
+    except UsageError as exc:
+        print(f"Usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("Interrupted; the run is marked as interrupted.", file=sys.stderr)
+        return 130
+    return result.exit_code
+
+
+def _runs(args: argparse.Namespace) -> int:
+    from crmlib.report.index import list_runs
+
+    runs = list_runs(Path(args.reports))
+    if not runs:
+        print(f"No runs in {args.reports}.")
+        return EXIT_OK
+    latest = (Path(args.reports) / "latest.txt")
+    latest_name = latest.read_text().strip() if latest.is_file() else ""
+    for run in runs[: args.limit or None]:
+        notebooks = " ".join(f"{nb['notebook']}:{nb.get('status', '?')}" for nb in run.get("notebooks", []))
+        flag = " (latest)" if run["folder"] == latest_name else ""
+        print(f"{run['folder']}  {run['status']:<11} {run.get('dataset', {}).get('path', '')}{flag}\n    {notebooks}")
+    return EXIT_OK
+
+
+def _params(args: argparse.Namespace) -> int:
+    from crmlib.report.params import (
+        UsageError,
+        list_notebooks,
+        notebook_parameters,
+        select_notebooks,
+    )
+
+    try:
+        notebooks = select_notebooks(list_notebooks(args.notebooks_dir), args.notebooks)
+    except UsageError as exc:
+        print(f"Usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in notebooks:
+        params = notebook_parameters(path)
+        print(f"{path.stem}:" if params else f"{path.stem}: (no parameters cell)")
+        for p in params.values():
+            print(f"  {p.name}: {p.type} = {p.default}" + (f"  # {p.help}" if p.help else ""))
+    return EXIT_OK

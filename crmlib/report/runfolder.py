@@ -1,0 +1,133 @@
+"""Run folders: unique ids, atomic manifests, and what a manifest records about the machine.
+
+A run lives in ``reports/<YYYYMMDD-HHMMSS>-<name>/``. The folder is claimed with an atomic
+``mkdir``; if another run took that name in the same second, ``-2``, ``-3`` ... is appended,
+so concurrent runs never share or overwrite a folder.
+
+Example
+-------
+>>> import tempfile
+>>> reports = Path(tempfile.mkdtemp())
+>>> first, second = create_run_folder(reports, "demo"), create_run_folder(reports, "demo")
+>>> first != second and first.parent == second.parent == reports
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import re
+import subprocess
+from datetime import datetime
+from importlib import metadata
+from pathlib import Path
+
+from crmlib import PROJECT_ROOT
+from crmlib.exports import _atomic_write, to_plain
+
+MANIFEST = "manifest.json"
+PACKAGES = ("crmlib", "pandas", "numpy", "scipy", "scikit-learn", "lifetimes", "lifelines",
+            "matplotlib", "seaborn", "jieba", "snownlp", "papermill", "nbconvert", "nbclient",
+            "nbformat", "ipykernel", "jupyter_client")
+
+
+def safe_name(name: str) -> str:
+    """A run name usable in a folder name: letters, digits, ``-`` and ``_`` (others become ``-``).
+
+    >>> safe_name("CDNOW monthly / 2024")
+    'CDNOW-monthly-2024'
+    """
+    cleaned = re.sub(r"[^\w\-]+", "-", name, flags=re.ASCII).strip("-_")
+    return cleaned[:60] or "run"
+
+
+def create_run_folder(reports: Path, name: str, now: datetime | None = None) -> Path:
+    """Claim a new, empty ``reports/<YYYYMMDD-HHMMSS>-<name>[-N]`` folder (never an existing one)."""
+    reports.mkdir(parents=True, exist_ok=True)
+    stem = f"{(now or datetime.now()):%Y%m%d-%H%M%S}-{safe_name(name)}"
+    for attempt in range(1, 1000):
+        folder = reports / (stem if attempt == 1 else f"{stem}-{attempt}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"could not find a free run folder name for {stem} in {reports}")
+
+
+def write_manifest(folder: Path, manifest: dict) -> Path:
+    """Write ``manifest.json`` atomically (readers never see half a file)."""
+    text = json.dumps(to_plain(manifest), indent=2, ensure_ascii=False)
+    return _atomic_write(folder / MANIFEST, text.encode("utf-8"))
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The run's manifest, or None if the folder has none (or it cannot be read)."""
+    try:
+        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and of the packages that shape the results."""
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_state(root: Path = PROJECT_ROOT) -> dict:
+    """The checkout's commit and whether tracked files differ from it (None outside git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                              timeout=20, check=True).stdout.strip()
+    try:
+        commit = git("rev-parse", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": dirty}
+
+
+def file_digest(path: Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def list_exports(folder: Path) -> list[dict]:
+    """Every file under ``exports/`` with its size and sha256, sorted by name."""
+    if not folder.is_dir():
+        return []
+    return [{"file": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
+             "sha256": file_digest(p)}
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
+
+
+def process_alive(pid: int | None) -> bool:
+    """Whether a process with this id exists on this machine."""
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def host() -> str:
+    return platform.node() or "unknown"
+
+

@@ -1,0 +1,303 @@
+"""Run the notebooks against a dataset into one immutable run folder.
+
+Order of work, so that a bad run changes nothing: check options and parameters (a
+:class:`~crmlib.report.params.UsageError`), validate the dataset with
+:func:`crmlib.io.load_dataset` (a :class:`~crmlib.errors.DataError`), and only then claim
+``reports/<YYYYMMDD-HHMMSS>-<name>/`` and start kernels, ``jobs`` notebooks at a time, each
+in its own worker process (:mod:`crmlib.report.worker`).
+
+Example
+-------
+>>> options = RunOptions(data="data/sample", name="sample", jobs=2)   # doctest: +SKIP
+>>> result = run_notebooks(options)                                    # doctest: +SKIP
+>>> result.exit_code, result.folder.name                              # doctest: +SKIP
+(0, '20250101-120000-sample')
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+import yaml
+
+from crmlib import PROJECT_ROOT
+from crmlib.errors import DataError
+from crmlib.report.index import update_index
+from crmlib.report.params import UsageError, list_notebooks, plan_parameters, select_notebooks
+from crmlib.report.runfolder import (
+    create_run_folder,
+    git_state,
+    host,
+    list_exports,
+    package_versions,
+    write_manifest,
+)
+
+EXIT_OK, EXIT_FAILED = 0, 1
+HEARTBEAT_SECONDS = 30.0
+CONFIG_KEYS = {"data", "name", "params", "notebooks", "jobs", "show_code", "reports", "timeout",
+               "pseudonymize", "notebooks_dir", "kernel"}
+
+
+@dataclass
+class RunOptions:
+    """Everything a run needs; the command line and a run-config YAML fill it."""
+
+    data: str | Path = PROJECT_ROOT / "data" / "sample"
+    name: str = ""
+    params: dict[str, object] = field(default_factory=dict)
+    notebooks: list[str] = field(default_factory=list)
+    jobs: int = 2
+    show_code: bool = False
+    reports: str | Path = PROJECT_ROOT / "reports"
+    timeout: float = 600.0
+    pseudonymize: bool = False
+    notebooks_dir: str | Path = PROJECT_ROOT / "notebooks"
+    kernel: str = "python3"
+
+
+@dataclass
+class RunResult:
+    folder: Path
+    manifest: dict
+    exit_code: int
+
+
+def load_run_config(path: str | Path) -> dict:
+    """Read a run-config YAML; relative paths in it are relative to the file's folder."""
+    path = Path(path)
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"cannot read run config {path}: {exc}") from None
+    if not isinstance(config, dict):
+        raise UsageError(f"run config {path} must be a YAML mapping of option: value")
+    unknown = sorted(set(config) - CONFIG_KEYS)
+    if unknown:
+        raise UsageError(f"run config {path}: unknown keys {unknown}; allowed: {sorted(CONFIG_KEYS)}")
+    for key in ("data", "reports", "notebooks_dir"):
+        if key in config and not Path(str(config[key])).expanduser().is_absolute():
+            config[key] = str((path.parent / str(config[key])).resolve())
+    if isinstance(config.get("notebooks"), str):
+        config["notebooks"] = [config["notebooks"]]
+    if "params" in config and not isinstance(config["params"], dict):
+        raise UsageError(f"run config {path}: params must be a mapping of name: value")
+    return config
+
+
+def resolve_data_dir(data: str | Path) -> Path:
+    """An absolute dataset folder: as given, else relative to the project (like Workbook.open)."""
+    path = Path(data).expanduser()
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    return (PROJECT_ROOT / path).resolve()
+
+
+class Progress:
+    """Terminal progress lines: what starts, what finishes, how many are done, elapsed time."""
+
+    def __init__(self, total: int, out: TextIO | None):
+        self.total, self.out, self.done = total, out, 0
+        self.t0 = time.perf_counter()
+
+    def say(self, text: str) -> None:
+        if self.out is not None:
+            print(f"[{time.perf_counter() - self.t0:6.1f}s] {text}", file=self.out, flush=True)
+
+    def started(self, stem: str, running: int) -> None:
+        self.say(f"start    {stem}  ({self.done}/{self.total} done, {running} running)")
+
+    def finished(self, stem: str, result: dict) -> None:
+        self.done += 1
+        mark = {"ok": "ok      ", "failed": "FAILED  ", "timed_out": "TIMEOUT "}.get(result["status"], "?")
+        detail = f"  {result['error_summary']}" if result.get("error_summary") else ""
+        self.say(f"{mark} {result['notebook']} in {result['duration_seconds']:.1f} s  "
+                 f"({self.done}/{self.total} done){detail[:300]}")
+
+
+def _fail_result(stem: str, message: str, ipynb: Path) -> dict:
+    return {"notebook": stem, "status": "failed", "error": {"ename": "WorkerError", "evalue": message},
+            "error_summary": message, "ipynb": ipynb.name, "html": None, "duration_seconds": 0.0}
+
+
+def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunResult:
+    """Run the selected notebooks into a new run folder and update the index.
+
+    Raises :class:`UsageError` or :class:`DataError` before anything is written.
+    """
+    if int(options.jobs) < 1:
+        raise UsageError("--jobs must be at least 1")
+    if options.timeout is not None and float(options.timeout) < 0:
+        raise UsageError("--timeout must be 0 (no limit) or a number of seconds")
+    notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
+    declared, per_notebook = plan_parameters(notebooks, dict(options.params))
+
+    from crmlib.io import load_dataset
+    from crmlib.notebook import SALT_VARIABLE
+
+    data_dir = resolve_data_dir(options.data)
+    if not (data_dir / "dataset.yaml").is_file():
+        raise DataError(f"no dataset.yaml in {data_dir}", file=data_dir,
+                        hint="Pass --data with a dataset folder (e.g. data/sample), or create one "
+                             "with `crm-workbook sample --out DIR`.")
+    analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
+    dataset = load_dataset(data_dir, analysis_date=analysis_date or None)
+    reports = Path(options.reports).expanduser().resolve()
+
+    started = datetime.now().astimezone()
+    folder = create_run_folder(reports, options.name or data_dir.name, started)
+    exports = folder / "exports"
+    exports.mkdir()
+    (folder / "logs").mkdir()
+    salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
+    common = {"data_dir": str(data_dir), "export_dir": str(exports), "pseudonymize": bool(options.pseudonymize)}
+    manifest = {
+        "run_id": folder.name, "name": options.name or data_dir.name, "status": "running",
+        "started": started.isoformat(), "finished": None, "duration_seconds": None,
+        "host": host(), "pid": os.getpid(), "command": sys.argv,
+        "options": {"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
+                    "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
+                    "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
+        "parameters": {"runner": common, "overrides": dict(options.params)},
+        "dataset": {"name": dataset.name, "path": str(data_dir),
+                    "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
+                    "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
+                    "transactions": len(dataset.transactions),
+                    "customers": int(dataset.transactions["customer_id"].nunique())},
+        "notebooks": [{"notebook": p.stem, "status": "pending", "ipynb": p.name,
+                       "html": None} for p in notebooks],
+        "packages": package_versions(), "git": git_state(),
+    }
+    write_manifest(folder, manifest)
+    update_index(reports)
+
+    work = Path(tempfile.mkdtemp(prefix="crm-run-"))
+    try:
+        ids_file = None
+        if options.pseudonymize:
+            ids_file = work / "ids.txt"
+            ids = set(dataset.transactions["customer_id"].astype(str))
+            for table in (dataset.customers, dataset.feedback):
+                if table is not None and "customer_id" in table:
+                    ids |= set(table["customer_id"].dropna().astype(str))
+            ids_file.write_text("\n".join(sorted(ids)), encoding="utf-8")
+        del dataset
+        nav = [(p.stem, f"{p.stem}.html") for p in notebooks]
+        specs = []
+        for path in notebooks:
+            params = {k: v for k, v in common.items() if k in declared[path]}
+            params.update(per_notebook[path])
+            specs.append({
+                "stem": path.stem, "input": str(path), "ipynb": str(folder / path.name),
+                "html": str(folder / f"{path.stem}.html"), "result": str(work / f"{path.stem}.json"),
+                "parameters": params, "cwd": str(path.parent), "timeout": float(options.timeout or 0),
+                "kernel": options.kernel, "show_code": bool(options.show_code),
+                "pseudonymize": {"ids_file": str(ids_file), "salt": salt} if ids_file else None,
+                "header": {"run_id": folder.name, "dataset": f"{manifest['dataset']['name']} ({data_dir})",
+                           "analysis_date": manifest["dataset"]["analysis_date"],
+                           "started": started.strftime("%Y-%m-%d %H:%M:%S %z"),
+                           "parameters": {k: v for k, v in params.items() if k != "export_dir"},
+                           "nav": nav, "index_href": "../index.html"},
+            })
+        if out is not None:
+            print(f"Run {folder.name}: {len(specs)} notebook(s), {options.jobs} job(s), dataset "
+                  f"{data_dir} ({manifest['dataset']['customers']:,} customers, analysis date "
+                  f"{manifest['dataset']['analysis_date']})", file=out, flush=True)
+        results = _schedule(specs, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
+                            manifest, folder)
+    except KeyboardInterrupt:
+        manifest["status"] = "interrupted"
+        _finish(manifest, folder, started)
+        update_index(reports)
+        raise
+    finally:
+        for leftover in work.iterdir():
+            leftover.unlink()
+        work.rmdir()
+
+    manifest["notebooks"] = results
+    ok = all(r["status"] == "ok" for r in results)
+    manifest["status"] = "ok" if ok else "failed"
+    manifest["exports"] = list_exports(exports)
+    _finish(manifest, folder, started)
+    update_index(reports)
+    if out is not None:
+        counts = {s: sum(r["status"] == s for r in results) for s in ("ok", "failed", "timed_out")}
+        print(f"Done in {manifest['duration_seconds']:.1f} s: {counts['ok']} ok, {counts['failed']} failed, "
+              f"{counts['timed_out']} timed out. Reports: {folder}/ (index: {reports / 'index.html'})",
+              file=out, flush=True)
+    return RunResult(folder, manifest, EXIT_OK if ok else EXIT_FAILED)
+
+
+def _finish(manifest: dict, folder: Path, started: datetime) -> None:
+    finished = datetime.now().astimezone()
+    manifest["finished"] = finished.isoformat()
+    manifest["duration_seconds"] = round((finished - started).total_seconds(), 3)
+    write_manifest(folder, manifest)
+
+
+def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Progress,
+              manifest: dict, folder: Path) -> list[dict]:
+    """Keep up to ``jobs`` worker processes busy; collect their results in notebook order."""
+    pending = list(specs)
+    running: dict[str, tuple[subprocess.Popen, dict, float, object]] = {}
+    results: dict[str, dict] = {}
+    last_beat = time.perf_counter()
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                spec = pending.pop(0)
+                spec_path = work / f"{spec['stem']}.spec.json"
+                spec_path.write_text(json.dumps(spec), encoding="utf-8")
+                log = open(logs / f"{spec['stem']}.log", "wb")  # closed when the worker ends
+                process = subprocess.Popen([sys.executable, "-m", "crmlib.report.worker", str(spec_path)],
+                                           stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"])
+                running[spec["stem"]] = (process, spec, time.perf_counter(), log)
+                _set_status(manifest, spec["stem"], {"status": "running"})
+                progress.started(spec["stem"], len(running))
+            time.sleep(0.2)
+            for stem, (process, spec, t_start, log) in list(running.items()):
+                if process.poll() is None:
+                    continue
+                log.close()
+                del running[stem]
+                try:
+                    result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    tail = (logs / f"{stem}.log").read_text(encoding="utf-8", errors="replace")[-800:]
+                    result = _fail_result(stem, f"worker exited with code {process.returncode} without "
+                                                f"a result; log tail: {tail.strip()}", Path(spec["ipynb"]))
+                    result["duration_seconds"] = round(time.perf_counter() - t_start, 3)
+                result["log"] = f"logs/{stem}.log"
+                results[stem] = result
+                _set_status(manifest, stem, result)
+                write_manifest(folder, manifest)
+                progress.finished(stem, result)
+            if running and time.perf_counter() - last_beat > HEARTBEAT_SECONDS:
+                last_beat = time.perf_counter()
+                busy = ", ".join(f"{s} ({time.perf_counter() - t:.0f} s)" for s, (_, _, t, _) in running.items())
+                progress.say(f"running  {busy}  ({progress.done}/{progress.total} done)")
+    finally:
+        for process, _, _, log in running.values():  # interrupted: stop what still runs
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+            log.close()
+    return [results[s["stem"]] for s in specs]
+
+
+def _set_status(manifest: dict, stem: str, values: dict) -> None:
+    for entry in manifest["notebooks"]:
+        if entry["notebook"] == stem:
+            entry.update(values)
