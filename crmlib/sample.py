@@ -86,7 +86,7 @@ class SampleParameters:
     seed: int = 42
     start: str = "2023-01-01"
     end: str = "2024-12-31"
-    last_acquisition: str = "2024-10-31"
+    last_acquisition: str = "2024-12-31"
     prospect_share: float = 0.15
     # BG/NBD, time unit days
     r: float = 0.9

@@ -1,0 +1,191 @@
+"""CRM KPIs by calendar month, with their definitions, latest value and change.
+
+Definitions (each month ``m``; only complete months are reported):
+
+- **new customers**: buyers whose first purchase falls in ``m`` (attracted customers);
+- **CAC** (customer acquisition cost): marketing spend in ``m`` / new customers in ``m``, per
+  acquisition channel and overall (overall spend includes channels with no attributed
+  customers, e.g. brand advertising). A channel with spend but no new customers has an
+  *undefined* CAC (reported as missing with that reason, never infinity);
+- **active customers**, **orders**, **revenue**: buyers, orders and purchase revenue in ``m``;
+- **AOV** (average order value): revenue / orders;
+- **purchase frequency**: orders / active customers;
+- **repeat purchase rate**: share of ``m``'s active customers who had bought before ``m``;
+- **churn rate**: churned during ``m`` / active at its start (:mod:`crmlib.churn.rates`);
+- **CSAT** and **NPS**: see :mod:`crmlib.feedback.satisfaction`;
+- **CLTV**: the simple formula (purchase frequency × AOV × lifespan,
+  :mod:`crmlib.clv.simple_cltv`) and the model CLV (:func:`crmlib.clv.score_customers`);
+  **CLTV/CAC** by channel divides a channel's mean model CLV by its CAC over the whole history.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": ["a", "b", "a"], "amount": [10.0, 20.0, 30.0],
+...                    "order_date": pd.to_datetime(["2024-01-05", "2024-01-09", "2024-02-03"])})
+>>> m = monthly_activity(tx, "2024-02-29")
+>>> m.loc["2024-02", ["active_customers", "repeat_purchase_rate", "aov"]].tolist()
+[1.0, 1.0, 30.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.errors import DataError
+
+DEFINITIONS = {
+    "new_customers": "Buyers whose first purchase falls in the month.",
+    "cac": "Marketing spend in the month / new customers in the month (undefined when there are none).",
+    "active_customers": "Customers who bought in the month.",
+    "orders": "Orders in the month.",
+    "revenue": "Purchase revenue in the month (returns kept apart).",
+    "aov": "Average order value: revenue / orders.",
+    "purchase_frequency": "Orders per active customer in the month.",
+    "repeat_purchase_rate": "Share of the month's active customers who had bought before the month.",
+    "churn_rate": "Customers who churned during the month / customers active at its start "
+                  "(churned = no purchase for the churn window).",
+    "csat": "Share of ratings of 4 or 5 on the 1–5 scale.",
+    "nps": "Share of promoters (9–10) minus share of detractors (0–6), in points.",
+    "simple_cltv": "Purchase frequency per year × average order value × expected lifespan (1 / annual churn).",
+    "model_cltv": "Mean model CLV per customer (BG/NBD + Gamma-Gamma, discounted, over the horizon).",
+    "cltv_cac_ratio": "A channel's mean model CLV / its CAC; above 3 is the usual rule of thumb for healthy acquisition.",
+}
+UNITS = {"cac": "currency per customer", "revenue": "currency", "aov": "currency per order",
+         "purchase_frequency": "orders per customer per month", "repeat_purchase_rate": "share (0–1)",
+         "churn_rate": "share (0–1) per month", "csat": "share (0–1)", "nps": "points (−100 to 100)",
+         "simple_cltv": "currency per customer", "model_cltv": "currency per customer",
+         "cltv_cac_ratio": "ratio", "new_customers": "customers", "active_customers": "customers",
+         "orders": "orders"}
+
+
+def last_complete_month(analysis_date: str | pd.Timestamp) -> pd.Period:
+    """The last calendar month that ends on or before ``analysis_date``."""
+    return (pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)).to_period("M") - 1
+
+
+def _months(dates: pd.Series) -> pd.Series:
+    return dates.dt.to_period("M")
+
+
+def monthly_activity(transactions: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
+    """New and active customers, orders, revenue, AOV, purchase frequency and repeat rate by month.
+
+    Index: month as ``"YYYY-MM"`` strings, complete months only.
+    """
+    if transactions.empty:
+        raise DataError("there are no transactions to compute KPIs from", hint="Check the analysis date.")
+    end = last_complete_month(analysis_date)
+    tx = transactions.loc[_months(transactions["order_date"]) <= end]
+    month = _months(tx["order_date"])
+    first_month = month.groupby(tx["customer_id"]).transform("min")
+    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(), "month": month.to_numpy(),
+                          "amount": tx["amount"].to_numpy(), "returning": (month > first_month).to_numpy()})
+    grouped = frame.groupby("month")
+    active = frame.drop_duplicates(["customer_id", "month"])
+    out = pd.DataFrame({
+        "new_customers": active.loc[~active["returning"]].groupby("month").size(),
+        "active_customers": active.groupby("month").size(),
+        "orders": grouped.size(),
+        "revenue": grouped["amount"].sum(),
+        "returning_customers": active.loc[active["returning"]].groupby("month").size(),
+    })
+    full = pd.period_range(frame["month"].min(), end, freq="M")
+    out = out.reindex(full).fillna(0.0)
+    out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    out["purchase_frequency"] = out["orders"] / out["active_customers"].where(out["active_customers"] > 0)
+    out["repeat_purchase_rate"] = out["returning_customers"] / out["active_customers"].where(out["active_customers"] > 0)
+    out.index = out.index.astype(str)
+    out.index.name = "month"
+    return out.drop(columns="returning_customers")
+
+
+def new_customers_by_channel(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """Count of new customers per (month, acquisition channel); channel ``"unknown"`` when not known."""
+    first = transactions.groupby("customer_id")["order_date"].min()
+    channel = pd.Series("unknown", index=first.index, dtype=object)
+    if customers is not None and "acquisition_channel" in customers:
+        known = customers.set_index("customer_id")["acquisition_channel"].astype(object)
+        channel = known.reindex(first.index).fillna("unknown")
+    frame = pd.DataFrame({"month": first.dt.to_period("M").astype(str), "channel": channel.to_numpy()})
+    return frame.groupby(["month", "channel"]).size().rename("new_customers").reset_index()
+
+
+def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend: pd.DataFrame,
+              months: list[str] | None = None) -> pd.DataFrame:
+    """CAC per acquisition channel (plus an ``"all channels"`` row) over ``months`` (default: all).
+
+    Columns: ``channel``, ``spend``, ``new_customers``, ``cac``, ``note`` (why CAC is undefined).
+    """
+    new = new_customers_by_channel(transactions, customers)
+    spend = spend.assign(month=spend["month"].dt.to_period("M").astype(str))
+    if months is not None:
+        new = new.loc[new["month"].isin(months)]
+        spend = spend.loc[spend["month"].isin(months)]
+    by_channel = pd.DataFrame({
+        "spend": spend.groupby("acquisition_channel")["spend"].sum(),
+        "new_customers": new.groupby("channel")["new_customers"].sum(),
+    }).fillna(0.0)
+    by_channel.loc["all channels"] = [by_channel["spend"].sum(), by_channel["new_customers"].sum()]
+    by_channel.index.name = "channel"
+    table = by_channel.reset_index()
+    defined = table["new_customers"] > 0
+    table["cac"] = np.where(defined, table["spend"] / table["new_customers"].where(defined, 1), np.nan)
+    table["note"] = np.select(
+        [~defined & (table["spend"] > 0), table["spend"] == 0],
+        ["undefined: spend but no new customers attributed to this channel",
+         "no spend recorded for this channel"], default="")
+    table["new_customers"] = table["new_customers"].astype(int)
+    return table
+
+
+def monthly_cac(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend: pd.DataFrame) -> pd.Series:
+    """Overall CAC by month (all spend / all new customers; NaN where there were none)."""
+    new = new_customers_by_channel(transactions, customers).groupby("month")["new_customers"].sum()
+    total = spend.groupby(spend["month"].dt.to_period("M").astype(str))["spend"].sum()
+    joined = pd.DataFrame({"spend": total, "new": new}).fillna(0.0)
+    return (joined["spend"] / joined["new"].where(joined["new"] > 0)).rename("cac")
+
+
+def cltv_cac_by_channel(clv: pd.Series, customers: pd.DataFrame | None, cac: pd.DataFrame) -> pd.DataFrame:
+    """Mean model CLV per acquisition channel next to its CAC, and their ratio.
+
+    ``clv``: Series customer_id -> CLV; ``cac``: the frame of :func:`cac_table`.
+    """
+    if customers is None or "acquisition_channel" not in customers:
+        raise DataError("CLTV/CAC by channel needs the customers table's acquisition channel",
+                        hint="Map `acquisition_channel` in the customers table of dataset.yaml.")
+    channel = customers.set_index("customer_id")["acquisition_channel"].astype(object)
+    frame = pd.DataFrame({"clv": clv, "channel": channel.reindex(clv.index).fillna("unknown")})
+    stats = frame.groupby("channel")["clv"].agg(customers="size", mean_clv="mean")
+    out = stats.join(cac.set_index("channel")[["cac", "note"]], how="outer")
+    out["cltv_cac_ratio"] = out["mean_clv"] / out["cac"]
+    out = out.drop(index="all channels", errors="ignore")
+    out["customers"] = out["customers"].fillna(0).astype(int)
+    return out.sort_values("cltv_cac_ratio", ascending=False).reset_index()
+
+
+def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFrame:
+    """Latest complete month vs the month before, for each KPI column of ``monthly``.
+
+    Columns: ``kpi``, ``period``, ``value``, ``previous``, ``change`` (relative; for rates the
+    difference in points is in ``change_points``), ``unit``, ``definition``, ``available``,
+    ``reason``.
+    """
+    names = names or [c for c in monthly.columns if c in DEFINITIONS]
+    rows = []
+    for name in names:
+        series = monthly[name].dropna() if name in monthly else pd.Series(dtype=float)
+        if series.empty:
+            rows.append({"kpi": name, "period": None, "value": np.nan, "previous": np.nan, "change": np.nan,
+                         "change_points": np.nan, "unit": UNITS.get(name, ""),
+                         "definition": DEFINITIONS.get(name, ""), "available": False,
+                         "reason": monthly.attrs.get("reasons", {}).get(name, "no data for this KPI")})
+            continue
+        value = float(series.iloc[-1])
+        previous = float(series.iloc[-2]) if len(series) > 1 else np.nan
+        rows.append({"kpi": name, "period": series.index[-1], "value": value, "previous": previous,
+                     "change": (value - previous) / abs(previous) if previous else np.nan,
+                     "change_points": value - previous, "unit": UNITS.get(name, ""),
+                     "definition": DEFINITIONS.get(name, ""), "available": True, "reason": ""})
+    return pd.DataFrame(rows)
