@@ -170,7 +170,7 @@ def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int
         p_alive = np.asarray(purchase.conditional_probability_alive(f, r, t), dtype=float)
         expected = np.asarray(purchase.conditional_expected_number_of_purchases_up_to_time(horizon, f, r, t), dtype=float)
         spend = np.asarray(fit.spend.fitter().conditional_expected_average_profit(f, np.maximum(m, 0.0)), dtype=float)
-    discounted = discounted_purchases(fit.purchase, summary, horizon_months, annual_discount_rate).to_numpy()
+        discounted = discounted_purchases(fit.purchase, summary, horizon_months, annual_discount_rate).to_numpy()
     clv = discounted * spend * margin
     out = pd.DataFrame({
         "frequency": f, "recency": r, "T": t, "monetary": m,

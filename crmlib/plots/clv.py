@@ -71,20 +71,22 @@ def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: 
     image = ax.imshow(matrix.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis",
                       extent=(float(matrix.columns.min()), float(matrix.columns.max()), -0.5, matrix.index.max() + 0.5))
     fig.colorbar(image, ax=ax, label=colorbar_label)
+    ax.grid(False)
+    ax.yaxis.get_major_locator().set_params(integer=True)
     label(ax, title, _t(lang, f"recency (last purchase − first purchase, {unit_name})",
                         f"最近购买间隔（末次 − 首次购买，{unit_name}）"),
           _t(lang, "frequency (repeat purchases)", "复购次数"))
     return fig
 
 
-def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en", currency: str = ""):
+def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en"):
     """Share of the total predicted CLV held by each decile (1 = most valuable 10 %)."""
     fig, ax = new_figure()
     share = scores.groupby("clv_decile")["clv"].sum() / max(scores["clv"].sum(), 1e-12) * 100
     ax.bar(share.index.astype(str), share.to_numpy())
     label(ax, _t(lang, "Share of predicted CLV by decile", "各十分位客户的预测 CLV 占比"),
           _t(lang, "CLV decile (1 = top 10 %)", "CLV 十分位（1 = 前 10 %）"),
-          _t(lang, f"share of total CLV (%) {currency}".strip(), "占总 CLV 的比例（%）"))
+          _t(lang, "share of total CLV (%)", "占总 CLV 的比例（%）"))
     return fig
 
 
@@ -119,6 +121,9 @@ def plot_simple_vs_model(scores: pd.DataFrame, simple: pd.Series, *, lang: str =
     fig, ax = new_figure(6.5, 5.0)
     joined = pd.DataFrame({"model": scores["clv"], "simple": simple}).dropna()
     joined = joined.loc[(joined["model"] > 0) & (joined["simple"] > 0)]
+    if len(joined):  # keep near-zero model values (customers almost surely gone) from stretching the axes
+        floor = float(joined.quantile(0.01).min())
+        joined = joined.clip(lower=floor)
     ax.scatter(joined["simple"], joined["model"], s=6, alpha=0.35)
     if len(joined):
         low = float(min(joined.min()))
