@@ -189,3 +189,30 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
                      "change_points": value - previous, "unit": UNITS.get(name, ""),
                      "definition": DEFINITIONS.get(name, ""), "available": True, "reason": ""})
     return pd.DataFrame(rows)
+
+
+def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """The CRM funnel (identified → first purchase → repeat → high value) overall and per channel.
+
+    ``purchase_days`` and ``tiers`` are per buyer (index ``customer_id``); the identified
+    customers are the customers table plus buyers missing from it. Each group's funnel comes
+    from :func:`crmlib.segment.lifecycle.crm_funnel`. Long frame: ``channel``, ``stage``,
+    ``customers``, ``share_of_identified``, ``conversion_from_previous``.
+    """
+    from crmlib.segment.lifecycle import crm_funnel
+
+    identified = purchase_days.index
+    channel = pd.Series("all", index=identified, dtype=object)
+    if customers is not None:
+        identified = identified.union(pd.Index(customers["customer_id"]))
+        if "acquisition_channel" in customers:
+            channel = customers.set_index("customer_id")["acquisition_channel"].astype(object)
+            channel = channel.reindex(identified).fillna("unknown")
+    frames = [crm_funnel(purchase_days, tiers, len(identified)).assign(channel="all channels")]
+    if channel.nunique() > 1 or channel.iloc[0] != "all":
+        for name, members in channel.groupby(channel).groups.items():
+            buyers = purchase_days.index.intersection(members)
+            frames.append(crm_funnel(purchase_days.reindex(buyers), tiers.reindex(buyers), len(members))
+                          .assign(channel=name))
+    out = pd.concat(frames, ignore_index=True)
+    return out[["channel", "stage", "customers", "share_of_identified", "conversion_from_previous"]]

@@ -97,3 +97,19 @@ def test_headline_compares_with_the_previous_month(tx):
     assert h.loc["repeat_purchase_rate", "change_points"] == pytest.approx(0.5)
     assert not h.loc["nps", "available"] and h.loc["nps", "reason"] == "no feedback table"
     assert h.loc["aov", "definition"].startswith("Average order value")
+
+
+def test_funnel_by_channel_by_hand(customers):
+    # buyers a (3 purchase days, high), b (1 day, low), c (2 days, medium); p is a prospect from tv
+    days = pd.Series({"a": 3, "b": 1, "c": 2})
+    tiers = pd.Series({"a": "high", "b": "low", "c": "medium"})
+    from crmlib.kpi import funnel_by_channel
+
+    funnel = funnel_by_channel(days, tiers, customers).set_index(["channel", "stage"])["customers"]
+    assert funnel["all channels"].tolist() == [4, 3, 2, 1]
+    assert funnel["search"].tolist() == [2, 2, 2, 1]
+    assert funnel["social"].tolist() == [1, 1, 0, 0]
+    assert funnel["tv"].tolist() == [1, 0, 0, 0]
+    overall = funnel_by_channel(days, tiers, None).set_index("stage")
+    assert overall["customers"].tolist() == [3, 3, 2, 1]
+    assert overall.loc["retain", "conversion_from_previous"] == pytest.approx(2 / 3)
