@@ -13,6 +13,7 @@ Example
 
 from crmlib.segment.actions import action_table, labels_for, load_actions, recommended_actions
 from crmlib.segment.clusters import RFMClusterer
+from crmlib.segment.export import EXPORT_COLUMNS, segments_export
 from crmlib.segment.lifecycle import crm_funnel, crm_stages, lifecycle_stages
 from crmlib.segment.migration import migration_summary, segment_migration, transition_matrix
 from crmlib.segment.profiles import (
@@ -36,7 +37,7 @@ from crmlib.segment.table import segment_overview, segment_table
 from crmlib.segment.tiers import tier_summary, value_tiers
 
 __all__ = [
-    "RFMClusterer", "action_table", "age_bands", "assign_cn8", "assign_rfm11", "attach_attributes",
+    "EXPORT_COLUMNS", "RFMClusterer", "segments_export", "action_table", "age_bands", "assign_cn8", "assign_rfm11", "attach_attributes",
     "attribute_profile", "available_attributes", "crm_funnel", "crm_stages", "labels_for",
     "lifecycle_stages", "load_actions", "load_rules", "migration_summary", "mix", "quantile_scores",
     "recommended_actions", "rfm_scores", "rfm_table", "rules_table", "segment_labels",

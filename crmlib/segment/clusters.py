@@ -28,6 +28,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
 
 from crmlib.errors import DataError
 
@@ -71,6 +72,10 @@ class RFMClusterer:
         Seed for k-means and the silhouette sample.
     lang : {"en", "zh"}
         Language of the cluster descriptions.
+    n_threads : int or None
+        OpenMP threads for k-means. Default 1: for thousands of customers one thread is
+        fastest, and more threads busy-wait badly on a loaded machine (measured 20 s instead
+        of 1.5 s on 2 busy cores). None = scikit-learn's default.
 
     Attributes
     ----------
@@ -84,8 +89,9 @@ class RFMClusterer:
     """
 
     def __init__(self, k_range=(3, 8), attributes=(), thirds=(1 / 3, 2 / 3), silhouette_sample=2000,
-                 random_state=0, lang="en"):
+                 random_state=0, lang="en", n_threads=1):
         self.k_range = k_range
+        self.n_threads = n_threads
         self.attributes = attributes
         self.thirds = thirds
         self.silhouette_sample = silhouette_sample
@@ -119,7 +125,8 @@ class RFMClusterer:
                             hint="Use a smaller k range or more data.")
         rows, models = [], {}
         for k in range(low, high + 1):
-            model = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(x)
+            with threadpool_limits(limits=self.n_threads, user_api="openmp"):
+                model = KMeans(n_clusters=k, n_init=4, random_state=self.random_state).fit(x)
             score = silhouette_score(x, model.labels_, sample_size=min(self.silhouette_sample, len(x)),
                                      random_state=self.random_state)
             rows.append({"k": k, "silhouette": float(score), "inertia": float(model.inertia_)})

@@ -13,7 +13,8 @@ Rule (first match wins; d = days since the last purchase at the analysis date):
 
 The mapping onto the CRM stages identify / attract / retain / raise value is editable data
 (``crm_stage`` in ``crmlib/resources/actions.yaml``). The funnel (:func:`crm_funnel`) counts
-identified → purchased → repeat purchase → high value customers.
+identified → purchased → repeat purchase → high value customers (high tier among the repeat
+buyers, so every stage is a subset of the one before).
 
 Both summaries come from :func:`crmlib.features.customer_summary`; nothing here scans
 transactions itself.
@@ -110,7 +111,7 @@ def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int) -> pd.
     frequency : Series
         Purchase days (or orders) per buyer.
     tiers : Series
-        Value tier per buyer (``high`` counts as raised value).
+        Value tier per buyer (a repeat buyer in the ``high`` tier counts as raised value).
     n_identified : int
         All known customers (customers table plus buyers not in it).
 
@@ -119,7 +120,9 @@ def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int) -> pd.
     DataFrame with ``stage``, ``customers``, ``share_of_identified`` and
     ``conversion_from_previous``.
     """
-    counts = [n_identified, len(frequency), int((frequency >= 2).sum()), int((tiers == "high").sum())]
+    repeat = frequency >= 2
+    high = (tiers.reindex(frequency.index) == "high") & repeat
+    counts = [n_identified, len(frequency), int(repeat.sum()), int(high.sum())]
     if n_identified < len(frequency):
         raise DataError(f"{n_identified} identified customers but {len(frequency)} buyers",
                         hint="Count every buyer as identified (customers table ∪ buyers).")

@@ -68,10 +68,26 @@ def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date
     return before, after
 
 
-def migration_summary(before: pd.Series, after: pd.Series) -> dict:
-    """Counts of customers who stayed, moved, and were new since the comparison date."""
+def migration_summary(before: pd.Series, after: pd.Series, order: Sequence[str] | None = None) -> dict:
+    """Customers who stayed in, or moved between, segments, and those new since the earlier date.
+
+    With ``order`` (segment keys, best first, e.g. :func:`crmlib.segment.segment_order`) the
+    movers are split into ``improved`` (to a better segment) and ``declined``.
+
+    >>> before = pd.Series({"a": "lost", "b": "champions", "c": "lost"})
+    >>> after = pd.Series({"a": "champions", "b": "lost", "c": "lost", "d": "lost"})
+    >>> migration_summary(before, after, ["champions", "lost"])["improved"]
+    1
+    """
     common = after.index.intersection(before.index)
     stayed = int((before[common] == after[common]).sum())
-    return {"customers_then": int(len(before)), "customers_now": int(len(after)),
-            "stayed": stayed, "moved": int(len(common) - stayed),
-            "new_since": int(len(after.index.difference(before.index)))}
+    result = {"customers_then": int(len(before)), "customers_now": int(len(after)),
+              "stayed": stayed, "moved": int(len(common) - stayed),
+              "new_since": int(len(after.index.difference(before.index)))}
+    if order is not None:
+        rank = pd.Series(range(len(order)), index=list(order))
+        then = before[common].map(rank)
+        now = after[common].map(rank)
+        result["improved"] = int((now < then).sum())
+        result["declined"] = int((now > then).sum())
+    return result
