@@ -1,0 +1,74 @@
+"""Cohort retention: the share of each first-purchase month's customers buying N months later.
+
+Example
+-------
+>>> import pandas as pd
+>>> days = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c"],
+...                      "day": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-01-20",
+...                                             "2024-02-03", "2024-03-09"])})
+>>> cohort_retention(days, "2024-03-31").round(2).values.tolist()
+[[1.0, 0.5, 0.0], [1.0, 1.0, nan]]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.errors import DataError
+
+
+def cohort_table(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
+    """Long cohort table: ``cohort``, ``months_since``, ``customers`` (buying that month),
+    ``cohort_size`` and ``retention`` (= customers / cohort_size).
+
+    ``cohort`` is the customer's first-purchase month ("YYYY-MM"); ``months_since`` counts
+    calendar months after it (0 = the first month). Months after ``analysis_date`` are left out;
+    the analysis date's month is included even when incomplete.
+    """
+    missing = [c for c in ("customer_id", "day") if c not in purchase_days]
+    if missing:
+        raise DataError(f"the purchase-days frame lacks {missing}",
+                        hint="Build it with crmlib.features.purchase_days(transactions, analysis_date).")
+    end = pd.Timestamp(analysis_date).normalize()
+    seen = purchase_days.loc[purchase_days["day"] <= end, ["customer_id", "day"]]
+    month = seen["day"].dt.to_period("M")
+    cohort = month.groupby(seen["customer_id"]).transform("min")
+    since = (month.dt.year - cohort.dt.year) * 12 + (month.dt.month - cohort.dt.month)
+    active = pd.DataFrame({"customer_id": seen["customer_id"].to_numpy(), "cohort": cohort.astype(str).to_numpy(),
+                           "months_since": since.to_numpy()}).drop_duplicates()
+    counts = active.groupby(["cohort", "months_since"]).size().rename("customers").reset_index()
+    sizes = counts.loc[counts["months_since"] == 0].set_index("cohort")["customers"]
+    counts["cohort_size"] = counts["cohort"].map(sizes)
+    counts["retention"] = counts["customers"] / counts["cohort_size"]
+    return counts
+
+
+def cohort_retention(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp,
+                     max_months: int | None = None) -> pd.DataFrame:
+    """Retention matrix: rows cohorts, columns months since first purchase (0, 1, …).
+
+    Cells not yet observable (after ``analysis_date``) are NaN; observable months where nobody
+    bought are 0.
+    """
+    table = cohort_table(purchase_days, analysis_date)
+    if table.empty:
+        return pd.DataFrame()
+    matrix = table.pivot(index="cohort", columns="months_since", values="retention")
+    last = pd.Timestamp(analysis_date).to_period("M")
+    cohorts = pd.PeriodIndex(matrix.index, freq="M")
+    months_seen = (last.year - cohorts.year) * 12 + (last.month - cohorts.month)  # observable offsets
+    n_columns = int(months_seen.max()) + 1
+    if max_months is not None:
+        n_columns = min(n_columns, max_months + 1)
+    matrix = matrix.reindex(columns=range(n_columns))
+    observable = np.asarray(months_seen)[:, None] >= np.arange(n_columns)
+    matrix = matrix.fillna(0.0).where(observable)
+    matrix.index.name, matrix.columns.name = "cohort", "months_since"
+    return matrix
+
+
+def cohort_sizes(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.Series:
+    """New customers per first-purchase month."""
+    table = cohort_table(purchase_days, analysis_date)
+    return table.loc[table["months_since"] == 0].set_index("cohort")["customers"].rename("customers")

@@ -1,0 +1,71 @@
+"""What "churned" means when nobody cancels: no purchase within a window after a point in time.
+
+A customer is *active* on day ``d`` when they bought in the ``window_days`` days up to and
+including ``d`` and *churned* once ``window_days`` have passed since their last purchase. The
+window is a business choice; :func:`suggest_window` helps by reading it off the distribution of
+gaps between a customer's consecutive purchase days (the gap that, say, 90 % of repeat
+purchases come within), so a customer counted as churned is unlikely to be just between two
+ordinary purchases.
+
+Example
+-------
+>>> import pandas as pd
+>>> days = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+...                      "day": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-03-01", "2024-01-05"]),
+...                      "gap_days": [float("nan"), 10.0, 50.0, float("nan")]})
+>>> suggest_window(days, share=0.5)
+30
+>>> window_coverage(days, 30)
+0.5
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.errors import DataError
+
+
+def _gaps(purchase_days: pd.DataFrame) -> pd.Series:
+    if "gap_days" not in purchase_days:
+        raise DataError("the purchase-days frame lacks 'gap_days'",
+                        hint="Build it with crmlib.features.purchase_days(transactions, analysis_date).")
+    return purchase_days["gap_days"].dropna()
+
+
+def suggest_window(purchase_days: pd.DataFrame, share: float = 0.9) -> int:
+    """The gap in whole days within which ``share`` of repeat purchases fall (rounded up).
+
+    Raises DataError when there are no repeat purchases to learn from.
+    """
+    if not 0 < share < 1:
+        raise ValueError(f"share must be between 0 and 1, not {share!r}")
+    gaps = _gaps(purchase_days)
+    if gaps.empty:
+        raise DataError("no customer bought on two different days, so the purchase gaps are unknown",
+                        hint="Set the churn window by hand (churn_window_days) or use more history.")
+    return int(np.ceil(gaps.quantile(share, interpolation="linear")))
+
+
+def window_coverage(purchase_days: pd.DataFrame, window_days: int) -> float:
+    """Share of repeat purchases that came within ``window_days`` of the previous one."""
+    gaps = _gaps(purchase_days)
+    return float((gaps <= window_days).mean()) if len(gaps) else float("nan")
+
+
+def gap_quantiles(purchase_days: pd.DataFrame, shares=(0.5, 0.75, 0.8, 0.9, 0.95)) -> pd.DataFrame:
+    """Gap in days below which each share of repeat purchases falls (columns ``share``, ``gap_days``)."""
+    gaps = _gaps(purchase_days)
+    return pd.DataFrame({"share": list(shares), "gap_days": [float(gaps.quantile(s)) for s in shares]})
+
+
+def churn_status(summary: pd.DataFrame, window_days: int) -> pd.Series:
+    """``True`` for customers with no purchase in the last ``window_days`` days of the summary.
+
+    ``summary`` is :func:`crmlib.features.customer_summary` at the point in time of interest.
+    """
+    if "days_since_last" not in summary:
+        raise DataError("the summary lacks 'days_since_last'",
+                        hint="Pass crmlib.features.customer_summary(transactions, date).")
+    return (summary["days_since_last"] >= window_days).rename("churned")

@@ -1,0 +1,113 @@
+"""Why a model expects churn: permutation importance, direction, and each customer's top driver.
+
+- :func:`driver_importance` — scikit-learn's permutation importance (drop in ROC-AUC when a
+  feature's values are shuffled) on the evaluation data, plus the *direction*: the mean
+  predicted churn probability with the feature set to its 75th vs its 25th percentile.
+- :func:`top_drivers` — per customer, among the most important features, the one whose value
+  raises this customer's churn probability most compared with a typical value (the median, or
+  the most common category): a simple what-if attribution.
+- :func:`describe_drivers` — a plain-words sentence.
+
+Example
+-------
+>>> import numpy as np, pandas as pd
+>>> from crmlib.churn.models import ChurnClassifier
+>>> rng = np.random.default_rng(0)
+>>> X = pd.DataFrame({"days_since_last": rng.uniform(0, 200, 600), "noise": rng.normal(size=600)})
+>>> y = X["days_since_last"] + rng.normal(0, 30, 600) > 100
+>>> model = ChurnClassifier("logistic").fit(X, y)
+>>> imp = driver_importance(model, X, y, n_repeats=3)
+>>> imp.iloc[0][["feature", "direction"]].tolist()
+['days_since_last', 'higher']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.inspection import permutation_importance
+
+from crmlib.churn.features import feature_label
+
+
+def _typical(column: pd.Series):
+    if pd.api.types.is_numeric_dtype(column):
+        return float(column.median()) if column.notna().any() else np.nan
+    mode = column.mode()
+    return mode.iloc[0] if len(mode) else column.iloc[0]
+
+
+def driver_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, random_state: int = 0,
+                      max_rows: int | None = None) -> pd.DataFrame:
+    """Permutation importance (ROC-AUC drop) per feature, most important first.
+
+    With ``max_rows``, a seeded random sample of that many customers is used (faster).
+
+    Columns: ``feature``, ``importance`` (mean AUC drop), ``importance_std``, ``direction``
+    ("higher"/"lower": which values of a numeric feature raise predicted churn; "" for categories).
+    """
+    y = pd.Series(np.asarray(y, dtype=bool), index=X.index)
+    if max_rows is not None and len(X) > max_rows:
+        X = X.sample(n=max_rows, random_state=random_state)
+        y = y.loc[X.index]
+    result = permutation_importance(model, X, y.to_numpy(), scoring="roc_auc",
+                                    n_repeats=n_repeats, random_state=random_state)
+    table = pd.DataFrame({"feature": X.columns, "importance": result.importances_mean,
+                          "importance_std": result.importances_std})
+    directions = []
+    for name in X.columns:
+        column = X[name]
+        if not pd.api.types.is_numeric_dtype(column) or column.nunique() < 2:
+            directions.append("")
+            continue
+        low, high = column.quantile([0.25, 0.75])
+        if low == high:
+            low, high = column.min(), column.max()
+        p_low = model.predict_proba(X.assign(**{name: low}))[:, 1].mean()
+        p_high = model.predict_proba(X.assign(**{name: high}))[:, 1].mean()
+        directions.append("higher" if p_high > p_low else "lower" if p_high < p_low else "")
+    table["direction"] = directions
+    return table.sort_values("importance", ascending=False, ignore_index=True)
+
+
+def top_drivers(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """Per customer, the feature (among ``features``) that raises their churn probability most.
+
+    Returns a frame indexed like ``X`` with ``top_driver`` (feature name, "" when no feature
+    raises the probability above its typical-value what-if) and ``driver_effect`` (the rise).
+    """
+    base = model.predict_proba(X)[:, 1]
+    effects = {}
+    for name in features:
+        what_if = X.assign(**{name: _typical(X[name])})
+        effects[name] = base - model.predict_proba(what_if)[:, 1]
+    if not effects:
+        return pd.DataFrame({"top_driver": "", "driver_effect": 0.0}, index=X.index)
+    table = pd.DataFrame(effects, index=X.index)
+    best = table.idxmax(axis=1)
+    effect = table.max(axis=1)
+    return pd.DataFrame({"top_driver": best.where(effect > 0, ""), "driver_effect": effect.clip(lower=0)})
+
+
+def driver_text(feature: str, direction: str, lang: str = "en") -> str:
+    """E.g. "days since the last purchase is high"."""
+    if not feature:
+        return ""
+    name = feature_label(feature, lang)
+    if lang == "zh":
+        return {"higher": f"{name}偏高", "lower": f"{name}偏低"}.get(direction, name)
+    return {"higher": f"{name} is high", "lower": f"{name} is low"}.get(direction, name)
+
+
+def describe_drivers(importance: pd.DataFrame, top: int = 3, lang: str = "en") -> str:
+    """A sentence naming the ``top`` drivers with positive importance, in plain words."""
+    useful = importance.loc[importance["importance"] > 0].head(top)
+    if useful.empty:
+        return ("No single feature matters much: shuffling any one barely changes the model's ranking."
+                if lang != "zh" else "没有单个特征起决定作用：打乱任一特征都几乎不影响模型排序。")
+    parts = [driver_text(f, d, lang) for f, d in zip(useful["feature"], useful["direction"], strict=True)]
+    auc = ", ".join(f"{v:.3f}" for v in useful["importance"])
+    if lang == "zh":
+        return f"最容易流失的客户特征：{'；'.join(parts)}（打乱后ROC-AUC分别下降 {auc}）。"
+    return (f"Customers are most likely to churn when {'; when '.join(parts)} "
+            f"(shuffling these lowers ROC-AUC by {auc} respectively).")

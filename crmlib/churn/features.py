@@ -1,0 +1,156 @@
+"""Leakage-free churn features: everything a customer did up to a cutoff, nothing after it.
+
+Purchase features come from :func:`crmlib.features.customer_summary` at the cutoff (and at
+``cutoff − recent_days`` for the recent-activity counts); returns are summarised the same way.
+Feedback counts only rows dated on or before the cutoff (a feedback table without dates is left
+out, because its timing cannot be checked). Customer attributes (channel, city, age, tenure
+since signup) are static; label columns (``churned``, ``churn_date``) are never used.
+
+Example
+-------
+>>> import pandas as pd
+>>> tx = pd.DataFrame({"customer_id": ["a", "a", "b"],
+...                    "order_date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01"]),
+...                    "amount": [10.0, 20.0, 5.0]})
+>>> X = churn_features(tx, "2024-03-31")
+>>> X.loc["a", ["frequency", "days_since_last", "recent_purchases"]].tolist()
+[1.0, 30.0, 1.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.errors import DataError
+from crmlib.features import customer_summary
+
+CATEGORICAL_ATTRIBUTES = ("acquisition_channel", "region", "city", "gender")
+LABEL_COLUMNS = ("churned", "churn_date", "tenure_days")
+MAX_CATEGORIES = 50  # a customer attribute with more distinct values is not used as a feature
+
+FEATURE_LABELS = {  # plain words for each feature (en, zh)
+    "frequency": ("repeat purchases so far", "累计复购次数"),
+    "recency": ("time between first and last purchase", "首末次购买间隔"),
+    "T": ("time since first purchase", "首次购买至今天数"),
+    "days_since_last": ("days since the last purchase", "距上次购买天数"),
+    "monetary_value": ("average repeat-purchase spend", "复购平均金额"),
+    "total_spend": ("total spend", "累计消费金额"),
+    "avg_order_value": ("average order value", "平均客单价"),
+    "n_orders": ("number of orders", "订单数"),
+    "purchase_rate": ("purchases per 30 days", "每30天购买次数"),
+    "overdue_ratio": ("days since last purchase / usual gap", "距上次购买天数/平均购买间隔"),
+    "recent_purchases": ("purchases in the recent period", "近期购买次数"),
+    "recent_spend": ("spend in the recent period", "近期消费金额"),
+    "n_returns": ("number of returns", "退货次数"),
+    "returned_share": ("share of spend returned", "退货金额占比"),
+    "n_feedback": ("number of feedback messages", "反馈条数"),
+    "mean_rating": ("average rating given", "平均评分"),
+    "mean_nps": ("average NPS answer", "平均NPS"),
+    "n_complaints": ("complaints (rating 1–2)", "投诉次数(评分1–2)"),
+    "age": ("age", "年龄"),
+    "days_since_signup": ("days since signup", "注册天数"),
+    "acquisition_channel": ("acquisition channel", "获客渠道"),
+    "region": ("region", "地区"),
+    "city": ("city", "城市"),
+    "gender": ("gender", "性别"),
+}
+
+
+def feature_label(name: str, lang: str = "en") -> str:
+    """The plain-words name of a feature."""
+    en, zh = FEATURE_LABELS.get(name, (name.replace("_", " "), name))
+    return zh if lang == "zh" else en
+
+
+def _purchase_features(transactions: pd.DataFrame, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:
+    now = customer_summary(transactions, cutoff)
+    earlier = customer_summary(transactions, cutoff - pd.Timedelta(days=recent_days))
+    out = now[["frequency", "recency", "T", "days_since_last", "monetary_value", "total_spend",
+               "avg_order_value", "n_orders"]].astype(float)
+    out["purchase_rate"] = 30.0 * out["frequency"] / out["T"].where(out["T"] > 0)
+    usual_gap = out["recency"] / out["frequency"].where(out["frequency"] > 0)
+    out["overdue_ratio"] = out["days_since_last"] / usual_gap.where(usual_gap > 0)
+    before = earlier["n_purchase_periods"].reindex(out.index, fill_value=0)
+    out["recent_purchases"] = (now["n_purchase_periods"] - before).astype(float)
+    out["recent_spend"] = now["total_spend"] - earlier["total_spend"].reindex(out.index, fill_value=0.0)
+    return out
+
+
+def _return_features(returns: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index, spend: pd.Series) -> pd.DataFrame:
+    if returns is None or returns.empty:
+        return pd.DataFrame(index=index)
+    summary = customer_summary(returns.assign(amount=returns["amount"].abs()), cutoff)
+    n_returns = summary["n_orders"].reindex(index, fill_value=0).astype(float)
+    returned = summary["total_spend"].reindex(index, fill_value=0.0)
+    return pd.DataFrame({"n_returns": n_returns, "returned_share": returned / spend.where(spend > 0)}, index=index)
+
+
+def _feedback_features(feedback: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    if feedback is None or feedback.empty or "date" not in feedback:
+        return pd.DataFrame(index=index)
+    seen = feedback.loc[feedback["date"].dt.normalize() <= cutoff]
+    grouped = seen.groupby("customer_id", sort=False)
+    out = pd.DataFrame({"n_feedback": grouped.size()})
+    if "rating" in seen:
+        out["mean_rating"] = grouped["rating"].mean()
+        out["n_complaints"] = (seen["rating"] <= 2).groupby(seen["customer_id"], sort=False).sum()
+    if "nps" in seen:
+        out["mean_nps"] = grouped["nps"].mean()
+    out = out.reindex(index).astype(float)
+    for column in ("n_feedback", "n_complaints"):
+        if column in out:
+            out[column] = out[column].fillna(0.0)
+    return out
+
+
+def _customer_features(customers: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    if customers is None or customers.empty:
+        return pd.DataFrame(index=index)
+    table = customers.drop_duplicates("customer_id").set_index("customer_id").reindex(index)
+    out = pd.DataFrame(index=index)
+    if "signup_date" in table:
+        since = (cutoff - table["signup_date"]).dt.days.astype(float)
+        out["days_since_signup"] = since.where(since >= 0)
+    if "age" in table:
+        out["age"] = pd.to_numeric(table["age"], errors="coerce").astype(float)
+    elif "birth_year" in table:
+        out["age"] = cutoff.year - pd.to_numeric(table["birth_year"], errors="coerce").astype(float)
+    for column in CATEGORICAL_ATTRIBUTES:
+        if column in table and column not in LABEL_COLUMNS:
+            values = table[column].astype(object).where(table[column].notna(), "unknown").astype(str)
+            if 1 < values.nunique() <= MAX_CATEGORIES:
+                out[column] = values
+    return out
+
+
+def churn_features(
+    transactions: pd.DataFrame,
+    cutoff: str | pd.Timestamp,
+    *,
+    customers: pd.DataFrame | None = None,
+    returns: pd.DataFrame | None = None,
+    feedback: pd.DataFrame | None = None,
+    recent_days: int = 90,
+) -> pd.DataFrame:
+    """Feature matrix for customers who bought on or before ``cutoff`` (index ``customer_id``).
+
+    Numeric columns are floats (NaN where undefined, e.g. ``overdue_ratio`` without a repeat
+    purchase); categorical customer attributes are strings. Nothing dated after ``cutoff`` is read.
+    """
+    cutoff = pd.Timestamp(cutoff).normalize()
+    if recent_days < 1:
+        raise DataError(f"recent_days must be at least 1, not {recent_days}", hint="Use e.g. 90.")
+    purchases = _purchase_features(transactions, cutoff, recent_days)
+    if purchases.empty:
+        raise DataError(f"no customer bought on or before the cutoff {cutoff:%Y-%m-%d}",
+                        hint="Choose a later cutoff (inside the data's date range).")
+    parts = [purchases,
+             _return_features(returns, cutoff, purchases.index, purchases["total_spend"]),
+             _feedback_features(feedback, cutoff, purchases.index),
+             _customer_features(customers, cutoff, purchases.index)]
+    out = pd.concat(parts, axis=1)
+    out.index.name = "customer_id"
+    numeric = out.select_dtypes("number").columns
+    out[numeric] = out[numeric].replace([np.inf, -np.inf], np.nan)
+    return out

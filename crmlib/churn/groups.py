@@ -1,0 +1,55 @@
+"""Who belongs to which group (acquisition channel, RFM segment), and which churn label to use.
+
+Segments come from :mod:`crmlib.segment` (RFM scores and the 11-segment scheme); this module
+only looks them up, it does not define segments.
+
+Example
+-------
+>>> import pandas as pd
+>>> customers = pd.DataFrame({"customer_id": ["a", "b"], "acquisition_channel": ["web", None]})
+>>> customer_groups(customers, "acquisition_channel").tolist()
+['web', 'unknown']
+>>> label_mode("auto", customers)
+'purchases'
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlib.errors import DataError
+
+MODES = ("auto", "purchases", "labelled")
+
+
+def customer_groups(customers: pd.DataFrame | None, column: str) -> pd.Series | None:
+    """customer_id -> value of ``column`` (missing values as "unknown"); None when unavailable."""
+    if customers is None or column not in customers:
+        return None
+    table = customers.drop_duplicates("customer_id").set_index("customer_id")[column]
+    return table.astype(object).where(table.notna(), "unknown").astype(str).rename(column)
+
+
+def rfm_segments(summary: pd.DataFrame, lang: str = "en") -> pd.Series:
+    """The RFM 11-segment label of each customer in ``summary`` (via :mod:`crmlib.segment`)."""
+    from crmlib.segment.rfm import rfm_scores, rfm_table
+    from crmlib.segment.schemes import assign_rfm11, segment_labels
+
+    keys = assign_rfm11(rfm_scores(rfm_table(summary)))["segment"]
+    return segment_labels(keys, "rfm11", lang).rename("segment")
+
+
+def label_mode(mode: str, customers: pd.DataFrame | None) -> str:
+    """Resolve the notebook's ``mode`` parameter to a label source: "purchases" or "contract".
+
+    "auto" uses the customers table's ``churned``/``churn_date`` when both are present.
+    """
+    if mode not in MODES:
+        raise DataError(f"unknown churn mode {mode!r}", hint=f"Use one of {list(MODES)}.")
+    labelled = customers is not None and {"churned", "churn_date"} <= set(customers.columns)
+    if mode == "labelled" and not labelled:
+        raise DataError("labelled mode needs 'churned' and 'churn_date' in the customers table",
+                        column="churned", hint="Map them in dataset.yaml, or use mode='purchases'.")
+    if mode == "purchases":
+        return "purchases"
+    return "contract" if labelled else "purchases"

@@ -1,0 +1,97 @@
+"""Monthly churn rate: churned during the month / customers active at its start.
+
+With the rolling-window definition of :mod:`crmlib.churn.definition`, a customer is *at the
+start* of month ``m`` when they were active on the last day before it (bought within
+``window_days`` up to that day) and *churned during* ``m`` when, at the month's last day,
+``window_days`` have passed since their last purchase. Only complete months are reported.
+
+Example
+-------
+>>> import pandas as pd
+>>> days = pd.DataFrame({"customer_id": ["a", "b", "b"],
+...                      "day": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-02-15"])})
+>>> rates = churn_rate_by_month(days, window_days=30, analysis_date="2024-03-31")
+>>> rates[["month", "customers_at_start", "churned"]].values.tolist()
+[['2024-02', 2, 1], ['2024-03', 1, 1]]
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlib.errors import DataError
+
+RATE_COLUMNS = ["month", "group", "customers_at_start", "churned", "churn_rate"]
+
+
+def _last_purchase_by(purchase_days: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    seen = purchase_days.loc[purchase_days["day"] <= date]
+    return seen.groupby("customer_id", sort=False)["day"].max()
+
+
+def churn_rate_by_month(
+    purchase_days: pd.DataFrame,
+    window_days: int,
+    analysis_date: str | pd.Timestamp,
+    groups: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Churn rate per complete calendar month (and per group when ``groups`` is given).
+
+    Parameters
+    ----------
+    purchase_days : frame with ``customer_id`` and ``day`` (:func:`crmlib.features.purchase_days`).
+    window_days : days without a purchase after which a customer counts as churned.
+    analysis_date : months ending after it are left out.
+    groups : optional Series customer_id -> group label (channel, segment); customers
+        without a label go to ``"unknown"``.
+
+    Returns
+    -------
+    Long frame with ``month`` ("YYYY-MM"), ``group`` ("all" without groups),
+    ``customers_at_start``, ``churned`` and ``churn_rate`` (NaN when nobody was active).
+    """
+    missing = [c for c in ("customer_id", "day") if c not in purchase_days]
+    if missing:
+        raise DataError(f"the purchase-days frame lacks {missing}",
+                        hint="Build it with crmlib.features.purchase_days(transactions, analysis_date).")
+    if window_days < 1:
+        raise DataError(f"the churn window must be at least one day, not {window_days}",
+                        hint="Choose churn_window_days from the purchase-gap distribution.")
+    end = pd.Timestamp(analysis_date).normalize()
+    if purchase_days.empty:
+        return pd.DataFrame(columns=RATE_COLUMNS)
+    first_month = purchase_days["day"].min().to_period("M") + 1
+    last_month = (end + pd.Timedelta(days=1)).to_period("M") - 1  # last complete month
+    window = pd.Timedelta(days=window_days)
+    rows = []
+    for month in pd.period_range(first_month, last_month, freq="M") if first_month <= last_month else []:
+        before = month.start_time - pd.Timedelta(days=1)
+        month_end = month.end_time.normalize()
+        at_start = _last_purchase_by(purchase_days, before)
+        at_start = at_start.loc[before - at_start < window]
+        at_end = _last_purchase_by(purchase_days, month_end).reindex(at_start.index)
+        churned = month_end - at_end >= window
+        frame = pd.DataFrame({"churned": churned.to_numpy()}, index=at_start.index)
+        if groups is None:
+            frame["group"] = "all"
+        else:
+            frame["group"] = groups.reindex(frame.index).astype(object).fillna("unknown").to_numpy()
+        counts = frame.groupby("group")["churned"].agg(customers_at_start="size", churned="sum")
+        rows.append(counts.reset_index().assign(month=str(month)))
+    if not rows:
+        return pd.DataFrame(columns=RATE_COLUMNS)
+    out = pd.concat(rows, ignore_index=True)
+    out["churned"] = out["churned"].astype(int)
+    out["churn_rate"] = out["churned"] / out["customers_at_start"].where(out["customers_at_start"] > 0)
+    return out[RATE_COLUMNS]
+
+
+def churn_rate_summary(rates: pd.DataFrame) -> pd.DataFrame:
+    """Per group: months, mean monthly churn rate and the pooled rate (all churned / all at start)."""
+    grouped = rates.groupby("group")
+    out = pd.DataFrame({
+        "months": grouped.size(),
+        "mean_monthly_churn_rate": grouped["churn_rate"].mean(),
+        "pooled_churn_rate": grouped["churned"].sum() / grouped["customers_at_start"].sum(),
+    })
+    return out.sort_values("pooled_churn_rate", ascending=False)

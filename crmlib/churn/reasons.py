@@ -1,0 +1,86 @@
+"""Why customers say they left: the exit-survey field ``churn_reason`` of the feedback table.
+
+Example
+-------
+>>> import pandas as pd
+>>> fb = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
+...                    "date": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-04-01", "2024-04-02"]),
+...                    "churn_reason": ["price", " Price", "competitor", None]})
+>>> reason_shares(exit_reasons(fb))["share"].round(3).tolist()
+[0.667, 0.333]
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlib.errors import DataError
+
+REASON_LABELS = {"price": ("price too high", "价格太高"), "competitor": ("went to a competitor", "选择了竞争对手"),
+                 "service_quality": ("service quality", "服务质量差"),
+                 "product_quality": ("product quality", "产品质量问题"), "other": ("other", "其他")}
+
+
+def has_reasons(feedback: pd.DataFrame | None) -> bool:
+    """Whether ``feedback`` carries at least one non-empty ``churn_reason``."""
+    if feedback is None or "churn_reason" not in feedback:
+        return False
+    text = feedback["churn_reason"].astype("string").str.strip()
+    return bool((text.notna() & (text != "")).any())
+
+
+def reason_label(reason: str, lang: str = "en") -> str:
+    en, zh = REASON_LABELS.get(reason, (reason.replace("_", " "), reason))
+    return zh if lang == "zh" else en
+
+
+def exit_reasons(feedback: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
+    """One row per stated reason: ``customer_id``, ``date`` (if known), ``reason`` (trimmed,
+    lower-case), ``group`` (from ``groups``: customer_id -> label, else "all")."""
+    if feedback is None or "churn_reason" not in feedback:
+        raise DataError("the feedback table has no churn_reason column",
+                        column="churn_reason", hint="Map the exit-survey answer to 'churn_reason' in dataset.yaml.")
+    text = feedback["churn_reason"].astype("string").str.strip().str.lower()
+    keep = text.notna() & (text != "")
+    out = pd.DataFrame({"customer_id": feedback.loc[keep, "customer_id"].to_numpy(),
+                        "reason": text[keep].astype(str).to_numpy()})
+    out["date"] = feedback.loc[keep, "date"].to_numpy() if "date" in feedback else pd.NaT
+    out["group"] = "all" if groups is None else (
+        groups.reindex(out["customer_id"]).astype(object).fillna("unknown").to_numpy())
+    return out
+
+
+def reason_shares(reasons: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Share of each reason (within each value of ``by`` when given): columns
+    [``by``,] ``reason``, ``answers``, ``share``; most common first."""
+    keys = [by, "reason"] if by else ["reason"]
+    counts = reasons.groupby(keys).size().rename("answers").reset_index()
+    totals = counts.groupby(by)["answers"].transform("sum") if by else counts["answers"].sum()
+    counts["share"] = counts["answers"] / totals
+    return counts.sort_values(([by] if by else []) + ["answers"], ascending=([True] if by else []) + [False],
+                              ignore_index=True)
+
+
+def reason_trend(reasons: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
+    """Share of each reason per period (rows periods like "2024Q1", columns reasons)."""
+    dated = reasons.loc[reasons["date"].notna()]
+    if dated.empty:
+        return pd.DataFrame()
+    period = pd.to_datetime(dated["date"]).dt.to_period(freq).astype(str)
+    table = pd.crosstab(period, dated["reason"], normalize="index")
+    table.index.name, table.columns.name = "period", "reason"
+    return table
+
+
+def likely_reasons(reasons: pd.DataFrame, groups: pd.Series) -> pd.Series:
+    """Per customer: the most common stated reason in their group (customer_id -> reason).
+
+    ``groups`` maps customer_id -> group label (channel or segment), the same labels used to
+    build ``reasons``. Customers in groups without answers get the overall most common reason.
+    """
+    if reasons.empty:
+        return pd.Series("", index=groups.index, name="likely_reason")
+    overall = reasons["reason"].value_counts().index[0]
+    modal = reasons.groupby("group")["reason"].agg(lambda s: s.value_counts().index[0])
+    out = groups.astype(object).fillna("unknown").map(modal).fillna(overall)
+    return out.rename("likely_reason")

@@ -1,0 +1,205 @@
+"""Train on an earlier cutoff, evaluate on a later one, then score today: the churn-model workflow.
+
+Timeline (``w`` = churn window, ``A`` = analysis date)::
+
+    ... history ... | train cutoff c1 | c1 + w = test cutoff c2 | c2 + w <= A
+    features <= c1, labels (c1, c1+w]  → fit
+    features <= c2, labels (c2, c2+w]  → evaluate (ROC-AUC, PR-AUC, lift, calibration)
+    then refit on c2 and score every customer with features <= A.
+
+Labels come from purchases (no purchase in the window = churned) or, in labelled mode, from the
+customers table's ``churned``/``churn_date``. The BG/NBD ``1 − P(alive)`` at each cutoff is the
+third baseline next to gradient boosting and logistic regression.
+
+Example
+-------
+>>> default_cutoffs("2024-12-31", 90, first_purchase="2023-01-01")
+(Timestamp('2024-07-04 00:00:00'), Timestamp('2024-10-02 00:00:00'))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from crmlib.churn.baseline import bgnbd_at
+from crmlib.churn.drivers import driver_importance
+from crmlib.churn.features import churn_features
+from crmlib.churn.labels import contract_labels, purchase_labels
+from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metrics
+from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier
+from crmlib.errors import DataError
+
+LABEL_SOURCES = ("purchases", "contract")
+
+
+def default_cutoffs(analysis_date, window_days: int, first_purchase) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(train, test) cutoffs: test = analysis date − window, train = test − window.
+
+    Raises DataError when less than one window of history precedes the train cutoff.
+    """
+    end = pd.Timestamp(analysis_date).normalize()
+    test = end - pd.Timedelta(days=window_days)
+    train = test - pd.Timedelta(days=window_days)
+    start = pd.Timestamp(first_purchase).normalize()
+    if train - start < pd.Timedelta(days=window_days):
+        raise DataError(
+            f"the data start {start:%Y-%m-%d}, too late for a {window_days}-day churn window: training "
+            f"at {train:%Y-%m-%d} would see less than one window of history",
+            hint="Use a shorter churn window, or more history (at least three windows of data).")
+    return train, test
+
+
+@dataclass
+class ChurnTables:
+    """The tables the churn model reads (feature inputs and, in labelled mode, the labels)."""
+
+    transactions: pd.DataFrame
+    customers: pd.DataFrame | None = None
+    returns: pd.DataFrame | None = None
+    feedback: pd.DataFrame | None = None
+
+    @classmethod
+    def from_dataset(cls, dataset) -> ChurnTables:
+        """From a :class:`crmlib.io.Dataset`."""
+        return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback)
+
+    def features(self, cutoff, recent_days: int = 90) -> pd.DataFrame:
+        return churn_features(self.transactions, cutoff, customers=self.customers, returns=self.returns,
+                              feedback=self.feedback, recent_days=recent_days)
+
+    def labels(self, cutoff, window_days: int, analysis_date, source: str) -> pd.Series:
+        if source == "purchases":
+            return purchase_labels(self.transactions, cutoff, window_days, analysis_date)
+        if source == "contract":
+            return contract_labels(self.customers if self.customers is not None else pd.DataFrame(),
+                                   cutoff, window_days, analysis_date)
+        raise ValueError(f"label source must be one of {LABEL_SOURCES}, not {source!r}")
+
+    def training_set(self, cutoff, window_days: int, analysis_date, source: str,
+                     recent_days: int = 90) -> tuple[pd.DataFrame, pd.Series]:
+        """Features up to ``cutoff`` and labels from the window after it, for the same customers."""
+        X = self.features(cutoff, recent_days)
+        y = self.labels(cutoff, window_days, analysis_date, source)
+        common = X.index.intersection(y.index)
+        if len(common) == 0:
+            raise DataError(f"no customer has both features and a label at the cutoff {pd.Timestamp(cutoff):%Y-%m-%d}",
+                            hint="Check the cutoff and, in labelled mode, the customers table's ids.")
+        return X.loc[common], y.loc[common].astype(bool)
+
+
+@dataclass
+class ChurnEvaluation:
+    """Everything measured on the later (test) cutoff."""
+
+    window_days: int
+    label_source: str
+    train_cutoff: pd.Timestamp
+    test_cutoff: pd.Timestamp
+    metrics: pd.DataFrame
+    scores: pd.DataFrame
+    models: dict[str, ChurnClassifier]
+    lift: dict[str, pd.DataFrame]
+    calibration: dict[str, pd.DataFrame]
+    importance: pd.DataFrame
+    X_test: pd.DataFrame
+    y_test: pd.Series
+    train_size: int = 0
+    train_churn_rate: float = float("nan")
+    notes: list[str] = field(default_factory=list)
+
+    def best_model(self) -> str:
+        """The classifier with the highest test ROC-AUC."""
+        models = self.metrics.loc[self.metrics["model"].isin(list(self.models))]
+        return str(models.sort_values("roc_auc", ascending=False)["model"].iloc[0])
+
+    def to_dict(self) -> dict:
+        """Plain summary for ``churn_model.json`` (cutoffs as dates, metrics per model)."""
+        return {
+            "label_source": self.label_source,
+            "window_days": self.window_days,
+            "train_cutoff": f"{self.train_cutoff:%Y-%m-%d}",
+            "test_cutoff": f"{self.test_cutoff:%Y-%m-%d}",
+            "train_customers": self.train_size,
+            "train_churn_rate": self.train_churn_rate,
+            "test_customers": int(len(self.y_test)),
+            "test_churn_rate": float(self.y_test.mean()),
+            "metrics_on_test_cutoff": {row["model"]: {k: row[k] for k in ("label", "roc_auc", "pr_auc",
+                                                                           "top_decile_lift", "brier")}
+                                       for row in self.metrics.to_dict(orient="records")},
+            "drivers": self.importance.head(10).to_dict(orient="records"),
+            "notes": self.notes,
+        }
+
+
+def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, train_cutoff=None,
+                    test_cutoff=None, label_source: str = "purchases", models=MODELS,
+                    driver_model: str = "gradient_boosting", recent_days: int = 90,
+                    n_repeats: int = 3, importance_rows: int = 2000, random_state: int = 0) -> ChurnEvaluation:
+    """Fit each model on the train cutoff and measure it, and the BG/NBD baselines, on the test cutoff.
+
+    Permutation importance uses ``n_repeats`` shuffles on at most ``importance_rows`` test customers
+    (a seeded random sample) to keep the notebook quick.
+    """
+    if train_cutoff is None or test_cutoff is None:
+        first = tables.transactions["order_date"].min()
+        default_train, default_test = default_cutoffs(analysis_date, window_days, first)
+        train_cutoff = default_train if train_cutoff is None else train_cutoff
+        test_cutoff = default_test if test_cutoff is None else test_cutoff
+    train_cutoff, test_cutoff = pd.Timestamp(train_cutoff).normalize(), pd.Timestamp(test_cutoff).normalize()
+    if train_cutoff + pd.Timedelta(days=window_days) > test_cutoff:
+        raise DataError(
+            f"the training labels ({train_cutoff:%Y-%m-%d} + {window_days} days) overlap the test cutoff "
+            f"{test_cutoff:%Y-%m-%d}", hint="Put the train cutoff at least one churn window before the test cutoff.")
+    X_train, y_train = tables.training_set(train_cutoff, window_days, analysis_date, label_source, recent_days)
+    X_test, y_test = tables.training_set(test_cutoff, window_days, analysis_date, label_source, recent_days)
+    if y_test.nunique() < 2:
+        raise DataError("every customer at the test cutoff has the same churn label, so no model can be measured",
+                        hint="Use another cutoff or churn window.")
+    fitted, rows, scores, lift, calibration, notes = {}, [], pd.DataFrame({"churned": y_test}), {}, {}, []
+    for name in models:
+        model = ChurnClassifier(name, random_state=random_state).fit(X_train, y_train)
+        fitted[name] = model
+        probability = model.churn_probability(X_test)
+        scores[name] = probability
+        rows.append({"model": name, "label": MODEL_LABELS[name], **score_metrics(y_test, probability, True)})
+        lift[name] = lift_by_decile(y_test, probability)
+        calibration[name] = calibration_table(y_test, probability)
+    try:
+        bgnbd = bgnbd_at(tables.transactions, test_cutoff, window_days).reindex(X_test.index)
+    except DataError as error:
+        notes.append(f"BG/NBD baselines skipped: {error.problem}")
+    else:
+        scores["p_alive"] = bgnbd["p_alive"]
+        scores["expected_purchases"] = bgnbd["expected_purchases"]
+        for name, score in (("p_alive", 1.0 - bgnbd["p_alive"]), ("bgnbd_expected", -bgnbd["expected_purchases"])):
+            score = score.fillna(score.median())
+            rows.append({"model": name, "label": MODEL_LABELS[name], **score_metrics(y_test, score)})
+            lift[name] = lift_by_decile(y_test, score)
+    driver = driver_model if driver_model in fitted else next(iter(fitted))
+    importance = driver_importance(fitted[driver], X_test, y_test, n_repeats=n_repeats,
+                                   random_state=random_state, max_rows=importance_rows)
+    return ChurnEvaluation(window_days=window_days, label_source=label_source, train_cutoff=train_cutoff,
+                           test_cutoff=test_cutoff, metrics=pd.DataFrame(rows), scores=scores, models=fitted,
+                           lift=lift, calibration=calibration, importance=importance, X_test=X_test,
+                           y_test=y_test, train_size=len(y_train), train_churn_rate=float(y_train.mean()),
+                           notes=notes)
+
+
+def score_customers_now(tables: ChurnTables, evaluation: ChurnEvaluation, analysis_date, model: str,
+                        recent_days: int = 90, random_state: int = 0) -> tuple[ChurnClassifier, pd.DataFrame]:
+    """Refit ``model`` on the test cutoff (the latest with known labels) and return it with the
+    features of every customer as of ``analysis_date`` (score them with ``model.churn_probability``).
+
+    In labelled mode, customers who have already churned by the analysis date are left out.
+    """
+    X, y = tables.training_set(evaluation.test_cutoff, evaluation.window_days, analysis_date,
+                               evaluation.label_source, recent_days)
+    final = ChurnClassifier(model, random_state=random_state).fit(X, y)
+    X_now = tables.features(analysis_date, recent_days)
+    if evaluation.label_source == "contract":
+        customers = tables.customers.drop_duplicates("customer_id").set_index("customer_id")
+        gone = customers["churned"].astype("boolean").fillna(False).astype(bool)
+        X_now = X_now.loc[~gone.reindex(X_now.index, fill_value=False)]
+    return final, X_now
