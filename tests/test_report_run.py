@@ -1,0 +1,186 @@
+"""End-to-end runs of ``crm-workbook run`` on fixture notebooks: failure, timeout, concurrency,
+invalid input. The fixtures (tests/fixtures/notebooks/basic) succeed, raise, or sleep on demand."""
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crmlib import PROJECT_ROOT
+from crmlib.io import load_dataset
+
+pytestmark = pytest.mark.slow
+
+BASIC = Path(__file__).parent / "fixtures" / "notebooks" / "basic"
+CDNOW = PROJECT_ROOT / "data" / "cdnow"
+
+
+def crm(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "crmlib.cli", *args], capture_output=True, text=True,
+                          cwd=PROJECT_ROOT, timeout=600, **kwargs)
+
+
+def run_folders(reports: Path) -> list[Path]:
+    return sorted(p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()) if reports.exists() else []
+
+
+def snapshot(folder: Path) -> dict:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not p.is_symlink()}
+
+
+@pytest.fixture(scope="module")
+def basic_run(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    done = crm("run", "--data", str(CDNOW), "--name", "fixtures", "--notebooks-dir", str(BASIC),
+               "--reports", str(reports), "-p", "rows=4", "-p", "channels=[web, app]",
+               "-p", "sleep_seconds=60", "--timeout", "3", "--jobs", "2")
+    (folder,) = run_folders(reports)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    return done, reports, folder, manifest
+
+
+def test_exit_code_and_status_per_notebook(basic_run):
+    done, _, _, manifest = basic_run
+    assert done.returncode == 1, done.stderr
+    status = {nb["notebook"]: nb["status"] for nb in manifest["notebooks"]}
+    assert status == {"01_ok": "ok", "02_fail": "failed", "03_slow": "timed_out"}
+    assert manifest["status"] == "failed" and manifest["finished"] and manifest["duration_seconds"] > 0
+    errors = {nb["notebook"]: nb["error_summary"] for nb in manifest["notebooks"]}
+    assert errors["01_ok"] == ""
+    assert "ValueError: fixture failure <b>not bold</b>" in errors["02_fail"]
+    assert "CellTimeoutError" in errors["03_slow"] and "3 s" in errors["03_slow"]
+
+
+def test_manifest_records_inputs_parameters_and_environment(basic_run):
+    _, _, folder, manifest = basic_run
+    dataset = load_dataset(CDNOW)
+    assert manifest["dataset"]["fingerprint"] == dataset.fingerprint
+    assert manifest["dataset"]["files"]["transactions.csv"] == hashlib.sha256(
+        (CDNOW / "transactions.csv").read_bytes()).hexdigest()
+    assert manifest["dataset"]["path"] == str(CDNOW) and manifest["dataset"]["analysis_date"] == "1998-06-30"
+    assert manifest["parameters"]["runner"]["export_dir"] == str(folder / "exports")
+    by_name = {nb["notebook"]: nb for nb in manifest["notebooks"]}
+    assert by_name["01_ok"]["parameters"]["rows"] == 4
+    assert by_name["01_ok"]["parameters"]["channels"] == ["web", "app"]
+    assert "sleep_seconds" not in by_name["01_ok"]["parameters"]
+    assert by_name["03_slow"]["parameters"]["sleep_seconds"] == 60.0
+    assert manifest["packages"]["papermill"] and manifest["packages"]["python"]
+    assert re.fullmatch(r"[0-9a-f]{40}", manifest["git"]["commit"])
+    for nb in manifest["notebooks"]:
+        assert nb["started"] <= nb["finished"] and nb["duration_seconds"] >= nb["html_seconds"] >= 0
+
+
+def test_exports_hold_what_the_notebook_wrote(basic_run):
+    _, _, folder, manifest = basic_run
+    exports = folder / "exports"
+    raw = (exports / "fixture_ok.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert [r["customer_id"] for r in rows] == ["C00000", "C00001", "C00002", "C00003"]
+    seen = json.loads((exports / "fixture_ok.json").read_text(encoding="utf-8"))
+    assert seen["channels"] == ["web", "app"] and seen["data_dir"] == str(CDNOW)
+    assert seen["pseudonymize"] is False
+    assert not (exports / "never.csv").exists()  # the failed notebook stopped at its error
+    listed = {e["file"]: e["sha256"] for e in manifest["exports"]}
+    assert listed == {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in exports.iterdir()}
+
+
+def test_failed_notebook_keeps_its_notebook_and_html_with_the_error_on_top(basic_run):
+    _, _, folder, _ = basic_run
+    executed = json.loads((folder / "02_fail.ipynb").read_text(encoding="utf-8"))
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    assert any(o["output_type"] == "error" and o["ename"] == "ValueError" for o in outputs)
+    page = (folder / "02_fail.html").read_text(encoding="utf-8")
+    status = page.index("crm-status-failed")
+    assert status < page.index("before the failure")  # the error summary precedes the body
+    assert "<b>not bold</b>" not in page and "&lt;b&gt;not bold&lt;/b&gt;" in page
+    assert 'href="01_ok.html"' in page and 'href="../index.html"' in page
+    assert "raise ValueError" not in page[:status]  # code hidden: no source in the header
+
+
+def test_timed_out_cell_is_marked_in_notebook_and_html(basic_run):
+    _, _, folder, _ = basic_run
+    executed = json.loads((folder / "03_slow.ipynb").read_text(encoding="utf-8"))
+    sleeping = next(c for c in executed["cells"] if "time.sleep" in "".join(c["source"]))
+    assert [o["ename"] for o in sleeping["outputs"] if o["output_type"] == "error"] == ["CellTimeoutError"]
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    assert "woke up" not in json.dumps(outputs)  # the cell after it never ran
+    page = (folder / "03_slow.html").read_text(encoding="utf-8")
+    assert "crm-status-timed_out" in page and "TIMED OUT" in page and "CellTimeoutError" in page
+
+
+def test_index_progress_and_runs_listing(basic_run):
+    done, reports, folder, _ = basic_run
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    for name in ("01_ok", "02_fail", "03_slow"):
+        assert f'href="{folder.name}/{name}.html"' in index
+    assert not (reports / "latest").exists()  # no run has succeeded yet
+    assert "start    01_ok" in done.stdout and "(3/3 done)" in done.stdout
+    assert "TIMEOUT" in done.stdout and "FAILED" in done.stdout
+    listing = crm("runs", "--reports", str(reports))
+    assert listing.returncode == 0
+    assert folder.name in listing.stdout and "02_fail:failed" in listing.stdout
+    assert "03_slow:timed_out" in listing.stdout
+
+
+def test_invalid_dataset_stops_before_any_kernel_and_touches_nothing(basic_run, tmp_path):
+    _, reports, folder, _ = basic_run
+    before = snapshot(reports)
+    bad = tmp_path / "bad"
+    shutil.copytree(CDNOW, bad)
+    lines = (bad / "transactions.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    amount = header.index("dollar_value")
+    broken = [lines[0]] + [",".join("abc" if i == amount else v for i, v in enumerate(line.split(",")))
+                           for line in lines[1:]]
+    (bad / "transactions.csv").write_text("\n".join(broken) + "\n")
+    done = crm("run", "--data", str(bad), "--notebooks-dir", str(BASIC), "--reports", str(reports))
+    assert done.returncode == 3
+    assert "Data error" in done.stderr and "dollar_value" in done.stderr
+    assert snapshot(reports) == before and run_folders(reports) == [folder]
+    missing = crm("run", "--data", str(tmp_path / "nowhere"), "--notebooks-dir", str(BASIC),
+                  "--reports", str(reports))
+    assert missing.returncode == 3 and "dataset.yaml" in missing.stderr
+    assert snapshot(reports) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["-p", "rowz=3"], "no selected notebook declares a parameter 'rowz'"),
+    (["-p", "rows=many"], "parameter rows (int)"),
+    (["-p", "data_dir=/x"], "use --data"),
+    (["--notebooks", "09"], "matches no notebook"),
+    (["--jobs", "0"], "--jobs must be at least 1"),
+])
+def test_usage_errors_exit_2_before_anything_is_written(tmp_path, args, message):
+    reports = tmp_path / "reports"
+    done = crm("run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "--reports", str(reports), *args)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert not reports.exists()
+
+
+def test_two_concurrent_runs_get_distinct_folders_and_both_complete(tmp_path):
+    reports = tmp_path / "reports"
+    command = [sys.executable, "-m", "crmlib.cli", "run", "--data", str(CDNOW), "--name", "same",
+               "--notebooks-dir", str(BASIC), "--notebooks", "03", "--reports", str(reports)]
+    processes = [subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=600) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    folders = run_folders(reports)
+    assert len(folders) == 2 and all(f.name.split("-", 2)[2].startswith("same") for f in folders)
+    manifests = [json.loads((f / "manifest.json").read_text(encoding="utf-8")) for f in folders]
+    assert [m["status"] for m in manifests] == ["ok", "ok"]
+    assert all((f / "03_slow.html").is_file() for f in folders)
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert all(f.name in index for f in folders)
+    newest = max(manifests, key=lambda m: m["started"])["run_id"]
+    assert (reports / "latest").resolve() == (reports / newest).resolve()
+    assert (reports / "latest.txt").read_text().strip() == newest

@@ -1,0 +1,184 @@
+"""Unit tests of the report runner's pieces (no kernels started)."""
+
+import json
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+from papermill import inspect_notebook
+
+from crmlib.notebook import pseudonym
+from crmlib.report.index import list_runs, render_index, update_index
+from crmlib.report.pages import PageHeader, defuse_scripts, header_html, render_html
+from crmlib.report.params import (
+    UsageError,
+    coerce_value,
+    notebook_parameters,
+    parse_parameters_cell,
+    plan_parameters,
+    select_notebooks,
+)
+from crmlib.report.pseudonyms import Scrubber, distinctive
+from crmlib.report.runfolder import create_run_folder, safe_name, write_manifest
+from crmlib.report.worker import mark_timeout
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+COMMON = '''data_dir: str = "data/sample"  # dataset folder
+analysis_date: str = ""  # YYYY-MM-DD; empty = the last transaction date
+days: int = 90  # churn window
+share: float = 0.25
+flag: bool = False  # a flag
+channels: list = ["web"]  # channels
+untyped = {"a": 1}
+'''
+
+
+def test_parameters_cell_is_read_even_where_papermill_skips_a_line(tmp_path):
+    params = parse_parameters_cell(COMMON)
+    assert [p.name for p in params.values()] == ["data_dir", "analysis_date", "days", "share", "flag",
+                                                 "channels", "untyped"]
+    assert params["analysis_date"].help == "YYYY-MM-DD; empty = the last transaction date"
+    assert (params["days"].type, params["days"].default, params["days"].help) == ("int", "90", "churn window")
+    assert params["share"].help == ""
+    assert params["untyped"].type == "dict"
+    # the reason for our own reader: papermill drops a parameter whose help contains "="
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(COMMON, metadata={"tags": ["parameters"]})])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "p.ipynb"
+    nbformat.write(nb, path)
+    assert "analysis_date" not in inspect_notebook(str(path))
+    assert "analysis_date" in notebook_parameters(path)
+
+
+@pytest.mark.parametrize(("value", "declared", "expected"), [
+    ("120", "int", 120), ("0.5", "float", 0.5), ("yes", "bool", True), ("0", "bool", False),
+    ("2024-06-30", "str", "2024-06-30"), ("007", "str", "007"), ("[web, app]", "list", ["web", "app"]),
+    ("{a: 1}", "dict", {"a": 1}), ("2024-06-30", "None", "2024-06-30"), ("3", "None", 3),
+    (5, "float", 5.0), (["x"], "list", ["x"]), (True, "bool", True),
+])
+def test_values_are_typed_as_declared(value, declared, expected):
+    result = coerce_value("x", value, declared)
+    assert result == expected and type(result) is type(expected)
+
+
+@pytest.mark.parametrize(("value", "declared"), [("abc", "int"), ("maybe", "bool"), ("1.5", "int"),
+                                                 ("web", "list"), ("[1]", "dict"), (True, "int")])
+def test_bad_values_are_usage_errors(value, declared):
+    with pytest.raises(UsageError, match="parameter x"):
+        coerce_value("x", value, declared)
+
+
+def test_notebook_selection_by_name_or_prefix():
+    available = sorted((FIXTURES / "basic").glob("*.ipynb"))
+    assert [p.stem for p in select_notebooks(available, [])] == ["01_ok", "02_fail", "03_slow"]
+    assert [p.stem for p in select_notebooks(available, ["03", "01_ok.ipynb"])] == ["01_ok", "03_slow"]
+    with pytest.raises(UsageError, match="matches no notebook"):
+        select_notebooks(available, ["04"])
+    with pytest.raises(UsageError, match="matches several"):
+        select_notebooks(available, ["0"])
+
+
+def test_overrides_go_only_to_notebooks_that_declare_them():
+    notebooks = sorted((FIXTURES / "basic").glob("*.ipynb"))
+    _, typed = plan_parameters(notebooks, {"rows": "7", "sleep_seconds": "2", "lang": "zh"})
+    by_stem = {p.stem: v for p, v in typed.items()}
+    assert by_stem["01_ok"] == {"rows": 7, "lang": "zh"}
+    assert by_stem["02_fail"] == {"lang": "zh"}
+    assert by_stem["03_slow"] == {"sleep_seconds": 2.0, "lang": "zh"}
+    with pytest.raises(UsageError, match="no selected notebook declares"):
+        plan_parameters(notebooks, {"rowz": "7"})
+    with pytest.raises(UsageError, match="--data"):
+        plan_parameters(notebooks, {"data_dir": "/x"})
+
+
+def test_run_folders_are_unique_even_when_claimed_at_once(tmp_path):
+    folders = []
+    threads = [threading.Thread(target=lambda: folders.append(create_run_folder(tmp_path, "same")))
+               for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(folders)) == 8
+    assert all(f.name.endswith("-same") or f.name.rsplit("-", 1)[1].isdigit() for f in folders)
+    assert safe_name("月报 <b>") == "b" and safe_name("...") == "run"
+
+
+def _manifest(folder: Path, started: str, status: str, notebooks=()) -> None:
+    write_manifest(folder, {"run_id": folder.name, "name": "<i>n</i>", "status": status, "started": started,
+                            "dataset": {"name": "<script>alert(1)</script>", "path": "/d"},
+                            "notebooks": [{"notebook": n, "status": s, "html": f"{n}.html"} for n, s in notebooks]})
+
+
+def test_index_lists_newest_first_escapes_text_and_points_latest_at_newest_success(tmp_path):
+    # folder names sort the other way round from start times: the start time must win
+    _manifest(tmp_path / "b-old", "2024-01-01T10:00:00", "ok", [("01_x", "ok")])
+    _manifest(tmp_path / "a-new", "2024-01-02T10:00:00", "ok", [("01_x", "ok")])
+    _manifest(tmp_path / "c-newest-failed", "2024-01-03T10:00:00", "failed", [("01_x", "failed")])
+    page = update_index(tmp_path).read_text(encoding="utf-8")
+    assert [r["folder"] for r in list_runs(tmp_path)] == ["c-newest-failed", "a-new", "b-old"]
+    table = page[page.index("<tbody>"):]
+    assert table.index("c-newest-failed") < table.index("a-new") < table.index("b-old")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)" in page and "<i>n</i>" not in page
+    assert (tmp_path / "latest").resolve() == (tmp_path / "a-new").resolve()
+    assert (tmp_path / "latest.txt").read_text().strip() == "a-new"
+    assert 'href="a-new/01_x.html"' in page
+
+
+def test_a_running_run_whose_process_is_gone_is_incomplete(tmp_path):
+    folder = tmp_path / "r"
+    folder.mkdir()
+    write_manifest(folder, {"status": "running", "started": "x", "host": __import__("platform").node(),
+                            "pid": 2 ** 22 + 12345})
+    assert list_runs(tmp_path)[0]["status"] == "incomplete"
+    assert "incomplete" in render_index(list_runs(tmp_path), None)
+
+
+def test_timeout_is_written_into_the_cell_that_was_running():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a"), nbformat.v4.new_code_cell("b"),
+                                         nbformat.v4.new_code_cell("c")])
+    nb.cells[0].metadata["papermill"] = {"start_time": "2024-01-01T00:00:00"}
+    nb.cells[1].metadata["papermill"] = {"start_time": "2024-01-01T00:00:01"}
+    nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="KeyboardInterrupt", evalue="", traceback=[])]
+    nb.cells[2].metadata["papermill"] = {"start_time": None}
+    assert mark_timeout(nb, 5) == 1
+    (output,) = nb.cells[1].outputs
+    assert output.ename == "CellTimeoutError" and "5 s" in output.evalue
+    assert nb.cells[0].get("outputs") == [] and nb.cells[1].metadata.papermill.status == "failed"
+
+
+def test_scrubber_pseudonymises_ids_and_removes_contacts():
+    scrub = Scrubber(["C00042", "17", "1234567"], salt="s")
+    text = scrub("C00042 and 1234567 bought; 17 items; mail a.b@shop.cn or call +86 139 1234 5678, C000421")
+    assert pseudonym("C00042", "s") in text and "C00042 " not in text
+    assert pseudonym("1234567", "s") in text
+    assert "17 items" in text and "C000421" in text  # short numbers and other tokens are left alone
+    assert "a.b@shop.cn" not in text and "139 1234 5678" not in text
+    assert not distinctive("17") and distinctive("1234567") and distinctive("张三-01")
+    assert not distinctive("abc") and not distinctive("C.0001")
+
+
+def test_page_has_no_external_resources_and_escapes_header_text():
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Title"),
+        nbformat.v4.new_code_cell("secret_code()", outputs=[nbformat.v4.new_output(
+            "display_data", data={"text/html": "<p>ok</p><script>alert(1)</script>", "text/plain": "x"})]),
+    ])
+    header = PageHeader(title="T", current="01", parameters={"lang": "<b>zh</b>"}, status="failed",
+                        error="ValueError: <img src=x>", nav=[("01", "01.html"), ("02", "02.html")])
+    page = render_html(nb, header)
+    assert "<script src=" not in page and "mathjax" not in page.lower() and "require.min.js" not in page
+    assert "<script>alert(1)" not in page and "&lt;script" in page
+    assert "secret_code" not in page  # code hidden by default
+    assert "secret_code" in render_html(nb, header, show_code=True)
+    assert "&lt;img src=x&gt;" in page and "&lt;b&gt;zh&lt;/b&gt;" in page
+    assert '<a href="01.html" aria-current="page">' in header_html(header)
+    assert defuse_scripts("<SCRIPT src=x>") == "&lt;SCRIPT src=x>"
+
+
+def test_fixture_notebooks_are_committed_without_outputs():
+    for path in FIXTURES.rglob("*.ipynb"):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            assert cell.get("outputs", []) == [] and cell.get("execution_count") is None, path
