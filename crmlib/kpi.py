@@ -45,15 +45,15 @@ DEFINITIONS = {
     "repeat_purchase_rate": "Share of the month's active customers who had bought before the month.",
     "churn_rate": "Customers who churned during the month / customers active at its start "
                   "(churned = no purchase for the churn window).",
-    "csat": "Share of ratings of 4 or 5 on the 1–5 scale.",
-    "nps": "Share of promoters (9–10) minus share of detractors (0–6), in points.",
+    "csat": "Percentage of ratings of 4 or 5 on the 1–5 scale.",
+    "nps": "Percentage of promoters (9–10) minus percentage of detractors (0–6) on the 0–10 scale.",
     "simple_cltv": "Purchase frequency per year × average order value × expected lifespan (1 / annual churn).",
     "model_cltv": "Mean model CLV per customer (BG/NBD + Gamma-Gamma, discounted, over the horizon).",
     "cltv_cac_ratio": "A channel's mean model CLV / its CAC; above 3 is the usual rule of thumb for healthy acquisition.",
 }
 UNITS = {"cac": "currency per customer", "revenue": "currency", "aov": "currency per order",
          "purchase_frequency": "orders per customer per month", "repeat_purchase_rate": "share (0–1)",
-         "churn_rate": "share (0–1) per month", "csat": "share (0–1)", "nps": "points (−100 to 100)",
+         "churn_rate": "share (0–1) per month", "csat": "% (0–100)", "nps": "points (−100 to 100)",
          "simple_cltv": "currency per customer", "model_cltv": "currency per customer",
          "cltv_cac_ratio": "ratio", "new_customers": "customers", "active_customers": "customers",
          "orders": "orders"}
@@ -216,3 +216,47 @@ def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.
                           .assign(channel=name))
     out = pd.concat(frames, ignore_index=True)
     return out[["channel", "stage", "customers", "share_of_identified", "conversion_from_previous"]]
+
+
+def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -> pd.DataFrame:
+    """Every KPI by month for a :class:`crmlib.io.Dataset`, from the modules that own each one.
+
+    KPIs whose table is missing are left out of the frame and their reason is kept in
+    ``attrs["reasons"]`` (shown as "not available" by :func:`headline`).
+    """
+    from crmlib.churn.rates import churn_rate_by_month
+
+    monthly = monthly_activity(dataset.transactions, dataset.analysis_date)
+    reasons = {}
+    if dataset.has("marketing_spend"):
+        monthly["cac"] = monthly_cac(dataset.transactions, dataset.customers, dataset.marketing_spend)
+    else:
+        reasons["cac"] = "no marketing_spend table: CAC needs spend per month and acquisition channel"
+    rates = churn_rate_by_month(purchase_days, churn_window_days, dataset.analysis_date)
+    monthly["churn_rate"] = rates.set_index("month")["churn_rate"].reindex(monthly.index)
+    for name, value in _satisfaction_by_month(dataset, reasons).items():
+        monthly[name] = value.reindex(monthly.index)
+    monthly.attrs["reasons"] = reasons
+    return monthly
+
+
+def _satisfaction_by_month(dataset, reasons: dict) -> dict[str, pd.Series]:
+    """CSAT and NPS by month from :mod:`crmlib.feedback.satisfaction`, or the reason they are missing."""
+    from crmlib.feedback.satisfaction import monthly_satisfaction
+
+    if not dataset.has("feedback"):
+        reasons["csat"] = reasons["nps"] = "no feedback table: CSAT and NPS need ratings (1–5) or NPS answers (0–10)"
+        return {}
+    feedback = dataset.feedback
+    if "date" not in feedback:
+        reasons["csat"] = reasons["nps"] = "the feedback table has no date, so there is no monthly trend"
+        return {}
+    table = monthly_satisfaction(feedback)
+    table.index = table.index.to_period("M").astype(str)
+    out = {}
+    for name, column, needed in (("csat", "rating", "ratings"), ("nps", "nps", "nps_answers")):
+        if column in feedback and table[needed].sum() > 0:
+            out[name] = table[name]
+        else:
+            reasons[name] = f"the feedback table has no {column} answers"
+    return out

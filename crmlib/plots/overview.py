@@ -1,0 +1,57 @@
+"""Charts of the overview notebook.
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import pandas as pd
+>>> monthly = pd.DataFrame({"aov": [10.0, 12.0], "orders": [5, 7]}, index=["2024-01", "2024-02"])
+>>> fig = kpi_trends(monthly, {"aov": "AOV", "orders": "Orders"})
+>>> fig.axes[0].get_title()
+'AOV'
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from crmlib.plots import label, new_figure
+
+
+def kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "month", columns: int = 3):
+    """Small multiples: one line chart per KPI (title = the KPI's name, y = its unit)."""
+    names = [n for n in titles if n in monthly and monthly[n].notna().any()]
+    rows = int(np.ceil(len(names) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), squeeze=False)
+    for ax, name in zip(axes.ravel(), names, strict=False):
+        series = monthly[name]
+        ax.plot(pd.to_datetime(series.index), series.to_numpy(), marker="o", markersize=2.5)
+        label(ax, titles[name], xlabel, titles[name])
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    for ax in axes.ravel()[len(names):]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def cltv_cac_chart(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
+    """Horizontal bars of CLTV/CAC per channel with the 3:1 rule-of-thumb line."""
+    shown = table.dropna(subset=["cltv_cac_ratio"]).sort_values("cltv_cac_ratio")
+    fig, ax = new_figure(7, 0.5 * len(shown) + 1.8)
+    colors = ["C2" if r >= 3 else "C1" if r >= 1 else "C3" for r in shown["cltv_cac_ratio"]]
+    ax.barh(shown["channel"].astype(str), shown["cltv_cac_ratio"], color=colors)
+    ax.axvline(3, color="grey", linestyle="--", linewidth=1)
+    label(ax, title, xlabel, ylabel)
+    return fig
+
+
+def hit_rate_chart(results: dict[str, float], title: str, xlabel: str, ylabel: str):
+    """Bars of hit-rate@N for the recommender and its baseline."""
+    fig, ax = new_figure(6, 3.2)
+    bars = ax.bar(list(results), list(results.values()), color=["C0", "C7"][: len(results)])
+    ax.bar_label(bars, labels=[f"{v:.0%}" for v in results.values()])
+    ax.set_ylim(0, 1)
+    label(ax, title, xlabel, ylabel)
+    return fig
