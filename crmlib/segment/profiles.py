@@ -63,25 +63,27 @@ def available_attributes(customers: pd.DataFrame | None) -> list[str]:
 
 
 def attach_attributes(segments: pd.DataFrame, customers: pd.DataFrame, analysis_date=None,
-                      lang: str = "en") -> pd.DataFrame:
+                      lang: str = "en", attributes: Sequence[str] | None = None) -> pd.DataFrame:
     """``segments`` (indexed by customer_id) plus the customers table's profile attributes.
 
-    Buyers missing from the customers table, or with a blank attribute, get "unknown".
-    Returns a new frame.
+    ``attributes`` defaults to all of :func:`available_attributes`; ``age_band`` needs the
+    ``analysis_date``. Buyers missing from the customers table, or with a blank attribute, get
+    "unknown". Returns a new frame.
     """
+    wanted = available_attributes(customers) if attributes is None else list(attributes)
     if "customer_id" not in customers.columns:
         raise DataError("the customers table lacks 'customer_id'", hint="Map it in dataset.yaml.")
     table = customers.drop_duplicates("customer_id").assign(
         customer_id=lambda c: c["customer_id"].astype(str)).set_index("customer_id")
-    columns = [a for a in available_attributes(customers) if a != "age_band"]
-    attributes = table[columns].astype(object) if columns else pd.DataFrame(index=table.index)
-    if "age_band" in available_attributes(customers):
+    columns = [a for a in wanted if a != "age_band" and a in table.columns]
+    frame = table[columns].astype(object) if columns else pd.DataFrame(index=table.index)
+    if "age_band" in wanted:
         if analysis_date is None:
             raise ValueError("analysis_date is needed to compute age bands")
-        attributes["age_band"] = age_bands(customers.drop_duplicates("customer_id"), analysis_date).astype(object)
-    attributes = attributes.reindex(segments.index)
-    attributes = attributes.where(attributes.notna(), UNKNOWN[lang] if lang in UNKNOWN else "unknown")
-    return segments.join(attributes)
+        frame["age_band"] = age_bands(customers.drop_duplicates("customer_id"), analysis_date).astype(object)
+    frame = frame.reindex(segments.index)
+    frame = frame.where(frame.notna(), UNKNOWN[lang] if lang in UNKNOWN else "unknown")
+    return segments.join(frame)
 
 
 def attribute_profile(segments: pd.DataFrame, customers: pd.DataFrame | None, by: str,
@@ -97,7 +99,7 @@ def attribute_profile(segments: pd.DataFrame, customers: pd.DataFrame | None, by
     if by not in frame.columns:
         if customers is None:
             raise DataError(f"no {by!r} column and no customers table", hint="Add a customers table.")
-        frame = attach_attributes(segments, customers, analysis_date, lang)
+        frame = attach_attributes(segments, customers, analysis_date, lang, attributes=[by])
         if by not in frame.columns:
             raise DataError(f"the customers table has no {by!r} column",
                             hint=f"Map it in dataset.yaml; available: {available_attributes(customers)}.")
