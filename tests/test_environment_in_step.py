@@ -40,3 +40,17 @@ def test_the_check_sees_a_difference():
     env = _environment()
     env.pop("pandas")
     assert env != _pyproject()
+
+
+def test_notebook_kernel_is_the_project_interpreter():
+    """JupyterLab and papermill started from .venv run notebooks ('python3' kernel) in .venv's Python."""
+    import json
+    import sys
+
+    from jupyter_client import KernelManager
+
+    manager = KernelManager(kernel_name="python3")
+    command = manager.format_kernel_cmd()
+    assert Path(command[0]).resolve() == Path(sys.executable).resolve()
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        assert json.loads(notebook.read_text(encoding="utf-8"))["metadata"]["kernelspec"]["name"] == "python3", notebook
