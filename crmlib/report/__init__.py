@@ -12,7 +12,17 @@ Example
 >>> result = run_notebooks(RunOptions(data="data/sample", name="sample"))   # doctest: +SKIP
 """
 
-from crmlib.report.params import UsageError
-from crmlib.report.runner import RunOptions, RunResult, run_notebooks
-
 __all__ = ["RunOptions", "RunResult", "UsageError", "run_notebooks"]
+
+
+def __getattr__(name: str):
+    # imported on first use, so a notebook worker does not pay for the runner's imports
+    if name == "UsageError":
+        from crmlib.report.params import UsageError
+
+        return UsageError
+    if name in ("RunOptions", "RunResult", "run_notebooks"):
+        from crmlib.report import runner
+
+        return getattr(runner, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,17 +19,30 @@ Example
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
+# jsonschema (via nbformat) imports rfc3987_syntax only to check "iri" formats, which notebooks
+# never use; building its grammar costs ~1.5 s per worker. Only this process goes without it.
+sys.modules.setdefault("rfc3987_syntax", None)
 
-from crmlib.exports import _atomic_write
-from crmlib.report.pages import PageHeader, map_output_text, notebook_title, render_html
+import nbformat  # noqa: E402
+
+from crmlib.report.pages import PageHeader, map_output_text, notebook_title, render_html  # noqa: E402
 
 TIMEOUT_ENAME = "CellTimeoutError"
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename (crmlib.exports does the same, but imports pandas)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    os.replace(temporary, path)
 
 
 def status_of(error: dict | None, timed_out: bool | None) -> str:
