@@ -51,7 +51,7 @@ TEXT = {
     "lifecycle": ("Customers by lifecycle stage", "各生命周期阶段客户数"),
     "lifecycle_axis": ("lifecycle stage", "生命周期阶段"),
     "tier": ("value tier", "价值层级"),
-    "features": {"recency": ("recency (days, low = recent)", "最近购买间隔（天）"),
+    "features": {"recency": ("recency (high = recent)", "近度（越高越近）"),
                  "frequency": ("frequency", "购买频次"), "monetary": ("spend", "消费额")},
 }
 
@@ -93,8 +93,14 @@ def rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary"):
 
 
 def cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str = "en"):
-    """Heatmap of each cluster's percentile position per feature, rows named by description."""
+    """Heatmap of each cluster's percentile position per feature, rows named by description.
+
+    Recency is flipped (1 − percentile of days since the last purchase), so that in every
+    column green means better.
+    """
     frame = positions.copy()
+    if "recency" in frame.columns:
+        frame["recency"] = 1 - frame["recency"]
     frame.index = [f"{c}: {descriptions.get(c, '')}" for c in positions.index]
     names = {k: v[1 if lang == "zh" else 0] for k, v in TEXT["features"].items()}
     frame.columns = [names.get(c, c) for c in frame.columns]
