@@ -21,9 +21,15 @@ Example
 
 from crmlib.churn.cohorts import cohort_retention, cohort_sizes, cohort_table
 from crmlib.churn.definition import churn_status, gap_quantiles, suggest_window, window_coverage
-from crmlib.churn.drivers import describe_drivers, driver_importance, driver_text, top_drivers
+from crmlib.churn.drivers import (
+    describe_drivers,
+    driver_importance,
+    driver_text,
+    driver_texts,
+    top_drivers,
+)
 from crmlib.churn.features import churn_features, feature_label
-from crmlib.churn.groups import customer_groups, label_mode, rfm_segments
+from crmlib.churn.groups import customer_groups, first_purchase_cohorts, label_mode, rfm_segments
 from crmlib.churn.labels import contract_labels, purchase_labels
 from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metrics
 from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier
@@ -56,7 +62,7 @@ __all__ = [
     "SurvivalResult", "calibration_table", "churn_features", "churn_rate_by_month", "churn_rate_summary",
     "churn_status", "cohort_retention", "cohort_sizes", "cohort_table", "contract_labels",
     "contract_lifetimes", "customer_groups", "default_cutoffs", "describe_drivers", "driver_importance",
-    "driver_text", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
+    "driver_text", "driver_texts", "first_purchase_cohorts", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
     "label_mode", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
     "reason_label", "reason_shares", "reason_trend", "retention_priority", "rfm_segments", "score_customers_now",
     "score_metrics", "suggest_window", "survival_by_group", "top_drivers", "window_coverage",

@@ -99,6 +99,13 @@ def driver_text(feature: str, direction: str, lang: str = "en") -> str:
     return {"higher": f"{name} is high", "lower": f"{name} is low"}.get(direction, name)
 
 
+def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "en") -> pd.Series:
+    """Plain-words text of each customer's ``top_driver`` (direction from ``importance``)."""
+    direction = importance.set_index("feature")["direction"]
+    return pd.Series([driver_text(f, direction.get(f, ""), lang) for f in drivers["top_driver"]],
+                     index=drivers.index, name="top_driver_text")
+
+
 def describe_drivers(importance: pd.DataFrame, top: int = 3, lang: str = "en") -> str:
     """A sentence naming the ``top`` drivers with positive importance, in plain words."""
     useful = importance.loc[importance["importance"] > 0].head(top)

@@ -30,8 +30,26 @@ def customer_groups(customers: pd.DataFrame | None, column: str) -> pd.Series | 
     return table.astype(object).where(table.notna(), "unknown").astype(str).rename(column)
 
 
+def first_purchase_cohorts(summary: pd.DataFrame) -> pd.Series:
+    """customer_id -> first-purchase quarter ("1997Q1"); by month when all fall in one quarter.
+
+    The fallback grouping when there is no acquisition channel: unlike RFM segments, it is fixed
+    at acquisition, so comparing churn between cohorts is not circular.
+    """
+    first = summary["first_purchase"]
+    cohorts = first.dt.to_period("Q").astype(str)
+    if cohorts.nunique() < 2:
+        cohorts = first.dt.to_period("M").astype(str)
+    return cohorts.rename("first_purchase_cohort")
+
+
 def rfm_segments(summary: pd.DataFrame, lang: str = "en") -> pd.Series:
-    """The RFM 11-segment label of each customer in ``summary`` (via :mod:`crmlib.segment`)."""
+    """The RFM 11-segment label of each customer in ``summary`` (via :mod:`crmlib.segment`).
+
+    Segments use recency at the summary's date, so churn compared *between segments* is partly
+    churn by construction ("Lost" customers are those who stopped buying); prefer acquisition
+    channel or first-purchase cohort for churn rates and survival curves.
+    """
     from crmlib.segment.rfm import rfm_scores, rfm_table
     from crmlib.segment.schemes import assign_rfm11, segment_labels
 

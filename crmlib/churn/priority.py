@@ -26,8 +26,9 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
     """Customers ranked by ``value_at_risk`` (highest first), with a ``priority`` rank from 1.
 
     All inputs are indexed by customer_id; the customers of ``churn_probability`` are ranked.
-    Missing CLV counts as 0 value at risk. Columns: ``RISK_COLUMNS`` plus ``priority``,
-    ``driver_effect`` and ``likely_reason`` when given.
+    Missing CLV counts as 0 value at risk. Columns: ``priority``, ``RISK_COLUMNS``, then the
+    other columns of ``drivers`` (e.g. ``driver_effect``, ``top_driver_text``) and ``likely_reason``
+    when given.
     """
     index = churn_probability.index
     out = pd.DataFrame({"churn_probability": churn_probability.astype(float)}, index=index)
@@ -36,9 +37,8 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
     out["value_at_risk"] = out["churn_probability"] * out["clv"].fillna(0.0)
     out["segment"] = segment.reindex(index).astype(object) if segment is not None else None
     if drivers is not None:
-        out["top_driver"] = drivers["top_driver"].reindex(index)
-        if "driver_effect" in drivers:
-            out["driver_effect"] = drivers["driver_effect"].reindex(index)
+        for column in drivers.columns:  # top_driver plus e.g. driver_effect, top_driver_text
+            out[column] = drivers[column].reindex(index)
     else:
         out["top_driver"] = ""
     if likely_reason is not None:

@@ -3,16 +3,19 @@
 With the rolling-window definition of :mod:`crmlib.churn.definition`, a customer is *at the
 start* of month ``m`` when they were active on the last day before it (bought within
 ``window_days`` up to that day) and *churned during* ``m`` when, at the month's last day,
-``window_days`` have passed since their last purchase. Only complete months are reported.
+``window_days`` have passed since their last purchase. Only complete months are reported, and
+only months starting at least one window after the first purchase in the data (before that nobody
+can have churned yet, so their 0 % would be an artefact of where the data begin).
 
 Example
 -------
 >>> import pandas as pd
->>> days = pd.DataFrame({"customer_id": ["a", "b", "b"],
-...                      "day": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-02-15"])})
->>> rates = churn_rate_by_month(days, window_days=30, analysis_date="2024-03-31")
+>>> days = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "d"],
+...                      "day": pd.to_datetime(["2024-01-10", "2024-02-15", "2024-03-03",
+...                                             "2024-03-20", "2024-04-10"])})
+>>> rates = churn_rate_by_month(days, window_days=30, analysis_date="2024-04-30")
 >>> rates[["month", "customers_at_start", "churned"]].values.tolist()
-[['2024-02', 2, 1], ['2024-03', 1, 1]]
+[['2024-03', 1, 1], ['2024-04', 2, 1]]
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ def churn_rate_by_month(
     end = pd.Timestamp(analysis_date).normalize()
     if purchase_days.empty:
         return pd.DataFrame(columns=RATE_COLUMNS)
-    first_month = purchase_days["day"].min().to_period("M") + 1
+    earliest = purchase_days["day"].min() + pd.Timedelta(days=window_days)
+    first_month = earliest.to_period("M") + (0 if earliest.day == 1 else 1)
     last_month = (end + pd.Timedelta(days=1)).to_period("M") - 1  # last complete month
     window = pd.Timedelta(days=window_days)
     rows = []

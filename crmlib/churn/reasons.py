@@ -61,13 +61,20 @@ def reason_shares(reasons: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
                               ignore_index=True)
 
 
-def reason_trend(reasons: pd.DataFrame, freq: str = "Q") -> pd.DataFrame:
-    """Share of each reason per period (rows periods like "2024Q1", columns reasons)."""
+def reason_trend(reasons: pd.DataFrame, freq: str = "Q", min_answers: int = 20) -> pd.DataFrame:
+    """Share of each reason per period (rows periods like "2024Q1", columns reasons).
+
+    Periods with fewer than ``min_answers`` dated answers are left out (their shares are noise).
+    """
     dated = reasons.loc[reasons["date"].notna()]
     if dated.empty:
         return pd.DataFrame()
     period = pd.to_datetime(dated["date"]).dt.to_period(freq).astype(str)
-    table = pd.crosstab(period, dated["reason"], normalize="index")
+    counts = period.value_counts()
+    keep = period.isin(counts.index[counts >= min_answers])
+    if not keep.any():
+        return pd.DataFrame()
+    table = pd.crosstab(period[keep], dated.loc[keep, "reason"], normalize="index")
     table.index.name, table.columns.name = "period", "reason"
     return table
 
