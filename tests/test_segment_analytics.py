@@ -27,6 +27,7 @@ from crmlib.segment import (
     lifecycle_stages,
     migration_summary,
     mix,
+    numeric_attributes,
     segment_migration,
     segment_order,
     segment_overview,
@@ -120,6 +121,16 @@ def test_age_bands_from_age_or_birth_year():
     assert pd.isna(age_bands(customers, "2024-01-01").iloc[3])
     with pytest.raises(DataError, match="birth_year"):
         age_bands(pd.DataFrame({"customer_id": ["a"]}), "2024-01-01")
+
+
+def test_numeric_attributes_for_clustering():
+    customers = pd.DataFrame({"customer_id": ["a", "b"], "birth_year": [1990, None], "score": ["7", "x"],
+                              "signup_date": pd.to_datetime(["2024-06-01", "2024-06-20"])})
+    got = numeric_attributes(customers, ["age", "tenure_days", "score"], "2024-06-30")
+    assert got.loc["a"].tolist() == [34.0, 29.0, 7.0]
+    assert np.isnan(got.loc["b", "age"]) and np.isnan(got.loc["b", "score"])
+    with pytest.raises(DataError, match="income"):
+        numeric_attributes(customers, ["income"], "2024-06-30")
 
 
 # --- lifecycle ------------------------------------------------------------------------------

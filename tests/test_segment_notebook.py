@@ -16,7 +16,7 @@ from crmlib.segment import EXPORT_COLUMNS
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "02_segmentation.ipynb"
 COMMON = {"data_dir", "analysis_date", "export_dir", "pseudonymize", "lang"}
 OWN = {"scheme", "cn8_reference", "frequency_basis", "tier_high_share", "tier_medium_share", "k_min", "k_max",
-       "active_days", "lapsed_days", "comparison_date"}
+       "cluster_attributes", "active_days", "lapsed_days", "comparison_date"}
 
 
 def _code(nb):
@@ -79,9 +79,11 @@ def test_runs_on_the_sample_from_the_notebooks_folder(tmp_path):
 @pytest.mark.slow
 def test_runs_on_cdnow_in_chinese_with_the_8_class_scheme(tmp_path):
     path, text, images = _run(tmp_path, PROJECT_ROOT, data_dir="data/cdnow", lang="zh", scheme="cn8",
-                              cn8_reference="median", comparison_date="1998-01-01")
+                              cn8_reference="median", comparison_date="1998-01-01",
+                              cluster_attributes="age")
     frame = _check_export(path, buyers=2357)
     assert frame["segment_label"].str.endswith("客户").all()
     assert "数据集中没有 customers 表" in text  # attribute profiles skipped with a note
     assert "1998-01-01" in text
+    assert "仅按 RFM 聚类" in text  # asked to cluster on age without a customers table: said, not crashed
     assert images >= 6

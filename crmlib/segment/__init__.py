@@ -22,6 +22,7 @@ from crmlib.segment.profiles import (
     attribute_profile,
     available_attributes,
     mix,
+    numeric_attributes,
 )
 from crmlib.segment.rfm import quantile_scores, rfm_scores, rfm_table
 from crmlib.segment.schemes import (
@@ -39,7 +40,7 @@ from crmlib.segment.tiers import tier_summary, value_tiers
 __all__ = [
     "EXPORT_COLUMNS", "RFMClusterer", "segments_export", "action_table", "age_bands", "assign_cn8", "assign_rfm11", "attach_attributes",
     "attribute_profile", "available_attributes", "crm_funnel", "crm_stages", "labels_for",
-    "lifecycle_stages", "load_actions", "load_rules", "migration_summary", "mix", "quantile_scores",
+    "lifecycle_stages", "load_actions", "load_rules", "migration_summary", "mix", "numeric_attributes", "quantile_scores",
     "recommended_actions", "rfm_scores", "rfm_table", "rules_table", "segment_labels",
     "segment_migration", "segment_order", "segment_overview", "segment_table", "tier_summary",
     "transition_matrix", "uncovered_cells", "value_tiers",

@@ -133,7 +133,8 @@ class RFMClusterer:
             models[k] = model
         self.scores_ = pd.DataFrame(rows)
         self.k_ = int(self.scores_.loc[self.scores_["silhouette"].idxmax(), "k"])
-        raw = rfm[list(RFM_FEATURES) + list(self.attributes)].astype(float)
+        raw = rfm[list(RFM_FEATURES) + list(self.attributes)].apply(pd.to_numeric, errors="coerce")
+        raw = raw.fillna(raw.median())  # attributes: missing values count as typical, as in fitting
         labels = pd.Series(models[self.k_].labels_, index=rfm.index)
         # renumber: 0 = highest mean monetary
         ranking = raw["monetary"].groupby(labels).mean().sort_values(ascending=False).index

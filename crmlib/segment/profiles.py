@@ -52,6 +52,36 @@ def age_bands(customers: pd.DataFrame, analysis_date, edges: Sequence[int] = AGE
     return pd.Series(bands.to_numpy(), index=customers["customer_id"].astype(str).to_numpy(), name="age_band")
 
 
+def numeric_attributes(customers: pd.DataFrame, names: Sequence[str], analysis_date=None) -> pd.DataFrame:
+    """Numeric customer attributes to cluster on, indexed by customer_id.
+
+    ``age`` is computed from ``birth_year`` (at ``analysis_date``) when there is no age column;
+    ``tenure_days`` from ``signup_date``. Other names must be columns of ``customers``.
+
+    >>> c = pd.DataFrame({"customer_id": ["a"], "birth_year": [1990]})
+    >>> numeric_attributes(c, ["age"], "2024-06-30").loc["a", "age"]
+    np.float64(34.0)
+    """
+    table = customers.drop_duplicates("customer_id")
+    out = pd.DataFrame(index=pd.Index(table["customer_id"].astype(str), name="customer_id"))
+    for name in names:
+        if name in table.columns:
+            values = pd.to_numeric(table[name], errors="coerce")
+        elif name == "age" and "birth_year" in table.columns and analysis_date is not None:
+            values = pd.Timestamp(analysis_date).year - pd.to_numeric(table["birth_year"], errors="coerce")
+        elif name == "tenure_days" and "signup_date" in table.columns and analysis_date is not None:
+            values = (pd.Timestamp(analysis_date) - pd.to_datetime(table["signup_date"])).dt.days
+        else:
+            raise DataError(f"the customers table has no numeric attribute {name!r}",
+                            hint="Use a numeric column of the customers table, 'age' (from birth_year) "
+                                 "or 'tenure_days' (from signup_date).")
+        if values.notna().sum() == 0:
+            raise DataError(f"attribute {name!r} has no numeric values", column=name,
+                            hint="Choose a column with numbers.")
+        out[name] = values.astype(float).to_numpy()
+    return out
+
+
 def available_attributes(customers: pd.DataFrame | None) -> list[str]:
     """The profile attributes the customers table supports (age band from age or birth year)."""
     if customers is None or customers.empty:
