@@ -113,6 +113,7 @@ def test_attribute_profile_by_hand():
     tier_mix = mix(attached, "acquisition_channel")
     assert tier_mix.loc["ref"].to_dict() == {"high": 0.5, "low": 0.0, "medium": 0.5}
     np.testing.assert_allclose(tier_mix.sum(axis=1), 1.0)
+    assert list(mix(attached, "acquisition_channel", order=["high", "medium", "low"]).columns) == ["high", "medium", "low"]
 
 
 def test_age_bands_from_age_or_birth_year():

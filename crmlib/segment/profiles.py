@@ -150,10 +150,12 @@ def attribute_profile(segments: pd.DataFrame, customers: pd.DataFrame | None, by
     return table.sort_values("revenue_share", ascending=False).reset_index()
 
 
-def mix(segments: pd.DataFrame, by: str, of: str = "value_tier") -> pd.DataFrame:
+def mix(segments: pd.DataFrame, by: str, of: str = "value_tier",
+        order: Sequence[str] | None = None) -> pd.DataFrame:
     """Share of each ``of`` category (e.g. tier or segment) within each group of ``by``.
 
-    Rows: groups of ``by``; columns: categories of ``of``; each row sums to 1.
+    Rows: groups of ``by``; columns: categories of ``of`` (in ``order`` if given, categories
+    absent from the data left out); each row sums to 1.
     """
     for column in (by, of):
         if column not in segments.columns:
@@ -161,4 +163,7 @@ def mix(segments: pd.DataFrame, by: str, of: str = "value_tier") -> pd.DataFrame
                             hint="Attach attributes with crmlib.segment.attach_attributes first.")
     table = pd.crosstab(segments[by], segments[of], normalize="index")
     table.columns = table.columns.astype(str)
+    if order is not None:
+        columns = [c for c in order if c in table.columns]
+        table = table[columns + [c for c in table.columns if c not in columns]]
     return table
