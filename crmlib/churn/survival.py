@@ -80,10 +80,11 @@ def contract_lifetimes(customers: pd.DataFrame, analysis_date: str | pd.Timestam
         start = table["signup_date"] if "signup_date" in table else pd.Series(pd.NaT, index=table.index)
         if first_purchase is not None:
             start = start.fillna(first_purchase.reindex(table.index))
-        stop = table["churn_date"].where(churned, end)
-        stop = stop.where(~churned | table["churn_date"].notna())
+        ended = churned & (table["churn_date"] <= end)  # a churn after the analysis date is not seen yet
+        stop = table["churn_date"].where(ended, end)
+        stop = stop.where(~churned | table["churn_date"].notna())  # churned without a date: unusable
         duration = (stop - start).dt.days.astype(float)
-        churned = churned & (table["churn_date"] <= end)
+        churned = ended
     elif "tenure_days" in table:
         duration = pd.to_numeric(table["tenure_days"], errors="coerce").astype(float)
     else:
