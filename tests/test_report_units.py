@@ -182,3 +182,22 @@ def test_fixture_notebooks_are_committed_without_outputs():
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             assert cell.get("outputs", []) == [] and cell.get("execution_count") is None, path
+
+
+def test_run_config_fills_options_and_the_command_line_wins(tmp_path):
+    from crmlib.cli import build_parser
+    from crmlib.report.cli import options_from_args
+
+    config = tmp_path / "monthly.yaml"
+    config.write_text("data: exports/current\nname: monthly\njobs: 1\ntimeout: 900\npseudonymize: true\n"
+                      "notebooks: 03_clv\nparams: {lang: zh, churn_window_days: 120}\n", encoding="utf-8")
+    parser, _ = build_parser()
+    options = options_from_args(parser.parse_args(
+        ["run", "--config", str(config), "--name", "rerun", "-p", "lang=en", "-n", "00,01"]))
+    assert Path(options.data) == (tmp_path / "exports" / "current").resolve()  # relative to the file
+    assert (options.name, options.jobs, options.timeout, options.pseudonymize) == ("rerun", 1, 900, True)
+    assert options.params == {"lang": "en", "churn_window_days": 120}
+    assert options.notebooks == ["00", "01"] and options.show_code is False
+    config.write_text("jobz: 3\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="unknown keys"):
+        options_from_args(parser.parse_args(["run", "--config", str(config)]))
