@@ -52,6 +52,10 @@ def _run(tmp_path, cwd, **parameters):
     text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
                      for o in c.get("outputs", []))
     images = sum("image/png" in o.get("data", {}) for c in executed["cells"] for o in c.get("outputs", []))
+    stderr = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", [])
+                     if o.get("name") == "stderr")
+    assert "missing from" not in stderr  # no missing-glyph warnings: Chinese labels render
+    assert "Warning" not in stderr, stderr
     return exports / "segments.csv", text, images
 
 
