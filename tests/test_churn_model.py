@@ -268,6 +268,7 @@ def test_labelled_mode_models_and_survival():
     assert auc["gradient_boosting"] > 0.68 and auc["logistic"] > 0.72  # 0.712 and 0.794 when written
     assert min(auc["gradient_boosting"], auc["logistic"]) > auc["p_alive"] + 0.1
     assert not {"churned", "churn_date"} & set(ev.X_test.columns)
+    assert ev.importance.set_index("feature").loc["acquisition_channel", "direction"] == "=b"  # the riskier channel
     # the test population excludes customers who had churned by the test cutoff
     gone = customers.set_index("customer_id")["churn_date"] <= ev.test_cutoff
     assert not gone.reindex(ev.y_test.index).fillna(False).any()

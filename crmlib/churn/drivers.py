@@ -44,7 +44,8 @@ def driver_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, random_stat
     With ``max_rows``, a seeded random sample of that many customers is used (faster).
 
     Columns: ``feature``, ``importance`` (mean AUC drop), ``importance_std``, ``direction``
-    ("higher"/"lower": which values of a numeric feature raise predicted churn; "" for categories).
+    ("higher"/"lower": which values of a numeric feature raise predicted churn; ``"=value"`` for a
+    category: the one, among the ten most common, that raises predicted churn most).
     """
     y = pd.Series(np.asarray(y, dtype=bool), index=X.index)
     if max_rows is not None and len(X) > max_rows:
@@ -57,8 +58,13 @@ def driver_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, random_stat
     directions = []
     for name in X.columns:
         column = X[name]
-        if not pd.api.types.is_numeric_dtype(column) or column.nunique() < 2:
+        if column.nunique() < 2:
             directions.append("")
+            continue
+        if not pd.api.types.is_numeric_dtype(column):  # the category that raises predicted churn most
+            values = column.value_counts().index[:10]
+            risk = [model.predict_proba(X.assign(**{name: v}))[:, 1].mean() for v in values]
+            directions.append(f"={values[int(np.argmax(risk))]}")
             continue
         low, high = column.quantile([0.25, 0.75])
         if low == high:
@@ -90,20 +96,29 @@ def top_drivers(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
 
 
 def driver_text(feature: str, direction: str, lang: str = "en") -> str:
-    """E.g. "days since the last purchase is high"."""
+    """E.g. "days since the last purchase is high" or "acquisition channel is social" (``"=social"``)."""
     if not feature:
         return ""
     name = feature_label(feature, lang)
+    if direction.startswith("="):
+        return f"{name}为{direction[1:]}" if lang == "zh" else f"{name} is {direction[1:]}"
     if lang == "zh":
         return {"higher": f"{name}偏高", "lower": f"{name}偏低"}.get(direction, name)
     return {"higher": f"{name} is high", "lower": f"{name} is low"}.get(direction, name)
 
 
-def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "en") -> pd.Series:
-    """Plain-words text of each customer's ``top_driver`` (direction from ``importance``)."""
+def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "en",
+                 X: pd.DataFrame | None = None) -> pd.Series:
+    """Plain-words text of each customer's ``top_driver`` (direction from ``importance``; for a
+    categorical driver, the customer's own category from ``X`` when given)."""
     direction = importance.set_index("feature")["direction"]
-    return pd.Series([driver_text(f, direction.get(f, ""), lang) for f in drivers["top_driver"]],
-                     index=drivers.index, name="top_driver_text")
+    texts = []
+    for customer, feature in zip(drivers.index, drivers["top_driver"], strict=True):
+        how = direction.get(feature, "") if feature else ""
+        if how.startswith("=") and X is not None:
+            how = f"={X.at[customer, feature]}"
+        texts.append(driver_text(feature, how, lang))
+    return pd.Series(texts, index=drivers.index, name="top_driver_text")
 
 
 def describe_drivers(importance: pd.DataFrame, top: int = 3, lang: str = "en") -> str:

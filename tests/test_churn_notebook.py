@@ -1,0 +1,107 @@
+"""The churn notebook: committed clean, documented parameters, runs on the sample, CDNOW and a labelled dataset."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+from datasets import write_dataset
+
+from crmlib import PROJECT_ROOT
+from crmlib.churn import RISK_COLUMNS
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "04_churn.ipynb"
+COMMON = {"data_dir", "analysis_date", "export_dir", "pseudonymize", "lang"}
+OWN = {"churn_window_days", "gap_share", "mode", "train_cutoff", "test_cutoff", "model", "group_by", "recent_days",
+       "clv_horizon_months", "top_n"}
+
+
+def _code(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_notebook_is_committed_clean_and_defines_no_functions():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in _code(nb):
+        assert cell.outputs == [] and cell.execution_count is None
+        tree = ast.parse(cell.source)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+
+
+def test_parameters_cell_is_tagged_typed_and_documented():
+    cell = _code(nbformat.read(NOTEBOOK, as_version=4))[1]
+    assert "parameters" in cell.metadata.get("tags", [])
+    params = pm.inspect_notebook(str(NOTEBOOK))
+    assert COMMON | OWN == set(params)  # every line parsed (papermill cannot parse a second '=' in a comment)
+    for name, spec in params.items():
+        assert spec["inferred_type_name"] in {"str", "int", "float", "bool"}, name
+        assert spec["help"], f"{name} has no help text"
+
+
+def _run(tmp_path, cwd, **parameters):
+    out = tmp_path / "out.ipynb"
+    exports = tmp_path / "exports"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"export_dir": str(exports), **parameters},
+                        cwd=str(cwd), kernel_name="python3", progress_bar=False)
+    executed = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    images = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    risk_path = exports / "churn_risk.csv"
+    assert risk_path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
+    risk = pd.read_csv(risk_path, encoding="utf-8-sig", dtype={"customer_id": str})
+    model = json.loads((exports / "churn_model.json").read_text(encoding="utf-8"))
+    return risk, model, text, images
+
+
+def _check_risk(risk, customers):
+    assert list(risk.columns[:len(RISK_COLUMNS) + 1]) == ["priority", *RISK_COLUMNS]
+    assert len(risk) == customers and risk["customer_id"].is_unique
+    assert risk["churn_probability"].between(0, 1).all() and risk["p_alive"].between(0, 1).all()
+    assert risk["value_at_risk"].is_monotonic_decreasing
+    assert (risk["value_at_risk"] - risk["churn_probability"] * risk["clv"]).abs().max() < 1e-6
+
+
+@pytest.mark.slow
+def test_runs_on_the_sample_from_the_notebooks_folder(tmp_path):
+    risk, model, text, images = _run(tmp_path, PROJECT_ROOT / "notebooks")
+    _check_risk(risk, customers=5120)
+    assert risk["segment"].notna().all() and risk["likely_reason"].notna().all()
+    metrics = model["metrics_on_test_cutoff"]
+    assert metrics["gradient_boosting"]["roc_auc"] > metrics["p_alive"]["roc_auc"]
+    assert model["definition"]["window_days"] == 90 and model["test_cutoff"] == "2024-10-02"
+    assert "exit survey" in text and "No feedback table" not in text and "acquisition_channel" not in text
+    assert images >= 12  # gaps, 2 rates, cohorts, survival, lift, calibration, drivers, 3 reasons, value at risk
+
+
+@pytest.mark.slow
+def test_runs_on_cdnow_in_chinese_from_the_project_root(tmp_path):
+    risk, model, text, images = _run(tmp_path, PROJECT_ROOT, data_dir="data/cdnow", lang="zh")
+    _check_risk(risk, customers=2357)
+    assert "数据集中没有 feedback 表" in text and "首购同期群" in text
+    assert model["label_source"] == "purchases" and images >= 9
+
+
+@pytest.mark.slow
+def test_labelled_mode_runs_on_a_subscription_export(tmp_path):
+    from test_churn_model import _subscriptions  # tests/ is on sys.path (conftest.py)
+
+    tx, customers = _subscriptions()
+    customers = customers.assign(churn_date=customers["churn_date"].dt.strftime("%Y-%m-%d").fillna(""),
+                                 churned=customers["churned"].map({True: "yes", False: "no"}))
+    config = {"name": "Subscriptions", "currency": "EUR", "tables": {
+        "transactions": {"file": "payments.csv",
+                         "columns": {"customer_id": "customer_id", "order_date": "order_date", "amount": "amount"}},
+        "customers": {"file": "customers.csv", "columns": {c: c for c in customers.columns}}}}
+    folder = write_dataset(tmp_path / "subs", {"payments.csv": tx, "customers.csv": customers}, config)
+    risk, model, text, _ = _run(tmp_path, PROJECT_ROOT, data_dir=str(folder))
+    assert model["label_source"] == "contract" and "customers table's churn label" in text
+    still_customers = int((customers["churned"] == "no").sum())
+    _check_risk(risk, customers=still_customers)  # churned subscribers are not on the list
+    assert "acquisition channel is b" in text
