@@ -54,8 +54,9 @@ def plot_churn_rates(rates: pd.DataFrame, *, lang: str = "en", title: str | None
     if rates["group"].nunique() > 1:
         ax.legend(title=_t(lang, "group", "分组"), fontsize="small")
     ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_ylim(bottom=0)
     ticks = sorted(rates["month"].unique())
-    ax.set_xticks(ticks[:: max(1, len(ticks) // 12)])
+    ax.set_xticks(ticks[:: max(1, -(-len(ticks) // 12))])
     label(ax, title or _t(lang, "Monthly churn rate (churned / active at the start of the month)",
                           "月流失率（当月流失 / 月初活跃客户）"),
           _t(lang, "month", "月份"), _t(lang, "churn rate", "流失率"))
