@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crmlib import PROJECT_ROOT
+from crmlib.cli import main
 from crmlib.io import load_dataset
 
 pytestmark = pytest.mark.slow
@@ -130,7 +131,7 @@ def test_index_progress_and_runs_listing(basic_run):
     assert "03_slow:timed_out" in listing.stdout
 
 
-def test_invalid_dataset_stops_before_any_kernel_and_touches_nothing(basic_run, tmp_path):
+def test_invalid_dataset_stops_before_any_kernel_and_touches_nothing(basic_run, tmp_path, capsys):
     _, reports, folder, _ = basic_run
     before = snapshot(reports)
     bad = tmp_path / "bad"
@@ -141,13 +142,14 @@ def test_invalid_dataset_stops_before_any_kernel_and_touches_nothing(basic_run, 
     broken = [lines[0]] + [",".join("abc" if i == amount else v for i, v in enumerate(line.split(",")))
                            for line in lines[1:]]
     (bad / "transactions.csv").write_text("\n".join(broken) + "\n")
-    done = crm("run", "--data", str(bad), "--notebooks-dir", str(BASIC), "--reports", str(reports))
-    assert done.returncode == 3
-    assert "Data error" in done.stderr and "dollar_value" in done.stderr
+    code = main(["run", "--data", str(bad), "--notebooks-dir", str(BASIC), "--reports", str(reports)])
+    assert code == 3
+    err = capsys.readouterr().err
+    assert "Data error" in err and "dollar_value" in err
     assert snapshot(reports) == before and run_folders(reports) == [folder]
-    missing = crm("run", "--data", str(tmp_path / "nowhere"), "--notebooks-dir", str(BASIC),
-                  "--reports", str(reports))
-    assert missing.returncode == 3 and "dataset.yaml" in missing.stderr
+    code = main(["run", "--data", str(tmp_path / "nowhere"), "--notebooks-dir", str(BASIC),
+                 "--reports", str(reports)])
+    assert code == 3 and "dataset.yaml" in capsys.readouterr().err
     assert snapshot(reports) == before
 
 
@@ -158,11 +160,11 @@ def test_invalid_dataset_stops_before_any_kernel_and_touches_nothing(basic_run, 
     (["--notebooks", "09"], "matches no notebook"),
     (["--jobs", "0"], "--jobs must be at least 1"),
 ])
-def test_usage_errors_exit_2_before_anything_is_written(tmp_path, args, message):
+def test_usage_errors_exit_2_before_anything_is_written(tmp_path, capsys, args, message):
     reports = tmp_path / "reports"
-    done = crm("run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "--reports", str(reports), *args)
-    assert done.returncode == 2, done.stderr
-    assert message in done.stderr
+    code = main(["run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "--reports", str(reports), *args])
+    assert code == 2
+    assert message in capsys.readouterr().err
     assert not reports.exists()
 
 

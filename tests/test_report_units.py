@@ -201,3 +201,15 @@ def test_run_config_fills_options_and_the_command_line_wins(tmp_path):
     config.write_text("jobz: 3\n", encoding="utf-8")
     with pytest.raises(UsageError, match="unknown keys"):
         options_from_args(parser.parse_args(["run", "--config", str(config)]))
+
+
+def test_longest_notebooks_start_first_after_a_previous_run(tmp_path):
+    from crmlib.report.runner import longest_first
+
+    specs = [{"stem": s} for s in ("00_a", "01_b", "02_c", "03_new")]
+    assert longest_first(specs, tmp_path, "now") == specs  # no history: file order
+    write_manifest(tmp_path / "before", {"started": "1", "status": "ok", "notebooks": [
+        {"notebook": "00_a", "status": "ok", "duration_seconds": 5},
+        {"notebook": "01_b", "status": "ok", "duration_seconds": 20},
+        {"notebook": "02_c", "status": "ok", "duration_seconds": 9}]})
+    assert [s["stem"] for s in longest_first(specs, tmp_path, "now")] == ["03_new", "01_b", "02_c", "00_a"]

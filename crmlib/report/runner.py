@@ -212,8 +212,10 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
             print(f"Run {folder.name}: {len(specs)} notebook(s), {options.jobs} job(s), dataset "
                   f"{data_dir} ({manifest['dataset']['customers']:,} customers, analysis date "
                   f"{manifest['dataset']['analysis_date']})", file=out, flush=True)
-        results = _schedule(specs, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
+        order = longest_first(specs, reports, folder.name)
+        results = _schedule(order, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
                             manifest, folder)
+        results = sorted(results, key=lambda r: [s["stem"] for s in specs].index(r["notebook"]))
     except KeyboardInterrupt:
         manifest["status"] = "interrupted"
         _finish(manifest, folder, started)
@@ -238,6 +240,30 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     return RunResult(folder, manifest, EXIT_OK if ok else EXIT_FAILED)
 
 
+def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
+    """Start the notebooks that took longest in the previous run first (shorter total wall time
+    with parallel jobs); notebooks without a previous timing keep their place at the front."""
+    from crmlib.report.index import list_runs
+
+    previous: dict[str, float] = {}
+    for run in list_runs(reports):
+        if run["folder"] != current:
+            for nb in run.get("notebooks", []):
+                if nb.get("status") == "ok" and nb.get("notebook") not in previous:
+                    previous[nb["notebook"]] = float(nb.get("duration_seconds") or 0)
+    return sorted(specs, key=lambda s: -previous.get(s["stem"], float("inf")))
+
+
+def worker_environment(jobs: int) -> dict[str, str]:
+    """The workers' (and so the kernels') environment: with parallel jobs, numeric libraries get
+    an equal share of the CPUs instead of each starting a thread per core (unless already set)."""
+    env = dict(os.environ)
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, threads)
+    return env
+
+
 def _finish(manifest: dict, folder: Path, started: datetime) -> None:
     finished = datetime.now().astimezone()
     manifest["finished"] = finished.isoformat()
@@ -252,6 +278,7 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
     running: dict[str, tuple[subprocess.Popen, dict, float, object]] = {}
     results: dict[str, dict] = {}
     last_beat = time.perf_counter()
+    env = worker_environment(jobs)
     try:
         while pending or running:
             while pending and len(running) < jobs:
@@ -260,7 +287,7 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 spec_path.write_text(json.dumps(spec), encoding="utf-8")
                 log = open(logs / f"{spec['stem']}.log", "wb")  # closed when the worker ends
                 process = subprocess.Popen([sys.executable, "-m", "crmlib.report.worker", str(spec_path)],
-                                           stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"])
+                                           stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"], env=env)
                 running[spec["stem"]] = (process, spec, time.perf_counter(), log)
                 _set_status(manifest, spec["stem"], {"status": "running"})
                 progress.started(spec["stem"], len(running))
@@ -278,6 +305,7 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                                                 f"a result; log tail: {tail.strip()}", Path(spec["ipynb"]))
                     result["duration_seconds"] = round(time.perf_counter() - t_start, 3)
                 result["log"] = f"logs/{stem}.log"
+                result["wall_seconds"] = round(time.perf_counter() - t_start, 3)  # incl. worker start
                 results[stem] = result
                 _set_status(manifest, stem, result)
                 write_manifest(folder, manifest)
