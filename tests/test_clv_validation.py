@@ -1,0 +1,99 @@
+"""Calibration/holdout validation: counted independently from the raw CDNOW transactions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlib.clv.validation import default_calibration_end, holdout_validation
+from crmlib.errors import DataError
+from crmlib.io import load_dataset
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    dataset = load_dataset("data/cdnow")
+    result = holdout_validation(dataset.transactions, None, None, time_unit="W", models="bgnbd,pareto")
+    return dataset.transactions, result
+
+
+def test_default_split_is_the_papers_39_weeks(cdnow):
+    transactions, result = cdnow
+    assert default_calibration_end(transactions) == pd.Timestamp("1997-09-30")
+    assert result.calibration_end == pd.Timestamp("1997-09-30")
+    assert result.observation_end == pd.Timestamp("1998-06-30")
+    assert result.fits["bgnbd"].params["r"] == pytest.approx(0.243, abs=0.0015)
+
+
+def test_holdout_actuals_match_an_independent_count(cdnow):
+    transactions, result = cdnow
+    days = transactions.assign(day=transactions["order_date"].dt.normalize())[["customer_id", "day"]].drop_duplicates()
+    first = days.groupby("customer_id")["day"].min()
+    cohort = first[first <= "1997-09-30"].index
+    holdout = days[(days["day"] > "1997-09-30") & days["customer_id"].isin(cohort)]
+    assert len(holdout) == 1882  # Fader, Hardie & Lee (2005): 1,882 repeat purchases in weeks 40-78
+    metrics = result.metrics.set_index("model")
+    assert (metrics["actual_holdout_total"] == 1882).all()
+    periods = result.periods
+    assert periods.loc[periods["in_holdout"], "actual"].sum() == 1882
+    repeat = days[days["customer_id"].isin(cohort)]
+    assert periods["actual"].sum() == len(repeat) - len(cohort)  # every purchase day but the first
+
+
+def test_tracking_expectation_is_the_sum_of_unconditional_expectations(cdnow):
+    _, result = cdnow
+    at_split = result.periods.loc[result.periods["period_end"] == result.calibration_end].iloc[0]
+    for key, fit in result.fits.items():
+        expected = fit.fitter().expected_number_of_purchases_up_to_time(result.customers["T"].to_numpy())
+        assert at_split[f"{key}_cumulative"] == pytest.approx(float(np.sum(expected)), rel=1e-9)
+        assert result.periods[key].sum() == pytest.approx(result.periods[f"{key}_cumulative"].iloc[-1])
+
+
+def test_conditional_expectation_table(cdnow):
+    _, result = cdnow
+    table = result.by_frequency
+    customers = result.customers
+    assert table["customers"].sum() == len(customers)
+    zero = customers.loc[customers["frequency"] == 0]
+    row = table.set_index("calibration_frequency").loc[0]
+    assert row["actual"] == pytest.approx(zero["frequency_holdout"].mean())
+    assert row["bgnbd"] == pytest.approx(zero["predicted_bgnbd"].mean())
+    assert table["label"].iloc[-1] == "7+"
+
+
+def test_choice_follows_the_lowest_rmse_and_says_why(cdnow):
+    _, result = cdnow
+    metrics = result.metrics.set_index("model")
+    assert result.chosen == metrics["rmse"].idxmin()
+    assert metrics.loc[result.chosen, "label"] in result.reason and "RMSE" in result.reason
+    assert (metrics["rmse"] < metrics["naive_rmse"]).all()  # both models beat the naive baseline on CDNOW
+    plain = result.to_dict()
+    assert plain["chosen_model"] == result.chosen and plain["calibration_end"] == "1997-09-30"
+
+
+def test_naive_baseline_and_errors_by_hand():
+    tx = pd.DataFrame({
+        "customer_id": ["a"] * 5 + ["b"] * 2 + [f"c{i}" for i in range(12)] * 2,
+        "order_date": pd.to_datetime(["2024-01-01", "2024-01-11", "2024-01-21", "2024-02-15", "2024-02-20",
+                                      "2024-01-05", "2024-01-31"]
+                                     + ["2024-01-02"] * 12 + ["2024-01-20"] * 12),
+        "amount": 10.0,
+    })
+    result = holdout_validation(tx, "2024-01-31", "2024-03-01", time_unit="D", models="bgnbd")
+    a = result.customers.loc["a"]
+    assert (a["frequency"], a["T"], a["frequency_holdout"]) == (2.0, 30.0, 2.0)
+    assert a["naive"] == pytest.approx(2 / 30 * 30)  # calibration rate × 30 holdout days
+    customers = result.customers
+    row = result.metrics.iloc[0]
+    assert row["naive_mae"] == pytest.approx((customers["naive"] - customers["frequency_holdout"]).abs().mean())
+    assert row["rmse"] == pytest.approx(
+        np.sqrt(((customers["predicted_bgnbd"] - customers["frequency_holdout"]) ** 2).mean()))
+
+
+def test_a_holdout_outside_the_data_is_a_clear_error(cdnow):
+    transactions, _ = cdnow
+    with pytest.raises(DataError, match="holdout is empty"):
+        holdout_validation(transactions, "1998-07-01", "1998-06-30", models="bgnbd")
+    with pytest.raises(DataError, match="too few"):
+        holdout_validation(transactions, "1997-01-02", "1998-06-30", models="bgnbd")
