@@ -1,0 +1,175 @@
+"""One call that scores every feedback text: language, tokens, sentiment, topic and category.
+
+:func:`score_feedback` runs the steps of this package in order and returns a
+:class:`FeedbackAnalysis`; :func:`scored_export` and :func:`feedback_summary` give the public
+exports ``feedback_scored.csv`` and ``feedback_summary.json``. Exit-survey answers (rows with a
+``churn_reason``) are scored but kept out of topics, CSAT/NPS and the churn comparison, because
+their wording is a fixed list of reasons and they come after the customer left.
+
+Topics are found per language group — Chinese (with mixed) and English — because the two
+vocabularies share no words: one model over both would split by language, not by subject.
+Topic ids are ``"zh-0"``, ``"en-2"`` …; ``""`` for texts without a topic.
+
+Example
+-------
+>>> fb = pd.DataFrame({"feedback_id": ["F1", "F2"], "customer_id": ["A", "B"],
+...                    "text": ["物流太慢了，差评", "Great quality, love it"]})
+>>> result = score_feedback(fb, topics=False)
+>>> result.scored[["language", "sentiment_label", "category"]].values.tolist()
+[['zh', 'negative', 'delivery'], ['en', 'positive', 'product_quality']]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from crmlib.feedback.categories import (
+    category_matrix,
+    category_shares,
+    load_taxonomy,
+    primary_category,
+)
+from crmlib.feedback.language import languages
+from crmlib.feedback.satisfaction import satisfaction_table
+from crmlib.feedback.sentiment import score_sentiment
+from crmlib.feedback.tokenize import tokenize_series
+from crmlib.feedback.topics import TopicModel
+
+TOPIC_GROUPS = {"zh": ("zh", "mixed"), "en": ("en",)}
+MIN_TOPIC_TEXTS = 30  # fewer texts in a language group: no topics for it
+EXPORT_COLUMNS = ("feedback_id", "customer_id", "date", "channel", "language", "sentiment_score",
+                  "sentiment_label", "topic", "topic_label", "category", "rating", "nps",
+                  "is_exit_survey")
+
+
+@dataclass
+class FeedbackAnalysis:
+    """Scored feedback and the fitted pieces behind it."""
+
+    scored: pd.DataFrame
+    categories: pd.DataFrame
+    topic_models: dict = field(default_factory=dict)  # "zh" / "en" -> fitted TopicModel
+    taxonomy: dict = field(default_factory=dict)
+
+    @property
+    def ongoing(self) -> pd.DataFrame:
+        """Scored rows that are not exit-survey answers."""
+        return self.scored.loc[~self.scored["is_exit_survey"]]
+
+
+def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
+    """True for rows with a non-empty ``churn_reason`` (exit-survey answers)."""
+    if "churn_reason" not in feedback:
+        return pd.Series(False, index=feedback.index)
+    reason = feedback["churn_reason"].astype("string").str.strip()
+    return reason.notna() & reason.ne("")
+
+
+def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxonomy: dict | None = None,
+                   sentiment_model=None, topics: bool = True) -> FeedbackAnalysis:
+    """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
+
+    Rows without a ``text`` column get language ``none`` and no sentiment. Topics are fitted on
+    the texts that are not exit-survey answers; ``topics=False`` skips them.
+    """
+    scored = feedback.copy()
+    texts = scored["text"] if "text" in scored else pd.Series("", index=scored.index)
+    texts = texts.astype("string").fillna("").astype(object)
+    scored["is_exit_survey"] = is_exit_survey(scored)
+    scored["language"] = languages(texts)
+    scored["tokens"] = tokenize_series(texts, scored["language"])
+    scored = scored.join(score_sentiment(texts, scored["language"], model=sentiment_model))
+    taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+    matrix = category_matrix(texts, taxonomy)
+    scored["category"] = primary_category(matrix)
+    scored["topic"], scored["topic_label"], scored["topic_weight"] = "", "", np.nan
+    models = {}
+    usable = ~scored["is_exit_survey"] & scored["tokens"].map(len).gt(0)
+    for group, members in TOPIC_GROUPS.items():
+        rows = usable & scored["language"].astype(str).isin(members)
+        if not topics or rows.sum() < MIN_TOPIC_TEXTS:
+            continue
+        model = TopicModel(n_topics=n_topics).fit(scored.loc[rows, "tokens"])
+        assigned = model.assign(scored.loc[rows, "tokens"])
+        found = assigned["topic"] >= 0
+        scored.loc[assigned.index[found], "topic"] = group + "-" + assigned.loc[found, "topic"].astype(str)
+        scored.loc[assigned.index, "topic_label"] = assigned["topic_label"]
+        scored.loc[assigned.index, "topic_weight"] = assigned["topic_weight"]
+        models[group] = model
+    return FeedbackAnalysis(scored=scored, categories=matrix, topic_models=models, taxonomy=taxonomy)
+
+
+def topic_table(result: FeedbackAnalysis) -> pd.DataFrame:
+    """All topics: ``topic`` id, ``language``, ``label``, ``keywords``, ``texts``, ``share`` of the group's texts."""
+    parts = []
+    for group, model in result.topic_models.items():
+        rows = result.scored.loc[result.scored["topic"].str.startswith(group + "-") |
+                                 (result.scored["language"].astype(str).isin(TOPIC_GROUPS[group])
+                                  & ~result.scored["is_exit_survey"])]
+        numbers = rows["topic"].str.rsplit("-", n=1).str[-1].replace("", "-1").astype(int)
+        table = model.topic_table(pd.DataFrame({"topic": numbers}))
+        table.insert(0, "language", group)
+        table["topic"] = group + "-" + table["topic"].astype(str)
+        parts.append(table)
+    columns = ["language", "topic", "label", "keywords", "texts", "share"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def scored_export(result: FeedbackAnalysis) -> pd.DataFrame:
+    """The rows of ``feedback_scored.csv``: one per feedback, columns :data:`EXPORT_COLUMNS`."""
+    frame = result.scored
+    columns = [c for c in EXPORT_COLUMNS if c in frame]
+    out = frame[columns].copy()
+    out["language"] = out["language"].astype(str)
+    out["sentiment_label"] = out["sentiment_label"].astype(str)
+    out["sentiment_score"] = out["sentiment_score"].round(4)
+    return out
+
+
+def sentiment_shares(scored: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
+    """Share of positive / neutral / negative / unknown texts, overall or per ``by`` group."""
+    labels = scored["sentiment_label"].astype(str)
+    if by is None:
+        return labels.value_counts(normalize=True).rename("share").to_frame().T.rename(index={"share": "all"})
+    return pd.crosstab(scored[by].astype(str), labels, normalize="index")
+
+
+def feedback_summary(result: FeedbackAnalysis, *, accuracy: dict, sla: dict | None,
+                     analysis_date, lang: str = "en") -> dict:
+    """The content of ``feedback_summary.json`` (percentages in %, shares 0–1, hours in hours)."""
+    ongoing = result.ongoing
+    overall = satisfaction_table(ongoing).iloc[0]
+    shares = category_shares(result.categories.loc[ongoing.index], lang, result.taxonomy)
+    negative = ongoing["sentiment_label"].astype(str).eq("negative")
+    negative_shares = category_shares(result.categories.loc[ongoing.index[negative]], lang, result.taxonomy)
+    labels = ongoing["sentiment_label"].astype(str)
+    return {
+        "analysis_date": pd.Timestamp(analysis_date).date().isoformat(),
+        "units": {"csat": "% of 1-5 ratings that are 4 or 5", "nps": "% promoters (9-10) minus % detractors (0-6)",
+                  "shares": "fraction 0-1", "hours": "hours"},
+        "feedback_rows": int(len(result.scored)),
+        "exit_survey_rows": int(result.scored["is_exit_survey"].sum()),
+        "csat": {"value": overall["csat"], "ratings": int(overall["ratings"])},
+        "nps": {"value": overall["nps"], "answers": int(overall["nps_answers"]),
+                "promoters_pct": overall["promoters"], "detractors_pct": overall["detractors"]},
+        "languages": ongoing["language"].astype(str).value_counts(normalize=True).to_dict(),
+        "sentiment_shares": {k: float((labels == k).mean()) for k in ("positive", "neutral", "negative", "unknown")},
+        "topics": {"criterion": "per language, the number of topics with the highest mean UMass "
+                                "coherence of the top 8 words (ties: fewer topics)",
+                   "n_topics": {g: m.n_topics_ for g, m in result.topic_models.items()},
+                   "coherence_by_n_topics": {g: m.coherence_.to_dict(orient="records")
+                                             for g, m in result.topic_models.items()},
+                   "topics": topic_table(result).to_dict(orient="records")},
+        "categories": {"all_texts": shares[["category", "texts", "share"]].to_dict(orient="records"),
+                       "negative_texts": negative_shares[["category", "texts", "share"]].to_dict(orient="records")},
+        "sla": sla,
+        "sentiment_accuracy": accuracy,
+    }
+
+
+def summary_number(value, digits: int = 1) -> str:
+    """A number for a sentence: rounded, or "n/a" when missing."""
+    return "n/a" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"

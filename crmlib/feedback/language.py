@@ -1,0 +1,56 @@
+"""Which language a feedback text is in, and a normalised form of it for matching.
+
+A text is ``"zh"`` when Chinese characters make up at least ``ZH_SHARE`` of its letters
+(Han characters + Latin letters), ``"en"`` when they make up at most ``EN_SHARE``, ``"mixed"``
+in between and ``"none"`` when it has neither (empty, digits or emoji only). Letters are counted,
+not words: "iPhone很好用" (3 Han, 6 Latin) is mixed.
+
+Example
+-------
+>>> [detect_language(t) for t in ["物流很快，好评", "Fast delivery!", "iPhone 很好用", "123", None]]
+['zh', 'en', 'mixed', 'none', 'none']
+>>> normalize_text("  Ｆａｓｔ\\n delivery！ ")
+'fast delivery!'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+LANGUAGES = ("zh", "en", "mixed", "none")
+ZH_SHARE = 0.7  # Han share of letters at or above which a text is Chinese
+EN_SHARE = 0.1  # Han share of letters at or below which a text is English
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+LATIN = re.compile(r"[A-Za-z]")
+SPACES = re.compile(r"\s+")
+
+
+def normalize_text(text) -> str:
+    """NFKC (full-width to half-width), lower case, whitespace collapsed; missing -> ``""``."""
+    if text is None or (not isinstance(text, str) and pd.isna(text)):
+        return ""
+    return SPACES.sub(" ", unicodedata.normalize("NFKC", str(text))).strip().lower()
+
+
+def detect_language(text) -> str:
+    """``"zh"``, ``"en"``, ``"mixed"`` or ``"none"`` from the share of Han characters among letters."""
+    text = normalize_text(text)
+    han, latin = len(HAN.findall(text)), len(LATIN.findall(text))
+    if han + latin == 0:
+        return "none"
+    share = han / (han + latin)
+    if share >= ZH_SHARE:
+        return "zh"
+    if share <= EN_SHARE:
+        return "en"
+    return "mixed"
+
+
+def languages(texts: pd.Series) -> pd.Series:
+    """:func:`detect_language` for every text, as a categorical Series named ``language``."""
+    values = [detect_language(t) for t in texts.tolist()]
+    return pd.Series(pd.Categorical(values, categories=list(LANGUAGES)), index=texts.index,
+                     name="language")

@@ -1,0 +1,62 @@
+"""Link feedback to customer outcomes: churned vs retained customers, and value tiers.
+
+The churn flag here is deliberately simple and documented: a customer is **churned** when their
+last purchase is more than ``churn_window_days`` before the analysis date
+(``days_since_last`` of :func:`crmlib.features.customer_summary`). The value tier is
+:func:`crmlib.segment.value_tiers` on total spend (customers making the top 80 % of revenue are
+"high", the next 15 % "medium", the rest "low").
+
+Exit-survey answers (rows with a ``churn_reason``) are left out of comparisons by the caller:
+they are given after leaving and would make churned customers look unhappy by construction.
+
+Example
+-------
+>>> summary = pd.DataFrame({"days_since_last": [10, 400], "total_spend": [90.0, 10.0]},
+...                        index=pd.Index(["A", "B"], name="customer_id"))
+>>> customer_groups(summary, churn_window_days=180)["churn_status"].tolist()
+['retained', 'churned']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.feedback.satisfaction import satisfaction_table
+from crmlib.segment import value_tiers
+
+
+def customer_groups(summary: pd.DataFrame, churn_window_days: int = 180) -> pd.DataFrame:
+    """Per customer: ``churn_status`` (churned/retained) and ``value_tier`` (high/medium/low)."""
+    status = np.where(summary["days_since_last"] > churn_window_days, "churned", "retained")
+    return pd.DataFrame({
+        "churn_status": pd.Categorical(status, categories=["retained", "churned"]),
+        "value_tier": value_tiers(summary["total_spend"]).to_numpy(),
+    }, index=summary.index)
+
+
+def compare_groups(scored: pd.DataFrame, groups: pd.Series, categories: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Feedback of each customer group side by side.
+
+    ``scored`` is feedback with ``customer_id``, ``sentiment_score``, ``sentiment_label`` (and
+    ``rating``/``nps``); ``groups`` maps customer id to a group. ``categories`` is the optional
+    boolean category matrix aligned with ``scored``. Columns: ``customers``, ``feedback``,
+    ``mean_sentiment``, ``negative_share``, ``csat``, ``nps`` and ``share_<category>`` for each
+    category (share of that group's texts mentioning it). Customers without a group are left out.
+    """
+    group = scored["customer_id"].map(groups)
+    keep = group.notna()
+    frame, group = scored.loc[keep], group.loc[keep].astype(str).rename("group")
+    out = pd.DataFrame({
+        "customers": frame.groupby(group)["customer_id"].nunique(),
+        "feedback": group.value_counts(),
+        "mean_sentiment": frame.groupby(group)["sentiment_score"].mean(),
+        "negative_share": frame["sentiment_label"].astype(str).eq("negative").groupby(group).mean(),
+    })
+    sat = satisfaction_table(frame, group)
+    out["csat"], out["nps"] = sat["csat"], sat["nps"]
+    if categories is not None:
+        shares = categories.loc[frame.index].groupby(group).mean().add_prefix("share_")
+        out = out.join(shares)
+    out.index.name = "group"
+    return out

@@ -1,0 +1,66 @@
+"""Words of a feedback text: jieba for Chinese (and mixed) text, a plain tokenizer for English.
+
+Texts are normalised first (:func:`crmlib.feedback.language.normalize_text`). Tokens that are
+stopwords (``crmlib/resources/stopwords_zh.txt`` and ``stopwords_en.txt``, editable), single
+Chinese characters, single Latin letters, numbers and punctuation are dropped. Used for topics and keywords; sentiment
+works on the raw characters and does not drop stopwords.
+
+Example
+-------
+>>> tokenize("物流很快，包装也很好！")
+['物流', '很快', '包装']
+>>> tokenize("The delivery was FAST, but the box didn't close.")
+['delivery', 'fast', 'box', 'close']
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+from importlib.resources import files
+
+import jieba
+import pandas as pd
+
+from crmlib.feedback.language import HAN, detect_language, normalize_text
+
+ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+LATIN_RUN = re.compile(r"[a-z']+")
+KEEP = re.compile(r"^(?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}|[a-z][a-z']+)$")
+
+jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict" at INFO on first use
+
+
+@lru_cache(maxsize=4)
+def load_stopwords(lang: str) -> frozenset[str]:
+    """The bundled stopword list for ``"zh"`` or ``"en"``."""
+    if lang not in ("zh", "en"):
+        raise ValueError(f"stopword lists exist for 'zh' and 'en', not {lang!r}")
+    text = (files("crmlib") / "resources" / f"stopwords_{lang}.txt").read_text(encoding="utf-8")
+    return frozenset(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+def _stopwords() -> frozenset[str]:
+    return load_stopwords("zh") | load_stopwords("en")
+
+
+def tokenize(text, language: str | None = None) -> list[str]:
+    """Content words of ``text`` (normalised, stopwords dropped): Chinese words, then English words."""
+    text = normalize_text(text)
+    language = language or detect_language(text)
+    stop = _stopwords()
+    words = []
+    if language != "en" and HAN.search(text):
+        words = [w for w in jieba.lcut(LATIN_RUN.sub(" ", text)) if HAN.search(w)]
+    words += ENGLISH_WORD.findall(text)
+    return [w for w in words if KEEP.match(w) and w not in stop]
+
+
+def tokenize_series(texts: pd.Series, languages: pd.Series | None = None) -> pd.Series:
+    """:func:`tokenize` for every text; returns a Series of token lists."""
+    if languages is None:
+        return pd.Series([tokenize(t) for t in texts.tolist()], index=texts.index, name="tokens")
+    pairs = zip(texts.tolist(), languages.tolist(), strict=True)
+    return pd.Series([tokenize(t, lang) for t, lang in pairs],
+                     index=texts.index, name="tokens")
