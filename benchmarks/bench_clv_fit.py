@@ -1,0 +1,96 @@
+"""Benchmark: crmlib's weighted CLV fits vs plain unweighted lifetimes on 1M synthetic customers.
+
+Data: the sample's generative process (``crmlib.sample.generate_orders``: BG/NBD purchases in
+days, Gamma-Gamma spend) for ``--customers`` customers, summarised with
+``crmlib.features.customer_summary``. Then, in the same run:
+
+- reference: lifetimes ``BetaGeoFitter().fit(frequency, recency, T)`` and
+  ``GammaGammaFitter().fit(frequency, monetary_value)`` on every customer (no weights);
+- crmlib: ``fit_purchase_model`` + ``fit_spend_model`` — the same fitters on the unique rows with
+  weights (compression included in the time).
+
+Prints wall times, the ratio, the largest relative parameter difference between the two, and the
+Pareto/NBD fit time (crmlib weighted only; lifetimes' unweighted Pareto/NBD is skipped unless
+``--pareto-reference`` because it takes minutes). Time unit ``--unit`` (W by default: recency
+and T in weeks as in Fader, Hardie & Lee; D gives the same fit).
+
+    .venv/bin/python benchmarks/bench_clv_fit.py                    # 1,000,000 customers
+    .venv/bin/python benchmarks/bench_clv_fit.py --customers 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import time
+
+import numpy as np
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--unit", default="W", choices=["D", "W"])
+    parser.add_argument("--pareto-reference", action="store_true")
+    args = parser.parse_args()
+
+    from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
+
+    from crmlib.clv import compress_rfm, fit_purchase_model, fit_spend_model
+    from crmlib.features import customer_summary
+    from crmlib.sample import SampleParameters, generate_orders
+
+    started = time.perf_counter()
+    params = SampleParameters(n_customers=args.customers, seed=11, prospect_share=0.0)
+    orders = generate_orders(params)
+    summary = customer_summary(orders, params.end, args.unit)
+    del orders
+    print(f"data: {len(summary):,} customers from generate_orders + customer_summary "
+          f"({time.perf_counter() - started:.1f} s, not part of the comparison)")
+    print(f"unique (frequency, recency, T) rows: {len(compress_rfm(summary)):,}")
+    f, r, t, m = (summary[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
+    repeat = f > 0
+
+    quiet = contextlib.redirect_stdout(io.StringIO())
+    with quiet, np.errstate(all="ignore"):
+        t0 = time.perf_counter()
+        plain_bg = BetaGeoFitter().fit(f, r, t)
+        t1 = time.perf_counter()
+        plain_gg = GammaGammaFitter().fit(f[repeat], m[repeat])
+        t2 = time.perf_counter()
+    reference = {"bgnbd": t1 - t0, "gamma_gamma": t2 - t1}
+
+    t0 = time.perf_counter()
+    ours_bg = fit_purchase_model(summary, "bgnbd", time_unit=args.unit)
+    t1 = time.perf_counter()
+    ours_gg = fit_spend_model(summary)
+    t2 = time.perf_counter()
+    ours = {"bgnbd": t1 - t0, "gamma_gamma": t2 - t1}
+
+    difference = max(
+        *(abs(ours_bg.params[k] / plain_bg.params_[k] - 1) for k in ours_bg.params),
+        *(abs(ours_gg.params[k] / plain_gg.params_[k] - 1) for k in ours_gg.params))
+    print(f"{'':28s}{'lifetimes (unweighted)':>24s}{'crmlib (weighted)':>20s}{'ratio':>8s}")
+    for key, name in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
+        print(f"{name:28s}{reference[key]:>22.2f} s{ours[key]:>18.2f} s{reference[key] / ours[key]:>7.1f}x")
+    total_ref, total_ours = sum(reference.values()), sum(ours.values())
+    print(f"{'both fits':28s}{total_ref:>22.2f} s{total_ours:>18.2f} s{total_ref / total_ours:>7.1f}x"
+          f"   (target: crmlib <= 3 s)")
+    print(f"largest relative parameter difference: {difference:.1e}")
+    print(f"BG/NBD {({k: round(v, 4) for k, v in ours_bg.params.items()})}; "
+          f"Gamma-Gamma {({k: round(v, 3) for k, v in ours_gg.params.items()})}")
+
+    t0 = time.perf_counter()
+    pareto = fit_purchase_model(summary, "pareto", time_unit=args.unit)
+    print(f"Pareto/NBD (crmlib weighted): {time.perf_counter() - t0:.2f} s "
+          f"{({k: round(v, 4) for k, v in pareto.params.items()})}")
+    if args.pareto_reference:
+        with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
+            t0 = time.perf_counter()
+            ParetoNBDFitter().fit(f, r, t, initial_params=np.ones(4))
+        print(f"Pareto/NBD (lifetimes unweighted): {time.perf_counter() - t0:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
