@@ -32,7 +32,7 @@ from crmlib.churn.features import churn_features, feature_label
 from crmlib.churn.groups import customer_groups, first_purchase_cohorts, label_mode, rfm_segments
 from crmlib.churn.labels import contract_labels, purchase_labels
 from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metrics
-from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier
+from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier, model_labels
 from crmlib.churn.priority import RISK_COLUMNS, retention_priority
 from crmlib.churn.rates import churn_rate_by_month, churn_rate_summary
 from crmlib.churn.reasons import (
@@ -63,7 +63,7 @@ __all__ = [
     "churn_status", "cohort_retention", "cohort_sizes", "cohort_table", "contract_labels",
     "contract_lifetimes", "customer_groups", "default_cutoffs", "describe_drivers", "driver_importance",
     "driver_text", "driver_texts", "first_purchase_cohorts", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
-    "label_mode", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
+    "label_mode", "model_labels", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
     "reason_label", "reason_shares", "reason_trend", "retention_priority", "rfm_segments", "score_customers_now",
     "score_metrics", "suggest_window", "survival_by_group", "top_drivers", "window_coverage",
 ]

@@ -37,6 +37,13 @@ from crmlib.errors import DataError
 MODELS = ("gradient_boosting", "logistic")
 MODEL_LABELS = {"gradient_boosting": "Gradient boosting", "logistic": "Logistic regression",
                 "p_alive": "BG/NBD 1 − P(alive)", "bgnbd_expected": "BG/NBD expected purchases in the window"}
+MODEL_LABELS_ZH = {"gradient_boosting": "梯度提升", "logistic": "逻辑回归",
+                   "p_alive": "BG/NBD 1 − P(存活)", "bgnbd_expected": "BG/NBD 窗口内预期购买次数"}
+
+
+def model_labels(lang: str = "en") -> dict[str, str]:
+    """Display names of the models and baselines in the notebook's language."""
+    return MODEL_LABELS_ZH if lang == "zh" else MODEL_LABELS
 
 
 def signed_log1p(values):
