@@ -43,6 +43,7 @@ from crmlib.feedback.sentiment import (
     chinese_model,
     rating_agreement,
     score_sentiment,
+    seen_in_training,
     sentiment_accuracy,
 )
 from crmlib.feedback.timeliness import handling_times, open_by_age, sla_by, sla_summary
@@ -55,6 +56,6 @@ __all__ = [
     "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
     "monthly_satisfaction", "normalize_text", "nps", "open_by_age", "primary_category",
     "rating_agreement", "representative_by_label", "representative_texts", "satisfaction_table", "score_feedback", "score_sentiment",
-    "scored_export", "sentiment_accuracy", "sentiment_shares", "sla_by", "sla_summary", "tokenize",
+    "scored_export", "seen_in_training", "sentiment_accuracy", "sentiment_shares", "sla_by", "sla_summary", "tokenize",
     "tokenize_series", "topic_table",
 ]

