@@ -199,7 +199,7 @@ def test_retention_priority_ranks_by_value_at_risk():
     assert out["customer_id"].tolist() == ["b", "c", "a", "d"]
     assert out["value_at_risk"].tolist() == pytest.approx([100.0, 50.0, 9.0, 0.0])
     assert out["priority"].tolist() == [1, 2, 3, 4]
-    assert list(out.columns[:8]) == ["priority", *churn.RISK_COLUMNS]
+    assert list(out.columns[:8]) == [*churn.RISK_COLUMNS, "priority"]  # the export contract's columns first
     assert out.set_index("customer_id").loc["a", "top_driver"] == "x"
 
 

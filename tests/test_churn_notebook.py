@@ -61,7 +61,7 @@ def _run(tmp_path, cwd, **parameters):
 
 
 def _check_risk(risk, customers):
-    assert list(risk.columns[:len(RISK_COLUMNS) + 1]) == ["priority", *RISK_COLUMNS]
+    assert list(risk.columns[:len(RISK_COLUMNS) + 1]) == [*RISK_COLUMNS, "priority"]
     assert len(risk) == customers and risk["customer_id"].is_unique
     assert risk["churn_probability"].between(0, 1).all() and risk["p_alive"].between(0, 1).all()
     assert risk["value_at_risk"].is_monotonic_decreasing

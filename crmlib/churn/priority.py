@@ -26,7 +26,7 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
     """Customers ranked by ``value_at_risk`` (highest first), with a ``priority`` rank from 1.
 
     All inputs are indexed by customer_id; the customers of ``churn_probability`` are ranked.
-    Missing CLV counts as 0 value at risk. Columns: ``priority``, ``RISK_COLUMNS``, then the
+    Missing CLV counts as 0 value at risk. Columns: ``RISK_COLUMNS``, ``priority``, then the
     other columns of ``drivers`` (e.g. ``driver_effect``, ``top_driver_text``) and ``likely_reason``
     when given.
     """
@@ -46,6 +46,6 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
     out.index.name = "customer_id"
     out = out.reset_index().sort_values(["value_at_risk", "customer_id"], ascending=[False, True],
                                         ignore_index=True)
-    out.insert(0, "priority", range(1, len(out) + 1))
+    out["priority"] = range(1, len(out) + 1)
     extra = [c for c in out.columns if c not in RISK_COLUMNS and c != "priority"]
-    return out[["priority", *RISK_COLUMNS, *extra]]
+    return out[[*RISK_COLUMNS, "priority", *extra]]
