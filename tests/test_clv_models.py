@@ -112,6 +112,15 @@ def test_convergence_error_falls_back_to_a_penalizer_and_says_so():
     assert fit.to_dict()["fallback"] == fit.fallback
 
 
+def test_degenerate_estimates_are_flagged(cdnow_calibration):
+    # everyone bought at a steady pace right up to today: nothing identifies dropout
+    summary = pd.DataFrame({"frequency": [5.0, 6, 7, 8] * 5, "recency": [50.0] * 20, "T": [50.0] * 20})
+    fit = fit_purchase_model(summary, "bgnbd")
+    assert "ran off towards 0 or infinity" in fit.warning
+    assert fit.to_dict()["warning"] == fit.warning
+    assert fit_purchase_model(cdnow_calibration, "bgnbd", time_unit="W").warning == ""
+
+
 def test_gamma_gamma_excludes_nonpositive_spend_and_counts_them():
     rng = np.random.default_rng(0)
     n = 400

@@ -112,6 +112,7 @@ class PurchaseFit:
     penalizer: float = 0.0
     fallback: str = ""
     seconds: float = 0.0
+    warning: str = ""
 
     @property
     def label(self) -> str:
@@ -130,7 +131,7 @@ class PurchaseFit:
                 "log_likelihood": self.log_likelihood, "n_customers": self.n_customers,
                 "n_unique_rows": self.n_rows, "time_unit": self.time_unit,
                 "penalizer": self.penalizer, "fallback": self.fallback or None,
-                "fit_seconds": round(self.seconds, 3)}
+                "warning": self.warning or None, "fit_seconds": round(self.seconds, 3)}
 
 
 def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None) -> float:
@@ -148,6 +149,23 @@ def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None
     if model == "pareto":  # takes raw parameters and divides by the mean weight
         return float(-cls._negative_log_likelihood(values, f, r, t, w, 0.0) * w.mean())
     return float(-cls._negative_log_likelihood(np.log(values), f, r, t, w, 0.0) * w.sum())
+
+
+DEGENERATE_BOUNDS = (1e-6, 1e5)  # estimates outside this range mean the data cannot pin the model down
+
+
+def degenerate_warning(model: str, params: dict[str, float]) -> str:
+    """A sentence when estimates ran off towards 0 or infinity (the optimiser "converged" on a ridge).
+
+    >>> degenerate_warning("bgnbd", {"r": 2e7, "alpha": 1.6e8, "a": 2e-11, "b": 1.6e7})
+    'BG/NBD estimates r, alpha, a, b ran off towards 0 or infinity: the data do not identify this model; prefer another model or more history.'
+    """
+    low, high = DEGENERATE_BOUNDS
+    bad = [name for name, value in params.items() if not low < value < high]
+    if not bad:
+        return ""
+    return (f"{model_label(model)} estimates {', '.join(bad)} ran off towards 0 or infinity: the data do not "
+            "identify this model; prefer another model or more history.")
 
 
 def _fit_once(model: str, rows: pd.DataFrame, penalizer: float):
@@ -201,7 +219,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
         ll = log_likelihood(model, params, rows["frequency"], rows["recency"], rows["T"], rows["weight"])
         return PurchaseFit(model=model, params=params, log_likelihood=ll, n_customers=int(rows["weight"].sum()),
                            n_rows=len(rows), time_unit=time_unit, penalizer=coef, fallback=fallback,
-                           seconds=time.perf_counter() - start)
+                           seconds=time.perf_counter() - start, warning=degenerate_warning(model, params))
     raise DataError(f"{model_label(model)} did not converge even with penalizer {attempts[-1]:g}: {'; '.join(errors)}",
                     hint="Try another model (e.g. bgnbd), a longer calibration period or the weekly time unit.")
 

@@ -55,6 +55,7 @@ def model_report(fit: CLVFit, *, settings: dict, validation: dict | None = None,
         "final_fit": fit.to_dict(),
         "holdout_validation": validation,
         "fallbacks_used": fallbacks,
+        "warnings": [w for w in [fit.purchase.warning, *fit.spend.notes] if w],
     }
     if scores is not None:
         report["summary"] = {

@@ -188,7 +188,7 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     by_frequency["label"] = by_frequency["calibration_frequency"].map(
         lambda v: f"{v}+" if v == FREQUENCY_CAP else str(v))
     periods = tracking_table(transactions, summary, fits, calibration_end, observation_end, period_days)
-    notes = [fit.fallback for fit in fits.values() if fit.fallback]
+    notes = [fit.fallback for fit in fits.values() if fit.fallback] + [fit.warning for fit in fits.values() if fit.warning]
     return HoldoutResult(calibration_end=calibration_end, observation_end=observation_end, time_unit=time_unit,
                          fits=fits, customers=customers, periods=periods, metrics=metrics,
                          by_frequency=by_frequency, chosen=chosen, reason=reason, period_days=period_days,
