@@ -221,6 +221,23 @@ def test_models_beat_p_alive_on_the_later_cutoff(evaluation):
     assert set(summary["metrics_on_test_cutoff"]) == {"gradient_boosting", "logistic", "p_alive", "bgnbd_expected"}
 
 
+def test_score_churn_is_the_notebook_workflow_and_is_cached(sample, evaluation, tmp_path, monkeypatch):
+    from crmlib.churn import scoring
+
+    monkeypatch.setenv("CRM_WORKBOOK_CACHE", str(tmp_path))
+    clv = pd.Series(100.0, index=sample.transactions["customer_id"].unique())
+    scores = churn.score_churn(sample, clv=clv, fingerprint=sample.fingerprint)
+    chosen = evaluation.best_model()
+    final, X_now = churn.score_customers_now(churn.ChurnTables.from_dataset(sample), evaluation,
+                                             sample.analysis_date, chosen)
+    pd.testing.assert_series_equal(scores["churn_probability"], final.churn_probability(X_now))
+    assert scores["value_at_risk"].tolist() == pytest.approx((100.0 * scores["churn_probability"]).tolist())
+    assert scores.attrs["churn_model"]["model_for_scores"] == chosen
+    monkeypatch.setattr(scoring, "_compute", lambda *args: pytest.fail("not taken from the cache"))
+    again = churn.score_churn(sample, fingerprint=sample.fingerprint)
+    pd.testing.assert_series_equal(again["churn_probability"], scores["churn_probability"])
+
+
 def test_predicted_risk_agrees_with_the_true_dropouts(evaluation):
     truth = pd.read_csv("data/sample/ground_truth_customers.csv", dtype={"customer_id": str},
                         parse_dates=["dropout_at"]).set_index("customer_id")
