@@ -37,6 +37,7 @@ def test_holdout_actuals_match_an_independent_count(cdnow):
     assert (metrics["actual_holdout_total"] == 1882).all()
     periods = result.periods
     assert periods.loc[periods["in_holdout"], "actual"].sum() == 1882
+    assert len(periods) == 78 and (periods["days"] == 7).all()  # 1997-01-01 .. 1998-06-30 is 78 weeks
     repeat = days[days["customer_id"].isin(cohort)]
     assert periods["actual"].sum() == len(repeat) - len(cohort)  # every purchase day but the first
 

@@ -96,7 +96,8 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
                    period_days: int = 7) -> pd.DataFrame:
     """Repeat transactions per period of the calibration customers: actual vs each model.
 
-    Columns: ``period_end`` (date), ``period`` (1, 2, …), ``in_holdout``, ``actual`` and one
+    Columns: ``period_end`` (date), ``period`` (1, 2, …), ``days`` (the last period may be
+    shorter), ``in_holdout``, ``actual`` and one
     column per model key (incremental expected), plus ``*_cumulative`` for each.
     """
     days = purchase_days(transactions, observation_end)
@@ -113,6 +114,7 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
     table = pd.DataFrame({
         "period": np.arange(1, n_periods + 1),
         "period_end": start + pd.to_timedelta(period_end_days - 1, unit="D"),
+        "days": np.diff(np.r_[0, period_end_days]),
         "actual": actual,
     })
     table["in_holdout"] = table["period_end"] > calibration_end

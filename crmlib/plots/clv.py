@@ -31,8 +31,13 @@ def _t(lang: str, en: str, zh: str) -> str:
 
 def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end: pd.Timestamp, *,
                   cumulative: bool = False, lang: str = "en"):
-    """Repeat transactions per period (or cumulative), actual vs each model, split at calibration end."""
+    """Repeat transactions per period (or cumulative), actual vs each model, split at calibration end.
+
+    Per-period lines leave out a shorter last period (it would look like a sudden drop).
+    """
     fig, ax = new_figure()
+    if not cumulative and "days" in periods and len(periods) > 1:
+        periods = periods.loc[periods["days"] == periods["days"].iloc[0]]
     suffix = "_cumulative" if cumulative else ""
     actual = periods["actual"].cumsum() if cumulative else periods["actual"]
     ax.plot(periods["period_end"], actual, color="black", linewidth=2, label=_t(lang, "actual", "实际"))
