@@ -1,0 +1,108 @@
+"""The feedback notebook: committed clean, documented parameters, runs on a sample with feedback and on
+CDNOW without, writes its exports; comment text with HTML/script is shown escaped in the rendered HTML."""
+
+from __future__ import annotations
+
+import ast
+import json
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+from nbclient import NotebookClient
+from nbconvert import HTMLExporter
+
+from crmlib import PROJECT_ROOT
+from crmlib.feedback.analysis import EXPORT_COLUMNS
+from crmlib.sample import SampleParameters, write_sample
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "05_feedback.ipynb"
+COMMON = {"data_dir", "analysis_date", "export_dir", "pseudonymize", "lang"}
+OWN = {"n_topics", "sla_hours", "complaint_rating", "churn_window_days", "taxonomy_file", "n_examples"}
+SCRIPT = '<script>alert("owned")</script>'
+
+
+def _code(nb):
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_notebook_is_committed_clean_and_defines_no_functions():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    for cell in _code(nb):
+        assert cell.outputs == [] and cell.execution_count is None
+        tree = ast.parse(cell.source)
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.Lambda)]
+
+
+def test_parameters_cell_is_tagged_typed_and_documented():
+    cell = _code(nbformat.read(NOTEBOOK, as_version=4))[1]
+    assert "parameters" in cell.metadata.get("tags", [])
+    params = pm.inspect_notebook(str(NOTEBOOK))
+    assert OWN <= set(params) and COMMON - {"analysis_date", "export_dir"} <= set(params)
+    for name in OWN:
+        assert params[name]["help"], f"{name} has no help text"
+
+
+def _run(tmp_path, **parameters):
+    out = tmp_path / "out.ipynb"
+    exports = tmp_path / "exports"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"export_dir": str(exports), **parameters},
+                        cwd=str(PROJECT_ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
+    executed = json.loads(out.read_text(encoding="utf-8"))
+    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    images = sum("image/png" in o.get("data", {}) for o in outputs)
+    return exports, text, images
+
+
+@pytest.mark.slow
+def test_runs_on_a_sample_with_feedback_and_writes_the_exports(tmp_path):
+    data = write_sample(tmp_path / "small", SampleParameters(n_customers=1200, seed=3))
+    exports, text, images = _run(tmp_path, data_dir=str(data), pseudonymize=True, lang="zh")
+    assert images >= 6 and "CSAT" in text and "留出集准确率" in text
+    scored_path = exports / "feedback_scored.csv"
+    assert scored_path.read_bytes().startswith(b"\xef\xbb\xbf")
+    scored = pd.read_csv(scored_path, encoding="utf-8-sig", dtype={"customer_id": str, "topic": str})
+    feedback = pd.read_csv(data / "feedback.csv", encoding="utf-8-sig")
+    assert list(scored.columns) == list(EXPORT_COLUMNS) and len(scored) == len(feedback)
+    assert set(scored["customer_id"]) <= set(feedback["customer_id"])  # real ids, not pseudonyms
+    assert set(scored["language"]) <= {"zh", "en", "mixed", "none"}
+    summary = json.loads((exports / "feedback_summary.json").read_text(encoding="utf-8"))
+    assert summary["sentiment_accuracy"]["zh"]["accuracy"] >= 0.85
+    assert -100 <= summary["nps"]["value"] <= 100 and 0 <= summary["csat"]["value"] <= 100
+    assert summary["sla"]["items"] > 0 and summary["topics"]["topics"]
+    assert sum(summary["sentiment_shares"].values()) == pytest.approx(1)
+
+
+@pytest.mark.slow
+def test_runs_on_cdnow_and_says_what_would_enable_it(tmp_path):
+    exports, text, images = _run(tmp_path, data_dir="data/cdnow")
+    assert "No feedback table" in text and "`customer_id`" in text and "`text`" in text
+    assert images == 0 and not exports.exists()
+
+
+@pytest.mark.slow
+def test_comment_with_script_is_escaped_in_rendered_html(tmp_path):
+    source = f"""
+import pandas as pd
+from pathlib import Path
+from crmlib.feedback import representative_by_label
+from crmlib.notebook import Workbook
+wb = Workbook(dataset=None, export_dir=Path({str(tmp_path)!r}))
+scored = pd.DataFrame({{"topic": ["zh-0", "zh-0"], "topic_label": ["物流 · 快递", "物流 · 快递"],
+                        "topic_weight": [0.9, 0.1], "text": [{SCRIPT!r} + " 物流太慢", "还行"]}})
+wb.show(representative_by_label(scored, n=2))
+wb.say("Most representative: " + scored["text"].iloc[0])
+"""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)],
+                                  metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(PROJECT_ROOT)}}).execute()
+    outputs = nb.cells[0].outputs
+    assert not [o for o in outputs if o.output_type == "error"], outputs
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    assert SCRIPT not in html
+    assert html.count("&lt;script&gt;alert") >= 2  # in the table and in the sentence
