@@ -172,7 +172,8 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
     difference in points is in ``change_points``), ``unit``, ``definition``, ``available``,
     ``reason``.
     """
-    names = names or [c for c in monthly.columns if c in DEFINITIONS]
+    reasons = monthly.attrs.get("reasons", {})
+    names = names or [n for n in DEFINITIONS if n in monthly.columns or n in reasons]
     rows = []
     for name in names:
         series = monthly[name].dropna() if name in monthly else pd.Series(dtype=float)
@@ -180,7 +181,7 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
             rows.append({"kpi": name, "period": None, "value": np.nan, "previous": np.nan, "change": np.nan,
                          "change_points": np.nan, "unit": UNITS.get(name, ""),
                          "definition": DEFINITIONS.get(name, ""), "available": False,
-                         "reason": monthly.attrs.get("reasons", {}).get(name, "no data for this KPI")})
+                         "reason": reasons.get(name, "no data for this KPI")})
             continue
         value = float(series.iloc[-1])
         previous = float(series.iloc[-2]) if len(series) > 1 else np.nan

@@ -1,0 +1,54 @@
+"""The overview notebook end to end: exports honour their contract on both bundled datasets."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import papermill as pm
+import pytest
+
+from crmlib import PROJECT_ROOT
+from crmlib.scorecard import SCORECARD_COLUMNS
+
+NOTEBOOK = PROJECT_ROOT / "notebooks" / "01_overview.ipynb"
+
+
+def _run(tmp_path, **parameters):
+    exports = tmp_path / "exports"
+    pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), cwd=str(PROJECT_ROOT / "notebooks"),
+                        parameters={"export_dir": str(exports), **parameters}, progress_bar=False)
+    return exports
+
+
+@pytest.mark.slow
+def test_sample_exports(tmp_path):
+    exports = _run(tmp_path)
+    kpis = json.loads((exports / "kpis.json").read_text(encoding="utf-8"))
+    headline = {row["kpi"]: row for row in kpis["headline"]}
+    assert {"revenue", "cac", "churn_rate", "csat", "nps", "repeat_purchase_rate"} <= set(headline)
+    assert all(row["available"] for row in headline.values())
+    assert all(kpis["definitions"][name] for name in headline)
+    card = pd.read_csv(exports / "scorecard.csv", encoding="utf-8-sig")
+    assert (exports / "scorecard.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
+    assert list(card.columns) == SCORECARD_COLUMNS
+    assert card["customer_id"].is_unique and len(card) == 5120
+    assert card["value_at_risk"].is_monotonic_decreasing
+    assert card["next_action"].notna().all() and card["clv"].notna().all()
+    recs = pd.read_csv(exports / "recommendations.csv", encoding="utf-8-sig")
+    assert list(recs.columns) == ["customer_id", "rank", "product", "score"]
+    assert recs.groupby("customer_id")["rank"].max().max() == 3
+
+
+@pytest.mark.slow
+def test_cdnow_in_chinese_marks_missing_kpis(tmp_path):
+    exports = _run(tmp_path, data_dir="data/cdnow", lang="zh")
+    kpis = json.loads((exports / "kpis.json").read_text(encoding="utf-8"))
+    headline = {row["kpi"]: row for row in kpis["headline"]}
+    for name in ("cac", "csat", "nps"):
+        assert headline[name]["available"] is False
+        assert headline[name]["reason"].startswith("no ")
+    assert headline["churn_rate"]["available"] is True
+    assert not (exports / "recommendations.csv").exists()  # CDNOW has no product or category
+    card = pd.read_csv(exports / "scorecard.csv", encoding="utf-8-sig", dtype={"customer_id": str})
+    assert len(card) == 2357 and card["latest_nps"].isna().all()
