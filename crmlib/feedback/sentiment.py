@@ -130,7 +130,11 @@ def chinese_model(C: float = 8.0) -> dict:
 
 @lru_cache(maxsize=1)
 def _vader():
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError as error:
+        raise ImportError("English sentiment needs the vaderSentiment package: "
+                          "`.venv/bin/pip install vaderSentiment` (or `make setup`).") from error
 
     return SentimentIntensityAnalyzer()
 
