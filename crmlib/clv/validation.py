@@ -198,3 +198,13 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
 
 
 __all__ = ["HoldoutResult", "default_calibration_end", "holdout_validation", "model_label", "tracking_table"]
+
+
+def chosen_purchase_model(transactions: pd.DataFrame, analysis_date, *, time_unit: str = "W",
+                          models="bgnbd,mbgnbd,pareto") -> str:
+    """The purchase model the CLV notebook chooses (lowest holdout RMSE, default split).
+
+    Notebooks that score CLV (overview, churn) call this so that their CLV uses the same
+    model as ``03_clv`` and ``exports/clv.csv``.
+    """
+    return holdout_validation(transactions, None, analysis_date, time_unit=time_unit, models=models).chosen
