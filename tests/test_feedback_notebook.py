@@ -106,3 +106,22 @@ wb.say("Most representative: " + scored["text"].iloc[0])
     html, _ = HTMLExporter().from_notebook_node(nb)
     assert SCRIPT not in html
     assert html.count("&lt;script&gt;alert") >= 2  # in the table and in the sentence
+
+
+@pytest.mark.slow
+def test_runs_on_ratings_only_feedback_without_text_dates_or_resolution(tmp_path):
+    from datasets import write_dataset
+
+    transactions = "customer_id,order_date,amount\n" + "\n".join(
+        f"c{i},2024-0{1 + i % 6}-1{i % 9},{10 + i}" for i in range(40))
+    feedback = "customer_id,stars\n" + "\n".join(f"c{i},{1 + i % 5}" for i in range(40))
+    config = {"tables": {"transactions": {"file": "tx.csv"},
+                         "feedback": {"file": "fb.csv", "columns": {"customer_id": "customer_id", "rating": "stars"}}}}
+    data = write_dataset(tmp_path / "ratings", {"tx.csv": transactions, "fb.csv": feedback}, config)
+    exports, text, _ = _run(tmp_path, data_dir=str(data))
+    assert "CSAT is **40.0 %** (40 ratings)" in text  # ratings 4 and 5 are 2 of every 5
+    assert "no comment text" in text and "so no NPS" in text
+    assert "no `resolved_at`" in text
+    scored = pd.read_csv(exports / "feedback_scored.csv", encoding="utf-8-sig")
+    assert len(scored) == 40 and set(scored["language"]) == {"none"}
+    assert set(scored["sentiment_label"]) == {"unknown"}

@@ -72,12 +72,13 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
                    sentiment_model=None, topics: bool = True) -> FeedbackAnalysis:
     """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
 
-    Rows without a ``text`` column get language ``none`` and no sentiment. Topics are fitted on
+    Without a ``text`` column every row gets an empty text: language ``none``, no sentiment. Topics are fitted on
     the texts that are not exit-survey answers; ``topics=False`` skips them.
     """
     scored = feedback.copy()
-    texts = scored["text"] if "text" in scored else pd.Series("", index=scored.index)
-    texts = texts.astype("string").fillna("").astype(object)
+    if "text" not in scored:  # ratings / NPS only: an empty text keeps every later step uniform
+        scored["text"] = ""
+    texts = scored["text"].astype("string").fillna("").astype(object)
     scored["is_exit_survey"] = is_exit_survey(scored)
     scored["language"] = languages(texts)
     scored["tokens"] = tokenize_series(texts, scored["language"])
