@@ -36,7 +36,7 @@ def sentiment_shares_chart(shares: pd.DataFrame, title: str = "Sentiment of feed
 def satisfaction_trend_chart(monthly: pd.DataFrame, title: str = "CSAT and NPS by month",
                              xlabel: str = "month", ylabel: str = "CSAT % / NPS",
                              names: tuple[str, str] = ("CSAT (%)", "NPS")):
-    """CSAT (%) and NPS (−100 … 100) per month on one axis, with the answer count as bar shade."""
+    """CSAT (%) and NPS (−100 … 100) per month as two lines on one axis, with a zero line."""
     fig, ax = new_figure()
     ax.plot(monthly.index, monthly["csat"], marker="o", markersize=3, color="C0", label=names[0])
     ax.plot(monthly.index, monthly["nps"], marker="s", markersize=3, color="C1", label=names[1])
