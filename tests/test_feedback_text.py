@@ -15,6 +15,7 @@ from crmlib.feedback import (
     category_matrix,
     category_shares,
     detect_language,
+    distinctive_keywords,
     load_stopwords,
     load_taxonomy,
     normalize_text,
@@ -23,7 +24,8 @@ from crmlib.feedback import (
 )
 from crmlib.feedback.topics import umass_coherence
 
-MODULES = ["language", "tokenize", "categories", "satisfaction", "timeliness", "linking", "topics", "analysis"]
+MODULES = ["language", "tokenize", "categories", "satisfaction", "timeliness", "linking", "topics", "keywords",
+           "analysis"]
 
 
 @pytest.mark.parametrize("name", MODULES)
@@ -156,3 +158,21 @@ def test_umass_coherence_by_hand():
 def test_topics_on_too_little_text_raise_a_clear_error():
     with pytest.raises(DataError, match="too few texts"):
         TopicModel(min_df=3).fit(pd.Series([["a"], ["b"]]))
+
+
+def test_distinctive_keywords_rank_words_of_the_target_texts_first():
+    rng = np.random.default_rng(1)
+    filler = ["商品", "收到", "东西", "店家"]
+    negative = [["退款", *rng.choice(filler, 2, replace=False)] for _ in range(30)]    # only in negative texts
+    positive = [["喜欢", *rng.choice(filler, 2, replace=False)] for _ in range(60)]   # only in the others
+    mixed = [["快递", *rng.choice(filler, 2, replace=False)] for _ in range(30)]     # in both, evenly
+    tokens = pd.Series(negative + positive + mixed[:15] + mixed[15:])
+    target = pd.Series([True] * 30 + [False] * 60 + [True] * 15 + [False] * 15)
+    words = distinctive_keywords(tokens, target, n=20, min_texts=5).set_index("word")
+    assert words.index[0] == "退款" and words.loc["退款", "target_texts"] == 30
+    assert words.loc["退款", "other_texts"] == 0
+    assert words.loc["喜欢", "z"] < 0 < words.loc["退款", "z"]
+    assert abs(words.loc["快递", "z"]) < words.loc["退款", "z"] / 2
+    # a word repeated in one text counts once
+    assert distinctive_keywords(pd.Series([["a", "a", "a"], ["b"]] * 5), pd.Series([True, False] * 5),
+                                min_texts=1).set_index("word").loc["a", "target_texts"] == 5

@@ -6,6 +6,7 @@ Small modules, one concern each:
 - :mod:`~crmlib.feedback.tokenize` — jieba (Chinese) and a plain English tokenizer, stopwords
 - :mod:`~crmlib.feedback.sentiment` — offline sentiment with measured held-out accuracy
 - :mod:`~crmlib.feedback.topics` — TF-IDF + NMF topics, number chosen by coherence
+- :mod:`~crmlib.feedback.keywords` — words typical of negative (or any group of) texts
 - :mod:`~crmlib.feedback.categories` — complaint categories from an editable YAML taxonomy
 - :mod:`~crmlib.feedback.satisfaction` — CSAT and NPS by month, channel, segment
 - :mod:`~crmlib.feedback.timeliness` — time to resolve, SLA share, open items by age
@@ -35,6 +36,7 @@ from crmlib.feedback.categories import (
     load_taxonomy,
     primary_category,
 )
+from crmlib.feedback.keywords import distinctive_keywords
 from crmlib.feedback.language import detect_language, languages, normalize_text
 from crmlib.feedback.linking import compare_groups, customer_groups
 from crmlib.feedback.satisfaction import csat, monthly_satisfaction, nps, satisfaction_table
@@ -52,7 +54,7 @@ from crmlib.feedback.topics import TopicModel, representative_by_label, represen
 
 __all__ = [
     "ChineseSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_shares",
-    "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "feedback_summary",
+    "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "distinctive_keywords", "feedback_summary",
     "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
     "monthly_satisfaction", "normalize_text", "nps", "open_by_age", "primary_category",
     "rating_agreement", "representative_by_label", "representative_texts", "satisfaction_table", "score_feedback", "score_sentiment",
