@@ -242,13 +242,17 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
 
 
 def _satisfaction_by_month(dataset, reasons: dict) -> dict[str, pd.Series]:
-    """CSAT and NPS by month from :mod:`crmlib.feedback.satisfaction`, or the reason they are missing."""
+    """CSAT and NPS by month from :mod:`crmlib.feedback.satisfaction`, or the reason they are missing.
+
+    Exit-survey answers are left out, as in the feedback notebook (they come after the customer left).
+    """
+    from crmlib.feedback.analysis import is_exit_survey
     from crmlib.feedback.satisfaction import monthly_satisfaction
 
     if not dataset.has("feedback"):
         reasons["csat"] = reasons["nps"] = "no feedback table: CSAT and NPS need ratings (1–5) or NPS answers (0–10)"
         return {}
-    feedback = dataset.feedback
+    feedback = dataset.feedback.loc[~is_exit_survey(dataset.feedback)]
     if "date" not in feedback:
         reasons["csat"] = reasons["nps"] = "the feedback table has no date, so there is no monthly trend"
         return {}

@@ -113,3 +113,26 @@ def test_funnel_by_channel_by_hand(customers):
     overall = funnel_by_channel(days, tiers, None).set_index("stage")
     assert overall["customers"].tolist() == [3, 3, 2, 1]
     assert overall.loc["retain", "conversion_from_previous"] == pytest.approx(2 / 3)
+
+
+def test_csat_and_nps_by_month_leave_out_exit_surveys(tx):
+    from types import SimpleNamespace
+
+    from crmlib.kpi import monthly_kpis
+
+    feedback = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "b"],
+        "date": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-02-05", "2024-02-25"]),
+        "rating": [5.0, 2.0, 4.0, None], "nps": [10.0, 3.0, 8.0, 0.0],
+        "churn_reason": [None, None, None, "price"],
+    })
+    dataset = SimpleNamespace(transactions=tx, customers=None, marketing_spend=None, feedback=feedback,
+                              analysis_date=pd.Timestamp("2024-03-31"),
+                              has=lambda name: name == "feedback")
+    from crmlib.features import purchase_days
+
+    monthly = monthly_kpis(dataset, purchase_days(tx), 30)
+    assert monthly.loc["2024-01", "csat"] == 50.0 and monthly.loc["2024-02", "csat"] == 100.0
+    assert monthly.loc["2024-01", "nps"] == 0.0  # one promoter, one detractor
+    assert monthly.loc["2024-02", "nps"] == 0.0  # the exit survey's 0 is left out: one passive
+    assert "cac" in monthly.attrs["reasons"]
