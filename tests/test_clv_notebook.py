@@ -13,21 +13,6 @@ from crmlib import PROJECT_ROOT
 from crmlib.clv.report import EXPORT_COLUMNS
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "03_clv.ipynb"
-COMMON = ("data_dir", "analysis_date", "export_dir", "pseudonymize", "lang")
-OWN = ("time_unit", "calibration_end", "models", "horizon_months", "annual_discount_rate", "margin")
-
-
-def test_notebook_is_committed_clean_with_documented_parameters():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    assert nb.metadata["kernelspec"]["name"] == "python3"
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.get("execution_count") is None and not c.get("outputs") for c in code)
-    assert not any("def " in c.source or "class " in c.source for c in code)
-    parameters = [c for c in code if "parameters" in c.metadata.get("tags", [])]
-    assert len(parameters) == 1 and code.index(parameters[0]) == 1
-    found = papermill.inspect_notebook(str(NOTEBOOK))  # what `papermill --help-notebook` shows
-    assert set(COMMON + OWN) <= set(found)
-    assert all(found[name]["help"] for name in COMMON + OWN)
 
 
 @pytest.mark.slow

@@ -15,7 +15,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import platform
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from crmlib import PROJECT_ROOT
 from crmlib.exports import _atomic_write, to_plain
+from crmlib.io import sha256_file
 
 MANIFEST = "manifest.json"
 PACKAGES = ("crmlib", "pandas", "numpy", "scipy", "scikit-learn", "lifetimes", "lifelines",
@@ -96,21 +96,12 @@ def git_state(root: Path = PROJECT_ROOT) -> dict:
     return {"commit": commit, "dirty": dirty}
 
 
-def file_digest(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def list_exports(folder: Path) -> list[dict]:
     """Every file under ``exports/`` with its size and sha256, sorted by name."""
     if not folder.is_dir():
         return []
     return [{"file": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
-             "sha256": file_digest(p)}
+             "sha256": sha256_file(p)}
             for p in sorted(folder.rglob("*")) if p.is_file() and not p.name.startswith(".")]
 
 
