@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-CUSTOMERS_PER_ROW = 1 / 5.3  # the sample's process makes about 5.3 orders per customer over two years
+CUSTOMERS_PER_ROW = 1 / 4.95  # the sample's process makes about 4.95 orders per customer over two years
 
 
 def make_transactions(rows: int, path: Path) -> int:
