@@ -2,7 +2,8 @@
 
 A result is stored under ``.cache/`` keyed by the dataset's fingerprint, a name and the
 parameters that shape it. Any notebook may compute it; whichever comes second reuses it.
-Writes are atomic, so two notebooks computing the same result at once do no harm.
+Writes are atomic, so two notebooks computing the same result at once do no harm. The key also
+holds a hash of crmlib's source and resource files, so changed code never reuses a stale result.
 
 Example
 -------
@@ -25,13 +26,24 @@ import os
 import pickle
 import tempfile
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from crmlib import PROJECT_ROOT, __version__
+from crmlib import PROJECT_ROOT
 
 T = TypeVar("T")
 CACHE_VARIABLE = "CRM_WORKBOOK_CACHE"  # set to a folder to move the cache, or "off" to disable
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """Hash of crmlib's source and resources: a code or rule-table change invalidates cached results."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in {".py", ".yaml", ".txt"}):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def cache_folder() -> Path | None:
@@ -43,11 +55,11 @@ def cache_folder() -> Path | None:
 
 def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
            folder: str | Path | None = None) -> T:
-    """Return ``compute()``, stored under (name, fingerprint, params, crmlib version)."""
+    """Return ``compute()``, stored under (name, fingerprint, params, crmlib's code version)."""
     base = Path(folder) if folder is not None else cache_folder()
     if base is None:
         return compute()
-    key = hashlib.sha256(json.dumps([name, fingerprint, params, __version__], sort_keys=True,
+    key = hashlib.sha256(json.dumps([name, fingerprint, params, code_version()], sort_keys=True,
                                     default=str).encode()).hexdigest()[:24]
     path = base / f"{name}-{key}.pkl"
     if path.is_file():

@@ -114,29 +114,18 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     )
 
 
-def _data_layer_source_hash() -> str:
-    """Hash of the data layer's source, so a cached dataset is rebuilt when the code changes."""
-    from crmlib import config, parsing, readers, schema
-
-    digest = hashlib.sha256()
-    for module in (config, parsing, readers, schema):
-        digest.update(Path(module.__file__).read_bytes())
-    digest.update(Path(__file__).read_bytes())
-    return digest.hexdigest()
-
-
 def load_dataset_cached(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | None = None) -> Dataset:
     """:func:`load_dataset`, reused across the notebooks of a run while the input files are unchanged.
 
-    The cache key is the sha256 of every input file and dataset.yaml, the analysis date and
-    the data layer's source code (see :mod:`crmlib.cache`).
+    The cache key is the sha256 of every input file and dataset.yaml and the analysis date
+    (and crmlib's code version, see :mod:`crmlib.cache`).
     """
     from crmlib.cache import cached
 
     config = read_config(dataset_dir)
     paths = [config.root / "dataset.yaml"] + [cfg.file for cfg in config.tables.values() if cfg.file.is_file()]
     key = hashlib.sha256("".join(f"{p}:{sha256_file(p)};" for p in paths).encode()).hexdigest()
-    params = {"analysis_date": str(analysis_date or ""), "code": _data_layer_source_hash()}
+    params = {"analysis_date": str(analysis_date or "")}
     return cached("dataset", key, params, lambda: load_dataset(dataset_dir, analysis_date))
 
 
