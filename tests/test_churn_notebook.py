@@ -5,26 +5,18 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import papermill as pm
 import pytest
 from datasets import write_dataset
+from notebook_runs import run_notebook
 
 from crmlib import PROJECT_ROOT
 from crmlib.churn import RISK_COLUMNS
 
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "04_churn.ipynb"
-
 
 def _run(tmp_path, cwd, **parameters):
-    out = tmp_path / "out.ipynb"
-    exports = tmp_path / "exports"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"export_dir": str(exports), **parameters},
-                        cwd=str(cwd), kernel_name="python3", progress_bar=False)
-    executed = json.loads(out.read_text(encoding="utf-8"))
-    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
-    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
-    images = sum("image/png" in o.get("data", {}) for o in outputs)
-    assert not [o for o in outputs if o.get("output_type") == "error"]
+    run = run_notebook("04_churn", tmp_path, cwd, **parameters)
+    exports, text, images = run.exports, run.markdown, run.images
+    assert not run.errors
     risk_path = exports / "churn_risk.csv"
     assert risk_path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM for Excel
     risk = pd.read_csv(risk_path, encoding="utf-8-sig", dtype={"customer_id": str})

@@ -7,30 +7,22 @@ import json
 
 import nbformat
 import pandas as pd
-import papermill as pm
 import pytest
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+from notebook_runs import run_notebook
 
 from crmlib import PROJECT_ROOT
 from crmlib.feedback.analysis import EXPORT_COLUMNS
 from crmlib.sample import SampleParameters, write_sample
 
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "05_feedback.ipynb"
 SCRIPT = '<script>alert("owned")</script>'
 
 
 def _run(tmp_path, **parameters):
-    out = tmp_path / "out.ipynb"
-    exports = tmp_path / "exports"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"export_dir": str(exports), **parameters},
-                        cwd=str(PROJECT_ROOT / "notebooks"), kernel_name="python3", progress_bar=False)
-    executed = json.loads(out.read_text(encoding="utf-8"))
-    outputs = [o for c in executed["cells"] for o in c.get("outputs", [])]
-    assert not [o for o in outputs if o.get("output_type") == "error"]
-    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for o in outputs)
-    images = sum("image/png" in o.get("data", {}) for o in outputs)
-    return exports, text, images
+    run = run_notebook("05_feedback", tmp_path, **parameters)
+    assert not run.errors
+    return run.exports, run.markdown, run.images
 
 
 @pytest.mark.slow

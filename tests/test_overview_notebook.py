@@ -5,20 +5,14 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import papermill as pm
 import pytest
+from notebook_runs import run_notebook
 
-from crmlib import PROJECT_ROOT
 from crmlib.scorecard import SCORECARD_COLUMNS
-
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "01_overview.ipynb"
 
 
 def _run(tmp_path, **parameters):
-    exports = tmp_path / "exports"
-    pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), cwd=str(PROJECT_ROOT / "notebooks"),
-                        parameters={"export_dir": str(exports), **parameters}, progress_bar=False)
-    return exports
+    return run_notebook("01_overview", tmp_path, **parameters).exports
 
 
 @pytest.mark.slow

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
-import papermill as pm
 import pytest
+from notebook_runs import run_notebook
 
 from crmlib import PROJECT_ROOT
 from crmlib.segment import EXPORT_COLUMNS
 
-NOTEBOOK = PROJECT_ROOT / "notebooks" / "02_segmentation.ipynb"
-
 
 def _run(tmp_path, cwd, **parameters):
-    out = tmp_path / "out.ipynb"
-    exports = tmp_path / "exports"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"export_dir": str(exports), **parameters},
-                        cwd=str(cwd), kernel_name="python3", progress_bar=False)
-    executed = json.loads(out.read_text(encoding="utf-8"))
-    text = "\n".join("".join(o.get("data", {}).get("text/markdown", "")) for c in executed["cells"]
-                     for o in c.get("outputs", []))
-    images = sum("image/png" in o.get("data", {}) for c in executed["cells"] for o in c.get("outputs", []))
-    stderr = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", [])
-                     if o.get("name") == "stderr")
+    run = run_notebook("02_segmentation", tmp_path, cwd, **parameters)
+    exports, text, images, stderr = run.exports, run.markdown, run.images, run.stderr
     assert "missing from" not in stderr  # no missing-glyph warnings: Chinese labels render
     assert "Warning" not in stderr, stderr
     return exports / "segments.csv", text, images
