@@ -50,11 +50,9 @@ def rfm_segments(summary: pd.DataFrame, lang: str = "en") -> pd.Series:
     churn by construction ("Lost" customers are those who stopped buying); prefer acquisition
     channel or first-purchase cohort for churn rates and survival curves.
     """
-    from crmlib.segment.rfm import rfm_scores, rfm_table
-    from crmlib.segment.schemes import assign_rfm11, segment_labels
+    from crmlib.segment import segment_table
 
-    keys = assign_rfm11(rfm_scores(rfm_table(summary)))["segment"]
-    return segment_labels(keys, "rfm11", lang).rename("segment")
+    return segment_table(summary, scheme="rfm11", lang=lang)["segment_label"].rename("segment")
 
 
 def label_mode(mode: str, customers: pd.DataFrame | None) -> str:
