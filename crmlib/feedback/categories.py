@@ -19,14 +19,12 @@ Example
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from crmlib.editable import bundled_path, load_editable_yaml
 from crmlib.errors import ConfigError
 from crmlib.feedback.language import normalize_text
 
@@ -35,13 +33,10 @@ UNCATEGORISED = "uncategorised"
 
 def taxonomy_path() -> Path:
     """Where the bundled taxonomy is."""
-    return Path(str(files("crmlib") / "resources" / "complaint_taxonomy.yaml"))
+    return bundled_path("complaint_taxonomy.yaml")
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: int) -> dict:  # mtime in the key: an edited file is re-read
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+def _validate(data: dict, path: str) -> dict:
     categories = data.get("categories")
     if not isinstance(categories, dict) or not categories:
         raise ConfigError("the taxonomy has no 'categories' section", file=path,
@@ -60,11 +55,7 @@ def _load(path: str, mtime: int) -> dict:  # mtime in the key: an edited file is
 
 def load_taxonomy(path: str | Path | None = None) -> dict:
     """The taxonomy as ``{category: {label_en, label_zh, keywords: {zh: [...], en: [...]}}}``."""
-    path = Path(path or taxonomy_path())
-    if not path.is_file():
-        raise ConfigError("complaint taxonomy not found", file=path,
-                          hint="Pass the path of a copy of crmlib/resources/complaint_taxonomy.yaml.")
-    return _load(str(path), path.stat().st_mtime_ns)["categories"]
+    return load_editable_yaml(path, "complaint_taxonomy.yaml", "complaint taxonomy", _validate)["categories"]
 
 
 def _pattern(keywords: dict) -> re.Pattern:

@@ -15,13 +15,11 @@ Example
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from crmlib.editable import bundled_path, load_editable_yaml
 from crmlib.errors import ConfigError
 from crmlib.segment.schemes import SCHEMES, load_rules
 
@@ -30,13 +28,10 @@ KINDS = ("tiers", "rfm11", "cn8", "lifecycle", "crm_stages")
 
 def actions_path() -> Path:
     """Where the bundled action table is."""
-    return Path(str(files("crmlib") / "resources" / "actions.yaml"))
+    return bundled_path("actions.yaml")
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: int) -> dict:  # mtime in the key: an edited file is re-read
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle) or {}
+def _validate(data: dict, path: str) -> dict:
     missing = [kind for kind in KINDS if not isinstance(data.get(kind), dict)]
     if missing:
         raise ConfigError(f"the action table lacks the sections {missing}", file=path,
@@ -52,11 +47,7 @@ def _load(path: str, mtime: int) -> dict:  # mtime in the key: an edited file is
 
 def load_actions(path: str | Path | None = None) -> dict:
     """The action table as a dict ``{kind: {key: {en, zh, action_en, action_zh, ...}}}``."""
-    path = Path(path or actions_path())
-    if not path.is_file():
-        raise ConfigError("action table not found", file=path,
-                          hint="Pass the path of a copy of crmlib/resources/actions.yaml.")
-    return _load(str(path), path.stat().st_mtime_ns)
+    return load_editable_yaml(path, "actions.yaml", "action table", _validate)
 
 
 def action_table(kind: str, lang: str = "en", path: str | Path | None = None,

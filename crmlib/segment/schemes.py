@@ -21,14 +21,12 @@ Example
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from crmlib.editable import bundled_path, load_editable_yaml
 from crmlib.errors import ConfigError, DataError
 
 SCHEMES = ("rfm11", "cn8")
@@ -40,7 +38,7 @@ UNCLASSIFIED_LABEL = {"en": "Unclassified", "zh": "未分类"}
 
 def rules_path() -> Path:
     """Where the bundled rule table is."""
-    return Path(str(files("crmlib") / "resources" / "segment_rules.yaml"))
+    return bundled_path("segment_rules.yaml")
 
 
 def _check_lang(lang: str) -> None:
@@ -78,19 +76,9 @@ def _validate(rules: dict, source: str) -> dict:
     return rules
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: int) -> dict:  # mtime in the key: an edited file is re-read
-    with open(path, encoding="utf-8") as handle:
-        return _validate(yaml.safe_load(handle) or {}, path)
-
-
 def load_rules(path: str | Path | None = None) -> dict:
     """The rule table (``{"rfm11": [...], "cn8": [...]}``), validated; bundled one by default."""
-    path = Path(path or rules_path())
-    if not path.is_file():
-        raise ConfigError("segment rule file not found", file=path,
-                          hint="Pass the path of a copy of crmlib/resources/segment_rules.yaml.")
-    return _load(str(path), path.stat().st_mtime_ns)
+    return load_editable_yaml(path, "segment_rules.yaml", "segment rule file", _validate)
 
 
 def rules_table(scheme: str = "rfm11", lang: str = "en", path: str | Path | None = None) -> pd.DataFrame:
