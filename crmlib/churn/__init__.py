@@ -10,7 +10,8 @@
   the BG/NBD P(alive) baseline, ROC/PR-AUC, lift, calibration, permutation-importance drivers;
 - :mod:`~crmlib.churn.reasons` — exit-survey reasons; :mod:`~crmlib.churn.priority` — value at risk;
 - :mod:`~crmlib.churn.groups` — channel / segment labels and the labelled (contractual) mode switch;
-- :mod:`~crmlib.churn.scoring` — ``score_churn(dataset)``, the cached one-call entry point for other notebooks.
+- :mod:`~crmlib.churn.scoring` — ``churn_study(dataset)``, the cached model workflow, and ``score_churn(dataset)``
+  (one row per customer) for other notebooks.
 
 Example
 -------
@@ -44,7 +45,7 @@ from crmlib.churn.reasons import (
     reason_shares,
     reason_trend,
 )
-from crmlib.churn.scoring import score_churn
+from crmlib.churn.scoring import ChurnStudy, churn_study, score_churn
 from crmlib.churn.study import (
     ChurnEvaluation,
     ChurnTables,
@@ -67,5 +68,5 @@ __all__ = [
     "driver_text", "driver_texts", "first_purchase_cohorts", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
     "label_mode", "model_labels", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
     "reason_label", "reason_shares", "reason_trend", "retention_priority", "rfm_segments", "score_customers_now",
-    "score_churn", "score_metrics", "suggest_window", "survival_by_group", "top_drivers", "window_coverage",
+    "ChurnStudy", "churn_study", "score_churn", "score_metrics", "suggest_window", "survival_by_group", "top_drivers", "window_coverage",
 ]

@@ -1,11 +1,11 @@
-"""One call for other notebooks: churn probability and top driver per customer (cached).
+"""The churn model workflow in one cached call, shared by the churn notebook and the overview.
 
-``score_churn(dataset)`` runs the churn notebook's model workflow with its defaults — choose the
+:func:`churn_study` runs the workflow — choose the
 label (purchases or the customers table's label), train on the earlier cutoff, evaluate on the
 later one, pick the model, refit on the later cutoff and score every customer as of the analysis
-date — and returns one row per customer. With ``fingerprint`` the result is cached
-(:mod:`crmlib.cache`), so the overview's scorecard and the churn notebook agree without fitting
-twice. Pass ``clv`` (e.g. ``crmlib.clv.score_customers(...)["clv"]``) to get ``value_at_risk``.
+date. With ``fingerprint`` the result is cached (:mod:`crmlib.cache`), so the churn notebook and
+the overview's scorecard use one fit. :func:`score_churn` turns it into one row per customer
+(probability, top driver); pass ``clv`` (e.g. ``crmlib.clv.score_customers(...)["clv"]``) to get ``value_at_risk``.
 
 Example
 -------
@@ -17,6 +17,7 @@ Example
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 import pandas as pd
@@ -24,22 +25,47 @@ import pandas as pd
 from crmlib.cache import cached
 from crmlib.churn.drivers import top_drivers
 from crmlib.churn.groups import label_mode
-from crmlib.churn.study import ChurnTables, evaluate_models, score_customers_now
+from crmlib.churn.models import ChurnClassifier
+from crmlib.churn.study import ChurnEvaluation, ChurnTables, evaluate_models, score_customers_now
 
 SCORE_COLUMNS = ["churn_probability", "top_driver", "driver_effect"]
 
 
-def _compute(dataset, window_days: int, mode: str, model: str, recent_days: int) -> dict:
+@dataclass
+class ChurnStudy:
+    """The churn model workflow's result: evaluation on the later cutoff, the chosen model refitted
+    on it, and every customer's features as of the analysis date."""
+
+    evaluation: ChurnEvaluation
+    chosen: str
+    final_model: ChurnClassifier
+    X_now: pd.DataFrame
+
+    @property
+    def probability(self) -> pd.Series:
+        return self.final_model.churn_probability(self.X_now)
+
+
+def _compute(dataset, window_days: int, mode: str, model: str, recent_days: int, train_cutoff, test_cutoff) -> ChurnStudy:
     tables = ChurnTables.from_dataset(dataset)
-    source = label_mode(mode, dataset.customers)
     evaluation = evaluate_models(tables, window_days=window_days, analysis_date=dataset.analysis_date,
-                                 label_source=source, recent_days=recent_days)
+                                 train_cutoff=train_cutoff, test_cutoff=test_cutoff,
+                                 label_source=label_mode(mode, dataset.customers), recent_days=recent_days)
     chosen = evaluation.best_model() if model == "auto" else model
     final, X_now = score_customers_now(tables, evaluation, dataset.analysis_date, chosen, recent_days=recent_days)
-    features = [f for f in evaluation.importance["feature"].head(8) if f in X_now.columns]
-    scores = top_drivers(final, X_now, features)
-    scores.insert(0, "churn_probability", final.churn_probability(X_now))
-    return {"scores": scores[SCORE_COLUMNS], "model": {**evaluation.to_dict(), "model_for_scores": chosen}}
+    return ChurnStudy(evaluation, chosen, final, X_now)
+
+
+def churn_study(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto", recent_days: int = 90,
+                train_cutoff=None, test_cutoff=None, fingerprint: str | None = None) -> ChurnStudy:
+    """Train on the earlier cutoff, evaluate on the later one, refit the chosen model and prepare today's
+    features — once per dataset and settings when ``fingerprint`` is given (cached), so the churn
+    notebook and the overview's scorecard share one fit."""
+    params = {"window_days": window_days, "mode": mode, "model": model, "recent_days": recent_days,
+              "train_cutoff": str(train_cutoff or ""), "test_cutoff": str(test_cutoff or ""),
+              "analysis_date": f"{pd.Timestamp(dataset.analysis_date):%Y-%m-%d}"}
+    compute = partial(_compute, dataset, window_days, mode, model, recent_days, train_cutoff, test_cutoff)
+    return cached("churn_study", fingerprint, params, compute) if fingerprint else compute()
 
 
 def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto",
@@ -58,13 +84,14 @@ def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: st
     DataFrame indexed by ``customer_id`` with ``SCORE_COLUMNS`` (plus ``clv``, ``value_at_risk``);
     ``attrs["churn_model"]`` holds the definition, cutoffs and test metrics as a plain dict.
     """
-    params = {"window_days": window_days, "mode": mode, "model": model, "recent_days": recent_days,
-              "analysis_date": f"{pd.Timestamp(dataset.analysis_date):%Y-%m-%d}"}
-    compute = partial(_compute, dataset, window_days, mode, model, recent_days)
-    result = cached("churn_scores", fingerprint, params, compute) if fingerprint else compute()
-    scores = result["scores"].copy()
+    study = churn_study(dataset, window_days=window_days, mode=mode, model=model, recent_days=recent_days,
+                        fingerprint=fingerprint)
+    features = [f for f in study.evaluation.importance["feature"].head(8) if f in study.X_now.columns]
+    scores = top_drivers(study.final_model, study.X_now, features)
+    scores.insert(0, "churn_probability", study.probability)
+    scores = scores[SCORE_COLUMNS].copy()
     if clv is not None:
         scores["clv"] = clv.reindex(scores.index).astype(float)
         scores["value_at_risk"] = scores["churn_probability"] * scores["clv"].fillna(0.0)
-    scores.attrs["churn_model"] = result["model"]
+    scores.attrs["churn_model"] = {**study.evaluation.to_dict(), "model_for_scores": study.chosen}
     return scores
