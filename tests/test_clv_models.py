@@ -85,6 +85,19 @@ def test_weighted_fit_equals_unweighted_lifetimes(cdnow_calibration, model, cls)
     assert weighted.log_likelihood == pytest.approx(ll_everyone, abs=0.05)
 
 
+def test_log_likelihood_stays_finite_for_very_frequent_buyers():
+    # lifetimes' Pareto/NBD likelihood in weeks overflows for a customer with 140 repeat purchases;
+    # evaluated in lifetimes' scaled time and converted back, it is finite and unchanged elsewhere
+    params = {"r": 1.33, "alpha": 7.89, "s": 1.22, "beta": 53.1}
+    f, r, t = np.array([0.0, 2, 5, 140]), np.array([0.0, 10, 40, 100.9]), np.array([50.0, 60, 80, 100.9])
+    raw = np.array(list(params.values()))
+    with np.errstate(all="ignore"):
+        assert np.isnan(ParetoNBDFitter._negative_log_likelihood(raw, f, r, t, np.ones(4), 0.0))
+    assert np.isfinite(log_likelihood("pareto", params, f, r, t))
+    direct = -ParetoNBDFitter._negative_log_likelihood(raw, f[:3], r[:3], t[:3], np.ones(3), 0.0)
+    assert log_likelihood("pareto", params, f[:3], r[:3], t[:3]) == pytest.approx(direct, rel=1e-12)
+
+
 def test_weighted_gamma_gamma_equals_unweighted(cdnow_calibration):
     repeat = cdnow_calibration.loc[cdnow_calibration["frequency"] > 0]
     plain = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])

@@ -5,12 +5,16 @@ weighted by how many customers share it (lifetimes' ``weights`` argument, as Fad
 do in their spreadsheets). The likelihood is the same, so the estimates are the same as a
 fit on every customer, but a million customers collapse to far fewer rows.
 
+The estimation itself is :mod:`crmlib.clv.likelihood`: lifetimes' likelihoods, with analytic
+gradients for BG/NBD, MBG/NBD and Gamma-Gamma and L-BFGS-B instead of Nelder-Mead for
+Pareto/NBD — the same estimates as lifetimes' fitters, several times faster (see
+``benchmarks/bench_clv_fit.py``). Predictions always use lifetimes' fitters.
+
 Robustness, always reported and never silent:
 
-- lifetimes raises ``ConvergenceError`` when the optimiser fails (Pareto/NBD's Nelder-Mead
-  never says so; non-finite estimates count as a failure there). We then refit with the
-  L2 penalizers in ``PENALIZER_LADDER`` in turn and record which one was needed in
-  ``PurchaseFit.fallback``.
+- A failed optimisation raises lifetimes' ``ConvergenceError`` (non-finite or non-positive
+  estimates count as a failure too). We then refit with the L2 penalizers in
+  ``PENALIZER_LADDER`` in turn and record which one was needed in ``PurchaseFit.fallback``.
 - Gamma-Gamma needs positive spend: repeat buyers with zero or negative mean spend are left
   out of its fit and counted in ``SpendFit.n_excluded``; the correlation of frequency and
   spend (the model assumes they are independent) is in ``SpendFit.frequency_spend_corr``.
@@ -32,8 +36,6 @@ Example
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 from dataclasses import dataclass, field
 
@@ -42,6 +44,7 @@ import pandas as pd
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
 from lifetimes.utils import ConvergenceError
 
+from crmlib.clv.likelihood import fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd
 from crmlib.errors import DataError
 
 PURCHASE_MODELS = {
@@ -137,18 +140,24 @@ class PurchaseFit:
 def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None) -> float:
     """Total (weighted) log-likelihood of ``params`` on the data, without any penalizer.
 
-    Uses lifetimes' own likelihood functions in the data's time unit, so values are
-    comparable between models fitted on the same data (BG/NBD on CDNOW: about −9582.4).
+    Uses lifetimes' own likelihood functions, evaluated as lifetimes' fits do with time scaled so
+    the largest T is 1 (unscaled, Pareto/NBD's hypergeometric term overflows for customers with
+    a hundred purchases or more), then expressed in the data's time unit: rescaling time by c
+    changes the density of x purchase times by c^-x. Values are comparable between models
+    fitted on the same data (BG/NBD on CDNOW: about −9582.4).
     """
     _, cls, names = _spec(model)
     f = np.asarray(frequency, dtype=float)
-    r = np.asarray(recency, dtype=float)
-    t = np.asarray(T, dtype=float)
     w = np.ones_like(f) if weights is None else np.asarray(weights, dtype=float)
-    values = np.array([params[name] for name in names], dtype=float)
+    t = np.asarray(T, dtype=float)
+    scale = 1.0 / t.max()
+    r, t = np.asarray(recency, dtype=float) * scale, t * scale
+    values = np.array([params[name] * (scale if name in ("alpha", "beta") else 1.0) for name in names])
     if model == "pareto":  # takes raw parameters and divides by the mean weight
-        return float(-cls._negative_log_likelihood(values, f, r, t, w, 0.0) * w.mean())
-    return float(-cls._negative_log_likelihood(np.log(values), f, r, t, w, 0.0) * w.sum())
+        scaled = -cls._negative_log_likelihood(values, f, r, t, w, 0.0) * w.mean()
+    else:
+        scaled = -cls._negative_log_likelihood(np.log(values), f, r, t, w, 0.0) * w.sum()
+    return float(scaled + np.log(scale) * (w @ f))
 
 
 DEGENERATE_BOUNDS = (1e-6, 1e5)  # estimates outside this range mean the data cannot pin the model down
@@ -168,15 +177,12 @@ def degenerate_warning(model: str, params: dict[str, float]) -> str:
             "identify this model; prefer another model or more history.")
 
 
-def _fit_once(model: str, rows: pd.DataFrame, penalizer: float):
-    _, cls, names = _spec(model)
-    fitter = cls(penalizer_coef=penalizer)
-    kwargs = {"initial_params": np.ones(4)} if model == "pareto" else {}  # deterministic start
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):  # lifetimes prints the optimiser output on failure
-        fitter.fit(rows["frequency"].to_numpy(), rows["recency"].to_numpy(), rows["T"].to_numpy(),
-                   weights=rows["weight"].to_numpy(), **kwargs)
-    params = {name: float(fitter.params_[name]) for name in names}
+def _fit_once(model: str, rows: pd.DataFrame, penalizer: float) -> dict[str, float]:
+    data = (rows["frequency"], rows["recency"], rows["T"], rows["weight"], penalizer)
+    if model == "pareto":
+        params = fit_pareto_nbd(*data)
+    else:
+        params = fit_bgnbd(*data, modified=model == "mbgnbd")
     if not all(np.isfinite(v) and v > 0 for v in params.values()):
         raise ConvergenceError(f"non-finite or non-positive estimates {params}")
     return params
@@ -268,8 +274,8 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0,
     if len(positive) < 10:
         raise DataError(f"only {len(positive)} repeat buyers with positive spend: too few for Gamma-Gamma",
                         hint="Use a longer period or check that amounts are positive.")
-    rows = positive.groupby(["frequency", "monetary_value"]).size().rename("weight").reset_index()
-    corr = float(np.corrcoef(positive["frequency"], positive["monetary_value"])[0, 1]) if len(positive) > 2 else float("nan")
+    frequency, spend = positive["frequency"].to_numpy(dtype=float), positive["monetary_value"].to_numpy(dtype=float)
+    corr = float(np.corrcoef(frequency, spend)[0, 1]) if len(positive) > 2 else float("nan")
     notes = []
     if n_excluded:
         notes.append(f"{n_excluded} repeat buyers with zero or negative mean spend were left out of the Gamma-Gamma fit.")
@@ -278,19 +284,15 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0,
                      "independent, so treat spend predictions with care.")
     errors = []
     for coef in [penalizer] + [p for p in ladder if p > penalizer]:
-        fitter = GammaGammaFitter(penalizer_coef=coef)
         try:
-            with contextlib.redirect_stdout(io.StringIO()), np.errstate(all="ignore"):
-                fitter.fit(rows["frequency"].to_numpy(), rows["monetary_value"].to_numpy(),
-                           weights=rows["weight"].to_numpy())
+            with np.errstate(all="ignore"):
+                params = fit_gamma_gamma(frequency, spend, penalizer=coef)
         except (ConvergenceError, np.linalg.LinAlgError) as error:
             errors.append(f"penalizer {coef:g}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
             continue
-        params = {k: float(fitter.params_[k]) for k in ("p", "q", "v")}
-        w = rows["weight"].to_numpy(dtype=float)
+        w = np.ones_like(frequency)
         nll = GammaGammaFitter._negative_log_likelihood(
-            np.log([params["p"], params["q"], params["v"]]), rows["frequency"].to_numpy(),
-            rows["monetary_value"].to_numpy(), w, 0.0)
+            np.log([params["p"], params["q"], params["v"]]), frequency, spend, w, 0.0)
         fallback = ""
         if errors:
             fallback = (f"Gamma-Gamma did not converge without help ({'; '.join(errors)}); "
