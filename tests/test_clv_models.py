@@ -98,6 +98,27 @@ def test_log_likelihood_stays_finite_for_very_frequent_buyers():
     assert log_likelihood("pareto", params, f[:3], r[:3], t[:3]) == pytest.approx(direct, rel=1e-12)
 
 
+def test_pareto_predictions_are_lifetimes_and_survive_large_parameters(cdnow_calibration):
+    fit = fit_purchase_model(cdnow_calibration, "pareto", time_unit="W")
+    plain = ParetoNBDFitter()
+    plain.params_ = pd.Series(fit.params)
+    f, r, t = (cdnow_calibration[c].to_numpy() for c in ("frequency", "recency", "T"))
+    ours = fit.fitter()
+    np.testing.assert_allclose(ours.conditional_probability_alive(f, r, t), plain.conditional_probability_alive(f, r, t),
+                               rtol=1e-9)
+    np.testing.assert_allclose(ours.conditional_expected_number_of_purchases_up_to_time(39, f, r, t),
+                               plain.conditional_expected_number_of_purchases_up_to_time(39, f, r, t), rtol=1e-9)
+    # regular payers (r ≈ 150): lifetimes' own prediction is NaN when recency equals T
+    fit.params = {"r": 148.3, "alpha": 693.9, "s": 1.27, "beta": 63.8}
+    plain.params_ = pd.Series(fit.params)
+    f, r, t = np.array([17.0, 11, 5]), np.array([72.9, 47.1, 20.0]), np.array([72.9, 47.1, 90.0])
+    with np.errstate(all="ignore"):
+        assert np.isnan(plain.conditional_probability_alive(f, r, t)[:2]).all()
+    p_alive = fit.fitter().conditional_probability_alive(f, r, t)
+    assert p_alive[:2] == pytest.approx([1.0, 1.0]) and 0 <= p_alive[2] < 0.5
+    assert np.isfinite(fit.fitter().conditional_expected_number_of_purchases_up_to_time(52, f, r, t)).all()
+
+
 def test_weighted_gamma_gamma_equals_unweighted(cdnow_calibration):
     repeat = cdnow_calibration.loc[cdnow_calibration["frequency"] > 0]
     plain = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])

@@ -131,3 +131,18 @@ def test_score_customers_caches_the_fit(cdnow_summary, tmp_path, monkeypatch):
     assert len(calls) == 2
     score_customers(cdnow_summary, time_unit="W")  # no fingerprint: no cache
     assert len(calls) == 3
+
+
+def test_a_model_that_cannot_predict_someone_is_a_clear_error(cdnow_summary, cdnow_fit, monkeypatch):
+    # a customer the lifetimes formulas return NaN for must not reach clv.csv as an empty cell
+    original = clv_models.BetaGeoFitter.conditional_probability_alive
+
+    def with_a_gap(self, frequency, recency, T):
+        p_alive = np.array(original(self, frequency, recency, T), dtype=float)
+        p_alive[5] = np.nan
+        return p_alive
+
+    monkeypatch.setattr(clv_models.BetaGeoFitter, "conditional_probability_alive", with_a_gap)
+    with pytest.raises(DataError, match="no finite prediction for 1 customers") as error:
+        predict_customers(cdnow_fit, cdnow_summary)
+    assert str(cdnow_summary.index[5]) in str(error.value) and "another purchase model" in error.value.hint

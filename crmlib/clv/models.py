@@ -47,10 +47,42 @@ from lifetimes.utils import ConvergenceError
 from crmlib.clv.likelihood import fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd
 from crmlib.errors import DataError
 
+
+class ScaledParetoNBDFitter(ParetoNBDFitter):
+    """lifetimes' Pareto/NBD, with predictions evaluated in time scaled so the largest T is 1.
+
+    lifetimes fits Pareto/NBD in scaled time but predicts in the data's unit, where its A_0
+    term turns NaN for customers whose recency equals T once the parameters are large (regular
+    subscription payments give r ≈ 150). P(alive) and conditional expectations do not depend
+    on the time unit (alpha, beta and t scale with it), so they are computed in scaled time.
+
+    >>> fitter = ScaledParetoNBDFitter()
+    >>> fitter.params_ = pd.Series({"r": 148.3, "alpha": 693.9, "s": 1.27, "beta": 63.8})
+    >>> float(fitter.conditional_probability_alive(17, 72.9, 72.9))  # lifetimes alone: nan
+    1.0
+    """
+
+    def _in_scaled_time(self, T) -> tuple[ParetoNBDFitter, float]:
+        longest = float(np.max(T))
+        scale = 1.0 / longest if longest > 0 else 1.0
+        scaled = ParetoNBDFitter()
+        scaled.params_ = self.params_ * pd.Series({"r": 1.0, "alpha": scale, "s": 1.0, "beta": scale})
+        return scaled, scale
+
+    def conditional_probability_alive(self, frequency, recency, T):
+        scaled, scale = self._in_scaled_time(T)
+        return scaled.conditional_probability_alive(frequency, np.asarray(recency) * scale, np.asarray(T) * scale)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
+        scaled, scale = self._in_scaled_time(T)
+        return scaled.conditional_expected_number_of_purchases_up_to_time(
+            np.asarray(t) * scale, frequency, np.asarray(recency) * scale, np.asarray(T) * scale)
+
+
 PURCHASE_MODELS = {
     "bgnbd": ("BG/NBD", BetaGeoFitter, ("r", "alpha", "a", "b")),
     "mbgnbd": ("MBG/NBD", ModifiedBetaGeoFitter, ("r", "alpha", "a", "b")),
-    "pareto": ("Pareto/NBD", ParetoNBDFitter, ("r", "alpha", "s", "beta")),
+    "pareto": ("Pareto/NBD", ScaledParetoNBDFitter, ("r", "alpha", "s", "beta")),
 }
 PENALIZER_LADDER = (0.001, 0.01, 0.1, 1.0)  # tried in turn after a ConvergenceError
 RFM_COLUMNS = ("frequency", "recency", "T")

@@ -172,6 +172,13 @@ def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int
         spend = np.asarray(fit.spend.fitter().conditional_expected_average_profit(f, np.maximum(m, 0.0)), dtype=float)
         discounted = discounted_purchases(fit.purchase, summary, horizon_months, annual_discount_rate).to_numpy()
     clv = discounted * spend * margin
+    broken = ~(np.isfinite(p_alive) & np.isfinite(expected) & np.isfinite(clv))
+    if broken.any():
+        examples = ", ".join(f"{c} (frequency {x:g}, recency {y:g}, T {z:g})"
+                             for c, x, y, z in zip(summary.index[broken][:3], f[broken][:3], r[broken][:3], t[broken][:3], strict=True))
+        raise DataError(f"{fit.purchase.label} with {fit.purchase.params} gives no finite prediction for "
+                        f"{int(broken.sum())} customers, e.g. {examples}",
+                        hint="Choose another purchase model (models parameter), e.g. bgnbd.")
     out = pd.DataFrame({
         "frequency": f, "recency": r, "T": t, "monetary": m,
         "p_alive": np.clip(p_alive, 0.0, 1.0), "expected_purchases": expected,
