@@ -121,10 +121,11 @@ def test_handling_times_recover_the_samples_known_process():
 
 
 def test_customer_groups_churn_flag_and_value_tiers():
-    summary = pd.DataFrame({"days_since_last": [0, 180, 181, 30, 400],
+    summary = pd.DataFrame({"days_since_last": [0, 180, 179, 30, 400],
                             "total_spend": [500.0, 300.0, 100.0, 80.0, 20.0]},
                            index=pd.Index(list("abcde"), name="customer_id"))
     groups = customer_groups(summary, churn_window_days=180)
-    assert groups["churn_status"].astype(str).tolist() == ["retained", "retained", "churned", "retained", "churned"]
+    # the churn notebook's rule: no purchase in the last 180 days, so 180 days ago is churned
+    assert groups["churn_status"].astype(str).tolist() == ["retained", "churned", "retained", "retained", "churned"]
     # total 1000: a (0 % above) and b (50 % above) are high, c (80 %) medium, d (90 %) medium, e (98 %) low
     assert groups["value_tier"].astype(str).tolist() == ["high", "high", "medium", "medium", "low"]

@@ -1,8 +1,8 @@
 """Link feedback to customer outcomes: churned vs retained customers, and value tiers.
 
-The churn flag here is deliberately simple and documented: a customer is **churned** when their
-last purchase is more than ``churn_window_days`` before the analysis date
-(``days_since_last`` of :func:`crmlib.features.customer_summary`). The value tier is
+The churn flag is the churn notebook's (:func:`crmlib.churn.churn_status`): a customer is
+**churned** when their last purchase is ``churn_window_days`` or more days before the analysis
+date (``days_since_last`` of :func:`crmlib.features.customer_summary`). The value tier is
 :func:`crmlib.segment.value_tiers` on total spend (customers making the top 80 % of revenue are
 "high", the next 15 % "medium", the rest "low").
 
@@ -22,13 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlib.churn.definition import churn_status
 from crmlib.feedback.satisfaction import satisfaction_table
 from crmlib.segment import value_tiers
 
 
 def customer_groups(summary: pd.DataFrame, churn_window_days: int = 180) -> pd.DataFrame:
     """Per customer: ``churn_status`` (churned/retained) and ``value_tier`` (high/medium/low)."""
-    status = np.where(summary["days_since_last"] > churn_window_days, "churned", "retained")
+    status = np.where(churn_status(summary, churn_window_days), "churned", "retained")
     return pd.DataFrame({
         "churn_status": pd.Categorical(status, categories=["retained", "churned"]),
         "value_tier": value_tiers(summary["total_spend"]).to_numpy(),
