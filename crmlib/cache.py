@@ -4,6 +4,9 @@ A result is stored under ``.cache/`` keyed by the dataset's fingerprint, a name 
 parameters that shape it. Any notebook may compute it; whichever comes second reuses it.
 Writes are atomic, so two notebooks computing the same result at once do no harm. The key also
 holds a hash of crmlib's source and resource files, so changed code never reuses a stale result.
+A hit refreshes the entry's modification time; :func:`prune` (run by ``crm-workbook run``)
+deletes entries unused for ``PRUNE_AFTER_DAYS`` days, so a daily scheduled run does not fill the
+disk with fits of old data or old code.
 
 Example
 -------
@@ -24,7 +27,9 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import tempfile
+import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +39,8 @@ from crmlib import PROJECT_ROOT
 
 T = TypeVar("T")
 CACHE_VARIABLE = "CRM_WORKBOOK_CACHE"  # set to a folder to move the cache, or "off" to disable
+PRUNE_AFTER_DAYS = 30
+ENTRY_NAME = re.compile(r"[\w.]+-[0-9a-f]{24}\.pkl|\.[\w.]+\.\w+\.tmp")  # what cached() writes
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +72,9 @@ def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
     if path.is_file():
         try:
             with open(path, "rb") as handle:
-                return pickle.load(handle)
+                value = pickle.load(handle)
+            os.utime(path)  # last use, for prune()
+            return value
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             path.unlink(missing_ok=True)  # stale or truncated entry: recompute
     value = compute()
@@ -75,3 +84,35 @@ def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
         pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(temporary, path)
     return value
+
+
+def prune(older_than_days: float = PRUNE_AFTER_DAYS, folder: str | Path | None = None) -> list[Path]:
+    """Delete cache entries (and left-over temporary files) unused for ``older_than_days`` days.
+
+    Returns the deleted paths. Only files named as this module names them
+    (``<name>-<24 hex digits>.pkl`` and its ``.<name>.*.tmp``) are touched, so pointing
+    ``CRM_WORKBOOK_CACHE`` at a folder holding other files loses none of them.
+
+    >>> import time
+    >>> folder = Path(__import__("tempfile").mkdtemp())
+    >>> old, fresh = folder / f"fit-{'a' * 24}.pkl", folder / f"fit-{'b' * 24}.pkl"
+    >>> _ = old.write_bytes(b""), fresh.write_bytes(b"")
+    >>> os.utime(old, (time.time() - 40 * 86400,) * 2)
+    >>> [p.name for p in prune(30, folder)], sorted(p.name for p in folder.iterdir())
+    (['fit-aaaaaaaaaaaaaaaaaaaaaaaa.pkl'], ['fit-bbbbbbbbbbbbbbbbbbbbbbbb.pkl'])
+    """
+    base = Path(folder) if folder is not None else cache_folder()
+    if base is None or not base.is_dir():
+        return []
+    cutoff = time.time() - older_than_days * 86400
+    deleted = []
+    for path in base.iterdir():
+        if not ENTRY_NAME.fullmatch(path.name):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted.append(path)
+        except FileNotFoundError:  # another run pruned it first
+            continue
+    return deleted

@@ -29,7 +29,7 @@ from typing import TextIO
 
 import yaml
 
-from crmlib import PROJECT_ROOT
+from crmlib import PROJECT_ROOT, cache
 from crmlib.errors import DataError
 from crmlib.report.index import update_index
 from crmlib.report.params import UsageError, list_notebooks, plan_parameters, select_notebooks
@@ -152,6 +152,9 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
     dataset = load_dataset(data_dir, analysis_date=analysis_date or None)
     reports = Path(options.reports).expanduser().resolve()
+    pruned = cache.prune()
+    if pruned and out is not None:
+        print(f"Cache: deleted {len(pruned)} result(s) unused for {cache.PRUNE_AFTER_DAYS} days.", file=out)
 
     started = datetime.now().astimezone()
     folder = create_run_folder(reports, options.name or data_dir.name, started)
