@@ -6,8 +6,10 @@ import hashlib
 import json
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -186,3 +188,49 @@ def test_two_concurrent_runs_get_distinct_folders_and_both_complete(tmp_path):
     newest = max(manifests, key=lambda m: m["started"])["run_id"]
     assert (reports / "latest").resolve() == (reports / newest).resolve()
     assert (reports / "latest.txt").read_text().strip() == newest
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            for child in map(int, children):
+                if child not in found:
+                    found.add(child)
+                    todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().split(") ", 1)[1][0] != "Z"  # zombies are gone
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc")
+@pytest.mark.parametrize(("signal_number", "exit_code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_stopped_run_stops_its_notebooks_and_says_so(tmp_path, signal_number, exit_code):
+    reports = tmp_path / "reports"
+    process = subprocess.Popen([sys.executable, "-m", "crmlib.cli", "run", "--data", str(CDNOW), "--notebooks-dir",
+                                str(BASIC), "-n", "03", "-p", "sleep_seconds=300", "--reports", str(reports)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(reports.glob("*/logs/03_slow.log")) or not _descendants(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.2)
+    time.sleep(3)  # let the worker start its kernel
+    workers = _descendants(process.pid)
+    process.send_signal(signal_number)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == exit_code, stderr
+    assert "marked as interrupted" in stderr
+    (folder,) = run_folders(reports)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "interrupted" and manifest["finished"]
+    assert [nb["status"] for nb in manifest["notebooks"]] == ["interrupted"]
+    assert folder.name in (reports / "index.html").read_text(encoding="utf-8")
+    deadline = time.monotonic() + 30  # the kernel notices its worker is gone within a few seconds
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)], "worker or kernel processes left running"

@@ -22,6 +22,7 @@ from pathlib import Path
 from crmlib import PROJECT_ROOT
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as shells report them
 
 
 def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]]) -> None:
@@ -88,15 +89,21 @@ def options_from_args(args: argparse.Namespace):
 def _run(args: argparse.Namespace) -> int:
     from crmlib.report.params import UsageError
     from crmlib.report.runner import run_notebooks
+    from crmlib.report.signals import Terminated, sigterm_as_interrupt
 
     try:
-        result = run_notebooks(options_from_args(args))
+        with sigterm_as_interrupt():
+            result = run_notebooks(options_from_args(args))
     except UsageError as exc:
         print(f"Usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        print("Stopped by SIGTERM; the notebooks were stopped and the run is marked as interrupted.",
+              file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
-        print("Interrupted; the run is marked as interrupted.", file=sys.stderr)
-        return 130
+        print("Interrupted; the notebooks were stopped and the run is marked as interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return result.exit_code
 
 

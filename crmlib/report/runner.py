@@ -219,8 +219,11 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
         results = _schedule(order, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
                             manifest, folder)
         results = sorted(results, key=lambda r: [s["stem"] for s in specs].index(r["notebook"]))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM via crmlib.report.signals
         manifest["status"] = "interrupted"
+        for entry in manifest["notebooks"]:
+            if entry["status"] in ("pending", "running"):
+                entry["status"] = "interrupted" if entry["status"] == "running" else "not_run"
         _finish(manifest, folder, started)
         update_index(reports)
         raise

@@ -1,0 +1,16 @@
+"""Docstring examples of modules whose examples are self-contained run and give what they show."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["crmlib.cache", "crmlib.report.signals", "crmlib.clv.models", "crmlib.clv.likelihood"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_docstring_examples_run(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
