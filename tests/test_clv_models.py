@@ -146,6 +146,18 @@ def test_convergence_error_falls_back_to_a_penalizer_and_says_so():
     assert fit.to_dict()["fallback"] == fit.fallback
 
 
+def test_estimates_where_lifetimes_likelihood_breaks_down_fall_back_to_a_penalizer():
+    # steady subscribers plus one-time buyers: BG/NBD runs off to b ≈ 0, where lifetimes'
+    # likelihood (log(b + x - 1) at x = 1) is not finite; that is not accepted as a fit
+    rng = np.random.default_rng(0)
+    T = rng.uniform(20, 80, 300)
+    summary = pd.DataFrame({"frequency": np.r_[np.round(T / 4.3), np.zeros(50)],
+                            "recency": np.r_[T, np.zeros(50)], "T": np.r_[T, rng.uniform(20, 80, 50)]})
+    fit = fit_purchase_model(summary, "bgnbd", time_unit="W")
+    assert fit.penalizer > 0 and np.isfinite(fit.log_likelihood)
+    assert "is not finite" in fit.fallback and "approximate" in fit.fallback
+
+
 def test_degenerate_estimates_are_flagged(cdnow_calibration):
     # everyone bought at a steady pace right up to today: nothing identifies dropout
     summary = pd.DataFrame({"frequency": [5.0, 6, 7, 8] * 5, "recency": [50.0] * 20, "T": [50.0] * 20})

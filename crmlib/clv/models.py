@@ -250,11 +250,16 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
         except ValueError as error:  # lifetimes' input checks (recency > T and the like)
             raise DataError(f"lifetimes rejected the customer summary: {error}",
                             hint="Build the summary with crmlib.features.customer_summary.") from error
+        with np.errstate(all="ignore"):
+            ll = log_likelihood(model, params, rows["frequency"], rows["recency"], rows["T"], rows["weight"])
+        if not np.isfinite(ll):  # estimates on a ridge where lifetimes' likelihood breaks down (e.g. b ≈ 0)
+            errors.append(f"penalizer {coef:g}: the log-likelihood at the estimates {params} is not finite")
+            continue
         fallback = ""
         if errors:
             fallback = (f"{model_label(model)} did not converge without help ({'; '.join(errors)}); "
-                        f"refitted with L2 penalizer {coef:g}, which shrinks the parameters slightly.")
-        ll = log_likelihood(model, params, rows["frequency"], rows["recency"], rows["T"], rows["weight"])
+                        f"refitted with L2 penalizer {coef:g}, which pulls the parameters towards zero: "
+                        "read this fit as approximate.")
         return PurchaseFit(model=model, params=params, log_likelihood=ll, n_customers=int(rows["weight"].sum()),
                            n_rows=len(rows), time_unit=time_unit, penalizer=coef, fallback=fallback,
                            seconds=time.perf_counter() - start, warning=degenerate_warning(model, params))
@@ -323,8 +328,12 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0,
             errors.append(f"penalizer {coef:g}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
             continue
         w = np.ones_like(frequency)
-        nll = GammaGammaFitter._negative_log_likelihood(
-            np.log([params["p"], params["q"], params["v"]]), frequency, spend, w, 0.0)
+        with np.errstate(all="ignore"):
+            nll = GammaGammaFitter._negative_log_likelihood(
+                np.log([params["p"], params["q"], params["v"]]), frequency, spend, w, 0.0)
+        if not np.isfinite(nll):
+            errors.append(f"penalizer {coef:g}: the log-likelihood at the estimates {params} is not finite")
+            continue
         fallback = ""
         if errors:
             fallback = (f"Gamma-Gamma did not converge without help ({'; '.join(errors)}); "
