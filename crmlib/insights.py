@@ -62,21 +62,21 @@ def best_channel_sentence(cltv_cac: pd.DataFrame | None, lang: str = "en") -> st
     )
 
 
-def value_at_risk_sentence(value_at_risk: pd.Series | None, clv: pd.Series | None, lang: str = "en",
+def value_at_risk_sentence(value_at_risk: pd.Series | None, value_if_retained: pd.Series | None, lang: str = "en",
                            top_share: float = 0.1) -> str | None:
-    """Share of expected customer value at risk, and how concentrated it is."""
-    if value_at_risk is None or clv is None or clv.sum() <= 0:
+    """Share of the value customers bring if they stay that is at risk of churn, and how concentrated it is."""
+    if value_at_risk is None or value_if_retained is None or value_if_retained.sum() <= 0:
         return None
     at_risk = value_at_risk.fillna(0)
-    share = at_risk.sum() / clv.sum()
+    share = at_risk.sum() / value_if_retained.sum()
     top = at_risk.sort_values(ascending=False)
     n_top = max(1, math.ceil(len(top) * top_share))
     top_part = top.head(n_top).sum() / at_risk.sum() if at_risk.sum() > 0 else 0.0
     return _t(
         lang,
-        f"{share:.0%} of expected customer value is at risk of churn; the top {top_share:.0%} of customers by "
-        f"value at risk ({n_top:,}) hold {top_part:.0%} of it — start retention there.",
-        f"{share:.0%} 的客户预期价值面临流失风险；按风险价值排名前 {top_share:.0%} 的客户（{n_top:,} 人）"
+        f"{share:.0%} of the value customers would bring if they stayed is at risk of churn; the top "
+        f"{top_share:.0%} of customers by value at risk ({n_top:,}) hold {top_part:.0%} of it — start retention there.",
+        f"客户若留存可带来的价值中，{share:.0%} 面临流失风险；按风险价值排名前 {top_share:.0%} 的客户（{n_top:,} 人）"
         f"占其中 {top_part:.0%}——挽留工作应从他们开始。",
     )
 

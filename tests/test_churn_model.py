@@ -162,6 +162,12 @@ def test_top_driver_is_the_feature_that_raises_this_customers_risk():
     assert drivers["top_driver"].tolist() == ["days_since_last", "mean_rating", ""]
     importance = pd.DataFrame({"feature": ["days_since_last", "mean_rating"], "direction": ["higher", "lower"]})
     assert churn.driver_texts(drivers, importance)["unhappy"] == "average rating given is low"
+    # with the data, the text follows the customer's own value, not the population direction
+    everyone = pd.concat([who, X])
+    texts = churn.driver_texts(drivers, importance.assign(direction=["lower", "higher"]), X=everyone)
+    assert texts.tolist() == ["days since the last purchase is high", "average rating given is low", ""]
+    frequent = pd.DataFrame({"top_driver": ["days_since_last"]}, index=["fine"])
+    assert churn.driver_texts(frequent, importance, X=everyone)["fine"] == "days since the last purchase is low"
 
 
 def test_a_single_label_cannot_be_learned():
@@ -201,6 +207,12 @@ def test_retention_priority_ranks_by_value_at_risk():
     assert out["priority"].tolist() == [1, 2, 3, 4]
     assert list(out.columns[:8]) == [*churn.RISK_COLUMNS, "priority"]  # the export contract's columns first
     assert out.set_index("customer_id").loc["a", "top_driver"] == "x"
+    # with P(alive): CLV already discounts leaving, so the value at risk uses CLV / P(alive)
+    p_alive = pd.Series({"a": 0.1, "b": 1.0, "c": 0.5, "d": 0.2})
+    out = churn.retention_priority(p, clv, p_alive=p_alive).set_index("customer_id")
+    assert out["value_if_retained"].to_dict() == pytest.approx({"a": 100.0, "b": 500.0, "c": 200.0, "d": 0.0})
+    assert out["value_at_risk"].to_dict() == pytest.approx({"a": 90.0, "b": 100.0, "c": 100.0, "d": 0.0})
+    assert out.index.tolist() == ["b", "c", "a", "d"]  # ties broken by id
 
 
 # --- the synthetic sample: the model beats the P(alive) baseline at the later cutoff ---------------
@@ -232,6 +244,9 @@ def test_score_churn_is_the_notebook_workflow_and_is_cached(sample, evaluation, 
                                              sample.analysis_date, chosen)
     pd.testing.assert_series_equal(scores["churn_probability"], final.churn_probability(X_now))
     assert scores["value_at_risk"].tolist() == pytest.approx((100.0 * scores["churn_probability"]).tolist())
+    half_alive = pd.Series(0.5, index=clv.index)
+    with_p_alive = churn.score_churn(sample, clv=clv, p_alive=half_alive, fingerprint=sample.fingerprint)
+    assert with_p_alive["value_at_risk"].tolist() == pytest.approx((200.0 * scores["churn_probability"]).tolist())
     assert scores.attrs["churn_model"]["model_for_scores"] == chosen
     monkeypatch.setattr(scoring, "_compute", lambda *args: pytest.fail("not taken from the cache"))
     again = churn.score_churn(sample, fingerprint=sample.fingerprint)

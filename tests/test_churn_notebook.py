@@ -29,7 +29,10 @@ def _check_risk(risk, customers):
     assert len(risk) == customers and risk["customer_id"].is_unique
     assert risk["churn_probability"].between(0, 1).all() and risk["p_alive"].between(0, 1).all()
     assert risk["value_at_risk"].is_monotonic_decreasing
-    assert (risk["value_at_risk"] - risk["churn_probability"] * risk["clv"]).abs().max() < 1e-6
+    # value at risk = churn probability × the value if retained, CLV / P(alive)
+    retained = risk["clv"].fillna(0) / risk["p_alive"].clip(lower=1e-3)
+    assert (risk["value_at_risk"] - risk["churn_probability"] * retained).abs().max() < 1e-6
+    assert (risk["value_if_retained"] - retained).abs().max() < 1e-6
 
 
 @pytest.mark.slow

@@ -109,14 +109,25 @@ def driver_text(feature: str, direction: str, lang: str = "en") -> str:
 
 def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "en",
                  X: pd.DataFrame | None = None) -> pd.Series:
-    """Plain-words text of each customer's ``top_driver`` (direction from ``importance``; for a
-    categorical driver, the customer's own category from ``X`` when given)."""
+    """Plain-words text of each customer's ``top_driver``.
+
+    With ``X`` (the frame the drivers were computed on), the text describes the customer's own
+    value against the typical one — "purchases per 30 days is low" only when theirs is below the
+    median — and a categorical driver names their own category. Without ``X``, the population
+    direction from ``importance`` is used.
+    """
     direction = importance.set_index("feature")["direction"]
+    typical = {}
     texts = []
     for customer, feature in zip(drivers.index, drivers["top_driver"], strict=True):
         how = direction.get(feature, "") if feature else ""
-        if how.startswith("=") and X is not None:
-            how = f"={X.at[customer, feature]}"
+        if feature and X is not None:
+            value = X.at[customer, feature]
+            if not pd.api.types.is_numeric_dtype(X[feature]):
+                how = f"={value}"
+            else:
+                middle = typical.setdefault(feature, _typical(X[feature]))
+                how = "higher" if value > middle else "lower" if value < middle else how
         texts.append(driver_text(feature, how, lang))
     return pd.Series(texts, index=drivers.index, name="top_driver_text")
 

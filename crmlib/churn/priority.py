@@ -1,7 +1,10 @@
 """The retention priority list: whom to try to keep first.
 
-Value at risk = predicted churn probability × expected customer value (CLV over the CLV
-module's horizon). A customer likely to leave but worth little ranks below a valuable customer
+Value at risk = predicted churn probability × the value the customer brings **if they stay**.
+The model CLV already weighs expected purchases by P(alive) (for BG/NBD, MBG/NBD and Pareto/NBD,
+CLV = P(alive) × value if still active), so multiplying it by a churn probability would count
+the risk of leaving twice and hide the customers who are slipping away; the value if retained
+is CLV / P(alive). A customer likely to leave but worth little ranks below a valuable customer
 with a moderate risk.
 
 Example
@@ -18,6 +21,22 @@ from __future__ import annotations
 import pandas as pd
 
 RISK_COLUMNS = ["customer_id", "churn_probability", "p_alive", "clv", "value_at_risk", "segment", "top_driver"]
+MIN_P_ALIVE = 1e-3  # below this, CLV / P(alive) only amplifies rounding: customers that far gone are win-back cases
+
+
+def value_if_retained(clv: pd.Series, p_alive: pd.Series | None = None) -> pd.Series:
+    """Expected value of each customer if still active: CLV / P(alive) (CLV itself without ``p_alive``).
+
+    Missing CLV counts as 0.
+
+    >>> value_if_retained(pd.Series({"a": 30.0, "b": 90.0}), pd.Series({"a": 0.25, "b": 0.9})).tolist()
+    [120.0, 100.0]
+    """
+    value = clv.astype(float).fillna(0.0)
+    if p_alive is None:
+        return value.rename("value_if_retained")
+    alive = p_alive.reindex(value.index).astype(float).fillna(1.0).clip(lower=MIN_P_ALIVE, upper=1.0)
+    return (value / alive).rename("value_if_retained")
 
 
 def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive: pd.Series | None = None,
@@ -25,16 +44,18 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
                        likely_reason: pd.Series | None = None) -> pd.DataFrame:
     """Customers ranked by ``value_at_risk`` (highest first), with a ``priority`` rank from 1.
 
-    All inputs are indexed by customer_id; the customers of ``churn_probability`` are ranked.
-    Missing CLV counts as 0 value at risk. Columns: ``RISK_COLUMNS``, ``priority``, then the
-    other columns of ``drivers`` (e.g. ``driver_effect``, ``top_driver_text``) and ``likely_reason``
-    when given.
+    ``value_at_risk`` = churn probability × :func:`value_if_retained` (CLV / P(alive) when
+    ``p_alive`` is given). All inputs are indexed by customer_id; the customers of
+    ``churn_probability`` are ranked. Missing CLV counts as 0 value at risk. Columns:
+    ``RISK_COLUMNS``, ``priority``, then the other columns of ``drivers`` (e.g. ``driver_effect``,
+    ``top_driver_text``), ``likely_reason`` when given, and ``value_if_retained``.
     """
     index = churn_probability.index
     out = pd.DataFrame({"churn_probability": churn_probability.astype(float)}, index=index)
     out["p_alive"] = p_alive.reindex(index).astype(float) if p_alive is not None else float("nan")
     out["clv"] = clv.reindex(index).astype(float)
-    out["value_at_risk"] = out["churn_probability"] * out["clv"].fillna(0.0)
+    retained = value_if_retained(out["clv"], out["p_alive"] if p_alive is not None else None)
+    out["value_at_risk"] = out["churn_probability"] * retained
     out["segment"] = segment.reindex(index).astype(object) if segment is not None else None
     if drivers is not None:
         for column in drivers.columns:  # top_driver plus e.g. driver_effect, top_driver_text
@@ -43,6 +64,7 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
         out["top_driver"] = ""
     if likely_reason is not None:
         out["likely_reason"] = likely_reason.reindex(index)
+    out["value_if_retained"] = retained
     out.index.name = "customer_id"
     out = out.reset_index().sort_values(["value_at_risk", "customer_id"], ascending=[False, True],
                                         ignore_index=True)

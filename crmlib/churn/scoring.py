@@ -26,6 +26,7 @@ from crmlib.cache import cached
 from crmlib.churn.drivers import top_drivers
 from crmlib.churn.groups import label_mode
 from crmlib.churn.models import ChurnClassifier
+from crmlib.churn.priority import value_if_retained
 from crmlib.churn.study import ChurnEvaluation, ChurnTables, evaluate_models, score_customers_now
 
 SCORE_COLUMNS = ["churn_probability", "top_driver", "driver_effect"]
@@ -69,19 +70,24 @@ def churn_study(dataset, *, window_days: int = 90, mode: str = "auto", model: st
 
 
 def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto",
-                recent_days: int = 90, clv: pd.Series | None = None, fingerprint: str | None = None) -> pd.DataFrame:
+                recent_days: int = 90, clv: pd.Series | None = None, p_alive: pd.Series | None = None,
+                fingerprint: str | None = None) -> pd.DataFrame:
     """Churn probability (next ``window_days``), top driver and its effect per customer.
 
     Parameters
     ----------
     dataset : a :class:`crmlib.io.Dataset`.
     window_days, mode, model, recent_days : as the churn notebook's parameters.
-    clv : optional Series customer_id -> CLV; adds ``clv`` and ``value_at_risk``.
+    clv : optional Series customer_id -> CLV; adds ``clv``, ``value_if_retained`` and ``value_at_risk``
+        (churn probability × value if retained, :func:`crmlib.churn.priority.value_if_retained`).
+    p_alive : optional Series customer_id -> P(alive) of the same CLV model (CLV / P(alive) is the
+        value if retained); without it the CLV is used as the value if retained.
     fingerprint : ``dataset.fingerprint`` to cache the fit and scores.
 
     Returns
     -------
-    DataFrame indexed by ``customer_id`` with ``SCORE_COLUMNS`` (plus ``clv``, ``value_at_risk``);
+    DataFrame indexed by ``customer_id`` with ``SCORE_COLUMNS`` (plus ``clv``, ``value_if_retained``,
+    ``value_at_risk``);
     ``attrs["churn_model"]`` holds the definition, cutoffs and test metrics as a plain dict.
     """
     study = churn_study(dataset, window_days=window_days, mode=mode, model=model, recent_days=recent_days,
@@ -92,6 +98,7 @@ def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: st
     scores = scores[SCORE_COLUMNS].copy()
     if clv is not None:
         scores["clv"] = clv.reindex(scores.index).astype(float)
-        scores["value_at_risk"] = scores["churn_probability"] * scores["clv"].fillna(0.0)
+        scores["value_if_retained"] = value_if_retained(scores["clv"], p_alive)
+        scores["value_at_risk"] = scores["churn_probability"] * scores["value_if_retained"]
     scores.attrs["churn_model"] = {**study.evaluation.to_dict(), "model_for_scores": study.chosen}
     return scores

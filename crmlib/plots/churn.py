@@ -27,6 +27,15 @@ def _t(lang: str, en: str, zh: str) -> str:
     return zh if lang == "zh" else en
 
 
+GROUP_NAMES_ZH = {"segment": "客户细分", "acquisition_channel": "获客渠道", "region": "地区", "city": "城市",
+                  "gender": "性别", "channel": "渠道"}
+
+
+def group_label(by: str, lang: str) -> str:
+    """A grouping column in words: "acquisition channel", or 获客渠道 in Chinese."""
+    return _t(lang, by.replace("_", " "), GROUP_NAMES_ZH.get(by, by))
+
+
 def plot_gap_distribution(purchase_days: pd.DataFrame, window_days: int, suggested: int | None = None,
                           share: float = 0.9, *, lang: str = "en", clip_quantile: float = 0.99):
     """Histogram of days between consecutive purchase days, with the chosen (and suggested) window."""
@@ -156,8 +165,8 @@ def plot_reason_shares(shares: pd.DataFrame, by: str | None = None, *, lang: str
     table.plot(kind="barh", stacked=True, ax=ax)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
     ax.legend(fontsize="small", bbox_to_anchor=(1.0, 1.0), loc="upper left")
-    label(ax, _t(lang, f"Exit reasons by {by}", f"按 {by} 的流失原因"),
-          _t(lang, "share of answers", "回答占比"), by)
+    name = group_label(by, lang)
+    label(ax, _t(lang, f"Exit reasons by {name}", f"按{name}的流失原因"), _t(lang, "share of answers", "回答占比"), name)
     return fig
 
 
@@ -181,6 +190,8 @@ def plot_value_at_risk(priority: pd.DataFrame, by: str = "segment", *, lang: str
     totals = totals.sort_values()
     fig, ax = new_figure(8, 0.35 * len(totals) + 1.5)
     ax.barh(totals.index, totals.to_numpy(), color="#c44e52")
-    label(ax, _t(lang, f"Value at risk by {by} (churn probability × CLV)", f"按 {by} 的风险价值（流失概率 × CLV）"),
-          _t(lang, f"value at risk {currency}".strip(), f"风险价值 {currency}".strip()), by)
+    name = group_label(by, lang)
+    label(ax, _t(lang, f"Value at risk by {name} (churn probability × value if retained)",
+                 f"按{name}的风险价值（流失概率 × 留存价值）"),
+          _t(lang, f"value at risk {currency}".strip(), f"风险价值 {currency}".strip()), name)
     return fig
