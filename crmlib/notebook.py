@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from crmlib import PROJECT_ROOT
@@ -28,6 +29,46 @@ PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_
                               re.IGNORECASE)
 ID_COLUMNS = ("customer_id",)
 SALT_VARIABLE = "CRM_WORKBOOK_SALT"
+
+
+MISSING = "–"
+
+
+def readable_number(value):
+    """A table cell as a reader wants it: thousands separators from 10,000, 2 decimals, 3 significant
+    digits below 1, dates without a midnight time. Text is returned unchanged.
+
+    >>> [readable_number(v) for v in (1234567.891, 1234.5, 2024, 12.3456, 0.853333, 2.4e-05, float("nan"), 7.0)]
+    ['1,234,568', '1,234', '2024', '12.35', '0.853', '2.4e-05', '–', '7']
+    >>> readable_number(pd.Timestamp("2024-03-01")), readable_number("x")
+    ('2024-03-01', 'x')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return MISSING
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}" if value == value.normalize() else str(value)
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return value
+    if not np.isfinite(value):
+        return MISSING if np.isnan(value) else str(value)
+    size = abs(value)
+    if float(value).is_integer():
+        return f"{value:,.0f}" if size >= 10_000 else f"{value:.0f}"
+    if size >= 1000:
+        return f"{value:,.0f}"
+    if size >= 1:
+        return f"{value:,.2f}"
+    return f"{value:.3g}"
+
+
+def styled(frame: pd.DataFrame):
+    """The frame as report tables show it: readable numbers, "–" for missing values, every cell and
+    label HTML-escaped, and no row numbers when the index is just 0, 1, 2, …"""
+    style = frame.style.format(readable_number, escape="html", na_rep=MISSING)
+    style = style.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    if isinstance(frame.index, pd.RangeIndex):
+        style = style.hide(axis="index")
+    return style
 
 
 def pseudonym(customer_id: str, salt: str) -> str:
@@ -87,11 +128,11 @@ class Workbook:
         return zh if self.lang == "zh" else en
 
     def show(self, frame: pd.DataFrame, rows: int = 20):
-        """Display a table (pseudonymised if asked; cell text is HTML-escaped by pandas)."""
+        """Display the first ``rows`` rows as a readable table (pseudonymised if asked), see :func:`styled`."""
         from IPython.display import display
 
         shown = pseudonymize_frame(frame, self.salt) if self.pseudonymize else frame
-        display(shown.head(rows))
+        display(styled(shown.head(rows)))
 
     def say(self, text: str) -> None:
         """Show a sentence computed from the data as Markdown (HTML in it is escaped)."""

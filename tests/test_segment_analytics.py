@@ -140,20 +140,32 @@ def test_lifecycle_stages_by_hand():
     tx = _tx([
         ("new", "2024-12-01", 5),
         ("won_back", "2023-01-01", 5), ("won_back", "2024-12-15", 5),  # 640 days without a purchase at 2024-10-02
-        ("active", "2024-06-01", 5), ("active", "2024-10-02", 5),  # d = 90: still active
-        ("at_risk", "2024-01-01", 5), ("at_risk", "2024-07-04", 5),  # d = 180: still at risk
-        ("lapsed", "2024-01-01", 5), ("lapsed", "2024-07-03", 5),  # d = 181
+        ("active", "2024-06-01", 5), ("active", "2024-10-03", 5),  # d = 89: active
+        ("at_risk", "2024-01-01", 5), ("at_risk", "2024-10-02", 5),  # d = 90: churned by the churn rule, at risk
+        ("late", "2024-01-01", 5), ("late", "2024-07-05", 5),  # d = 179: still at risk
+        ("lapsed", "2024-01-01", 5), ("lapsed", "2024-07-04", 5),  # d = 180
         ("steady", "2024-05-01", 5), ("steady", "2024-09-01", 5), ("steady", "2024-12-01", 5),
     ])
     stages = lifecycle_stages(tx, "2024-12-31", active_days=90, lapsed_days=180, customer_ids=["lapsed", "prospect"])
-    expected = {"new": "new", "won_back": "won_back", "active": "active", "at_risk": "at_risk",
+    expected = {"new": "new", "won_back": "won_back", "active": "active", "at_risk": "at_risk", "late": "at_risk",
                 "lapsed": "lapsed", "steady": "active", "prospect": "prospect"}
     assert stages.to_dict() == expected
     assert crm_stages(stages).to_dict() == {
-        "new": "attract", "won_back": "retain", "active": "raise_value", "at_risk": "retain",
+        "new": "attract", "won_back": "retain", "active": "raise_value", "at_risk": "retain", "late": "retain",
         "lapsed": "attract", "steady": "raise_value", "prospect": "identify"}
     with pytest.raises(DataError, match="active_days"):
         lifecycle_stages(tx, "2024-12-31", active_days=200, lapsed_days=100)
+
+
+def test_active_stages_are_exactly_the_customers_the_churn_rule_keeps():
+    from crmlib.churn import churn_status
+
+    dataset = load_dataset(PROJECT_ROOT / "data" / "sample")
+    stages = lifecycle_stages(dataset.transactions, dataset.analysis_date, active_days=90, lapsed_days=180)
+    churned = churn_status(customer_summary(dataset.transactions, dataset.analysis_date), 90)
+    kept = stages.isin(["new", "won_back", "active"])
+    assert (kept == ~churned.reindex(stages.index)).all()
+    assert (customer_summary(dataset.transactions, dataset.analysis_date)["days_since_last"] == 90).any()  # the boundary occurs
 
 
 def test_crm_funnel_by_hand():

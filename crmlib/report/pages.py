@@ -37,7 +37,11 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- endblock body_header -%}
 """
 
+CJK_FONTS = ('"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", '
+             '"WenQuanYi Micro Hei"')
 CSS = """
+body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: system-ui, -apple-system, "Segoe UI", Roboto, """ + CJK_FONTS + """,
+  sans-serif; }
 .crm-nav { font: 14px/1.6 system-ui, sans-serif; padding: 8px 12px; margin-bottom: 12px;
   background: #f3f4f6; border-bottom: 1px solid #d1d5db; }
 .crm-nav a { margin-right: 14px; color: #1d4ed8; text-decoration: none; }
@@ -141,6 +145,7 @@ def render_html(nb, header: PageHeader, *, show_code: bool = False) -> str:
         exclude_input_prompt=not show_code,
         exclude_output_prompt=True,
         embed_images=True,
+        language_code="zh" if header.parameters.get("lang") == "zh" else "en",  # <html lang>: CJK glyph choice
     )
     safe = map_output_text(nb, lambda text: text)
     for cell in safe.cells:

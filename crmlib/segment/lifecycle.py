@@ -1,15 +1,17 @@
 """Lifecycle stage per customer, mapped onto the four CRM stages, and the CRM funnel.
 
-Rule (first match wins; d = days since the last purchase at the analysis date):
+Rule (first match wins; d = days since the last purchase at the analysis date). "Within N days"
+means d < N, so ``active`` is exactly "not churned" under the churn notebook's rule
+(:func:`crmlib.churn.churn_status`: churned when d >= the window):
 
 1. ``prospect``: in the customers table, no purchase up to the analysis date;
 2. ``new``: first purchase within the last ``new_days`` days (default ``active_days``);
-3. ``won_back``: d <= ``active_days``, and at the start of that window (analysis date −
-   ``active_days``) the customer had bought before and was lapsed (more than ``lapsed_days``
+3. ``won_back``: d < ``active_days``, and at the start of that window (analysis date −
+   ``active_days``) the customer had bought before and was lapsed (``lapsed_days`` or more
    since their last purchase then);
-4. ``active``: d <= ``active_days``;
-5. ``at_risk``: ``active_days`` < d <= ``lapsed_days``;
-6. ``lapsed``: d > ``lapsed_days``.
+4. ``active``: d < ``active_days``;
+5. ``at_risk``: ``active_days`` <= d < ``lapsed_days``;
+6. ``lapsed``: d >= ``lapsed_days``.
 
 The mapping onto the CRM stages identify / attract / retain / raise value is editable data
 (``crm_stage`` in ``crmlib/resources/actions.yaml``). The funnel (:func:`crm_funnel`) counts
@@ -54,7 +56,7 @@ def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: 
         Canonical transactions (``customer_id``, ``order_date``, ``amount``).
     analysis_date : str or Timestamp
     active_days, lapsed_days : int
-        Bought within ``active_days`` = active; more than ``lapsed_days`` ago = lapsed.
+        Bought less than ``active_days`` ago = active; ``lapsed_days`` or more ago = lapsed.
     new_days : int, optional
         First purchase within this many days = new (default: ``active_days``).
     customer_ids : iterable of str, optional
@@ -72,14 +74,14 @@ def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: 
     now = customer_summary(transactions, analysis_date)
     window_start = analysis_date - pd.Timedelta(days=active_days)
     before = customer_summary(transactions, window_start)
-    lapsed_then = (before["days_since_last"] > lapsed_days).reindex(now.index, fill_value=False)
+    lapsed_then = (before["days_since_last"] >= lapsed_days).reindex(now.index, fill_value=False)
     d = now["days_since_last"]
     age = (analysis_date - now["first_purchase"]).dt.days
     stage = pd.Series("lapsed", index=now.index, name="lifecycle_stage")
-    stage[d <= lapsed_days] = "at_risk"
-    stage[d <= active_days] = "active"
-    stage[(d <= active_days) & lapsed_then] = "won_back"
-    stage[age <= new_days] = "new"
+    stage[d < lapsed_days] = "at_risk"
+    stage[d < active_days] = "active"
+    stage[(d < active_days) & lapsed_then] = "won_back"
+    stage[age < new_days] = "new"
     if customer_ids is not None:
         known = pd.Index(pd.unique(pd.Series(list(customer_ids), dtype=object).astype(str)))
         prospects = known.difference(now.index, sort=False)
