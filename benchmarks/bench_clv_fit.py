@@ -88,8 +88,8 @@ def main() -> None:
     print(f"{'':14s}{'lifetimes':>12s}{'lifetimes':>12s}{'crmlib':>10s}{'ratio to':>10s}")
     print(f"{'':14s}{'unweighted':>12s}{'weighted':>12s}{'':>10s}{'reference':>10s}")
     for key, name in (("bgnbd", "BG/NBD"), ("gamma_gamma", "Gamma-Gamma")):
-        print(f"{name:14s}{reference[key]:>10.2f} s{weighted[key]:>10.2f} s{ours[key]:>8.2f} s"
-              f"{reference[key] / ours[key]:>9.1f}x")
+        compressed = f"{weighted[key]:>10.2f} s" if weighted[key] == weighted[key] else f"{'-':>12s}"
+        print(f"{name:14s}{reference[key]:>10.2f} s{compressed}{ours[key]:>8.2f} s{reference[key] / ours[key]:>9.1f}x")
     total_ref, total_ours = sum(reference.values()), sum(ours.values())
     print(f"{'both fits':14s}{total_ref:>10.2f} s{'':>12s}{total_ours:>8.2f} s{total_ref / total_ours:>9.1f}x"
           f"   (target: crmlib <= 3 s)")
