@@ -267,14 +267,22 @@ def _satisfaction_by_month(dataset, reasons: dict) -> dict[str, pd.Series]:
     return out
 
 
-def format_headline(headline_table: pd.DataFrame, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """The headline as readable text: shares as percentages, changes in % or points, n/a with the reason.
+def _shown_unit(unit: str, currency: str) -> str:
+    """The unit of a value as :func:`format_headline` shows it (shares as %, money in ``currency``)."""
+    shown = unit.replace("share (0–1)", "%").replace("% (0–100)", "%")
+    return shown.replace("currency", currency) if currency else shown
+
+
+def format_headline(headline_table: pd.DataFrame, names: dict[str, str] | None = None,
+                    currency: str = "") -> pd.DataFrame:
+    """The headline as readable text: shares as percentages, changes in % or percentage points, n/a
+    with the reason; the unit column describes the value as shown (``currency`` names the money).
 
     >>> h = pd.DataFrame({"kpi": ["aov", "churn_rate"], "period": ["2024-02"] * 2, "value": [45.5, 0.154],
     ...                   "previous": [40.0, 0.147], "change": [0.1375, 0.048], "change_points": [5.5, 0.007],
     ...                   "unit": [UNITS["aov"], UNITS["churn_rate"]], "available": [True, True], "reason": ["", ""]})
-    >>> format_headline(h)[["value", "vs previous month"]].values.tolist()
-    [['45.50', '+13.8%'], ['15.4%', '+0.7 points']]
+    >>> format_headline(h, currency="CNY")[["value", "vs previous month", "unit"]].values.tolist()
+    [['45.50', '+13.8%', 'CNY per order'], ['15.4%', '+0.7 points', '% per month']]
     """
     names = names or {}
     rows = []
@@ -286,11 +294,11 @@ def format_headline(headline_table: pd.DataFrame, names: dict[str, str] | None =
             text_value = f"{value:.1%}"
             text_change = f"{row['change_points'] * 100:+.1f} points" if pd.notna(row["previous"]) else ""
         elif unit.startswith(("%", "points")):
-            text_value = f"{value:.1f}"
+            text_value = f"{value:.1f}%" if unit.startswith("%") else f"{value:.1f}"
             text_change = f"{row['change_points']:+.1f} points" if pd.notna(row["previous"]) else ""
         else:
             text_value = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
             text_change = f"{row['change']:+.1%}" if pd.notna(row["change"]) else ""
         rows.append({"KPI": names.get(row["kpi"], row["kpi"]), "period": row["period"] or "", "value": text_value,
-                     "vs previous month": text_change, "unit": unit, "note": row["reason"]})
+                     "vs previous month": text_change, "unit": _shown_unit(unit, currency), "note": row["reason"]})
     return pd.DataFrame(rows)

@@ -6,6 +6,9 @@ Example
 >>> log.add("transactions", "orders.csv", "zero amount", rows=[5, 9], values=[0, 0], action="dropped")
 >>> log.frame()[["table", "check", "rows", "action"]].to_dict("records")
 [{'table': 'transactions', 'check': 'zero amount', 'rows': 2, 'action': 'dropped'}]
+>>> log.add("transactions", "orders.csv", "missing customer id", rows=[12, 40, 41, 77], action="dropped")
+>>> log.frame()["examples"].tolist()
+['row 5: 0; row 9: 0', 'rows 12, 40, 41']
 """
 
 from __future__ import annotations
@@ -33,12 +36,18 @@ class QualityLog:
         values: Sequence[object] = (),
         action: str,
     ) -> None:
-        """Record ``check`` on ``rows`` (spreadsheet row numbers, or a count) with ``action``."""
+        """Record ``check`` on ``rows`` (spreadsheet row numbers, or a count) with ``action``.
+
+        ``examples`` quotes the first three rows with their ``values``, or lists the rows.
+        """
         numbers = list(rows) if not isinstance(rows, int) else []
         count = rows if isinstance(rows, int) else len(numbers)
         if count == 0:
             return
-        examples = "; ".join(f"row {n}: {v!r}" for n, v in zip(numbers[:3], list(values)[:3], strict=False))
+        if len(values):
+            examples = "; ".join(f"row {n}: {v!r}" for n, v in zip(numbers[:3], list(values)[:3], strict=False))
+        else:  # nothing worth quoting (e.g. the id is the missing part): the rows to look at
+            examples = ("rows " if len(numbers) > 1 else "row ") + ", ".join(map(str, numbers[:3])) if numbers else ""
         self._entries.append(
             {"table": table, "file": file, "check": check, "rows": int(count), "action": action,
              "examples": examples}
