@@ -15,7 +15,12 @@ from crmlib.segment.actions import action_table, labels_for, load_actions, recom
 from crmlib.segment.clusters import RFMClusterer
 from crmlib.segment.export import EXPORT_COLUMNS, segments_export
 from crmlib.segment.lifecycle import crm_funnel, crm_stages, lifecycle_stages
-from crmlib.segment.migration import migration_summary, segment_migration, transition_matrix
+from crmlib.segment.migration import (
+    comparison_date,
+    migration_summary,
+    segment_migration,
+    transition_matrix,
+)
 from crmlib.segment.profiles import (
     age_bands,
     attach_attributes,
@@ -40,7 +45,7 @@ from crmlib.segment.tiers import tier_summary, value_tiers
 __all__ = [
     "EXPORT_COLUMNS", "RFMClusterer", "segments_export", "action_table", "age_bands", "assign_cn8", "assign_rfm11", "attach_attributes",
     "attribute_profile", "available_attributes", "crm_funnel", "crm_stages", "labels_for",
-    "lifecycle_stages", "load_actions", "load_rules", "migration_summary", "mix", "numeric_attributes", "quantile_scores",
+    "comparison_date", "lifecycle_stages", "load_actions", "load_rules", "migration_summary", "mix", "numeric_attributes", "quantile_scores",
     "recommended_actions", "rfm_scores", "rfm_table", "rules_table", "segment_labels",
     "segment_migration", "segment_order", "segment_overview", "segment_table", "tier_summary",
     "transition_matrix", "uncovered_cells", "value_tiers",

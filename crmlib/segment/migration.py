@@ -23,6 +23,18 @@ from crmlib.features import customer_summary
 from crmlib.segment.table import segment_table
 
 NOT_YET = "not_yet_customer"
+COMPARISON_MONTHS = 3  # the overview's segment shift and the segmentation's migration look back this far
+
+
+def comparison_date(analysis_date, months: int = COMPARISON_MONTHS) -> pd.Timestamp:
+    """The date segments are compared with: ``months`` calendar months before the analysis date.
+
+    One definition for the overview and segmentation notebooks, so their shifts agree.
+
+    >>> comparison_date("2024-12-31")
+    Timestamp('2024-09-30 00:00:00')
+    """
+    return pd.Timestamp(analysis_date) - pd.DateOffset(months=months)
 
 
 def transition_matrix(before: pd.Series, after: pd.Series, order: Sequence[str] | None = None,
