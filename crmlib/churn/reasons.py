@@ -34,6 +34,15 @@ def reason_label(reason: str, lang: str = "en") -> str:
     return zh if lang == "zh" else en
 
 
+def reason_labels(reasons: pd.Series, lang: str = "en") -> pd.Series:
+    """:func:`reason_label` for every value of a Series (missing values stay missing).
+
+    >>> reason_labels(pd.Series(["price", None]), "en").tolist()
+    ['price too high', None]
+    """
+    return reasons.map(lambda reason: reason_label(reason, lang) if isinstance(reason, str) else reason)
+
+
 def exit_reasons(feedback: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
     """One row per stated reason: ``customer_id``, ``date`` (if known), ``reason`` (trimmed,
     lower-case), ``group`` (from ``groups``: customer_id -> label, else "all")."""
