@@ -82,12 +82,13 @@ def value_at_risk_sentence(value_at_risk: pd.Series | None, value_if_retained: p
 
 
 def top_complaint_sentence(category_shares: pd.Series | None, lang: str = "en") -> str | None:
-    """The complaint category that catches most feedback (shares of texts, uncategorised excluded)."""
+    """The complaint category that catches most negative feedback (``category_shares``: shares of the
+    negative texts, uncategorised excluded)."""
     if category_shares is None or category_shares.empty:
         return None
     name, share = category_shares.idxmax(), category_shares.max()
-    return _t(lang, f"The most frequent complaint topic is {name}, mentioned in {share:.0%} of feedback texts.",
-              f"最常见的投诉类别是 {name}，出现在 {share:.0%} 的反馈文本中。")
+    return _t(lang, f"The most frequent complaint topic is {name}, mentioned in {share:.0%} of negative feedback texts.",
+              f"最常见的投诉类别是 {name}，出现在 {share:.0%} 的负面反馈文本中。")
 
 
 def kpi_change_sentence(headline: pd.DataFrame, kpi: str, name: str, lang: str = "en",
