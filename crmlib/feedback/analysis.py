@@ -130,12 +130,25 @@ def scored_export(result: FeedbackAnalysis) -> pd.DataFrame:
     return out
 
 
-def sentiment_shares(scored: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Share of positive / neutral / negative / unknown texts, overall or per ``by`` group."""
+def sentiment_shares(scored: pd.DataFrame, by: str | None = None, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Share of positive / neutral / negative / unknown texts, overall or per ``by`` group.
+
+    Groups are named ``"<name> (n=<texts>)"`` (``names`` maps a group value to a readable name), so a
+    full-height bar from two texts is not mistaken for a finding.
+
+    >>> scored = pd.DataFrame({"sentiment_label": ["positive", "negative", "positive"], "language": ["zh", "zh", "en"]})
+    >>> sentiment_shares(scored, "language", {"zh": "Chinese"}).round(2).to_dict("index")
+    {'Chinese (n=2)': {'negative': 0.5, 'positive': 0.5}, 'en (n=1)': {'negative': 0.0, 'positive': 1.0}}
+    """
     labels = scored["sentiment_label"].astype(str)
     if by is None:
         return labels.value_counts(normalize=True).rename("share").to_frame().T.rename(index={"share": "all"})
-    return pd.crosstab(scored[by].astype(str), labels, normalize="index")
+    groups = scored[by].astype(str)
+    counts = groups.value_counts()
+    names = names or {}
+    table = pd.crosstab(groups, labels, normalize="index")
+    table.index = [f"{names.get(g, g)} (n={counts[g]:,})" for g in table.index]
+    return table.loc[[f"{names.get(g, g)} (n={counts[g]:,})" for g in counts.index]]  # largest group first
 
 
 def feedback_summary(result: FeedbackAnalysis, *, accuracy: dict, sla: dict | None,

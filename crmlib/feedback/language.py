@@ -21,6 +21,8 @@ import unicodedata
 import pandas as pd
 
 LANGUAGES = ("zh", "en", "mixed", "none")
+LANGUAGE_NAMES = {"en": {"zh": "Chinese", "en": "English", "mixed": "mixed", "none": "no letters"},
+                  "zh": {"zh": "中文", "en": "英文", "mixed": "中英混合", "none": "无文字"}}
 ZH_SHARE = 0.7  # Han share of letters at or above which a text is Chinese
 EN_SHARE = 0.1  # Han share of letters at or below which a text is English
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
