@@ -56,9 +56,14 @@ def value_tiers(value: pd.Series, cuts: Sequence[float] = (0.8, 0.95)) -> pd.Ser
 
 
 def tier_summary(value: pd.Series, tiers: pd.Series) -> pd.DataFrame:
-    """Customers, share of customers and share of value per tier."""
+    """Customers, share of customers and share of value per tier, in the order high, medium, low.
+
+    >>> tier_summary(pd.Series([90.0, 5.0, 5.0]), pd.Series(["high", "low", "medium"]))["tier"].tolist()
+    ['high', 'medium', 'low']
+    """
     frame = pd.DataFrame({"value": value.astype(float), "tier": tiers})
     table = frame.groupby("tier", observed=False)["value"].agg(customers="size", value="sum")
     table["customer_share"] = table["customers"] / max(len(frame), 1)
     table["value_share"] = table["value"] / table["value"].sum()
-    return table.reset_index()
+    order = [t for t in TIERS if t in table.index] + [t for t in table.index if t not in TIERS]
+    return table.loc[order].reset_index()
