@@ -21,8 +21,11 @@ def _table(dataset: Dataset, name: str) -> pd.DataFrame | None:
     return dataset.returns if name == "returns" else getattr(dataset, name)
 
 
-def table_overview(dataset: Dataset) -> pd.DataFrame:
-    """One row per table: file, rows read and kept, columns, first and last date."""
+def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
+    """One row per table: file, rows read and kept, columns, first and last date.
+
+    A table without a file shows "(not given)", or "（未提供）" with ``lang="zh"``.
+    """
     rows = []
     for name in ("transactions", "customers", "feedback", "marketing_spend"):
         frame = _table(dataset, name)
@@ -30,7 +33,7 @@ def table_overview(dataset: Dataset) -> pd.DataFrame:
         dates = frame[DATE_COLUMNS[name]] if frame is not None and DATE_COLUMNS[name] in frame else None
         rows.append({
             "table": name,
-            "file": dataset.files[name].name if name in dataset.files else "(not given)",
+            "file": dataset.files[name].name if name in dataset.files else _t(lang, "(not given)", "（未提供）"),
             "rows_read": counts.get("rows_read", 0),
             "rows_kept": counts.get("rows_kept", 0),
             "columns": ", ".join(map(str, frame.columns)) if frame is not None else "",
@@ -72,42 +75,74 @@ def quality_export(dataset: Dataset) -> dict:
     }
 
 
-def concerns(dataset: Dataset, summary: pd.DataFrame) -> list[str]:
-    """Plain sentences on what an analyst should check before trusting the analyses."""
+TABLE_NAMES_ZH = {"transactions": "交易", "customers": "客户", "feedback": "反馈", "marketing_spend": "营销费用",
+                  "returns": "退货"}
+
+
+def _t(lang: str, en: str, zh: str) -> str:
+    return zh if lang == "zh" else en
+
+
+def table_name(name: str, lang: str = "en") -> str:
+    """A table in words: the canonical name in English, 交易/客户/… in Chinese."""
+    return _t(lang, name, TABLE_NAMES_ZH.get(name, name))
+
+
+def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[str]:
+    """Plain sentences on what an analyst should check before trusting the analyses (``lang``: "en" or "zh").
+
+    Example
+    -------
+    >>> ds = load_dataset("data/sample")                                                  # doctest: +SKIP
+    >>> concerns(ds, customer_summary(ds.transactions, ds.analysis_date), lang="zh")[0]  # doctest: +SKIP
+    '15% 的买家只在一天购买过；他们的细分和流失结果仅基于一次购买。'
+    """
     notes: list[str] = []
     for name, counts in dataset.quality_summary.items():
         read = counts.get("rows_read", 0)
         dropped = sum(counts.get("dropped", {}).values())
         if read and dropped / read > 0.01:
             worst = max(counts["dropped"], key=counts["dropped"].get)
-            notes.append(f"{dropped / read:.1%} of the {name} rows were dropped, mostly for “{worst}”: "
-                         "check the export and the column mapping.")
+            notes.append(_t(lang, f"{dropped / read:.1%} of the {name} rows were dropped, mostly for “{worst}”: "
+                                  "check the export and the column mapping.",
+                            f"{table_name(name, lang)}表有 {dropped / read:.1%} 的行被删除，主要原因是“{worst}”："
+                            "请检查导出文件和列映射。"))
     coverage = monthly_coverage(dataset)
     if "transactions" in coverage:
         orders = coverage["transactions"]
         orders = orders.loc[orders.ne(0).idxmax():]  # from the first month with orders
         empty = orders[orders == 0]
         if len(empty):
-            notes.append(f"{len(empty)} month(s) have no orders at all (first: {empty.index[0]:%Y-%m}): "
-                         "is part of the history missing from the export?")
+            notes.append(_t(lang, f"{len(empty)} month(s) have no orders at all (first: {empty.index[0]:%Y-%m}): "
+                                  "is part of the history missing from the export?",
+                            f"有 {len(empty)} 个月完全没有订单（最早为 {empty.index[0]:%Y-%m}）："
+                            "导出文件是否缺少部分历史数据？"))
         last_month = orders.iloc[-1]
         typical = orders.iloc[:-1].tail(6).median() if len(orders) > 1 else last_month
         if typical and last_month < 0.5 * typical:
-            notes.append(f"The last month ({orders.index[-1]:%Y-%m}) has {last_month:,} orders against a "
-                         f"typical {typical:,.0f}: it may be incomplete, which would make recent "
-                         "customers look like churners. Consider an earlier analysis date.")
+            notes.append(_t(lang, f"The last month ({orders.index[-1]:%Y-%m}) has {last_month:,} orders against a "
+                                  f"typical {typical:,.0f}: it may be incomplete, which would make recent "
+                                  "customers look like churners. Consider an earlier analysis date.",
+                            f"最后一个月（{orders.index[-1]:%Y-%m}）只有 {last_month:,} 笔订单，通常约为 "
+                            f"{typical:,.0f} 笔：该月数据可能不完整，会使近期客户看起来像已流失。"
+                            "建议选用更早的分析日期。"))
     one_time = (summary["frequency"] == 0).mean()
-    notes.append(f"{one_time:.0%} of buyers bought on one day only; segment and churn figures for them "
-                 "rest on a single purchase.")
+    notes.append(_t(lang, f"{one_time:.0%} of buyers bought on one day only; segment and churn figures for them "
+                          "rest on a single purchase.",
+                    f"{one_time:.0%} 的买家只在一天购买过；他们的细分和流失结果仅基于一次购买。"))
     if len(dataset.returns):
         share = -dataset.returns["amount"].sum() / dataset.transactions["amount"].sum()
-        notes.append(f"Returns and refunds equal {share:.1%} of purchase revenue (policy: kept apart "
-                     "from purchases, see the README).")
+        notes.append(_t(lang, f"Returns and refunds equal {share:.1%} of purchase revenue (policy: kept apart "
+                              "from purchases, see the README).",
+                        f"退货和退款相当于购买收入的 {share:.1%}（处理方式：与购买分开记录，见 README）。"))
     values = dataset.transactions["amount"]
     extreme = values > values.quantile(0.999) * 5
     if extreme.any():
-        notes.append(f"{int(extreme.sum())} order(s) exceed five times the 99.9th percentile of order value "
-                     f"(largest {values.max():,.2f} {dataset.currency}): check for test orders or typos.")
-    notes += [f"No {name} table: the analyses that need it will say so and skip that part."
+        notes.append(_t(lang, f"{int(extreme.sum())} order(s) exceed five times the 99.9th percentile of order value "
+                              f"(largest {values.max():,.2f} {dataset.currency}): check for test orders or typos.",
+                        f"有 {int(extreme.sum())} 笔订单超过订单金额 99.9 分位数的五倍（最大为 "
+                        f"{values.max():,.2f} {dataset.currency}）：请检查是否为测试订单或录入错误。"))
+    notes += [_t(lang, f"No {name} table: the analyses that need it will say so and skip that part.",
+                 f"没有{table_name(name, lang)}表：需要它的分析会说明这一点并跳过相应部分。")
               for name in ("customers", "feedback", "marketing_spend") if not dataset.has(name)]
     return notes
