@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.io import Dataset
+from crmlib.lang import in_language as _t
 
 DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
                 "marketing_spend": "month", "returns": "order_date"}
@@ -77,10 +78,6 @@ def quality_export(dataset: Dataset) -> dict:
 
 TABLE_NAMES_ZH = {"transactions": "交易", "customers": "客户", "feedback": "反馈", "marketing_spend": "营销费用",
                   "returns": "退货"}
-
-
-def _t(lang: str, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def table_name(name: str, lang: str = "en") -> str:

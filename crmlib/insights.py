@@ -18,9 +18,7 @@ import math
 
 import pandas as pd
 
-
-def _t(lang: str, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
+from crmlib.lang import in_language as _t
 
 
 def segment_shift_sentence(before: pd.Series, after: pd.Series, labels: dict[str, str], since: str,

@@ -23,6 +23,7 @@ from crmlib import PROJECT_ROOT
 from crmlib.exports import write_csv, write_json
 from crmlib.features import customer_summary
 from crmlib.io import Dataset, load_dataset_cached
+from crmlib.lang import in_language
 
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "reports" / "interactive" / "exports"
 PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",
@@ -125,7 +126,7 @@ class Workbook:
 
     def t(self, en: str, zh: str) -> str:
         """The text in the notebook's language."""
-        return zh if self.lang == "zh" else en
+        return in_language(self.lang, en, zh)
 
     def show(self, frame: pd.DataFrame, rows: int = 20):
         """Display the first ``rows`` rows as a readable table (pseudonymised if asked), see :func:`styled`."""

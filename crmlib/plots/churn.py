@@ -20,12 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlib.lang import in_language as _t
 from crmlib.plots import label, new_figure
-
-
-def _t(lang: str, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
-
 
 GROUP_NAMES_ZH = {"segment": "客户细分", "acquisition_channel": "获客渠道", "region": "地区", "city": "城市",
                   "gender": "性别", "channel": "渠道"}

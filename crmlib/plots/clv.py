@@ -22,11 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlib.lang import in_language as _t
 from crmlib.plots import label, new_figure
-
-
-def _t(lang: str, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end: pd.Timestamp, *,

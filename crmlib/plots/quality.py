@@ -13,11 +13,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.dataquality import table_name
+from crmlib.lang import in_language as _t
 from crmlib.plots import label, new_figure
-
-
-def _t(lang: str, en: str, zh: str) -> str:
-    return zh if lang == "zh" else en
 
 
 def coverage_chart(coverage: pd.DataFrame, title: str | None = None, xlabel: str | None = None,
