@@ -59,6 +59,14 @@ class FeedbackAnalysis:
         """Scored rows that are not exit-survey answers."""
         return self.scored.loc[~self.scored["is_exit_survey"]]
 
+    def category_shares(self, lang: str = "en", *, negative_only: bool = False) -> pd.DataFrame:
+        """:func:`category_shares` of the ongoing texts (only those read as negative with
+        ``negative_only``: the complaint view), labelled with this analysis's taxonomy."""
+        ongoing = self.ongoing
+        if negative_only:
+            ongoing = ongoing.loc[ongoing["sentiment_label"].astype(str).eq("negative")]
+        return category_shares(self.categories.loc[ongoing.index], lang, self.taxonomy)
+
 
 def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
     """True for rows with a non-empty ``churn_reason`` (exit-survey answers)."""
@@ -156,9 +164,8 @@ def feedback_summary(result: FeedbackAnalysis, *, accuracy: dict, sla: dict | No
     """The content of ``feedback_summary.json`` (percentages in %, shares 0–1, hours in hours)."""
     ongoing = result.ongoing
     overall = satisfaction_table(ongoing).iloc[0]
-    shares = category_shares(result.categories.loc[ongoing.index], lang, result.taxonomy)
-    negative = ongoing["sentiment_label"].astype(str).eq("negative")
-    negative_shares = category_shares(result.categories.loc[ongoing.index[negative]], lang, result.taxonomy)
+    shares = result.category_shares(lang)
+    negative_shares = result.category_shares(lang, negative_only=True)
     labels = ongoing["sentiment_label"].astype(str)
     return {
         "analysis_date": pd.Timestamp(analysis_date).date().isoformat(),
