@@ -35,7 +35,7 @@ from crmlib.churn.groups import customer_groups, first_purchase_cohorts, label_m
 from crmlib.churn.labels import contract_labels, purchase_labels
 from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metrics
 from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier, model_labels
-from crmlib.churn.priority import RISK_COLUMNS, retention_priority
+from crmlib.churn.priority import RISK_COLUMNS, one_time_buyers_shown_alive, retention_priority
 from crmlib.churn.rates import churn_rate_by_month, churn_rate_summary
 from crmlib.churn.reasons import (
     exit_reasons,
@@ -68,6 +68,6 @@ __all__ = [
     "contract_lifetimes", "customer_groups", "default_cutoffs", "describe_drivers", "driver_importance",
     "driver_text", "driver_texts", "first_purchase_cohorts", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
     "label_mode", "model_labels", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
-    "reason_label", "reason_labels", "reason_shares", "reason_trend", "retention_priority", "rfm_segments", "score_customers_now",
+    "reason_label", "reason_labels", "reason_shares", "reason_trend", "one_time_buyers_shown_alive", "retention_priority", "rfm_segments", "score_customers_now",
     "ChurnStudy", "churn_study", "score_churn", "score_metrics", "suggest_window", "survival_by_group", "top_drivers", "window_coverage",
 ]

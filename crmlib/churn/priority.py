@@ -71,3 +71,19 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
     out["priority"] = range(1, len(out) + 1)
     extra = [c for c in out.columns if c not in RISK_COLUMNS and c != "priority"]
     return out[[*RISK_COLUMNS, "priority", *extra]]
+
+
+def one_time_buyers_shown_alive(priority: pd.DataFrame, frequency: pd.Series, top_n: int) -> int:
+    """How many of the first ``top_n`` of the list bought only once yet show P(alive) ≈ 1.
+
+    BG/NBD cannot see a one-time buyer drop out, so their P(alive) is 1 by construction; the
+    churn notebook says so when such customers are near the top. ``frequency`` is the repeat
+    purchase count per customer (``customer_summary``).
+
+    >>> ranked = pd.DataFrame({"customer_id": ["a", "b", "c"], "p_alive": [1.0, 0.4, 1.0]})
+    >>> one_time_buyers_shown_alive(ranked, pd.Series({"a": 0, "b": 0, "c": 3}), top_n=3)
+    1
+    """
+    top = priority.head(top_n)
+    once = frequency.reindex(top["customer_id"]).eq(0).to_numpy()
+    return int((once & (top["p_alive"] >= 0.999).to_numpy()).sum())
