@@ -1,8 +1,8 @@
 """Benchmark: crmlib's CLV fits vs plain unweighted lifetimes on 1M synthetic customers.
 
-Data: the sample's generative process (``crmlib.sample.generate_orders``: BG/NBD purchases in
+Data: the sample's generative process (``crmlib.data.sample.generate_orders``: BG/NBD purchases in
 days, Gamma-Gamma spend) for ``--customers`` customers, summarised with
-``crmlib.features.customer_summary``. Then, in the same run:
+``crmlib.scans.summary.customer_summary``. Then, in the same run:
 
 - reference: lifetimes ``BetaGeoFitter().fit(frequency, recency, T)`` and
   ``GammaGammaFitter().fit(frequency, monetary_value)`` on every customer (no weights);
@@ -44,8 +44,8 @@ def main() -> None:
     from lifetimes import BetaGeoFitter, GammaGammaFitter, ParetoNBDFitter
 
     from crmlib.clv import compress_rfm, fit_purchase_model, fit_spend_model
-    from crmlib.features import customer_summary
-    from crmlib.sample import SampleParameters, generate_orders
+    from crmlib.data.sample import SampleParameters, generate_orders
+    from crmlib.scans.summary import customer_summary
 
     started = time.perf_counter()
     params = SampleParameters(n_customers=args.customers, seed=11, prospect_share=0.0)

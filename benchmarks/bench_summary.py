@@ -24,7 +24,7 @@ CUSTOMERS_PER_ROW = 1 / 4.95  # the sample's process makes about 4.95 orders per
 
 
 def make_transactions(rows: int, path: Path) -> int:
-    from crmlib.sample import SampleParameters, generate_orders
+    from crmlib.data.sample import SampleParameters, generate_orders
 
     orders = generate_orders(SampleParameters(n_customers=int(rows * CUSTOMERS_PER_ROW), seed=11))
     orders = orders[["customer_id", "order_date", "amount"]]
@@ -34,7 +34,7 @@ def make_transactions(rows: int, path: Path) -> int:
 
 def _summarise(method: str, tx: pd.DataFrame, end: str) -> pd.DataFrame:
     if method == "crmlib":
-        from crmlib.features import customer_summary
+        from crmlib.scans.summary import customer_summary
 
         return customer_summary(tx, end)
     from lifetimes.utils import summary_data_from_transaction_data

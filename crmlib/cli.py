@@ -19,7 +19,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DATA = 0, 1, 2, 3
 
 
 def _sample(args: argparse.Namespace) -> int:
-    from crmlib.sample import SampleParameters, write_sample
+    from crmlib.data.sample import SampleParameters, write_sample
 
     started = time.perf_counter()
     print(f"Generating {args.customers:,} customers (seed {args.seed}) into {args.out} ...", flush=True)
@@ -29,7 +29,7 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _cdnow(args: argparse.Namespace) -> int:
-    from crmlib.cdnow import write_cdnow
+    from crmlib.data.cdnow import write_cdnow
 
     out = write_cdnow(args.out)
     print(f"Wrote the CDNOW sample to {out}.")
@@ -37,7 +37,7 @@ def _cdnow(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from crmlib.io import load_dataset
+    from crmlib.data.load import load_dataset
 
     dataset = load_dataset(args.data_dir, analysis_date=args.analysis_date or None)
     print(f"{dataset.name}: {len(dataset.transactions):,} purchases of "

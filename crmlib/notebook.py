@@ -20,10 +20,10 @@ import numpy as np
 import pandas as pd
 
 from crmlib import PROJECT_ROOT
+from crmlib.data.load import Dataset, load_dataset_cached
 from crmlib.exports import write_csv, write_json
-from crmlib.features import customer_summary
-from crmlib.io import Dataset, load_dataset_cached
 from crmlib.lang import in_language
+from crmlib.scans.summary import customer_summary
 
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "reports" / "interactive" / "exports"
 PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",

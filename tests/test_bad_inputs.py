@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from datasets import BASIC_TRANSACTIONS, fingerprints, transactions_config, write_dataset
 
+from crmlib.data.load import load_dataset
 from crmlib.errors import ConfigError, DataError
-from crmlib.io import load_dataset
 
 PNG_BYTES = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01" + bytes(64)
 

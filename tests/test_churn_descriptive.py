@@ -8,7 +8,7 @@ import pytest
 
 from crmlib import churn
 from crmlib.errors import DataError
-from crmlib.features import customer_summary, purchase_days
+from crmlib.scans.summary import customer_summary, purchase_days
 
 
 def _tx(rows):

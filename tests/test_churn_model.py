@@ -8,8 +8,8 @@ import pytest
 from sklearn.base import clone
 
 from crmlib import churn
+from crmlib.data.load import load_dataset
 from crmlib.errors import DataError
-from crmlib.io import load_dataset
 
 CUTOFF = pd.Timestamp("2024-06-30")
 

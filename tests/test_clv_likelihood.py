@@ -19,8 +19,8 @@ from crmlib.clv.likelihood import (
     fit_pareto_nbd,
 )
 from crmlib.clv.models import log_likelihood
-from crmlib.features import customer_summary
-from crmlib.io import load_dataset
+from crmlib.data.load import load_dataset
+from crmlib.scans.summary import customer_summary
 
 # log-parameters far from and near the sample's optimum, plus lifetimes' starting point
 BGNBD_POINTS = [np.full(4, 0.1), np.log([0.9, 0.15, 0.8, 4.0]), np.array([1.5, -3.0, -0.7, 2.2])]

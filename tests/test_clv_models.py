@@ -9,9 +9,9 @@ from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, Pa
 
 from crmlib.clv import compress_rfm, fit_purchase_model, fit_spend_model, parse_models
 from crmlib.clv.models import log_likelihood
+from crmlib.data.load import load_dataset
 from crmlib.errors import DataError
-from crmlib.features import calibration_holdout_summary
-from crmlib.io import load_dataset
+from crmlib.scans.summary import calibration_holdout_summary
 
 # Fader, Hardie & Lee (2005) and lifetimes' tests (test_estimation.py): CDNOW sample, weeks,
 # calibration 1997-01-01 .. 1997-09-30 (39 weeks)

@@ -11,8 +11,8 @@ import pytest
 
 from crmlib.clv import fit_purchase_model, fit_spend_model, score_customers
 from crmlib.clv.validation import holdout_validation
-from crmlib.features import customer_summary
-from crmlib.io import load_dataset
+from crmlib.data.load import load_dataset
+from crmlib.scans.summary import customer_summary
 
 SAMPLE = Path("data/sample")
 

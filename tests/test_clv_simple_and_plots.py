@@ -12,8 +12,8 @@ from crmlib.clv.models import PurchaseFit
 from crmlib.clv.simple_cltv import annual_churn_rate, simple_cltv, simple_cltv_summary
 from crmlib.clv.value import lorenz_curve
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
 from crmlib.plots import clv as clv_plots
+from crmlib.scans.summary import customer_summary
 
 TX = pd.DataFrame({
     "customer_id": ["a", "a", "a", "a", "b", "c", "c"],

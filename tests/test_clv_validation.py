@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from crmlib.clv.validation import default_calibration_end, holdout_validation
+from crmlib.data.load import load_dataset
 from crmlib.errors import DataError
-from crmlib.io import load_dataset
 
 
 @pytest.fixture(scope="module")

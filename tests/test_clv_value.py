@@ -18,9 +18,9 @@ from crmlib.clv import (
 from crmlib.clv import models as clv_models
 from crmlib.clv.report import EXPORT_COLUMNS, export_frame, model_report, one_time_buyers
 from crmlib.clv.value import lorenz_curve, monthly_rate
+from crmlib.data.load import load_dataset
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
-from crmlib.io import load_dataset
+from crmlib.scans.summary import customer_summary
 
 
 @pytest.fixture(scope="module")

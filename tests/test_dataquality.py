@@ -10,10 +10,10 @@ import pytest
 from notebook_runs import run_notebook
 
 from crmlib import PROJECT_ROOT
-from crmlib.dataquality import concerns, table_overview
-from crmlib.features import customer_summary
-from crmlib.io import load_dataset
+from crmlib.data.load import load_dataset
+from crmlib.overview.dataquality import concerns, table_overview
 from crmlib.plots import quality as quality_plots
+from crmlib.scans.summary import customer_summary
 
 matplotlib.use("Agg")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -92,7 +92,7 @@ def _texts(fig):
 
 @pytest.fixture(scope="module")
 def sample():
-    from crmlib.dataquality import monthly_coverage
+    from crmlib.overview.dataquality import monthly_coverage
 
     ds = load_dataset(PROJECT_ROOT / "data" / "sample")
     return monthly_coverage(ds), ds.transactions["amount"], customer_summary(ds.transactions, ds.analysis_date)

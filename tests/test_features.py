@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 from lifetimes.utils import summary_data_from_transaction_data
 
-from crmlib.cdnow import read_cdnow_sample
+from crmlib.data.cdnow import read_cdnow_sample
 from crmlib.errors import DataError
-from crmlib.features import calibration_holdout_summary, customer_summary
+from crmlib.scans.summary import calibration_holdout_summary, customer_summary
 
 
 @pytest.fixture

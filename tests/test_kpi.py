@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crmlib.errors import DataError
-from crmlib.kpi import (
+from crmlib.overview.kpi import (
     cac_table,
     cltv_cac_by_channel,
     headline,
@@ -103,7 +103,7 @@ def test_funnel_by_channel_by_hand(customers):
     # buyers a (3 purchase days, high), b (1 day, low), c (2 days, medium); p is a prospect from tv
     days = pd.Series({"a": 3, "b": 1, "c": 2})
     tiers = pd.Series({"a": "high", "b": "low", "c": "medium"})
-    from crmlib.kpi import funnel_by_channel
+    from crmlib.overview.kpi import funnel_by_channel
 
     funnel = funnel_by_channel(days, tiers, customers).set_index(["channel", "stage"])["customers"]
     assert funnel["all channels"].tolist() == [4, 3, 2, 1]
@@ -118,7 +118,7 @@ def test_funnel_by_channel_by_hand(customers):
 def test_csat_and_nps_by_month_leave_out_exit_surveys(tx):
     from types import SimpleNamespace
 
-    from crmlib.kpi import monthly_kpis
+    from crmlib.overview.kpi import monthly_kpis
 
     feedback = pd.DataFrame({
         "customer_id": ["a", "b", "c", "b"],
@@ -129,7 +129,7 @@ def test_csat_and_nps_by_month_leave_out_exit_surveys(tx):
     dataset = SimpleNamespace(transactions=tx, customers=None, marketing_spend=None, feedback=feedback,
                               analysis_date=pd.Timestamp("2024-03-31"),
                               has=lambda name: name == "feedback")
-    from crmlib.features import purchase_days
+    from crmlib.scans.summary import purchase_days
 
     monthly = monthly_kpis(dataset, purchase_days(tx), 30)
     assert monthly.loc["2024-01", "csat"] == 50.0 and monthly.loc["2024-02", "csat"] == 100.0

@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from crmlib import PROJECT_ROOT
-from crmlib.io import load_dataset
-from crmlib.sample import SampleParameters, write_sample
+from crmlib.data.load import load_dataset
+from crmlib.data.sample import SampleParameters, write_sample
 
 pytestmark = pytest.mark.slow
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))

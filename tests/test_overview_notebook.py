@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from notebook_runs import run_notebook
 
-from crmlib.scorecard import SCORECARD_COLUMNS
+from crmlib.overview.scorecard import SCORECARD_COLUMNS
 
 
 def _run(tmp_path, **parameters):

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from crmlib.errors import DataError
-from crmlib.recommend import (
+from crmlib.overview.recommend import (
     CooccurrenceRecommender,
     PopularityRecommender,
     association_rules,
@@ -78,7 +78,7 @@ def test_missing_item_column_is_a_clear_error(tx):
 
 
 def test_on_the_sample_cooccurrence_beats_popularity():
-    from crmlib.io import load_dataset_cached
+    from crmlib.data.load import load_dataset_cached
 
     tx = load_dataset_cached("data/sample").transactions
     ours = hit_rate_at_n(tx, "2024-06-30", CooccurrenceRecommender("category", n=3))

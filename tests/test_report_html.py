@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from crmlib import PROJECT_ROOT
-from crmlib.io import load_dataset
+from crmlib.data.load import load_dataset
 from crmlib.notebook import pseudonym
 
 TEXT = Path(__file__).parent / "fixtures" / "notebooks" / "text"

@@ -16,7 +16,7 @@ import pytest
 
 from crmlib import PROJECT_ROOT
 from crmlib.cli import main
-from crmlib.io import load_dataset
+from crmlib.data.load import load_dataset
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ from datasets import fingerprints
 from scipy import stats
 
 from crmlib.cli import main
-from crmlib.features import customer_summary
-from crmlib.io import load_dataset
-from crmlib.sample import CHANNEL_CAC, SampleParameters, generate_sample, write_sample
+from crmlib.data.load import load_dataset
+from crmlib.data.sample import CHANNEL_CAC, SampleParameters, generate_sample, write_sample
+from crmlib.scans.summary import customer_summary
 
 
 @pytest.fixture(scope="module")

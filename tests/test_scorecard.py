@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlib.scorecard import SCORECARD_COLUMNS, build_scorecard, latest_feedback, product_lists
+from crmlib.overview.scorecard import (
+    SCORECARD_COLUMNS,
+    build_scorecard,
+    latest_feedback,
+    product_lists,
+)
 
 
 def _index(ids):

@@ -11,11 +11,11 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from crmlib import PROJECT_ROOT
+from crmlib.data.load import load_dataset
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
-from crmlib.io import load_dataset
 from crmlib.plots import segment as segment_plots
 from crmlib.plots import setup
+from crmlib.scans.summary import customer_summary
 from crmlib.segment import (
     EXPORT_COLUMNS,
     RFMClusterer,

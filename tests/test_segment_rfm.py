@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from crmlib.errors import ConfigError, DataError
-from crmlib.features import customer_summary
+from crmlib.scans.summary import customer_summary
 from crmlib.segment import (
     action_table,
     assign_cn8,

@@ -11,7 +11,7 @@ CLV module's penalizer fallback). Two churn scores come from it:
 
 Example
 -------
->>> from crmlib.sample import SampleParameters, generate_sample
+>>> from crmlib.data.sample import SampleParameters, generate_sample
 >>> tables, _ = generate_sample(SampleParameters(n_customers=400, seed=5))
 >>> tx = tables["transactions"].query("amount > 0 and customer_id != ''")
 >>> p = p_alive_at(tx, "2024-06-30")
@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlib.features import customer_summary
+from crmlib.scans.summary import customer_summary
 
 
 def bgnbd_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days: int = 90,

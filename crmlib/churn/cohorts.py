@@ -29,7 +29,7 @@ def cohort_table(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp)
     missing = [c for c in ("customer_id", "day") if c not in purchase_days]
     if missing:
         raise DataError(f"the purchase-days frame lacks {missing}",
-                        hint="Build it with crmlib.features.purchase_days(transactions, analysis_date).")
+                        hint="Build it with crmlib.scans.summary.purchase_days(transactions, analysis_date).")
     end = pd.Timestamp(analysis_date).normalize()
     seen = purchase_days.loc[purchase_days["day"] <= end, ["customer_id", "day"]]
     month = seen["day"].dt.to_period("M")

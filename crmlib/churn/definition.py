@@ -30,7 +30,7 @@ from crmlib.errors import DataError
 def _gaps(purchase_days: pd.DataFrame) -> pd.Series:
     if "gap_days" not in purchase_days:
         raise DataError("the purchase-days frame lacks 'gap_days'",
-                        hint="Build it with crmlib.features.purchase_days(transactions, analysis_date).")
+                        hint="Build it with crmlib.scans.summary.purchase_days(transactions, analysis_date).")
     return purchase_days["gap_days"].dropna()
 
 
@@ -63,9 +63,9 @@ def gap_quantiles(purchase_days: pd.DataFrame, shares=(0.5, 0.75, 0.8, 0.9, 0.95
 def churn_status(summary: pd.DataFrame, window_days: int) -> pd.Series:
     """``True`` for customers with no purchase in the last ``window_days`` days of the summary.
 
-    ``summary`` is :func:`crmlib.features.customer_summary` at the point in time of interest.
+    ``summary`` is :func:`crmlib.scans.summary.customer_summary` at the point in time of interest.
     """
     if "days_since_last" not in summary:
         raise DataError("the summary lacks 'days_since_last'",
-                        hint="Pass crmlib.features.customer_summary(transactions, date).")
+                        hint="Pass crmlib.scans.summary.customer_summary(transactions, date).")
     return (summary["days_since_last"] >= window_days).rename("churned")

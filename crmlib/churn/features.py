@@ -1,6 +1,6 @@
 """Leakage-free churn features: everything a customer did up to a cutoff, nothing after it.
 
-Purchase features come from :func:`crmlib.features.customer_summary` at the cutoff (and at
+Purchase features come from :func:`crmlib.scans.summary.customer_summary` at the cutoff (and at
 ``cutoff − recent_days`` for the recent-activity counts); returns are summarised the same way.
 Feedback counts only rows dated on or before the cutoff (a feedback table without dates is left
 out, because its timing cannot be checked). Customer attributes (channel, city, age, tenure
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
+from crmlib.scans.summary import customer_summary
 
 CATEGORICAL_ATTRIBUTES = ("acquisition_channel", "region", "city", "gender")
 LABEL_COLUMNS = ("churned", "churn_date", "tenure_days")

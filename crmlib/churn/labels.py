@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
+from crmlib.scans.summary import customer_summary
 
 
 def check_window_observed(cutoff: pd.Timestamp, window_days: int, analysis_date: str | pd.Timestamp) -> None:
@@ -33,7 +33,7 @@ def purchase_labels(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, wind
     """``True`` (churned) for customers who bought by ``cutoff`` and not in the next ``window_days``.
 
     Index: customers with a purchase on or before the cutoff. Uses
-    :func:`crmlib.features.customer_summary` at the cutoff and at the window's end.
+    :func:`crmlib.scans.summary.customer_summary` at the cutoff and at the window's end.
     """
     cutoff = pd.Timestamp(cutoff).normalize()
     check_window_observed(cutoff, window_days, analysis_date)

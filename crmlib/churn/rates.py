@@ -42,7 +42,7 @@ def churn_rate_by_month(
 
     Parameters
     ----------
-    purchase_days : frame with ``customer_id`` and ``day`` (:func:`crmlib.features.purchase_days`).
+    purchase_days : frame with ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
     window_days : days without a purchase after which a customer counts as churned.
     analysis_date : months ending after it are left out.
     groups : optional Series customer_id -> group label (channel, segment); customers
@@ -56,7 +56,7 @@ def churn_rate_by_month(
     missing = [c for c in ("customer_id", "day") if c not in purchase_days]
     if missing:
         raise DataError(f"the purchase-days frame lacks {missing}",
-                        hint="Build it with crmlib.features.purchase_days(transactions, analysis_date).")
+                        hint="Build it with crmlib.scans.summary.purchase_days(transactions, analysis_date).")
     if window_days < 1:
         raise DataError(f"the churn window must be at least one day, not {window_days}",
                         hint="Choose churn_window_days from the purchase-gap distribution.")

@@ -9,7 +9,7 @@ the overview's scorecard use one fit. :func:`score_churn` turns it into one row 
 
 Example
 -------
->>> from crmlib.io import load_dataset                                  # doctest: +SKIP
+>>> from crmlib.data.load import load_dataset                                  # doctest: +SKIP
 >>> ds = load_dataset("data/sample")                                    # doctest: +SKIP
 >>> scores = score_churn(ds, window_days=90, fingerprint=ds.fingerprint)  # doctest: +SKIP
 >>> scores[["churn_probability", "top_driver"]].head()                  # doctest: +SKIP
@@ -76,7 +76,7 @@ def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: st
 
     Parameters
     ----------
-    dataset : a :class:`crmlib.io.Dataset`.
+    dataset : a :class:`crmlib.data.load.Dataset`.
     window_days, mode, model, recent_days : as the churn notebook's parameters.
     clv : optional Series customer_id -> CLV; adds ``clv``, ``value_if_retained`` and ``value_at_risk``
         (churn probability × value if retained, :func:`crmlib.churn.priority.value_if_retained`).

@@ -62,7 +62,7 @@ class ChurnTables:
 
     @classmethod
     def from_dataset(cls, dataset) -> ChurnTables:
-        """From a :class:`crmlib.io.Dataset`."""
+        """From a :class:`crmlib.data.load.Dataset`."""
         return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback)
 
     def features(self, cutoff, recent_days: int = 90) -> pd.DataFrame:

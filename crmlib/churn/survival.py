@@ -46,7 +46,7 @@ def _attach_groups(frame: pd.DataFrame, groups: pd.Series | None) -> pd.DataFram
 
 
 def purchase_lifetimes(summary: pd.DataFrame, window_days: int, groups: pd.Series | None = None) -> pd.DataFrame:
-    """Lifetimes from a purchase summary (:func:`crmlib.features.customer_summary`, any time unit).
+    """Lifetimes from a purchase summary (:func:`crmlib.scans.summary.customer_summary`, any time unit).
 
     Returns a frame indexed by customer_id with ``duration_days`` (first to last purchase),
     ``churned`` (no purchase for ``window_days`` before the summary's date) and ``group``.
@@ -54,7 +54,7 @@ def purchase_lifetimes(summary: pd.DataFrame, window_days: int, groups: pd.Serie
     needed = ["first_purchase", "last_purchase", "days_since_last"]
     missing = [c for c in needed if c not in summary]
     if missing:
-        raise DataError(f"the summary lacks {missing}", hint="Pass crmlib.features.customer_summary(...).")
+        raise DataError(f"the summary lacks {missing}", hint="Pass crmlib.scans.summary.customer_summary(...).")
     frame = pd.DataFrame({
         "duration_days": (summary["last_purchase"] - summary["first_purchase"]).dt.days.astype(float),
         "churned": (summary["days_since_last"] >= window_days).to_numpy(),

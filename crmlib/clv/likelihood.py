@@ -202,8 +202,8 @@ def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
 
     Example: CDNOW with a 39-week calibration gives the estimates Fader, Hardie & Lee (2005) publish.
 
-    >>> from crmlib.features import calibration_holdout_summary
-    >>> from crmlib.io import load_dataset
+    >>> from crmlib.scans.summary import calibration_holdout_summary
+    >>> from crmlib.data.load import load_dataset
     >>> cdnow = load_dataset("data/cdnow").transactions
     >>> calibration = calibration_holdout_summary(cdnow, "1997-09-30", "1998-06-30", "W")
     >>> fit = fit_bgnbd(calibration["frequency"], calibration["recency"], calibration["T"])
@@ -242,8 +242,8 @@ def fit_pareto_nbd(frequency, recency, T, weights=None, penalizer: float = 0.0) 
     Example: CDNOW with a 39-week calibration gives the estimates of lifetimes and R's BTYD
     (r 0.553, alpha 10.578, s 0.606, beta 11.669).
 
-    >>> from crmlib.features import calibration_holdout_summary
-    >>> from crmlib.io import load_dataset
+    >>> from crmlib.scans.summary import calibration_holdout_summary
+    >>> from crmlib.data.load import load_dataset
     >>> cdnow = load_dataset("data/cdnow").transactions
     >>> calibration = calibration_holdout_summary(cdnow, "1997-09-30", "1998-06-30", "W")
     >>> fit = fit_pareto_nbd(calibration["frequency"], calibration["recency"], calibration["T"])

@@ -28,7 +28,7 @@ Colombo (1987) Pareto/NBD; Fader, Hardie & Lee (2005b) / Hardie note 025 Gamma-G
 
 Example
 -------
->>> from crmlib.cdnow import cdnow_transactions  # doctest: +SKIP
+>>> from crmlib.data.cdnow import cdnow_transactions  # doctest: +SKIP
 >>> fit = fit_purchase_model(calibration_summary, "bgnbd", time_unit="W")  # doctest: +SKIP
 >>> {k: round(v, 3) for k, v in fit.params.items()}  # doctest: +SKIP
 {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
@@ -117,7 +117,7 @@ def check_summary(summary: pd.DataFrame, columns=RFM_COLUMNS) -> None:
     missing = [c for c in columns if c not in summary.columns]
     if missing:
         raise DataError(f"the customer summary lacks {missing}",
-                        hint="Pass the frame from crmlib.features.customer_summary (or wb.summary()).")
+                        hint="Pass the frame from crmlib.scans.summary.customer_summary (or wb.summary()).")
     if len(summary) == 0:
         raise DataError("the customer summary is empty: no purchases up to the analysis date",
                         hint="Check analysis_date and the transactions file.")
@@ -249,7 +249,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
             continue
         except ValueError as error:  # lifetimes' input checks (recency > T and the like)
             raise DataError(f"lifetimes rejected the customer summary: {error}",
-                            hint="Build the summary with crmlib.features.customer_summary.") from error
+                            hint="Build the summary with crmlib.scans.summary.customer_summary.") from error
         with np.errstate(all="ignore"):
             ll = log_likelihood(model, params, rows["frequency"], rows["recency"], rows["T"], rows["weight"])
         if not np.isfinite(ll):  # estimates on a ridge where lifetimes' likelihood breaks down (e.g. b ≈ 0)

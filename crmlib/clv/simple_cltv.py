@@ -41,7 +41,7 @@ def _check(summary: pd.DataFrame) -> None:
     missing = [c for c in REQUIRED if c not in summary.columns]
     if missing:
         raise DataError(f"the customer summary lacks {missing}",
-                        hint="Pass the frame from crmlib.features.customer_summary (or wb.summary()).")
+                        hint="Pass the frame from crmlib.scans.summary.customer_summary (or wb.summary()).")
     if len(summary) == 0:
         raise DataError("the customer summary is empty", hint="Check analysis_date and the transactions file.")
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from crmlib.clv.models import PurchaseFit, fit_purchase_model, model_label, parse_models
 from crmlib.errors import DataError
-from crmlib.features import UNIT_DAYS, calibration_holdout_summary, purchase_days
+from crmlib.scans.summary import UNIT_DAYS, calibration_holdout_summary, purchase_days
 
 FREQUENCY_CAP = 7  # calibration frequencies of 7+ are pooled in the conditional-expectation table
 

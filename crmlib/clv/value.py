@@ -195,7 +195,7 @@ def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: s
 
     Parameters
     ----------
-    summary : the per-customer summary (``crmlib.features.customer_summary`` / ``wb.summary(time_unit)``)
+    summary : the per-customer summary (``crmlib.scans.summary.customer_summary`` / ``wb.summary(time_unit)``)
         in ``time_unit``; index ``customer_id``.
     model : purchase model, ``"bgnbd"`` (default), ``"mbgnbd"`` or ``"pareto"``.
     time_unit : ``"D"`` or ``"W"`` — must be the unit the summary was built with.
@@ -212,8 +212,8 @@ def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: s
     Example
     -------
     >>> import pandas as pd
-    >>> from crmlib.sample import SampleParameters, generate_sample
-    >>> from crmlib.features import customer_summary
+    >>> from crmlib.data.sample import SampleParameters, generate_sample
+    >>> from crmlib.scans.summary import customer_summary
     >>> tables, _ = generate_sample(SampleParameters(n_customers=600, seed=3))
     >>> tx = tables["transactions"].query("amount > 0 and customer_id != ''")
     >>> scores = score_customers(customer_summary(tx, "2024-12-31"))

@@ -2,7 +2,7 @@
 
 The churn flag is the churn notebook's (:func:`crmlib.churn.churn_status`): a customer is
 **churned** when their last purchase is ``churn_window_days`` or more days before the analysis
-date (``days_since_last`` of :func:`crmlib.features.customer_summary`). The value tier is
+date (``days_since_last`` of :func:`crmlib.scans.summary.customer_summary`). The value tier is
 :func:`crmlib.segment.value_tiers` on total spend (customers making the top 80 % of revenue are
 "high", the next 15 % "medium", the rest "low").
 

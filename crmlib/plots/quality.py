@@ -2,7 +2,7 @@
 
 Example
 -------
->>> from crmlib.dataquality import monthly_coverage                        # doctest: +SKIP
+>>> from crmlib.overview.dataquality import monthly_coverage                        # doctest: +SKIP
 >>> coverage_chart(monthly_coverage(dataset), lang="zh").axes[0].get_title()  # doctest: +SKIP
 '各表每月行数'
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlib.dataquality import table_name
 from crmlib.lang import in_language as _t
+from crmlib.overview.dataquality import table_name
 from crmlib.plots import label, new_figure
 
 

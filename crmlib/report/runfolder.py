@@ -25,8 +25,8 @@ from importlib import metadata
 from pathlib import Path
 
 from crmlib import PROJECT_ROOT
+from crmlib.data.load import sha256_file
 from crmlib.exports import _atomic_write, to_plain
-from crmlib.io import sha256_file
 
 MANIFEST = "manifest.json"
 PACKAGES = ("crmlib", "pandas", "numpy", "scipy", "scikit-learn", "lifetimes", "lifelines",

@@ -2,7 +2,7 @@
 
 Order of work, so that a bad run changes nothing: check options and parameters (a
 :class:`~crmlib.report.params.UsageError`), validate the dataset with
-:func:`crmlib.io.load_dataset` (a :class:`~crmlib.errors.DataError`), and only then claim
+:func:`crmlib.data.load.load_dataset` (a :class:`~crmlib.errors.DataError`), and only then claim
 ``reports/<YYYYMMDD-HHMMSS>-<name>/`` and start kernels, ``jobs`` notebooks at a time, each
 in its own worker process (:mod:`crmlib.report.worker`).
 
@@ -141,7 +141,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
     declared, per_notebook = plan_parameters(notebooks, dict(options.params))
 
-    from crmlib.io import load_dataset
+    from crmlib.data.load import load_dataset
     from crmlib.notebook import SALT_VARIABLE
 
     data_dir = resolve_data_dir(options.data)

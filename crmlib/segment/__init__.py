@@ -4,8 +4,8 @@ Each module holds one concern; the common entry points are re-exported here.
 
 Example
 -------
->>> from crmlib.io import load_dataset                       # doctest: +SKIP
->>> from crmlib.features import customer_summary             # doctest: +SKIP
+>>> from crmlib.data.load import load_dataset                       # doctest: +SKIP
+>>> from crmlib.scans.summary import customer_summary             # doctest: +SKIP
 >>> ds = load_dataset("data/sample")                         # doctest: +SKIP
 >>> table = segment_table(customer_summary(ds.transactions, ds.analysis_date), scheme="cn8",
 ...                       lang="zh")                          # doctest: +SKIP

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crmlib.editable import bundled_path, load_editable_yaml
+from crmlib.data.editable import bundled_path, load_editable_yaml
 from crmlib.errors import ConfigError
 from crmlib.segment.schemes import SCHEMES, load_rules
 

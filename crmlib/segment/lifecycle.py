@@ -18,7 +18,7 @@ The mapping onto the CRM stages identify / attract / retain / raise value is edi
 identified → purchased → repeat purchase → high value customers (high tier among the repeat
 buyers, so every stage is a subset of the one before).
 
-Both summaries come from :func:`crmlib.features.customer_summary`; nothing here scans
+Both summaries come from :func:`crmlib.scans.summary.customer_summary`; nothing here scans
 transactions itself.
 
 Example
@@ -38,7 +38,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
+from crmlib.scans.summary import customer_summary
 from crmlib.segment.actions import load_actions
 
 STAGES = ("prospect", "new", "won_back", "active", "at_risk", "lapsed")

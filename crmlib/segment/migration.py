@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.features import customer_summary
+from crmlib.scans.summary import customer_summary
 from crmlib.segment.table import segment_table
 
 NOT_YET = "not_yet_customer"

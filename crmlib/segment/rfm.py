@@ -2,7 +2,7 @@
 
 Recency is days since the last purchase (lower is better), frequency the number of purchase
 days (or orders), monetary the total (or average) spend. Nothing here scans transactions:
-the inputs are the columns of :func:`crmlib.features.customer_summary`.
+the inputs are the columns of :func:`crmlib.scans.summary.customer_summary`.
 
 Scores (:func:`quantile_scores`) are 1 + floor(5 * share of customers with a strictly worse
 value). So tied customers always share a score, a tied block takes the score of its lowest
@@ -37,7 +37,7 @@ def _require(frame: pd.DataFrame, columns: list[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise DataError(f"the {what} lacks the columns {missing}",
-                        hint="Pass the frame returned by crmlib.features.customer_summary "
+                        hint="Pass the frame returned by crmlib.scans.summary.customer_summary "
                              "(or wb.summary()).")
 
 
@@ -48,7 +48,7 @@ def rfm_table(summary: pd.DataFrame, *, frequency: str = "purchase_days",
     Parameters
     ----------
     summary : DataFrame
-        The output of :func:`crmlib.features.customer_summary` (index ``customer_id``).
+        The output of :func:`crmlib.scans.summary.customer_summary` (index ``customer_id``).
     frequency : {"purchase_days", "orders"}
         Count purchase days (several orders on one day are one occasion) or orders.
     monetary : {"total", "average"}

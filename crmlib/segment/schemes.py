@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crmlib.editable import bundled_path, load_editable_yaml
+from crmlib.data.editable import bundled_path, load_editable_yaml
 from crmlib.errors import ConfigError, DataError
 
 SCHEMES = ("rfm11", "cn8")

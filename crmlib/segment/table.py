@@ -3,7 +3,7 @@
 Example
 -------
 >>> import pandas as pd
->>> from crmlib.features import customer_summary
+>>> from crmlib.scans.summary import customer_summary
 >>> tx = pd.DataFrame({"customer_id": ["a", "a", "b", "c"],
 ...                    "order_date": pd.to_datetime(["2024-01-02", "2024-03-01", "2024-02-01", "2023-06-01"]),
 ...                    "amount": [50.0, 40.0, 20.0, 5.0]})
@@ -32,7 +32,7 @@ def segment_table(summary: pd.DataFrame, *, scheme: str = "rfm11", lang: str = "
     Parameters
     ----------
     summary : DataFrame
-        :func:`crmlib.features.customer_summary` output (index ``customer_id``).
+        :func:`crmlib.scans.summary.customer_summary` output (index ``customer_id``).
     scheme : {"rfm11", "cn8"}
         The 11-segment scheme or the Chinese 8-class scheme.
     lang : {"en", "zh"}

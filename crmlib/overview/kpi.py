@@ -220,7 +220,7 @@ def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.
 
 
 def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -> pd.DataFrame:
-    """Every KPI by month for a :class:`crmlib.io.Dataset`, from the modules that own each one.
+    """Every KPI by month for a :class:`crmlib.data.load.Dataset`, from the modules that own each one.
 
     KPIs whose table is missing are left out of the frame and their reason is kept in
     ``attrs["reasons"]`` (shown as "not available" by :func:`headline`).

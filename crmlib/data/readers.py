@@ -4,7 +4,7 @@ Input files are opened read-only and never written.
 
 Example
 -------
->>> from crmlib.readers import read_table_file
+>>> from crmlib.data.readers import read_table_file
 >>> raw = read_table_file("data/sample/transactions.csv")   # doctest: +SKIP
 >>> raw.attrs["encoding"]                                    # doctest: +SKIP
 'gb18030'

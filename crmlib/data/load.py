@@ -31,12 +31,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crmlib.config import DatasetConfig, TableConfig, read_config
+from crmlib.data.config import DatasetConfig, TableConfig, read_config
+from crmlib.data.parsing import guess_date_format, parse_amounts, parse_dates
+from crmlib.data.quality import QualityLog
+from crmlib.data.readers import read_table_file
+from crmlib.data.schema import TABLES, TableSchema
 from crmlib.errors import DataError
-from crmlib.parsing import guess_date_format, parse_amounts, parse_dates
-from crmlib.quality import QualityLog
-from crmlib.readers import read_table_file
-from crmlib.schema import TABLES, TableSchema
 
 TRUE_WORDS = {"1", "true", "yes", "y", "t", "是", "已流失", "churned"}
 FALSE_WORDS = {"0", "false", "no", "n", "f", "否", "未流失", "active"}

@@ -17,8 +17,8 @@ import pandas as pd
 import yaml
 
 from crmlib import PROJECT_ROOT
+from crmlib.data.schema import REQUIRED_TABLES, TABLES
 from crmlib.errors import ConfigError
-from crmlib.schema import REQUIRED_TABLES, TABLES
 
 RETURN_POLICIES = ("separate", "net", "drop")
 ZERO_AMOUNT_POLICIES = ("drop", "keep")

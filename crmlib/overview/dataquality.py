@@ -2,7 +2,7 @@
 
 Example
 -------
->>> from crmlib.io import load_dataset
+>>> from crmlib.data.load import load_dataset
 >>> ds = load_dataset("data/cdnow")                         # doctest: +SKIP
 >>> table_overview(ds)[["table", "rows_read", "rows_kept"]]  # doctest: +SKIP
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlib.io import Dataset
+from crmlib.data.load import Dataset
 from crmlib.lang import in_language as _t
 
 DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",

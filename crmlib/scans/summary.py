@@ -65,7 +65,7 @@ def customer_summary(
     missing = [c for c in (customer_col, date_col, amount_col) if c not in transactions]
     if missing:
         raise DataError(f"the transactions frame lacks {missing}",
-                        hint="Pass the canonical transactions table from crmlib.io.load_dataset.")
+                        hint="Pass the canonical transactions table from crmlib.data.load.load_dataset.")
     unit = _unit_days(time_unit)
     end_day = np.datetime64(pd.Timestamp(analysis_date).normalize(), "D").astype(np.int64)
     days = _day_numbers(transactions[date_col])
@@ -177,7 +177,7 @@ def purchase_days(
     missing = [c for c in ("customer_id", "order_date", "amount") if c not in transactions]
     if missing:
         raise DataError(f"the transactions frame lacks {missing}",
-                        hint="Pass the canonical transactions table from crmlib.io.load_dataset.")
+                        hint="Pass the canonical transactions table from crmlib.data.load.load_dataset.")
     day = transactions["order_date"].dt.normalize()
     frame = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
                           "day": day.to_numpy(), "spend": transactions["amount"].to_numpy()})
