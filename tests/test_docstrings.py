@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["crmlib.cache", "crmlib.churn.priority", "crmlib.lang", "crmlib.exports", "crmlib.plots", "crmlib.segment.tiers", "crmlib.churn.reasons", "crmlib.overview.kpi", "crmlib.data.quality", "crmlib.segment.migration", "crmlib.notebook", "crmlib.report.signals", "crmlib.clv.models", "crmlib.clv.likelihood"]
+MODULES = ["crmlib.cache", "crmlib.churn.priority", "crmlib.lang", "crmlib.exports", "crmlib.plots", "crmlib.segment.tiers", "crmlib.churn.reasons", "crmlib.overview.kpi", "crmlib.data.quality", "crmlib.segment.migration", "crmlib.notebook", "crmlib.report.signals", "crmlib.clv.models", "crmlib.clv.likelihood", "crmlib.engine"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -1,6 +1,7 @@
 """Layer contracts: which crmlib packages may import which (checked on the source, imports inside
 functions included).
 
+- ``crmlib.engine`` (DuckDB/Spark through Ibis) imports no other part of crmlib but the cross-cutting modules;
 - ``crmlib.data`` (loading) imports no scan, analysis, chart, notebook helper or report module;
 - ``crmlib.scans`` (scans of raw rows) imports no analysis, chart, notebook helper or report module;
 - the analyses import no chart, cache, notebook helper or report module;
@@ -19,6 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "crmlib"
 ANALYSES = ("crmlib.segment", "crmlib.clv", "crmlib.churn", "crmlib.feedback", "crmlib.overview",
             "crmlib.journey", "crmlib.profit")
 FORBIDDEN = {
+    "crmlib.engine": ("crmlib.data", "crmlib.scans", *ANALYSES, "crmlib.plots", "crmlib.notebook", "crmlib.report"),
     "crmlib.data": ("crmlib.scans", *ANALYSES, "crmlib.plots", "crmlib.notebook", "crmlib.report"),
     "crmlib.scans": (*ANALYSES, "crmlib.plots", "crmlib.notebook", "crmlib.report"),
     **{analysis: ("crmlib.plots", "crmlib.cache", "crmlib.notebook", "crmlib.report") for analysis in ANALYSES},
