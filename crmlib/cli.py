@@ -42,7 +42,7 @@ def _validate(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.data_dir, analysis_date=args.analysis_date or None)
     print(f"{dataset.name}: {len(dataset.transactions):,} purchases of "
           f"{dataset.transactions['customer_id'].nunique():,} customers up to {dataset.analysis_date:%Y-%m-%d}")
-    for table in ("customers", "feedback", "marketing_spend"):
+    for table in ("customers", "feedback", "marketing_spend", "touchpoints"):
         frame = getattr(dataset, table)
         print(f"  {table}: {'not given' if frame is None else f'{len(frame):,} rows'}")
     log = dataset.quality_log

@@ -79,8 +79,8 @@ def test_chinese_concerns_say_the_same_in_chinese():
 
 def test_table_overview_names_a_missing_file_in_the_language():
     ds = load_dataset(PROJECT_ROOT / "data" / "cdnow")
-    assert table_overview(ds)["file"].tolist() == ["transactions.csv"] + ["(not given)"] * 3
-    assert table_overview(ds, lang="zh")["file"].tolist() == ["transactions.csv"] + ["（未提供）"] * 3
+    assert table_overview(ds)["file"].tolist() == ["transactions.csv"] + ["(not given)"] * 4
+    assert table_overview(ds, lang="zh")["file"].tolist() == ["transactions.csv"] + ["（未提供）"] * 4
 
 
 def _texts(fig):

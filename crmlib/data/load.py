@@ -12,6 +12,9 @@ Cleaning policy (each step is logged in ``Dataset.quality_log``):
 - customers: duplicate ids keep the first row; prospects without purchases are kept;
 - feedback: ratings outside 1–5 and NPS outside 0–10 are blanked; unknown customer ids are
   kept and flagged; rows after the analysis date are dropped.
+- touchpoints: rows without id, time or channel and rows after the analysis date are dropped;
+  identical lines are dropped when a touchpoint id is mapped (flagged otherwise); negative
+  costs are blanked; ids that are neither buyers nor customers (anonymous visitors) are kept.
 
 Problems that make analysis impossible raise :class:`crmlib.errors.DataError`.
 
@@ -54,6 +57,7 @@ class Dataset:
     customers: pd.DataFrame | None = None
     feedback: pd.DataFrame | None = None
     marketing_spend: pd.DataFrame | None = None
+    touchpoints: pd.DataFrame | None = None
     returns: pd.DataFrame = field(default_factory=pd.DataFrame)
     quality_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     quality_summary: dict = field(default_factory=dict)
@@ -86,7 +90,7 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     log = QualityLog()
     cutoff = pd.Timestamp(analysis_date) if analysis_date else config.analysis_date
     tables: dict[str, pd.DataFrame] = {}
-    for name in ("transactions", "customers", "feedback", "marketing_spend"):
+    for name in ("transactions", "customers", "feedback", "marketing_spend", "touchpoints"):
         if name in config.tables:
             tables[name] = _map_and_parse(config.tables[name], TABLES[name], log)
     transactions, returns, cutoff = _clean_transactions(tables["transactions"], config, cutoff, log)
@@ -100,6 +104,11 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     spend = tables.get("marketing_spend")
     if spend is not None:
         spend = _clean_spend(spend, config.tables["marketing_spend"], log)
+    touchpoints = tables.get("touchpoints")
+    if touchpoints is not None:
+        customer_ids = customers["customer_id"] if customers is not None else pd.Index([])
+        touchpoints = _clean_touchpoints(touchpoints, config.tables["touchpoints"],
+                                         known_ids.union(pd.Index(customer_ids)), cutoff, log)
     files = {name: cfg.file for name, cfg in config.tables.items()}
     hashes = {str(path.name): sha256_file(path) for path in files.values()}
     hashes["dataset.yaml"] = sha256_file(config.root / "dataset.yaml")
@@ -109,7 +118,7 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     return Dataset(
         name=config.name, root=config.root, currency=config.currency, analysis_date=cutoff,
         transactions=transactions, customers=customers, feedback=feedback, marketing_spend=spend,
-        returns=returns, quality_log=log.frame(), quality_summary=log.summary(), files=files,
+        touchpoints=touchpoints, returns=returns, quality_log=log.frame(), quality_summary=log.summary(), files=files,
         file_hashes=hashes, fingerprint=fingerprint,
     )
 
@@ -361,5 +370,36 @@ def _clean_spend(frame, cfg: TableConfig, log: QualityLog) -> pd.DataFrame:
     frame = _drop(frame, frame["spend"].isna() | (frame["spend"] < 0), log, table, file,
                   "missing or negative spend", "acquisition_channel")
     frame = frame.assign(month=frame["month"].dt.to_period("M").dt.to_timestamp())
+    log.add(table, file, "rows kept", rows=len(frame), action="kept")
+    return frame.reset_index(drop=True)
+
+
+def _clean_touchpoints(frame, cfg: TableConfig, known_ids: pd.Index, cutoff, log: QualityLog) -> pd.DataFrame:
+    file, table = cfg.file.name, "touchpoints"
+    frame = _drop(frame, frame["customer_id"].isna(), log, table, file, "missing customer or visitor id")
+    frame = _drop(frame, frame["timestamp"].isna(), log, table, file, "unreadable or missing timestamp")
+    frame = _drop(frame, frame["channel"].fillna("").eq(""), log, table, file,
+                  "missing channel", "customer_id")
+    duplicated = frame.duplicated(keep="first")
+    if "touchpoint_id" in frame:
+        frame = _drop(frame, duplicated, log, table, file, "duplicate line (identical row)", "touchpoint_id")
+    else:
+        frame = _drop(frame, duplicated, log, table, file, "identical rows (no touchpoint id mapped, so kept)",
+                      "customer_id", action="kept (flagged)")
+    frame = _drop(frame, frame["timestamp"] >= cutoff + pd.Timedelta(days=1), log, table, file,
+                  f"contact after the analysis date {cutoff:%Y-%m-%d}", "timestamp")
+    if "cost" in frame:
+        negative = frame["cost"] < 0
+        if negative.any():
+            log.add(table, file, "negative cost (blanked)", rows=_rows(negative),
+                    values=frame.loc[negative, "cost"].head(3).tolist(), action="changed to blank")
+            frame = frame.assign(cost=frame["cost"].mask(negative))
+    anonymous = ~frame["customer_id"].isin(known_ids)
+    log.add(table, file, "ids that are neither buyers nor customers (anonymous visitors, kept)",
+            rows=_rows(anonymous), values=frame.loc[anonymous, "customer_id"].head(3).tolist(),
+            action="kept (flagged)")
+    if frame.empty:
+        raise DataError("has no contact left after cleaning (see the data-quality log)", file=cfg.file,
+                        hint="Check the column mapping, the timestamp format and the analysis date.")
     log.add(table, file, "rows kept", rows=len(frame), action="kept")
     return frame.reset_index(drop=True)

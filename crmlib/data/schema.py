@@ -66,6 +66,16 @@ TABLES: dict[str, TableSchema] = {
         required=("month", "acquisition_channel", "spend"),
         description="marketing spend per month and acquisition channel",
     ),
+    "touchpoints": TableSchema(
+        "touchpoints",
+        {
+            "customer_id": "id", "timestamp": "date", "channel": "text", "touchpoint_type": "text",
+            "campaign": "text", "cost": "amount", "touchpoint_id": "id",
+        },
+        required=("customer_id", "timestamp", "channel"),
+        description="one row per contact (ad, visit, message, service or sales contact) of a customer "
+        "or anonymous visitor",
+    ),
 }
 
 REQUIRED_TABLES = ("transactions",)

@@ -15,7 +15,7 @@ from crmlib.data.load import Dataset
 from crmlib.lang import in_language as _t
 
 DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
-                "marketing_spend": "month", "returns": "order_date"}
+                "marketing_spend": "month", "returns": "order_date", "touchpoints": "timestamp"}
 
 
 def _table(dataset: Dataset, name: str) -> pd.DataFrame | None:
@@ -28,7 +28,7 @@ def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
     A table without a file shows "(not given)", or "（未提供）" with ``lang="zh"``.
     """
     rows = []
-    for name in ("transactions", "customers", "feedback", "marketing_spend"):
+    for name in ("transactions", "customers", "feedback", "marketing_spend", "touchpoints"):
         frame = _table(dataset, name)
         counts = dataset.quality_summary.get(name, {})
         dates = frame[DATE_COLUMNS[name]] if frame is not None and DATE_COLUMNS[name] in frame else None
@@ -47,7 +47,7 @@ def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
 def monthly_coverage(dataset: Dataset) -> pd.DataFrame:
     """Rows per calendar month for each dated table (index: month start; missing months are 0)."""
     series = {}
-    for name in ("transactions", "returns", "feedback", "customers"):
+    for name in ("transactions", "returns", "feedback", "customers", "touchpoints"):
         frame = _table(dataset, name)
         column = DATE_COLUMNS[name]
         if frame is not None and len(frame) and column in frame:
@@ -77,7 +77,7 @@ def quality_export(dataset: Dataset) -> dict:
 
 
 TABLE_NAMES_ZH = {"transactions": "交易", "customers": "客户", "feedback": "反馈", "marketing_spend": "营销费用",
-                  "returns": "退货"}
+                  "returns": "退货", "touchpoints": "触点"}
 
 
 def table_name(name: str, lang: str = "en") -> str:
