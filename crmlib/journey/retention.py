@@ -1,0 +1,105 @@
+"""Journeys of churned and retained customers, and engagement as a churn predictor.
+
+A churned customer (no purchase in the ``churn_window_days`` up to the analysis date, the
+churn notebook's rule) is looked at in the ``days`` before they became churned (last purchase +
+window); a retained customer in the ``days`` before the analysis date. Counted there: all
+contacts, visits, service contacts and — from the feedback table — complaints without a
+resolution.
+
+Example
+-------
+>>> import pandas as pd
+>>> summary = pd.DataFrame({"last_purchase": pd.to_datetime(["2024-01-01", "2024-06-20"]),
+...                         "days_since_last": [182, 10]}, index=pd.Index(["a", "b"], name="customer_id"))
+>>> reference_times(summary, "2024-06-30", 90)["reference_at"].dt.strftime("%Y-%m-%d").tolist()
+['2024-03-31', '2024-07-01']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.churn.metrics import score_metrics
+from crmlib.churn.models import ChurnClassifier
+from crmlib.engine import Engine, default_engine
+from crmlib.scans.journeys import SERVICE_PATTERN, VISIT_PATTERN, contacts_before
+
+ENGAGEMENT_COLUMNS = ("recent_visits", "recent_service_contacts", "recent_contacts", "days_since_last_contact")
+CHURNED, RETAINED = "churned", "retained"
+
+
+def reference_times(summary: pd.DataFrame, analysis_date, churn_window_days: int) -> pd.DataFrame:
+    """Per buyer: ``status`` (churned / retained) and ``reference_at`` (when they became churned,
+    or the end of the analysis date)."""
+    churned = summary["days_since_last"] >= churn_window_days
+    end = pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)
+    became = summary["last_purchase"].dt.normalize() + pd.Timedelta(days=churn_window_days)
+    return pd.DataFrame({"customer_id": summary.index.astype(str),
+                         "status": np.where(churned, CHURNED, RETAINED),
+                         "reference_at": became.where(churned, end).to_numpy()})
+
+
+def contacts_before_churn(touchpoints: pd.DataFrame, summary: pd.DataFrame, analysis_date, *,
+                          churn_window_days: int = 90, days: int = 90, feedback: pd.DataFrame | None = None,
+                          complaint_rating: int = 2, engine: Engine | None = None) -> pd.DataFrame:
+    """One row per buyer: ``status``, ``contacts``, ``visits``, ``service_contacts`` in the ``days``
+    before their reference time, and ``unresolved_complaints`` (feedback rated at most
+    ``complaint_rating`` without ``resolved_at``, dated before the reference; NaN without feedback)."""
+    refs = reference_times(summary, analysis_date, churn_window_days)
+    counts = contacts_before(engine or default_engine(), touchpoints, refs[["customer_id", "reference_at"]],
+                             days=days, visit_pattern=VISIT_PATTERN, service_pattern=SERVICE_PATTERN)
+    out = refs.merge(counts, on="customer_id", how="left")
+    for column in ("contacts", "visits", "service_contacts"):
+        out[column] = out[column].fillna(0).astype(int)
+    out["unresolved_complaints"] = np.nan
+    if feedback is not None and {"rating", "date", "resolved_at"} <= set(feedback.columns):
+        open_ = feedback.loc[(feedback["rating"] <= complaint_rating) & feedback["resolved_at"].isna(),
+                             ["customer_id", "date"]].merge(refs, on="customer_id")
+        open_ = open_.loc[open_["date"] < open_["reference_at"]]
+        out["unresolved_complaints"] = out["customer_id"].map(open_.groupby("customer_id").size()).fillna(0)
+    return out.set_index("customer_id")
+
+
+def compare_churned_retained(contacts: pd.DataFrame) -> pd.DataFrame:
+    """Per status: ``customers``, mean ``contacts``/``visits``/``service_contacts``, share with no
+    contact at all, and share with an unresolved complaint (when known)."""
+    grouped = contacts.groupby("status")
+    table = pd.DataFrame({
+        "customers": grouped.size(),
+        "mean_contacts": grouped["contacts"].mean(),
+        "mean_visits": grouped["visits"].mean(),
+        "mean_service_contacts": grouped["service_contacts"].mean(),
+        "share_without_contact": (contacts["contacts"] == 0).groupby(contacts["status"]).mean(),
+    })
+    if contacts["unresolved_complaints"].notna().any():
+        table["share_with_unresolved_complaint"] = (contacts["unresolved_complaints"] > 0).groupby(
+            contacts["status"]).mean()
+    return table.reindex([s for s in (CHURNED, RETAINED) if s in table.index]).reset_index()
+
+
+def engagement_gain(tables, *, window_days: int, analysis_date, model: str = "gradient_boosting",
+                    recent_days: int = 90, train_cutoff=None, test_cutoff=None, random_state: int = 0) -> dict:
+    """Whether engagement features help the churn model on the later (test) cutoff.
+
+    ``tables``: a :class:`crmlib.churn.study.ChurnTables` with touchpoints. Fits ``model`` on the
+    train cutoff with and without the engagement columns and scores both on the test cutoff
+    (by default those of :func:`crmlib.churn.study.default_cutoffs`). Returns ``train_cutoff``,
+    ``test_cutoff``, ``roc_auc_with``, ``roc_auc_without``, ``pr_auc_with``, ``pr_auc_without``,
+    ``gain`` (ROC-AUC points), ``features``.
+    """
+    from crmlib.churn.study import default_cutoffs
+
+    default_train, default_test = default_cutoffs(analysis_date, window_days, tables.transactions["order_date"].min())
+    train = pd.Timestamp(train_cutoff or default_train).normalize()
+    test = pd.Timestamp(test_cutoff or default_test).normalize()
+    X_train, y_train = tables.training_set(train, window_days, analysis_date, "purchases", recent_days)
+    X_test, y_test = tables.training_set(test, window_days, analysis_date, "purchases", recent_days)
+    engagement = [c for c in ENGAGEMENT_COLUMNS if c in X_train]
+    result = {"train_cutoff": f"{train:%Y-%m-%d}", "test_cutoff": f"{test:%Y-%m-%d}", "features": engagement}
+    for label, drop in (("with", []), ("without", engagement)):
+        fitted = ChurnClassifier(model, random_state=random_state).fit(X_train.drop(columns=drop), y_train)
+        metrics = score_metrics(y_test, fitted.churn_probability(X_test.drop(columns=drop)), True)
+        result[f"roc_auc_{label}"], result[f"pr_auc_{label}"] = metrics["roc_auc"], metrics["pr_auc"]
+    result["gain"] = result["roc_auc_with"] - result["roc_auc_without"]
+    return result

@@ -1,0 +1,110 @@
+"""Return on acquisition by channel with multi-touch credit: attributed CAC and CLTV/CAC.
+
+Spend per channel comes from ``marketing_spend`` (per acquisition channel, the same figures the
+single-channel CAC uses) and, for channels absent there, from the touchpoints' ``cost``.
+``attributed CAC = spend / first purchases the model credits to the channel``; it sits next to
+the single-channel CAC (spend / new customers whose acquisition channel it is). Attributed
+CLTV/CAC divides the mean CLV of the customers a channel is credited with (each weighted by its
+credit for them) by the attributed CAC. For the Markov model a customer's credit is split over
+their contacts in proportion to the channels' removal effects.
+
+Example
+-------
+>>> import pandas as pd
+>>> attribution = pd.DataFrame({"channel": ["a", "b"], "model": ["linear", "linear"],
+...                             "attributed_conversions": [4.0, 0.0], "attributed_revenue": [400.0, 0.0],
+...                             "share": [1.0, 0.0]})
+>>> spend = pd.DataFrame({"channel": ["a", "b"], "spend": [200.0, 50.0], "spend_source": "marketing_spend"})
+>>> with_cac(attribution, spend)["attributed_cac"].tolist()
+[50.0, nan]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.engine import Engine, default_engine
+from crmlib.errors import DataError
+from crmlib.scans.journeys import cost_by_channel, customer_credits
+
+SPEND_FROM_TABLE, SPEND_FROM_COST = "marketing_spend", "touchpoint cost"
+
+
+def channel_spend(marketing_spend: pd.DataFrame | None = None, touchpoints: pd.DataFrame | None = None,
+                  engine: Engine | None = None) -> pd.DataFrame:
+    """Spend per channel: ``channel``, ``spend``, ``spend_source`` (``"marketing_spend"`` or
+    ``"touchpoint cost"``). A channel with rows in ``marketing_spend`` takes its spend from there
+    (its contacts' costs are then not added, to avoid counting them twice)."""
+    parts = []
+    if marketing_spend is not None and len(marketing_spend):
+        table = marketing_spend.groupby("acquisition_channel")["spend"].sum()
+        parts.append(pd.DataFrame({"channel": table.index.astype(str), "spend": table.to_numpy(),
+                                   "spend_source": SPEND_FROM_TABLE}))
+    if touchpoints is not None and "cost" in touchpoints:
+        costs = cost_by_channel(engine or default_engine(), touchpoints)
+        known = set(parts[0]["channel"]) if parts else set()
+        costs = costs.loc[~costs["channel"].isin(known)]
+        parts.append(pd.DataFrame({"channel": costs["channel"], "spend": costs["cost"],
+                                   "spend_source": SPEND_FROM_COST}))
+    if not parts:
+        return pd.DataFrame(columns=["channel", "spend", "spend_source"])
+    return pd.concat(parts, ignore_index=True).sort_values("channel").reset_index(drop=True)
+
+
+def with_cac(attribution: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
+    """``attribution`` (:func:`crmlib.journey.attribution.attribution_table`) with the channel's
+    ``spend`` and ``attributed_cac`` = spend / attributed conversions (NaN without spend or credit)."""
+    out = attribution.merge(spend[["channel", "spend"]], on="channel", how="left")
+    credited = out["attributed_conversions"] > 0
+    out["attributed_cac"] = np.where(credited & out["spend"].notna(),
+                                     out["spend"] / out["attributed_conversions"].where(credited), np.nan)
+    return out
+
+
+def credited_clv(data, clv: pd.Series, removal_effects: pd.Series | None = None,
+                 half_life_days: float = 7.0) -> pd.DataFrame:
+    """Mean CLV of the customers each model credits to each channel, weighted by the credit.
+
+    ``data``: :class:`crmlib.journey.paths.JourneyData`; ``clv``: customer_id -> CLV (e.g. from
+    :func:`crmlib.clv.score_customers`); ``removal_effects``: channel -> Markov removal effect
+    (adds the ``markov`` model). Columns ``channel``, ``model``, ``mean_clv``, ``credited_customers``
+    (sum of credit over customers with a CLV).
+    """
+    weights = None if removal_effects is None else removal_effects.astype(float).to_dict()
+    credits = data.engine.to_pandas(customer_credits(data.touches, half_life_days, weights))
+    models = [m for m in ("first_touch", "last_touch", "linear", "time_decay", "weighted") if m in credits]
+    value = clv.astype(float).reindex(credits["customer_id"]).to_numpy()
+    known = ~np.isnan(value)
+    if not known.any():
+        raise DataError("no credited customer has a CLV", hint="Pass the CLV of the buyers (index customer_id).")
+    rows = []
+    for model in models:
+        credit = credits[model].to_numpy() * known
+        frame = pd.DataFrame({"channel": credits["channel"], "credit": credit,
+                              "weighted": credit * np.nan_to_num(value)})
+        sums = frame.groupby("channel")[["credit", "weighted"]].sum()
+        rows.append(pd.DataFrame({"channel": sums.index, "model": "markov" if model == "weighted" else model,
+                                  "mean_clv": sums["weighted"] / sums["credit"].where(sums["credit"] > 0),
+                                  "credited_customers": sums["credit"]}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def roi_by_channel(attribution: pd.DataFrame, single_channel_cac: pd.DataFrame | None = None,
+                   clv: pd.DataFrame | None = None, model: str = "markov") -> pd.DataFrame:
+    """One row per channel for ``model``: ``spend``, ``attributed_conversions``, ``attributed_cac``,
+    the single-channel ``new_customers`` and ``cac`` (from :func:`crmlib.overview.kpi.cac_table`),
+    and with ``clv`` (:func:`credited_clv`) ``mean_clv`` and ``attributed_cltv_cac``."""
+    if "attributed_cac" not in attribution:
+        raise DataError("the attribution table has no attributed_cac", hint="Pass it through with_cac(...) first.")
+    chosen = attribution.loc[attribution["model"] == model, ["channel", "spend", "attributed_conversions",
+                                                             "attributed_revenue", "attributed_cac"]]
+    if single_channel_cac is not None:
+        single = single_channel_cac.loc[single_channel_cac["channel"] != "all channels",
+                                        ["channel", "spend", "new_customers", "cac"]]
+        chosen = chosen.merge(single.rename(columns={"spend": "spend_single"}), on="channel", how="outer")
+        chosen["spend"] = chosen["spend"].fillna(chosen.pop("spend_single"))
+    if clv is not None:
+        chosen = chosen.merge(clv.loc[clv["model"] == model, ["channel", "mean_clv"]], on="channel", how="left")
+        chosen["attributed_cltv_cac"] = chosen["mean_clv"] / chosen["attributed_cac"]
+    return chosen.sort_values("attributed_conversions", ascending=False, na_position="last").reset_index(drop=True)

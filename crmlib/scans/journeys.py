@@ -1,0 +1,272 @@
+"""Journeys to the first purchase, built by the engine from the raw contacts (touchpoints).
+
+A **journey** is one customer's (or anonymous visitor's) contacts in the ``lookback_days``
+before their first purchase; for an id that never bought, the contacts in the ``lookback_days``
+up to its last contact (a non-converted journey). Contacts after the first purchase belong to
+no journey (they are engagement, see :func:`contacts_before`). Relations, each named by what
+one row is:
+
+- :func:`journey_touches` — one row per contact of a journey, with its step, the journey's
+  length, outcome and the days from the contact to the journey's end;
+- :func:`journey_table` — one row per journey: the path of channels (``"social > email"``), of
+  touchpoint types, first/last channel, length, days to conversion, first-purchase revenue;
+- :func:`path_table` — one row per distinct path with its journeys and conversions;
+- :func:`rule_credits` — one row per channel: conversions and revenue credited by the first-,
+  last-touch, linear and time-decay rules.
+
+All are Ibis expressions over :class:`crmlib.engine.Engine` tables (DuckDB by default), so the
+contacts never come back to Python row by row; only results of one row per journey or smaller
+are brought back (``engine.to_pandas``). ``>`` in a channel name is shown as ``›`` (``>`` joins
+a path).
+
+Example
+-------
+>>> import pandas as pd
+>>> from crmlib.engine import Engine
+>>> engine = Engine.duckdb()
+>>> contacts = pd.DataFrame({"customer_id": ["a", "a", "v"], "channel": ["social", "email", "search"],
+...                          "timestamp": pd.to_datetime(["2024-01-01", "2024-01-03", "2024-01-02"])})
+>>> orders = pd.DataFrame({"customer_id": ["a"], "order_date": pd.to_datetime(["2024-01-04"]),
+...                        "amount": [50.0]})
+>>> touches = journey_touches(engine, contacts, orders, lookback_days=30)
+>>> engine.to_pandas(journey_table(touches).order_by("customer_id"))[["customer_id", "path", "converted"]]
+  customer_id            path  converted
+0           a  social > email       True
+1           v          search      False
+"""
+
+from __future__ import annotations
+
+import ibis
+import pandas as pd
+
+from crmlib.engine import Engine
+from crmlib.errors import DataError
+
+SEPARATOR = " > "
+TOUCH_COLUMNS = ("customer_id", "timestamp", "channel", "touchpoint_type", "cost")
+
+
+def _contacts(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> ibis.Table:
+    if isinstance(touchpoints, pd.DataFrame):
+        missing = [c for c in ("customer_id", "timestamp", "channel") if c not in touchpoints]
+        if missing:
+            raise DataError(f"the touchpoints frame lacks {missing}",
+                            hint="Pass the canonical touchpoints table (Dataset.touchpoints).")
+        frame = touchpoints[[c for c in TOUCH_COLUMNS if c in touchpoints]]
+        table = engine.table(frame)
+    else:
+        table = touchpoints
+    columns = {
+        "customer_id": table.customer_id.cast("string"),
+        "timestamp": table.timestamp.cast("timestamp"),
+        "channel": table.channel.cast("string").replace(">", "›"),
+        "touchpoint_type": (table.touchpoint_type.cast("string").fill_null("(unknown)")
+                            if "touchpoint_type" in table.columns else ibis.literal("(unknown)")),
+        "cost": table.cost.cast("float64") if "cost" in table.columns else ibis.null("float64"),
+    }
+    return table.select(**columns)
+
+
+def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> ibis.Table:
+    """One row per buyer: the time of the first order and the revenue of that first purchase day."""
+    tx = engine.table(transactions[["customer_id", "order_date", "amount"]]) \
+        if isinstance(transactions, pd.DataFrame) else transactions
+    tx = tx.select(customer_id=tx.customer_id.cast("string"), order_date=tx.order_date.cast("timestamp"),
+                   amount=tx.amount.cast("float64"))
+    first = tx.group_by("customer_id").aggregate(first_order_at=tx.order_date.min())
+    joined = tx.join(first, "customer_id")
+    day = joined.filter(joined.order_date.date() == joined.first_order_at.date())
+    return day.group_by("customer_id").aggregate(first_order_at=day.first_order_at.min(),
+                                                 revenue=day.amount.sum())
+
+
+def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
+                    transactions: pd.DataFrame | ibis.Table, *, lookback_days: int = 30,
+                    analysis_date: str | pd.Timestamp | None = None) -> ibis.Table:
+    """One row per contact of a journey (see the module docstring).
+
+    Columns: ``customer_id``, ``timestamp``, ``channel``, ``touchpoint_type``, ``cost``,
+    ``step`` (1 = first contact), ``n_steps``, ``converted``, ``end_at`` (first order, or last
+    contact when not converted), ``days_before_end``, ``revenue`` (of the first purchase day, 0
+    when not converted). Contacts after ``analysis_date`` are ignored.
+    """
+    if lookback_days < 1:
+        raise DataError(f"lookback_days must be at least 1, not {lookback_days}",
+                        hint="Use e.g. 30 (contacts up to 30 days before the first purchase).")
+    contacts = _contacts(engine, touchpoints)
+    if analysis_date is not None:
+        end_of_day = pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)
+        contacts = contacts.filter(contacts.timestamp < end_of_day.to_pydatetime())
+    buyers = first_purchases(engine, transactions)
+    joined = contacts.left_join(buyers, "customer_id").drop("customer_id_right")
+    converted = joined.first_order_at.notnull()
+    before_purchase = joined.filter(~converted | (joined.timestamp < joined.first_order_at))
+    last_contact = before_purchase.timestamp.max().over(ibis.window(group_by="customer_id"))
+    marked = before_purchase.mutate(
+        converted=before_purchase.first_order_at.notnull(),
+        end_at=before_purchase.first_order_at.fill_null(last_contact),
+    )
+    seconds = (marked.end_at.epoch_seconds() - marked.timestamp.epoch_seconds()).cast("float64")
+    window = marked.filter(seconds <= lookback_days * 86400.0)
+    window = window.mutate(days_before_end=(window.end_at.epoch_seconds()
+                                            - window.timestamp.epoch_seconds()).cast("float64") / 86400.0)
+    ordered = ibis.window(group_by="customer_id", order_by=["timestamp", "channel", "touchpoint_type"])
+    journey = ibis.window(group_by="customer_id")
+    return window.mutate(
+        step=ibis.row_number().over(ordered) + 1,
+        n_steps=window.channel.count().over(journey),
+        revenue=window.revenue.fill_null(0.0),
+    ).select("customer_id", "timestamp", "channel", "touchpoint_type", "cost", "step", "n_steps",
+             "converted", "end_at", "days_before_end", "revenue")
+
+
+def journey_table(touches: ibis.Table) -> ibis.Table:
+    """One row per journey: ``customer_id``, ``path``, ``type_path``, ``first_channel``,
+    ``last_channel``, ``n_touches``, ``first_touch_at``, ``end_at``, ``converted``, ``revenue``,
+    ``days_to_conversion`` (first contact to first order; null when not converted)."""
+    order = [touches.timestamp, touches.channel, touches.touchpoint_type]
+    table = touches.group_by("customer_id").aggregate(
+        path=touches.channel.group_concat(SEPARATOR, order_by=order),
+        type_path=touches.touchpoint_type.group_concat(SEPARATOR, order_by=order),
+        first_channel=touches.channel.first(order_by=order),
+        last_channel=touches.channel.last(order_by=order),
+        n_touches=touches.step.max(),
+        first_touch_at=touches.timestamp.min(),
+        end_at=touches.end_at.max(),
+        converted=touches.converted.any(),
+        revenue=touches.revenue.max(),
+    )
+    days = (table.end_at.epoch_seconds() - table.first_touch_at.epoch_seconds()).cast("float64") / 86400.0
+    return table.mutate(days_to_conversion=ibis.ifelse(table.converted, days, ibis.null("float64")))
+
+
+def path_table(journeys: ibis.Table) -> ibis.Table:
+    """One row per distinct path: ``path``, ``journeys``, ``conversions``, ``non_conversions``,
+    ``revenue``, ``conversion_rate``, ``mean_touches``."""
+    converted = journeys.converted.cast("int64")
+    table = journeys.group_by("path").aggregate(
+        journeys=journeys.count(), conversions=converted.sum(), revenue=journeys.revenue.sum(),
+        mean_touches=journeys.n_touches.mean())
+    return table.mutate(non_conversions=table.journeys - table.conversions,
+                        conversion_rate=table.conversions / table.journeys)
+
+
+def touch_credits(touches: ibis.Table, half_life_days: float = 7.0,
+                  channel_weights: dict[str, float] | None = None) -> ibis.Table:
+    """The converted journeys' contacts with the share of the conversion each model gives them.
+
+    ``first_touch``: 1 for the first contact; ``last_touch``: 1 for the last; ``linear``: 1/n;
+    ``time_decay``: 2^(−days before the purchase / ``half_life_days``), normalised per journey;
+    with ``channel_weights`` (channel -> weight, e.g. Markov removal effects) also ``weighted``:
+    each contact's channel weight, normalised per journey. Each column sums to 1 per journey.
+    """
+    if half_life_days <= 0:
+        raise DataError(f"half_life_days must be positive, not {half_life_days}", hint="Use e.g. 7.")
+    won = touches.filter(touches.converted)
+    journey = ibis.window(group_by="customer_id")
+    won = won.mutate(decay=(won.days_before_end * (-0.6931471805599453 / float(half_life_days))).exp())
+    credits = {
+        "first_touch": (won.step == 1).cast("float64"),
+        "last_touch": (won.step == won.n_steps).cast("float64"),
+        "linear": 1.0 / won.n_steps.cast("float64"),
+        "time_decay": won.decay / won.decay.sum().over(journey),
+    }
+    if channel_weights:
+        weight = won.channel.substitute({str(k): float(v) for k, v in channel_weights.items()}, else_=0.0)
+        won = won.mutate(channel_weight=weight.cast("float64"))
+        total = won.channel_weight.sum().over(journey)
+        credits["weighted"] = ibis.ifelse(total > 0, won.channel_weight / total, 1.0 / won.n_steps.cast("float64"))
+    return won.mutate(**credits)
+
+
+def rule_credits(touches: ibis.Table, half_life_days: float = 7.0) -> ibis.Table:
+    """One row per channel: conversions and revenue credited by the four rule-based models.
+
+    Each converted journey hands out one conversion (and its revenue) as :func:`touch_credits`
+    says. Columns ``channel`` and ``<model>_conversions``, ``<model>_revenue`` for
+    ``first_touch``, ``last_touch``, ``linear`` and ``time_decay``.
+    """
+    won = touch_credits(touches, half_life_days)
+    metrics = {}
+    for model in ("first_touch", "last_touch", "linear", "time_decay"):
+        metrics[f"{model}_conversions"] = won[model].sum()
+        metrics[f"{model}_revenue"] = (won[model] * won.revenue).sum()
+    return won.group_by("channel").aggregate(**metrics)
+
+
+def customer_credits(touches: ibis.Table, half_life_days: float = 7.0,
+                     channel_weights: dict[str, float] | None = None) -> ibis.Table:
+    """One row per converted customer and channel on their path: the credit each model gives
+    the channel for that customer's conversion (columns of :func:`touch_credits`)."""
+    won = touch_credits(touches, half_life_days, channel_weights)
+    models = ["first_touch", "last_touch", "linear", "time_decay"] + (["weighted"] if channel_weights else [])
+    return won.group_by(["customer_id", "channel"]).aggregate(**{m: won[m].sum() for m in models})
+
+
+def contacts_before(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, references: pd.DataFrame,
+                    *, days: int, visit_pattern: str, service_pattern: str) -> pd.DataFrame:
+    """Per customer: contacts in the ``days`` before their own reference time (``references``:
+    ``customer_id``, ``reference_at``; contacts at or after it are not counted).
+
+    Columns: ``customer_id``, ``contacts``, ``visits`` (touchpoint type or channel matches the
+    regular expression ``visit_pattern``), ``service_contacts`` (matches ``service_pattern``),
+    ``days_since_last_contact`` (null without any contact before the reference).
+    """
+    contacts = _contacts(engine, touchpoints)
+    refs = engine.table(references[["customer_id", "reference_at"]].astype(
+        {"customer_id": "string", "reference_at": "datetime64[ns]"}))
+    joined = contacts.join(refs, "customer_id")
+    joined = joined.filter(joined.timestamp < joined.reference_at)
+    age = (joined.reference_at.epoch_seconds() - joined.timestamp.epoch_seconds()).cast("float64") / 86400.0
+    joined = joined.mutate(age=age)
+    recent = joined.age <= float(days)
+    kind = joined.touchpoint_type.lower() + " " + joined.channel.lower()
+    is_visit = kind.re_search(visit_pattern)
+    is_service = kind.re_search(service_pattern)
+    table = joined.group_by("customer_id").aggregate(
+        contacts=recent.cast("int64").sum(),
+        visits=(recent & is_visit).cast("int64").sum(),
+        service_contacts=(recent & is_service).cast("int64").sum(),
+        days_since_last_contact=joined.age.min(),
+    )
+    return engine.to_pandas(table)
+
+
+VISIT_PATTERN = r"visit|view|browse|session|浏览|访问|到店"
+SERVICE_PATTERN = r"service|support|complain|ticket|客服|投诉|售后"
+
+
+def engagement_features(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, cutoff: str | pd.Timestamp,
+                        customer_ids: pd.Index, *, recent_days: int = 90, visit_pattern: str = VISIT_PATTERN,
+                        service_pattern: str = SERVICE_PATTERN) -> pd.DataFrame:
+    """Engagement of each customer up to ``cutoff`` (contacts after the cutoff day are not read).
+
+    Index ``customer_id`` (= ``customer_ids``); float columns ``recent_visits`` and
+    ``recent_service_contacts`` (in the ``recent_days`` up to the cutoff; a visit or service
+    contact is a contact whose type or channel matches ``visit_pattern`` / ``service_pattern``,
+    case-insensitive), ``recent_contacts`` (all kinds) and ``days_since_last_contact`` (NaN without
+    any contact). Customers without contacts get 0 counts.
+    """
+    reference = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
+    references = pd.DataFrame({"customer_id": customer_ids.astype(str), "reference_at": reference})
+    counts = contacts_before(engine, touchpoints, references, days=recent_days,
+                             visit_pattern=visit_pattern, service_pattern=service_pattern)
+    counts = counts.set_index("customer_id").reindex(customer_ids)
+    out = pd.DataFrame({
+        "recent_visits": counts["visits"].fillna(0).astype(float),
+        "recent_service_contacts": counts["service_contacts"].fillna(0).astype(float),
+        "recent_contacts": counts["contacts"].fillna(0).astype(float),
+        "days_since_last_contact": counts["days_since_last_contact"].astype(float),
+    }, index=customer_ids)
+    out.index.name = "customer_id"
+    return out
+
+
+def cost_by_channel(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> pd.DataFrame:
+    """Total contact cost per channel over all contacts (``channel``, ``cost``, ``contacts``);
+    empty when the table has no ``cost`` column or no cost is given."""
+    contacts = _contacts(engine, touchpoints)
+    costed = contacts.filter(contacts.cost.notnull())
+    table = costed.group_by("channel").aggregate(cost=costed.cost.sum(), contacts=costed.count())
+    return engine.to_pandas(table.order_by("channel"))
