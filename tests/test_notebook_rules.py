@@ -25,6 +25,8 @@ EXPECTED = {  # each notebook's own parameters
     "04_churn": {"churn_window_days", "gap_share", "mode", "train_cutoff", "test_cutoff", "model", "group_by",
                  "recent_days", "clv_horizon_months", "top_n"},
     "05_feedback": {"n_topics", "sla_hours", "complaint_rating", "churn_window_days", "taxonomy_file", "n_examples"},
+    "06_journey": {"lookback_days", "half_life_days", "top_n", "churn_window_days", "recent_days", "horizon_months",
+                   "annual_discount_rate", "margin"},
 }
 
 

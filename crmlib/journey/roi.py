@@ -62,7 +62,7 @@ def with_cac(attribution: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def credited_clv(data, clv: pd.Series, removal_effects: pd.Series | None = None,
+def credited_clv(data, clv: pd.Series, removal_effects: dict[str, float] | pd.Series | None = None,
                  half_life_days: float = 7.0) -> pd.DataFrame:
     """Mean CLV of the customers each model credits to each channel, weighted by the credit.
 
@@ -71,7 +71,7 @@ def credited_clv(data, clv: pd.Series, removal_effects: pd.Series | None = None,
     (adds the ``markov`` model). Columns ``channel``, ``model``, ``mean_clv``, ``credited_customers``
     (sum of credit over customers with a CLV).
     """
-    weights = None if removal_effects is None else removal_effects.astype(float).to_dict()
+    weights = None if removal_effects is None else {str(k): float(v) for k, v in dict(removal_effects).items()}
     credits = data.engine.to_pandas(customer_credits(data.touches, half_life_days, weights))
     models = [m for m in ("first_touch", "last_touch", "linear", "time_decay", "weighted") if m in credits]
     value = clv.astype(float).reindex(credits["customer_id"]).to_numpy()
