@@ -40,7 +40,7 @@ from crmlib.journey.retention import (
     contacts_before_churn,
     engagement_gain,
 )
-from crmlib.journey.roi import channel_spend, credited_clv, roi_by_channel, with_cac
+from crmlib.journey.roi import cac_by_model, channel_spend, credited_clv, roi_by_channel, with_cac
 from crmlib.scans.journeys import rule_credits
 
 
@@ -57,7 +57,7 @@ def attribute(data: JourneyData, *, half_life_days: float = 7.0, markov: bool = 
 
 
 __all__ = [
-    "MODELS", "RULES", "JourneyData", "attribute", "attribution_table", "channel_spend",
+    "MODELS", "RULES", "JourneyData", "attribute", "attribution_table", "cac_by_model", "channel_spend",
     "compare_churned_retained", "contacts_before_churn", "conversion_by_audience",
     "conversion_by_first_channel", "conversion_by_touch", "collect_journeys", "credited_clv",
     "engagement_gain", "journeys_by_group", "markov_attribution", "path_length_table", "path_steps",

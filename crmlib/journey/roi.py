@@ -108,3 +108,17 @@ def roi_by_channel(attribution: pd.DataFrame, single_channel_cac: pd.DataFrame |
         chosen = chosen.merge(clv.loc[clv["model"] == model, ["channel", "mean_clv"]], on="channel", how="left")
         chosen["attributed_cltv_cac"] = chosen["mean_clv"] / chosen["attributed_cac"]
     return chosen.sort_values("attributed_conversions", ascending=False, na_position="last").reset_index(drop=True)
+
+
+def cac_by_model(attribution: pd.DataFrame, single_channel_cac: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Channels × CAC: the single-channel ``cac`` (when given) and the attributed CAC of each
+    model (columns named by model), one row per channel with spend, ordered by spend."""
+    wide = attribution.pivot(index="channel", columns="model", values="attributed_cac")
+    wide = wide[[m for m in ("first_touch", "last_touch", "linear", "time_decay", "markov") if m in wide.columns]]
+    spend = attribution.drop_duplicates("channel").set_index("channel")["spend"]
+    out = pd.DataFrame({"spend": spend}).join(wide)
+    if single_channel_cac is not None:
+        single = single_channel_cac.set_index("channel")["cac"].drop(index="all channels", errors="ignore")
+        out.insert(1, "single_channel_cac", single.reindex(out.index))
+    out = out.loc[out["spend"].notna()].sort_values("spend", ascending=False)
+    return out.rename_axis("channel").reset_index()
