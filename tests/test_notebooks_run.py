@@ -1,5 +1,6 @@
-"""Every notebook in notebooks/ end to end through ``crm-workbook run`` on a small synthetic dataset,
-pseudonymised: all succeed, exports are written with real ids, the HTML shows none of them.
+"""Every notebook in notebooks/ end to end through ``crm-workbook run`` on a small synthetic dataset
+without touchpoints (06_journey then says which file enables it), pseudonymised: all succeed, exports
+are written with real ids, the HTML shows none of them.
 
 (Each notebook also runs with its default parameters under nbval-lax: see pyproject.toml.)
 """
@@ -23,7 +24,8 @@ NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("[0-9]*.ipynb"))
 def small_run(tmp_path_factory):
     if not NOTEBOOKS:
         pytest.skip("no notebooks yet")
-    data = write_sample(tmp_path_factory.mktemp("data") / "small", SampleParameters(n_customers=800, seed=7))
+    data = write_sample(tmp_path_factory.mktemp("data") / "small", SampleParameters(n_customers=800, seed=7,
+                                                                                        touchpoints=False))
     reports = tmp_path_factory.mktemp("reports")
     done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--name", "small",
                            "--reports", str(reports), "--jobs", "2", "--pseudonymize"],
