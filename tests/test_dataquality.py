@@ -107,7 +107,8 @@ def test_charts_keep_english_and_speak_chinese(sample):
                _texts(quality_plots.order_value_histogram(amounts, "CNY")),
                _texts(quality_plots.orders_per_customer_chart(summary["n_purchase_periods"]))]
     assert english == [
-        ["Rows per month by table", "month", "rows", "table", "transactions", "returns", "feedback", "customers"],
+        ["Rows per month by table", "month", "rows", "table", "transactions", "returns", "feedback", "customers",
+         "touchpoints"],
         ["Distribution of order value", "order value (CNY, log)", "orders", "", f"median {median}"],
         ["Purchase days per customer", "purchase days", "customers"],
     ]
@@ -115,7 +116,7 @@ def test_charts_keep_english_and_speak_chinese(sample):
                _texts(quality_plots.order_value_histogram(amounts, "CNY", lang="zh")),
                _texts(quality_plots.orders_per_customer_chart(summary["n_purchase_periods"], lang="zh"))]
     assert chinese == [
-        ["各表每月行数", "月份", "行数", "表", "交易", "退货", "反馈", "客户"],
+        ["各表每月行数", "月份", "行数", "表", "交易", "退货", "反馈", "客户", "触点"],
         ["订单金额分布", "订单金额（CNY，对数刻度）", "订单数", "", f"中位数 {median}"],
         ["客户购买天数分布", "购买天数", "客户数"],
     ]
@@ -136,5 +137,5 @@ def test_notebook_in_chinese(tmp_path):
     assert all(CJK.search(line) for line in sentences), sentences
     for opening in ENGLISH_OPENINGS:
         assert opening not in run.markdown, opening
-    assert "读取的 40,579 行中，清洗删除了 24 行" in run.markdown and "已写入 data_quality.json。" in run.markdown
+    assert "读取的 78,021 行中，清洗删除了 33 行" in run.markdown and "已写入 data_quality.json。" in run.markdown
     assert (run.exports / "data_quality.json").exists()
