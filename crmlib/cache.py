@@ -2,6 +2,8 @@
 
 A result is stored under ``.cache/`` keyed by the dataset's fingerprint, a name and the
 parameters that shape it. Any notebook may compute it; whichever comes second reuses it.
+Notebooks ask through :meth:`crmlib.notebook.Workbook.cached`, which builds the key from a
+function and its arguments (:func:`argument_key`); analyses never cache their own results.
 Writes are atomic, so two notebooks computing the same result at once do no harm. The key also
 holds a hash of crmlib's source and resource files, so changed code never reuses a stale result.
 A hit refreshes the entry's modification time; :func:`prune` (run by ``crm-workbook run``)
@@ -23,17 +25,25 @@ Example
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import enum
 import hashlib
 import json
+import logging
 import os
 import pickle
 import re
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import TypeVar
+from pathlib import Path, PurePath
+from typing import Generic, TypeVar
+
+import numpy as np
+import pandas as pd
 
 from crmlib import PROJECT_ROOT
 
@@ -41,6 +51,9 @@ T = TypeVar("T")
 CACHE_VARIABLE = "CRM_WORKBOOK_CACHE"  # set to a folder to move the cache, or "off" to disable
 PRUNE_AFTER_DAYS = 30
 ENTRY_NAME = re.compile(r"[\w.]+-[0-9a-f]{24}\.pkl|\.[\w.]+\.\w+\.tmp")  # what cached() writes
+SCALARS = (type(None), bool, int, float, complex, str, bytes, PurePath, dt.date, dt.datetime, dt.time,
+           dt.timedelta, pd.Timestamp, pd.Timedelta, pd.Period, np.generic, enum.Enum)
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -60,12 +73,49 @@ def cache_folder() -> Path | None:
     return Path(setting) if setting else PROJECT_ROOT / ".cache"
 
 
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """A result :func:`fetch` returned: the value, whether it came from the cache, and its file."""
+
+    value: T
+    hit: bool
+    path: Path | None
+    seconds: float
+
+
 def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
            folder: str | Path | None = None) -> T:
     """Return ``compute()``, stored under (name, fingerprint, params, crmlib's code version)."""
+    return fetch(name, fingerprint, params, compute, folder).value
+
+
+def fetch(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
+          folder: str | Path | None = None) -> Entry[T]:
+    """:func:`cached`, also saying whether the value was reused (``Entry.hit``) and from which file.
+
+    Parameters
+    ----------
+    name : str
+        What the result is (letters, digits, ``_`` and ``.``); the entry's file name starts with it.
+    fingerprint : str
+        The dataset's fingerprint (:attr:`crmlib.data.load.Dataset.fingerprint`).
+    params : dict
+        Everything else that shapes the result, JSON-serialisable (``str`` is used for the rest).
+    compute : callable
+        Computes the result when there is no entry; it must be picklable.
+    folder : path, optional
+        The cache folder; default :func:`cache_folder` (``CRM_WORKBOOK_CACHE``, or ``.cache/``).
+
+    Returns
+    -------
+    Entry
+        ``value``, ``hit`` (True when read from the cache), ``path`` (None with the cache off) and
+        ``seconds`` spent (reading or computing).
+    """
+    started = time.perf_counter()
     base = Path(folder) if folder is not None else cache_folder()
     if base is None:
-        return compute()
+        return Entry(compute(), False, None, time.perf_counter() - started)
     key = hashlib.sha256(json.dumps([name, fingerprint, params, code_version()], sort_keys=True,
                                     default=str).encode()).hexdigest()[:24]
     path = base / f"{name}-{key}.pkl"
@@ -74,16 +124,88 @@ def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
             with open(path, "rb") as handle:
                 value = pickle.load(handle)
             os.utime(path)  # last use, for prune()
-            return value
+            return Entry(value, True, path, time.perf_counter() - started)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            log.warning("cache entry %s is unreadable; recomputing %s", path, name)
             path.unlink(missing_ok=True)  # stale or truncated entry: recompute
     value = compute()
     base.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=base, prefix=f".{name}.", suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(temporary, path)
-    return value
+    try:
+        with os.fdopen(handle, "wb") as out:
+            pickle.dump(value, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Entry(value, False, path, time.perf_counter() - started)
+
+
+def frame_digest(value: pd.DataFrame | pd.Series) -> str:
+    """Content digest of a frame or Series: values, index, column names and dtypes.
+
+    Built on :func:`pandas.util.hash_pandas_object`, so equal content gives the same digest in
+    any process, and a changed value, label or dtype gives another.
+
+    >>> a = pd.DataFrame({"x": [1, 2]}, index=["A", "B"])
+    >>> frame_digest(a) == frame_digest(a.copy()) != frame_digest(a.assign(x=[1, 3]))
+    True
+    >>> frame_digest(a) != frame_digest(a.astype(float))
+    True
+    """
+    digest = hashlib.sha256()
+    columns = value.columns if isinstance(value, pd.DataFrame) else [value.name]
+    dtypes = value.dtypes.astype(str).tolist() if isinstance(value, pd.DataFrame) else [str(value.dtype)]
+    digest.update(repr([type(value).__name__, list(columns), dtypes, list(value.index.names),
+                        str(value.index.dtype), value.shape]).encode())
+    try:
+        hashed = pd.util.hash_pandas_object(value, index=True)
+        digest.update(np.ascontiguousarray(hashed.to_numpy()).tobytes())
+    except TypeError:  # unhashable cells (e.g. lists of tokens): hash their pickled form
+        digest.update(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return digest.hexdigest()[:24]
+
+
+def argument_key(value, known: Callable[[object], str | None] = lambda value: None):
+    """A JSON-ready stand-in for an argument of a cached call: equal for equal arguments.
+
+    ``known(value)`` may name an object cheaply (a dataset's own tables); otherwise frames,
+    Series and arrays get a content digest (:func:`frame_digest`), containers and dataclasses a
+    key per item, scalars their ``repr``, and objects with a ``fingerprint`` (a
+    :class:`~crmlib.data.load.Dataset`) that fingerprint. Anything else is a ``TypeError``: a key
+    that does not follow the content could reuse a wrong result.
+
+    >>> argument_key([1, "W", None]), argument_key({"b": 2.5, "a": pd.Timestamp("2024-12-31")})
+    (['1', "'W'", 'None'], {'a': "Timestamp('2024-12-31 00:00:00')", 'b': '2.5'})
+    >>> argument_key(object())
+    Traceback (most recent call last):
+    ...
+    TypeError: cannot build a cache key from a object: pass frames, Series, arrays, a dataset or plain values
+    """
+    name = known(value)
+    if name is not None:
+        return name
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return f"frame:{frame_digest(value)}"
+    if isinstance(value, pd.Index):
+        return f"frame:{frame_digest(value.to_series())}"
+    if isinstance(value, np.ndarray):
+        return f"array:{value.dtype}:{value.shape}:{hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()[:24]}"
+    if isinstance(value, SCALARS):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return [argument_key(item, known) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted((argument_key(item, known) for item in value), key=repr)
+    if isinstance(value, dict):
+        return {str(k): argument_key(v, known) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(getattr(value, "fingerprint", None), str):
+        return f"{type(value).__name__}:{value.fingerprint}"
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"dataclass": type(value).__qualname__,
+                **{f.name: argument_key(getattr(value, f.name), known) for f in dataclasses.fields(value)}}
+    raise TypeError(f"cannot build a cache key from a {type(value).__name__}: pass frames, Series, arrays, "
+                    "a dataset or plain values")
 
 
 def prune(older_than_days: float = PRUNE_AFTER_DAYS, folder: str | Path | None = None) -> list[Path]:

@@ -1,5 +1,9 @@
 """What every notebook does first: load the dataset, set up charts, and show/export results.
 
+Expensive results that several notebooks need (the CLV fit, the churn study, the Chinese
+sentiment model) are asked for through :meth:`Workbook.cached`: computed by the first notebook
+of a run, reused by the others (and by later runs on the same data and code).
+
 Example
 -------
 >>> wb = Workbook.open("data/cdnow")                    # doctest: +SKIP
@@ -11,18 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import html
+import inspect
+import logging
 import os
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
-from crmlib import PROJECT_ROOT
+from crmlib import PROJECT_ROOT, cache
 from crmlib.data.load import Dataset, load_dataset_cached
 from crmlib.exports import write_csv, write_json
 from crmlib.lang import in_language
+from crmlib.logs import log_from_environment
 from crmlib.scans.summary import customer_summary
 
 DEFAULT_EXPORT_DIR = PROJECT_ROOT / "reports" / "interactive" / "exports"
@@ -30,6 +39,8 @@ PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_
                               re.IGNORECASE)
 ID_COLUMNS = ("customer_id",)
 SALT_VARIABLE = "CRM_WORKBOOK_SALT"
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 MISSING = "–"
@@ -102,6 +113,7 @@ class Workbook:
     lang: str = "en"
     salt: str = ""
     _summaries: dict = field(default_factory=dict, repr=False)
+    cache_events: list[tuple[str, cache.Entry]] = field(default_factory=list, repr=False)
 
     @classmethod
     def open(cls, data_dir: str | Path = "data/sample", *, analysis_date: str = "", export_dir: str = "",
@@ -112,6 +124,7 @@ class Workbook:
         if lang not in ("en", "zh"):
             raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
         plots.setup()
+        log_from_environment()
         dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
         folder = Path(export_dir) if export_dir else DEFAULT_EXPORT_DIR
@@ -123,6 +136,70 @@ class Workbook:
             self._summaries[time_unit] = customer_summary(
                 self.dataset.transactions, self.dataset.analysis_date, time_unit)
         return self._summaries[time_unit]
+
+    def cached(self, function: Callable[..., T], /, *args, **kwargs) -> T:
+        """``function(*args, **kwargs)``, computed once per dataset, function, arguments and crmlib
+        version, and reused by every notebook (and later run) that asks for the same result.
+
+        The key holds the dataset's fingerprint, the function's module and qualified name, crmlib's
+        code version (:func:`crmlib.cache.code_version`) and every argument by parameter name,
+        defaults filled in (so ``f(x, 90)`` and ``f(x, window_days=90)`` share an entry): this
+        workbook's dataset, its tables and its summaries by name (no hashing), other frames, Series
+        and arrays by a content digest, other values by ``repr`` (:func:`crmlib.cache.argument_key`).
+        With ``CRM_WORKBOOK_CACHE=off`` the function is simply called.
+
+        Parameters
+        ----------
+        function : callable
+            A module-level function or class (not a lambda or a nested function: their name does
+            not identify their code); its result must be picklable.
+        *args, **kwargs
+            Its arguments.
+
+        Returns
+        -------
+        object
+            What ``function`` returns. Each call is recorded in :attr:`cache_events` and logged
+            (``crmlib.notebook``, INFO): reused or computed, and how long it took.
+
+        Example
+        -------
+        >>> from crmlib.clv import fit_clv                             # doctest: +SKIP
+        >>> fit = wb.cached(fit_clv, wb.summary("W"), "bgnbd", time_unit="W")   # doctest: +SKIP
+        """
+        name = f"{function.__module__}.{function.__qualname__}"
+        if "<" in name:
+            raise ValueError(f"wb.cached needs a module-level function, not {name}: its name must identify its code")
+        try:
+            bound = inspect.signature(function).bind(*args, **kwargs)
+        except ValueError:  # no signature (some builtins): key the arguments as given
+            arguments = {"args": list(args), "kwargs": kwargs}
+        else:
+            bound.apply_defaults()
+            arguments = dict(bound.arguments)
+        params = cache.argument_key(arguments, self._known_argument)
+        entry = cache.fetch(name, self.dataset.fingerprint, params, lambda: function(*args, **kwargs))
+        self.cache_events.append((name, entry))
+        if entry.path is None:
+            log.info("computed %s in %.1f s (cache off)", name, entry.seconds)
+        else:
+            log.info("%s %s in %.1f s (%s)", "reused" if entry.hit else "computed", name, entry.seconds,
+                     entry.path.name)
+        return entry.value
+
+    def _known_argument(self, value) -> str | None:
+        """A cheap cache-key name for this workbook's own dataset, tables and summaries (by identity)."""
+        if value is self.dataset:
+            return "dataset"
+        if not isinstance(value, pd.DataFrame):
+            return None
+        for table in fields(self.dataset):
+            if getattr(self.dataset, table.name) is value:
+                return f"table:{table.name}"
+        for unit, summary in self._summaries.items():
+            if summary is value:
+                return f"summary:{unit}"
+        return None
 
     def t(self, en: str, zh: str) -> str:
         """The text in the notebook's language."""

@@ -235,21 +235,25 @@ def test_models_beat_p_alive_on_the_later_cutoff(evaluation):
 
 def test_score_churn_is_the_notebook_workflow_and_is_cached(sample, evaluation, tmp_path, monkeypatch):
     from crmlib.churn import scoring
+    from crmlib.notebook import Workbook
 
     monkeypatch.setenv("CRM_WORKBOOK_CACHE", str(tmp_path))
     clv = pd.Series(100.0, index=sample.transactions["customer_id"].unique())
-    scores = churn.score_churn(sample, clv=clv, fingerprint=sample.fingerprint)
+    study = Workbook(dataset=sample, export_dir=tmp_path).cached(churn.churn_study, sample)
+    scores = churn.score_churn(study, clv=clv)
     chosen = evaluation.best_model()
     final, X_now = churn.score_customers_now(churn.ChurnTables.from_dataset(sample), evaluation,
                                              sample.analysis_date, chosen)
     pd.testing.assert_series_equal(scores["churn_probability"], final.churn_probability(X_now))
     assert scores["value_at_risk"].tolist() == pytest.approx((100.0 * scores["churn_probability"]).tolist())
     half_alive = pd.Series(0.5, index=clv.index)
-    with_p_alive = churn.score_churn(sample, clv=clv, p_alive=half_alive, fingerprint=sample.fingerprint)
+    with_p_alive = churn.score_churn(study, clv=clv, p_alive=half_alive)
     assert with_p_alive["value_at_risk"].tolist() == pytest.approx((200.0 * scores["churn_probability"]).tolist())
     assert scores.attrs["churn_model"]["model_for_scores"] == chosen
-    monkeypatch.setattr(scoring, "_compute", lambda *args: pytest.fail("not taken from the cache"))
-    again = churn.score_churn(sample, fingerprint=sample.fingerprint)
+    monkeypatch.setattr(scoring, "evaluate_models", lambda *args, **kwargs: pytest.fail("not taken from the cache"))
+    # another notebook's Workbook, the window passed by name: the same entry
+    again = churn.score_churn(Workbook(dataset=sample, export_dir=tmp_path).cached(churn.churn_study, sample,
+                                                                                    window_days=90))
     pd.testing.assert_series_equal(again["churn_probability"], scores["churn_probability"])
 
 

@@ -113,6 +113,8 @@ def test_export_frame_and_report(cdnow_summary, cdnow_fit):
 
 
 def test_score_customers_caches_the_fit(cdnow_summary, tmp_path, monkeypatch):
+    from crmlib.notebook import Workbook
+
     monkeypatch.setenv("CRM_WORKBOOK_CACHE", str(tmp_path))
     calls = []
     original = clv_models.fit_purchase_model
@@ -122,14 +124,17 @@ def test_score_customers_caches_the_fit(cdnow_summary, tmp_path, monkeypatch):
         return original(*args, **kwargs)
 
     monkeypatch.setattr("crmlib.clv.value.fit_purchase_model", counting)
-    first = score_customers(cdnow_summary, time_unit="W", fingerprint="abc")
-    second = score_customers(cdnow_summary, time_unit="W", fingerprint="abc")
+    dataset = load_dataset("data/cdnow")
+    wb = Workbook(dataset=dataset, export_dir=tmp_path / "exports")
+    first = wb.cached(score_customers, cdnow_summary, time_unit="W")
+    second = Workbook(dataset=dataset, export_dir=tmp_path / "exports").cached(score_customers, cdnow_summary,
+                                                                               time_unit="W")
     assert len(calls) == 1
     pd.testing.assert_frame_equal(first, second)
     assert second.attrs["clv_fit"]["purchase_model"]["model"] == "bgnbd"
-    score_customers(cdnow_summary.iloc[:-5], time_unit="W", fingerprint="abc")  # other data: refit
+    wb.cached(score_customers, cdnow_summary.iloc[:-5], time_unit="W")  # other data: refit
     assert len(calls) == 2
-    score_customers(cdnow_summary, time_unit="W")  # no fingerprint: no cache
+    score_customers(cdnow_summary, time_unit="W")  # called directly: the analysis itself never caches
     assert len(calls) == 3
 
 

@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["crmlib.cache", "crmlib.churn.priority", "crmlib.lang", "crmlib.exports", "crmlib.plots", "crmlib.segment.tiers", "crmlib.churn.reasons", "crmlib.overview.kpi", "crmlib.data.quality", "crmlib.segment.migration", "crmlib.notebook", "crmlib.report.signals", "crmlib.clv.models", "crmlib.clv.likelihood", "crmlib.engine", "crmlib.scans.journeys", "crmlib.journey.attribution", "crmlib.journey.paths", "crmlib.journey.conversion", "crmlib.journey.roi", "crmlib.journey.retention", "crmlib.plots.journey", "crmlib.data.sample_journeys"]
+MODULES = ["crmlib.cache", "crmlib.churn.priority", "crmlib.lang", "crmlib.exports", "crmlib.plots", "crmlib.segment.tiers", "crmlib.churn.reasons", "crmlib.overview.kpi", "crmlib.data.quality", "crmlib.segment.migration", "crmlib.notebook", "crmlib.report.signals", "crmlib.clv.models", "crmlib.clv.likelihood", "crmlib.engine", "crmlib.scans.journeys", "crmlib.journey.attribution", "crmlib.journey.paths", "crmlib.journey.conversion", "crmlib.journey.roi", "crmlib.journey.retention", "crmlib.plots.journey", "crmlib.data.sample_journeys", "crmlib.logs"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -10,8 +10,8 @@
   the BG/NBD P(alive) baseline, ROC/PR-AUC, lift, calibration, permutation-importance drivers;
 - :mod:`~crmlib.churn.reasons` — exit-survey reasons; :mod:`~crmlib.churn.priority` — value at risk;
 - :mod:`~crmlib.churn.groups` — channel / segment labels and the labelled (contractual) mode switch;
-- :mod:`~crmlib.churn.scoring` — ``churn_study(dataset)``, the cached model workflow, and ``score_churn(dataset)``
-  (one row per customer) for other notebooks.
+- :mod:`~crmlib.churn.scoring` — ``churn_study(dataset)``, the model workflow (notebooks share it through
+  ``wb.cached``), and ``score_churn(study)`` (one row per customer) for other notebooks.
 
 Example
 -------

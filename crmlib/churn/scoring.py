@@ -1,28 +1,27 @@
-"""The churn model workflow in one cached call, shared by the churn notebook and the overview.
+"""The churn model workflow in one call, shared by the churn notebook and the overview.
 
 :func:`churn_study` runs the workflow — choose the
 label (purchases or the customers table's label), train on the earlier cutoff, evaluate on the
 later one, pick the model, refit on the later cutoff and score every customer as of the analysis
-date. With ``fingerprint`` the result is cached (:mod:`crmlib.cache`), so the churn notebook and
-the overview's scorecard use one fit. :func:`score_churn` turns it into one row per customer
+date. It is pure; the notebooks share one study through the Workbook's cache
+(``wb.cached(churn_study, ds, window_days=...)``), so the churn notebook and the overview's
+scorecard use one fit. :func:`score_churn` turns a study into one row per customer
 (probability, top driver); pass ``clv`` (e.g. ``crmlib.clv.score_customers(...)["clv"]``) to get ``value_at_risk``.
 
 Example
 -------
 >>> from crmlib.data.load import load_dataset                                  # doctest: +SKIP
 >>> ds = load_dataset("data/sample")                                    # doctest: +SKIP
->>> scores = score_churn(ds, window_days=90, fingerprint=ds.fingerprint)  # doctest: +SKIP
+>>> scores = score_churn(churn_study(ds, window_days=90))               # doctest: +SKIP
 >>> scores[["churn_probability", "top_driver"]].head()                  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import pandas as pd
 
-from crmlib.cache import cached
 from crmlib.churn.drivers import top_drivers
 from crmlib.churn.groups import label_mode
 from crmlib.churn.models import ChurnClassifier
@@ -47,7 +46,31 @@ class ChurnStudy:
         return self.final_model.churn_probability(self.X_now)
 
 
-def _compute(dataset, window_days: int, mode: str, model: str, recent_days: int, train_cutoff, test_cutoff) -> ChurnStudy:
+def churn_study(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto", recent_days: int = 90,
+                train_cutoff=None, test_cutoff=None) -> ChurnStudy:
+    """Train on the earlier cutoff, evaluate on the later one, refit the chosen model and prepare today's
+    features.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A :class:`crmlib.data.load.Dataset`.
+    window_days : int
+        Churned = no purchase (or the customers table's churn date) within this many days after a cutoff.
+    mode : str
+        ``"auto"``, ``"purchases"`` or ``"labelled"`` (:func:`crmlib.churn.groups.label_mode`).
+    model : str
+        ``"auto"`` (the best on the test cutoff), ``"gradient_boosting"`` or ``"logistic"``.
+    recent_days : int
+        Length of the "recent" period of the activity features.
+    train_cutoff, test_cutoff : date or None
+        The cutoffs; None places them ``window_days`` apart before the analysis date.
+
+    Returns
+    -------
+    ChurnStudy
+        The evaluation, the chosen model refitted on the later cutoff and today's features.
+    """
     tables = ChurnTables.from_dataset(dataset)
     evaluation = evaluate_models(tables, window_days=window_days, analysis_date=dataset.analysis_date,
                                  train_cutoff=train_cutoff, test_cutoff=test_cutoff,
@@ -57,32 +80,19 @@ def _compute(dataset, window_days: int, mode: str, model: str, recent_days: int,
     return ChurnStudy(evaluation, chosen, final, X_now)
 
 
-def churn_study(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto", recent_days: int = 90,
-                train_cutoff=None, test_cutoff=None, fingerprint: str | None = None) -> ChurnStudy:
-    """Train on the earlier cutoff, evaluate on the later one, refit the chosen model and prepare today's
-    features — once per dataset and settings when ``fingerprint`` is given (cached), so the churn
-    notebook and the overview's scorecard share one fit."""
-    params = {"window_days": window_days, "mode": mode, "model": model, "recent_days": recent_days,
-              "train_cutoff": str(train_cutoff or ""), "test_cutoff": str(test_cutoff or ""),
-              "analysis_date": f"{pd.Timestamp(dataset.analysis_date):%Y-%m-%d}"}
-    compute = partial(_compute, dataset, window_days, mode, model, recent_days, train_cutoff, test_cutoff)
-    return cached("churn_study", fingerprint, params, compute) if fingerprint else compute()
-
-
-def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto",
-                recent_days: int = 90, clv: pd.Series | None = None, p_alive: pd.Series | None = None,
-                fingerprint: str | None = None) -> pd.DataFrame:
-    """Churn probability (next ``window_days``), top driver and its effect per customer.
+def score_churn(study: ChurnStudy, *, clv: pd.Series | None = None, p_alive: pd.Series | None = None) -> pd.DataFrame:
+    """Churn probability (in the study's window), top driver and its effect per customer.
 
     Parameters
     ----------
-    dataset : a :class:`crmlib.data.load.Dataset`.
-    window_days, mode, model, recent_days : as the churn notebook's parameters.
-    clv : optional Series customer_id -> CLV; adds ``clv``, ``value_if_retained`` and ``value_at_risk``
+    study : ChurnStudy
+        A fitted study from :func:`churn_study` (e.g. ``wb.cached(churn_study, ds, window_days=90)``).
+    clv : Series, optional
+        customer_id -> CLV; adds ``clv``, ``value_if_retained`` and ``value_at_risk``
         (churn probability × value if retained, :func:`crmlib.churn.priority.value_if_retained`).
-    p_alive : optional Series customer_id -> P(alive) of the same CLV model (CLV / P(alive) is the
-        value if retained); without it the CLV is used as the value if retained.
-    fingerprint : ``dataset.fingerprint`` to cache the fit and scores.
+    p_alive : Series, optional
+        customer_id -> P(alive) of the same CLV model (CLV / P(alive) is the value if retained);
+        without it the CLV is used as the value if retained.
 
     Returns
     -------
@@ -90,8 +100,6 @@ def score_churn(dataset, *, window_days: int = 90, mode: str = "auto", model: st
     ``value_at_risk``);
     ``attrs["churn_model"]`` holds the definition, cutoffs and test metrics as a plain dict.
     """
-    study = churn_study(dataset, window_days=window_days, mode=mode, model=model, recent_days=recent_days,
-                        fingerprint=fingerprint)
     features = [f for f in study.evaluation.importance["feature"].head(8) if f in study.X_now.columns]
     scores = top_drivers(study.final_model, study.X_now, features)
     scores.insert(0, "churn_probability", study.probability)

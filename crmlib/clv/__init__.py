@@ -5,14 +5,14 @@ Entry point for other notebooks: :func:`score_customers` (one row per customer w
 
 - :mod:`crmlib.clv.models` — weighted lifetimes fits (BG/NBD, MBG/NBD, Pareto/NBD, Gamma-Gamma)
   with a reported penalizer fallback;
-- :mod:`crmlib.clv.value` — CLV per customer, deciles, concentration, caching;
+- :mod:`crmlib.clv.value` — CLV per customer, deciles, concentration;
 - :mod:`crmlib.clv.validation` — calibration/holdout comparison and model choice;
 - :mod:`crmlib.clv.simple_cltv` — the simple formula CLTV (frequency × AOV × lifespan).
 
 Example
 -------
 >>> from crmlib.clv import score_customers        # doctest: +SKIP
->>> scores = score_customers(wb.summary(), fingerprint=wb.dataset.fingerprint)  # doctest: +SKIP
+>>> scores = score_customers(wb.summary())        # doctest: +SKIP
 """
 
 from crmlib.clv.models import (

@@ -1,6 +1,6 @@
 """Customer lifetime value per customer: the scoring entry point other notebooks reuse.
 
-``score_customers(summary, ...)`` fits (or takes from the cache) a purchase model and the
+``score_customers(summary, ...)`` fits a purchase model and the
 Gamma-Gamma spend model, and returns one row per customer with P(alive), expected purchases
 and expected spend over the horizon, discounted CLV and its decile. The discounting is
 lifetimes' own (``lifetimes.utils._customer_lifetime_value``: monthly steps of 30 days, or
@@ -8,24 +8,26 @@ lifetimes' own (``lifetimes.utils._customer_lifetime_value``: monthly steps of 3
 per unique (frequency, recency, T) row with a unit spend and then multiplied by each
 customer's expected spend and the margin — the same numbers, much faster on big data.
 
+The functions are pure: notebooks share one fit through the Workbook's cache,
+``fit = wb.cached(fit_clv, wb.summary("W"), model, time_unit="W")`` and then
+``predict_customers(fit, wb.summary("W"), ...)``.
+
 Example
 -------
 >>> from crmlib.notebook import Workbook                      # doctest: +SKIP
 >>> wb = Workbook.open("data/sample")                          # doctest: +SKIP
->>> scores = score_customers(wb.summary(), fingerprint=wb.dataset.fingerprint)  # doctest: +SKIP
+>>> scores = score_customers(wb.summary())                     # doctest: +SKIP
 >>> scores[["p_alive", "expected_purchases", "clv", "clv_decile"]].head()     # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from lifetimes.utils import _customer_lifetime_value
 
-from crmlib.cache import cached
 from crmlib.clv.models import (
     PurchaseFit,
     SpendFit,
@@ -53,15 +55,6 @@ def monthly_rate(annual_discount_rate: float) -> float:
     return (1.0 + annual_discount_rate) ** (1.0 / 12.0) - 1.0
 
 
-def summary_digest(summary: pd.DataFrame) -> str:
-    """A short hash of the model inputs in ``summary`` (cache key part; cheap on millions of rows)."""
-    columns = [c for c in ("frequency", "recency", "T", "monetary_value") if c in summary.columns]
-    digest = hashlib.sha256()
-    for column in columns:
-        digest.update(np.ascontiguousarray(summary[column].to_numpy(dtype=np.float64)).tobytes())
-    return digest.hexdigest()[:16]
-
-
 @dataclass
 class CLVFit:
     """A purchase model and the Gamma-Gamma spend model fitted on the same summary."""
@@ -74,23 +67,28 @@ class CLVFit:
 
 
 def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D",
-            penalizer: float = 0.0, fingerprint: str | None = None) -> CLVFit:
-    """Fit ``model`` and Gamma-Gamma on ``summary``; cached when ``fingerprint`` is given.
+            penalizer: float = 0.0) -> CLVFit:
+    """Fit the purchase ``model`` and Gamma-Gamma on ``summary``.
 
-    The cache key holds the dataset fingerprint, the model settings and a digest of the
-    summary's model columns (so another analysis date or calibration split is another entry).
+    Parameters
+    ----------
+    summary : DataFrame
+        The per-customer summary in ``time_unit`` (``frequency``, ``recency``, ``T``, ``monetary_value``).
+    model : str
+        Purchase model: ``"bgnbd"``, ``"mbgnbd"`` or ``"pareto"``.
+    time_unit : str
+        ``"D"`` or ``"W"``, the unit the summary was built with.
+    penalizer : float
+        L2 penalty on the models' parameters (0 = maximum likelihood).
+
+    Returns
+    -------
+    CLVFit
+        The fitted purchase and spend models.
     """
     check_summary(summary, ("frequency", "recency", "T", "monetary_value"))
-
-    def compute() -> CLVFit:
-        return CLVFit(purchase=fit_purchase_model(summary, model, time_unit=time_unit, penalizer=penalizer),
-                      spend=fit_spend_model(summary, penalizer=penalizer))
-
-    if fingerprint is None:
-        return compute()
-    params = {"model": model, "time_unit": time_unit, "penalizer": penalizer,
-              "summary": summary_digest(summary), "n": len(summary)}
-    return cached("clv_fit", fingerprint, params, compute)
+    return CLVFit(purchase=fit_purchase_model(summary, model, time_unit=time_unit, penalizer=penalizer),
+                  spend=fit_spend_model(summary, penalizer=penalizer))
 
 
 def discounted_purchases(fit: PurchaseFit, summary: pd.DataFrame, horizon_months: int,
@@ -190,8 +188,9 @@ def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int
 
 def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: str = "D",
                     horizon_months: int = 12, annual_discount_rate: float = 0.10, margin: float = 1.0,
-                    penalizer: float = 0.0, fingerprint: str | None = None) -> pd.DataFrame:
-    """Fit (cached by ``fingerprint``) and score: the one entry point for CLV per customer.
+                    penalizer: float = 0.0) -> pd.DataFrame:
+    """Fit and score: the one entry point for CLV per customer (:func:`fit_clv`, then
+    :func:`predict_customers`).
 
     Parameters
     ----------
@@ -202,7 +201,7 @@ def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: s
     horizon_months : CLV horizon in months (30 days / 4.345 weeks, lifetimes' convention).
     annual_discount_rate : e.g. 0.10 for 10 % a year.
     margin : profit share of revenue (1.0 = revenue CLV).
-    fingerprint : ``dataset.fingerprint``; when given the fits are cached so other notebooks reuse them.
+    penalizer : L2 penalty on the models' parameters (0 = maximum likelihood).
 
     Returns
     -------
@@ -220,7 +219,7 @@ def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: s
     >>> list(scores.columns) == SCORE_COLUMNS and bool(scores["p_alive"].between(0, 1).all())
     True
     """
-    fit = fit_clv(summary, model, time_unit=time_unit, penalizer=penalizer, fingerprint=fingerprint)
+    fit = fit_clv(summary, model, time_unit=time_unit, penalizer=penalizer)
     scores = predict_customers(fit, summary, horizon_months=horizon_months,
                                annual_discount_rate=annual_discount_rate, margin=margin)
     scores.attrs["clv_fit"] = fit.to_dict()

@@ -43,6 +43,7 @@ from crmlib.feedback.satisfaction import csat, monthly_satisfaction, nps, satisf
 from crmlib.feedback.sentiment import (
     ChineseSentimentClassifier,
     chinese_model,
+    english_accuracy,
     rating_agreement,
     score_sentiment,
     seen_in_training,
@@ -54,8 +55,8 @@ from crmlib.feedback.topics import TopicModel, representative_by_label, represen
 
 __all__ = [
     "ChineseSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_shares",
-    "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "distinctive_keywords", "feedback_summary",
-    "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
+    "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "distinctive_keywords", "english_accuracy",
+    "feedback_summary", "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
     "monthly_satisfaction", "normalize_text", "nps", "open_by_age", "primary_category",
     "rating_agreement", "representative_by_label", "representative_texts", "satisfaction_table", "score_feedback", "score_sentiment",
     "scored_export", "seen_in_training", "sentiment_accuracy", "sentiment_shares", "sla_by", "sla_summary", "tokenize",

