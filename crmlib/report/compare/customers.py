@@ -1,0 +1,92 @@
+"""Customers per segment and per value tier then vs now, and who moved where (ids matched).
+
+Both runs' assignments come from their ``segments.csv`` (02_segmentation). The migration
+matrix counts, customer by customer, the segment (or tier) in the earlier run against the one
+in the later run, for the customers present in both; customers only in the later run are
+``entered`` (new buyers), those only in the earlier one ``left``.
+
+Example
+-------
+>>> import pandas as pd
+>>> then = pd.DataFrame({"customer_id": ["a", "b", "c"], "segment": ["x", "x", "y"]})
+>>> now = pd.DataFrame({"customer_id": ["a", "b", "d"], "segment": ["x", "y", "y"]})
+>>> m = migration(then, now, "segment", order=["x", "y"])
+>>> m["matrix"], m["customers_in_both"], m["entered"], m["left"], m["moved"]
+([[1, 1], [0, 0]], 2, 1, 1, 1)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlib.report.compare.runs import RunFolder
+
+SEGMENT_COLUMNS = ["customer_id", "scheme", "segment", "segment_label", "value_tier"]
+TIERS = ("high", "medium", "low")
+
+
+def assignments(run: RunFolder) -> pd.DataFrame | None:
+    """``customer_id``, ``scheme``, ``segment``, ``segment_label``, ``value_tier`` of every
+    customer in the run's ``segments.csv`` (None when 02_segmentation did not export it)."""
+    return run.csv("segments.csv", SEGMENT_COLUMNS)
+
+
+def segment_order(then: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+    """The scheme's segment keys, best first, then any other key either run used."""
+    scheme = str(now["scheme"].iloc[0]) if len(now) else ""
+    try:
+        from crmlib.segment.schemes import segment_order as scheme_order
+
+        preferred = scheme_order(scheme)
+    except (KeyError, OSError, ValueError):
+        preferred = []
+    used = set(then["segment"]).union(now["segment"])
+    rest = sorted(used - set(preferred))
+    return [key for key in preferred if key in used] + rest
+
+
+def tier_order(then: pd.DataFrame, now: pd.DataFrame) -> list[str]:
+    used = set(then["value_tier"].dropna()).union(now["value_tier"].dropna())
+    return [t for t in TIERS if t in used] + sorted(used - set(TIERS))
+
+
+def labels(then: pd.DataFrame, now: pd.DataFrame) -> dict[str, str]:
+    """Segment key -> the label the later run shows (the earlier run's for segments now empty)."""
+    out = dict(zip(then["segment"], then["segment_label"], strict=True))
+    out.update(zip(now["segment"], now["segment_label"], strict=True))
+    return out
+
+
+def counts(then: pd.DataFrame, now: pd.DataFrame, column: str, order: list[str]) -> list[dict]:
+    """Customers per ``column`` value in each run: ``key``, ``then``, ``now``, ``change`` (now − then)."""
+    before = then[column].value_counts().reindex(order, fill_value=0)
+    after = now[column].value_counts().reindex(order, fill_value=0)
+    return [{"key": key, "then": int(before[key]), "now": int(after[key]),
+             "change": int(after[key] - before[key])} for key in order]
+
+
+def migration(then: pd.DataFrame, now: pd.DataFrame, column: str, order: list[str]) -> dict:
+    """Customers by ``column`` in the earlier run (rows) and in the later run (columns).
+
+    Returns ``keys`` (the order of rows and columns), ``matrix`` (list of rows of counts),
+    ``customers_in_both`` (= the sum of the matrix), ``moved`` (off the diagonal), ``stayed``,
+    ``entered`` and ``left``.
+    """
+    both = then[["customer_id", column]].merge(now[["customer_id", column]], on="customer_id",
+                                               suffixes=("_then", "_now"), validate="one_to_one")
+    table = pd.crosstab(both[f"{column}_then"], both[f"{column}_now"]).reindex(
+        index=order, columns=order, fill_value=0)
+    matrix = table.to_numpy(dtype=int)
+    stayed = int(matrix.trace())
+    return {"keys": list(order), "matrix": matrix.tolist(), "customers_in_both": int(len(both)),
+            "stayed": stayed, "moved": int(len(both)) - stayed,
+            "entered": int((~now["customer_id"].isin(then["customer_id"])).sum()),
+            "left": int((~then["customer_id"].isin(now["customer_id"])).sum())}
+
+
+def largest_flows(result: dict, n: int = 3) -> list[dict]:
+    """The ``n`` largest moves between two different groups: ``from``, ``to``, ``customers``."""
+    keys, matrix = result["keys"], result["matrix"]
+    flows = [{"from": keys[i], "to": keys[j], "customers": matrix[i][j]}
+             for i in range(len(keys)) for j in range(len(keys)) if i != j and matrix[i][j] > 0]
+    return sorted(flows, key=lambda f: -f["customers"])[:n]

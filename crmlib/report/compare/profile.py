@@ -1,0 +1,53 @@
+"""What a run's dataset looked like, recorded in its manifest so later runs can compare with it.
+
+The profile holds, per table, the rows kept, the columns after mapping and the date range, plus
+the dataset's currency, cleaning policies and column mapping (``dataset.yaml``). The runner
+stores it as ``manifest["dataset"]["profile"]`` right after loading the dataset; the data drift
+part of the comparison and the comparability check read it from there.
+
+Example
+-------
+>>> import pandas as pd
+>>> from types import SimpleNamespace
+>>> orders = pd.DataFrame({"customer_id": ["a", "b"], "amount": [10.0, 5.0],
+...                        "order_date": pd.to_datetime(["2024-01-03", "2024-02-09"])})
+>>> ds = SimpleNamespace(transactions=orders, customers=None, feedback=None, marketing_spend=None,
+...                      currency="CNY")
+>>> dataset_profile(ds)["tables"]["transactions"]
+{'rows': 2, 'columns': ['amount', 'customer_id', 'order_date'], 'date_min': '2024-01-03', 'date_max': '2024-02-09'}
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
+                "marketing_spend": "month"}
+"""The column whose range is recorded for each table."""
+
+
+def dataset_profile(dataset, config=None) -> dict:
+    """The profile of a loaded :class:`~crmlib.data.load.Dataset` (and its ``DatasetConfig``).
+
+    Plain JSON-ready values: ``currency``, ``returns``, ``zero_amounts``, ``columns_mapped``
+    (table -> field -> source column, as ``dataset.yaml`` maps them) and ``tables`` (table ->
+    ``rows``, sorted ``columns``, ``date_min``/``date_max`` as ``YYYY-MM-DD`` or None).
+    """
+    tables = {}
+    for name, column in DATE_COLUMNS.items():
+        frame = getattr(dataset, name, None)
+        if frame is None:
+            continue
+        dates = pd.to_datetime(frame[column], errors="coerce") if column in frame else pd.Series(dtype="datetime64[ns]")
+        tables[name] = {"rows": int(len(frame)), "columns": sorted(map(str, frame.columns)),
+                        "date_min": _day(dates.min()), "date_max": _day(dates.max())}
+    profile = {"currency": getattr(dataset, "currency", None), "tables": tables}
+    if config is not None:
+        profile["returns"] = config.returns
+        profile["zero_amounts"] = config.zero_amounts
+        profile["columns_mapped"] = {name: dict(table.columns) for name, table in config.tables.items()}
+    return profile
+
+
+def _day(value) -> str | None:
+    return None if pd.isna(value) else f"{pd.Timestamp(value):%Y-%m-%d}"

@@ -1,0 +1,95 @@
+"""Trends across runs for ``reports/index.html``: per run name, the headline KPIs of all its runs.
+
+Each run name gets a row of small inline SVG charts (no script, no network), one per headline
+number, with one point per run (by analysis date; reruns of one date keep their start order).
+The values are each run's own exports (:func:`crmlib.report.compare.headline.headline_metrics`);
+runs that were interrupted or are still running are left out. Every text in the SVG is escaped.
+
+Example
+-------
+>>> series = {"revenue": [("2024-11-30", "r1", 327403.0), ("2024-12-31", "r2", 349062.8)]}
+>>> svg = sparkline(series["revenue"], "money", "en", "Revenue this month")
+>>> svg.startswith("<svg") and "<script" not in svg and "349,063" in svg
+True
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from pathlib import Path
+
+from crmlib.lang import translator
+from crmlib.report.compare.formatting import show
+from crmlib.report.compare.headline import LABELS, headline_metrics
+from crmlib.report.compare.runs import RunFolder
+
+TREND_KPIS = ("revenue", "active_customers", "churn_rate", "csat", "clv_total", "value_at_risk_share")
+"""The headline numbers charted per run name."""
+SHOWN_STATUS = ("ok", "failed")
+WIDTH, HEIGHT, PAD = 168, 46, 5
+
+
+def trend_series(reports: Path, runs: list[dict]) -> dict[str, dict[str, list[tuple[str, str, float]]]]:
+    """Run name -> KPI -> [(analysis date, run folder, value)] in analysis-date order.
+
+    ``runs`` are manifests as :func:`crmlib.report.index.list_runs` gives them (with ``folder``).
+    """
+    out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    chosen = [r for r in runs if r.get("status") in SHOWN_STATUS]
+    chosen.sort(key=lambda r: (str((r.get("dataset") or {}).get("analysis_date") or ""), str(r.get("started", ""))))
+    for manifest in chosen:
+        run = RunFolder(Path(reports) / manifest["folder"], manifest=manifest)
+        metrics = headline_metrics(run)
+        for key in TREND_KPIS:
+            if key in metrics:
+                out[run.name][key].append((run.analysis_date, manifest["folder"], metrics[key].value))
+    return {name: dict(series) for name, series in out.items()}
+
+
+def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title: str) -> str:
+    """One KPI across runs as a small SVG line chart with the last value written beside it."""
+    esc = html.escape
+    values = [p[2] for p in points]
+    low, high = min(values), max(values)
+    span = (high - low) or (abs(high) or 1.0)
+    plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD - 12
+    step = plot_w / max(1, len(points) - 1)
+    coords = [(PAD + (i * step if len(points) > 1 else plot_w / 2),
+               PAD + 12 + plot_h - (v - low) / span * plot_h if high != low else PAD + 12 + plot_h / 2)
+              for i, v in enumerate(values)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
+    dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2"><title>{esc(date)} · {esc(folder)}: '
+                   f"{esc(show(value, kind, lang))}</title></circle>"
+                   for (x, y), (date, folder, value) in zip(coords, points, strict=True))
+    last = esc(show(values[-1], kind, lang))
+    return (f'<svg class="trend" role="img" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'xmlns="http://www.w3.org/2000/svg"><title>{esc(title)}</title>'
+            f'<text x="{PAD}" y="10" font-size="10" fill="#4b5563">{esc(title)}</text>'
+            f'<text x="{WIDTH - PAD}" y="10" font-size="10" text-anchor="end" fill="#111827" '
+            f'font-weight="bold">{last}</text>'
+            f'<polyline points="{line}" fill="none" stroke="#1d4ed8" stroke-width="1.5"/>'
+            f'<g fill="#1d4ed8">{dots}</g></svg>')
+
+
+def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
+    """The index's trends section as HTML ("" when no run has headline numbers)."""
+    _ = translator(lang)
+    series = trend_series(reports, runs)
+    if not series:
+        return ""
+    kinds = {"revenue": "money", "active_customers": "count", "churn_rate": "share", "csat": "percent",
+             "clv_total": "money", "value_at_risk_share": "share"}
+    rows = []
+    for name in sorted(series):
+        charts = "".join(sparkline(series[name][key], kinds[key], lang, _(LABELS[key]))
+                         for key in TREND_KPIS if key in series[name])
+        dates = sorted({d for points in series[name].values() for d, _f, _v in points})
+        span = f"{dates[0]} – {dates[-1]}" if len(dates) > 1 else dates[0]
+        runs_count = max(len(points) for points in series[name].values())
+        rows.append(f'<div class="trend-row"><div class="trend-name"><b>{html.escape(name)}</b><br>'
+                    f'<small>{html.escape(_("{n} runs, {span}").format(n=runs_count, span=span))}</small></div>'
+                    f"{charts}</div>")
+    style = ("<style>.trend-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 6px 0; }"
+             ".trend-name { width: 150px; } svg.trend { background: #f9fafb; border-radius: 4px; }</style>")
+    return f'{style}<section class="trends"><h2>{html.escape(_("Trends by run name"))}</h2>{"".join(rows)}</section>'
