@@ -162,6 +162,14 @@ def test_clv_totals_per_tier_and_parameters_against_the_previous_interval(pair):
     assert params[("spend_model", "p")]["outside_interval"] is None  # no interval recorded: nothing flagged
 
 
+def test_the_recorded_95_percent_interval_is_used_before_a_standard_error():
+    from crmlib.report.compare.clv import parameter_interval
+
+    fit = {"params": {"r": 1.0}, "ci95": {"r": [0.8, 1.3], "a": [None, None]}, "standard_errors": {"r": 0.01}}
+    assert parameter_interval(fit, "r") == (0.8, 1.3)  # the model's own (log-normal) interval
+    assert parameter_interval({"params": {"a": 1.0}, "ci95": {"a": [None, None]}}, "a") is None
+
+
 def test_a_changed_purchase_model_is_not_compared_parameter_by_parameter(tmp_path):
     reports = tmp_path / "reports"
     then = make_run(reports, "20241130-060000-monthly", analysis_date=THEN_DATE, exports=then_exports())
@@ -450,7 +458,7 @@ def test_digest_and_page_speak_chinese_for_a_chinese_run(tmp_path):
     result = what_changed(now, reports, RunFolder(now).manifest,
                           CompareOptions(alerts={"churn_rate_up_points": 2}).checked(reports))
     assert result.digest.splitlines()[0] == "CRM 工作簿 · monthly · 分析日期 2024-12-31：全部 5 个笔记本运行成功"
-    assert "警报: 流失率上升 2.5 个百分点（警报阈值 2.0 个百分点）" in result.digest
+    assert "警报：流失率上升 2.5 个百分点（警报阈值 2.0 个百分点）" in result.digest
     page = (now / "compare.html").read_text(encoding="utf-8")
     assert 'lang="zh-CN"' in page and "与上次运行相比的变化" in page and "挽留名单" in page
     assert "Headline numbers" not in page and "Customers per segment" not in page

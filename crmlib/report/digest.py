@@ -70,8 +70,8 @@ def digest_lines(changes: dict, *, headline: dict[str, float], kinds: dict[str, 
     top = [("# " if markdown else "") + title]
 
     alerts = [a for a in changes.get("alerts", []) if a.get("crossed")]
-    alert_lines = [item + (("**" + _("ALERT") + "**") if markdown else _("ALERT")) + ": " + a["message"]
-                   for a in alerts]
+    alert = f"**{_('ALERT')}**" if markdown else _("ALERT")
+    alert_lines = [item + _("{label}: {text}").format(label=alert, text=a["message"]) for a in alerts]
     if failed:
         top.append(item + _("Failed: {notebooks}").format(notebooks=", ".join(failed)))
     top.append(item + _compared_line(changes, _))
@@ -83,8 +83,9 @@ def digest_lines(changes: dict, *, headline: dict[str, float], kinds: dict[str, 
         value = show(headline[key], kinds.get(key, "number"), lang) + (f" {currency}" if key in MONEY and currency else "")
         row = rows.get(key)
         if row and row.get("change") is not None:
-            value += f" ({show_change(row['change'], row['change_kind'], lang)})"
-        numbers.append(bullet + f"{_(LABELS.get(key, key))}: {value}")
+            value = _("{value} ({change})").format(value=value, change=show_change(row["change"], row["change_kind"],
+                                                                                   lang))
+        numbers.append(bullet + _("{label}: {text}").format(label=_(LABELS.get(key, key)), text=value))
     retention = [item + line for line in _retention_line(changes, _, lang)]
     nested = "  - " if markdown else "  "
     largest = [nested + line for line in largest_changes(changes, exclude=set(HEADLINE), lang=lang)]
@@ -141,13 +142,13 @@ def largest_changes(changes: dict, exclude: set[str], lang: str = "en", n: int =
 
     def add(name: str, then, now, text: str, minimum: float = 0.0) -> None:
         if _finite(then) and _finite(now) and abs(then) > minimum and then != 0:
-            candidates.append((abs(now - then) / abs(then), f"{name}: {text}"))
+            candidates.append((abs(now - then) / abs(then), _("{label}: {text}").format(label=name, text=text)))
 
     for row in (sections.get("kpis") or {}).get("rows", []):
         if row["key"] not in exclude and row.get("change") is not None:
-            add(_(LABELS.get(row["key"], row["key"])), row["then"], row["now"],
-                f"{show(row['then'], row['kind'], lang)} → {show(row['now'], row['kind'], lang)} "
-                f"({show_change(row['change'], row['change_kind'], lang)})")
+            add(_(LABELS.get(row["key"], row["key"])), row["then"], row["now"], _("{value} ({change})").format(
+                value=f"{show(row['then'], row['kind'], lang)} → {show(row['now'], row['kind'], lang)}",
+                change=show_change(row["change"], row["change_kind"], lang)))
     for kind in ("segments", "tiers"):
         section = sections.get(kind) or {}
         if section.get("status") != "compared":
@@ -160,8 +161,9 @@ def largest_changes(changes: dict, exclude: set[str], lang: str = "en", n: int =
                                                       now=show(row["now"], "count", lang)), MIN_GROUP)
     for row in (((sections.get("clv") or {}).get("by_tier") or {}).get("rows") or []):
         add(_("CLV of the tier: {tier}").format(tier=_(TIER_LABELS.get(row["key"], row["key"]))), row["then"],
-            row["now"], f"{show(row['then'], 'money', lang)} → {show(row['now'], 'money', lang)} "
-                        f"({show_change(row['change'], 'relative', lang)})")
+            row["now"], _("{value} ({change})").format(
+                value=f"{show(row['then'], 'money', lang)} → {show(row['now'], 'money', lang)}",
+                change=show_change(row["change"], "relative", lang)))
     for row in (sections.get("feedback") or {}).get("rows", []):
         if row["key"].startswith("category:"):
             name = category_label(row["key"].split(":", 1)[1], lang)

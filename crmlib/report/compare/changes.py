@@ -171,8 +171,9 @@ def _retention(then: RunFolder, now: RunFolder, found, top_n: int):
                                                   "notebook": WRITTEN_BY["churn_risk.csv"]}
                                                  for r, t in ((then, a), (now, b)) if t is None]}, None, None
     window = ((now.json("churn_model.json") or {}).get("definition") or {}).get("window_days")
+    listed_then = a.loc[a["priority"] <= top_n, "customer_id"]  # everyone who can leave the list
     entered, left = retention_part.list_changes(
-        a, b, top_n, last_bought=retention_part.last_purchase(now), then_date=then.analysis_date,
+        a, b, top_n, last_bought=retention_part.last_purchase(now, listed_then), then_date=then.analysis_date,
         now_date=now.analysis_date, churn_window_days=window)
     summary = retention_part.retention_summary(entered, left, top_n, a, b)
     return {"status": "compared", **summary, "churn_window_days": window,

@@ -4,9 +4,9 @@ Totals are ``clv_model.json``'s ``summary.total_clv`` (03_clv); per-tier totals 
 run's ``clv.csv`` by the value tier the same run's ``segments.csv`` gives the customer
 (customers without a tier count as ``unassigned``). The fitted parameters are those of
 ``final_fit`` (purchase and spend model). A parameter is flagged when its new estimate lies
-outside the earlier run's confidence interval for it, where that run's ``clv_model.json``
-has one (an interval, or a standard error giving estimate ± z·SE); otherwise nothing is
-flagged.
+outside the earlier run's 95 % confidence interval for it, where that run's ``clv_model.json``
+has one (``ci95``, or else ``standard_errors`` giving estimate ± 1.96·SE); runs made before the
+fits recorded intervals, or fits without a covariance, flag nothing.
 
 Example
 -------
@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from crmlib.report.compare.runs import RunFolder
 
 Z_95 = 1.959963984540054
 MODELS = ("purchase_model", "spend_model")
-INTERVAL_KEYS = ("confidence_intervals", "intervals", "ci", "params_ci", "param_intervals")
-SE_KEYS = ("standard_errors", "se", "params_se", "param_standard_errors")
+INTERVAL_KEYS = ("ci95",)  # {parameter: [lower, upper]}, as crmlib.clv's fits record them
+SE_KEYS = ("standard_errors",)  # {parameter: se}, used when a fit has no interval
 UNASSIGNED = "unassigned"
 
 
@@ -34,9 +36,10 @@ def clv_by_tier(run: RunFolder) -> dict[str, dict] | None:
     tiers = run.csv("segments.csv", ["customer_id", "value_tier"])
     if clv is None or tiers is None:
         return None
-    joined = clv.merge(tiers, on="customer_id", how="left", validate="one_to_one")
-    joined["value_tier"] = joined["value_tier"].fillna(UNASSIGNED)
-    grouped = joined.groupby("value_tier")["clv"].agg(["size", "sum"])
+    position = pd.Index(tiers["customer_id"]).get_indexer(clv["customer_id"])
+    tier = tiers["value_tier"].to_numpy(dtype=object)[position]
+    tier[(position < 0) | pd.isna(tier)] = UNASSIGNED
+    grouped = clv["clv"].groupby(pd.Categorical(tier), observed=True).agg(["size", "sum"])
     return {str(k): {"customers": int(row["size"]), "clv": float(row["sum"])} for k, row in grouped.iterrows()}
 
 

@@ -17,6 +17,7 @@ Example
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from crmlib.report.compare.runs import RunFolder
@@ -59,8 +60,8 @@ def labels(then: pd.DataFrame, now: pd.DataFrame) -> dict[str, str]:
 
 def counts(then: pd.DataFrame, now: pd.DataFrame, column: str, order: list[str]) -> list[dict]:
     """Customers per ``column`` value in each run: ``key``, ``then``, ``now``, ``change`` (now − then)."""
-    before = then[column].value_counts().reindex(order, fill_value=0)
-    after = now[column].value_counts().reindex(order, fill_value=0)
+    before = pd.Categorical(then[column], categories=order).value_counts()
+    after = pd.Categorical(now[column], categories=order).value_counts()
     return [{"key": key, "then": int(before[key]), "now": int(after[key]),
              "change": int(after[key] - before[key])} for key in order]
 
@@ -70,18 +71,20 @@ def migration(then: pd.DataFrame, now: pd.DataFrame, column: str, order: list[st
 
     Returns ``keys`` (the order of rows and columns), ``matrix`` (list of rows of counts),
     ``customers_in_both`` (= the sum of the matrix), ``moved`` (off the diagonal), ``stayed``,
-    ``entered`` and ``left``.
+    ``entered`` and ``left``. Customer ids must be unique within each run.
     """
-    both = then[["customer_id", column]].merge(now[["customer_id", column]], on="customer_id",
-                                               suffixes=("_then", "_now"), validate="one_to_one")
-    table = pd.crosstab(both[f"{column}_then"], both[f"{column}_now"]).reindex(
-        index=order, columns=order, fill_value=0)
-    matrix = table.to_numpy(dtype=int)
+    position = pd.Index(then["customer_id"]).get_indexer(now["customer_id"])  # -1: not in the earlier run
+    present = position >= 0
+    before = pd.Categorical(then[column], categories=order).codes[position[present]]
+    after = pd.Categorical(now[column], categories=order).codes[present]
+    known = (before >= 0) & (after >= 0)
+    k = len(order)
+    matrix = np.bincount(before[known] * k + after[known], minlength=k * k).reshape(k, k)
+    both = int(present.sum())
     stayed = int(matrix.trace())
-    return {"keys": list(order), "matrix": matrix.tolist(), "customers_in_both": int(len(both)),
-            "stayed": stayed, "moved": int(len(both)) - stayed,
-            "entered": int((~now["customer_id"].isin(then["customer_id"])).sum()),
-            "left": int((~then["customer_id"].isin(now["customer_id"])).sum())}
+    return {"keys": list(order), "matrix": matrix.tolist(), "customers_in_both": both,
+            "stayed": stayed, "moved": both - stayed, "entered": int((~present).sum()),
+            "left": int(len(then) - both)}
 
 
 def largest_flows(result: dict, n: int = 3) -> list[dict]:

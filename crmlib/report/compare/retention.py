@@ -54,21 +54,25 @@ def risk_table(run: RunFolder) -> pd.DataFrame | None:
     return table
 
 
-def last_purchase(run: RunFolder) -> pd.Series | None:
-    """Customer id -> date of the last purchase up to the run's analysis date, or None."""
+def last_purchase(run: RunFolder, customer_ids: pd.Series) -> pd.Series | None:
+    """Date of the last purchase up to the run's analysis date of each of ``customer_ids``
+    (NaT for one the run does not know), or None when the run's exports do not say."""
     analysis = pd.Timestamp(run.analysis_date) if run.analysis_date else None
     if analysis is None:
         return None
     segments = run.csv("segments.csv", ["customer_id", "recency"])
     if segments is not None:
-        days = segments.set_index("customer_id")["recency"].astype(float)
+        ids, days = segments["customer_id"], segments["recency"].astype(float)
     else:
         clv = run.csv("clv.csv", ["customer_id", "recency", "T"])
         unit = ((run.json("clv_model.json") or {}).get("settings") or {}).get("time_unit")
         if clv is None or unit not in UNIT_DAYS:
             return None
-        days = ((clv["T"] - clv["recency"]) * UNIT_DAYS[unit]).round().set_axis(clv["customer_id"])
-    return (analysis - pd.to_timedelta(days, unit="D")).dt.normalize().rename("last_purchase")
+        ids, days = clv["customer_id"], ((clv["T"] - clv["recency"]) * UNIT_DAYS[unit]).round()
+    position = pd.Index(ids).get_indexer(customer_ids)
+    chosen = np.where(position >= 0, days.to_numpy()[position], np.nan)
+    dates = analysis - pd.to_timedelta(chosen, unit="D")
+    return pd.Series(dates, index=pd.Index(customer_ids, name="customer_id"), name="last_purchase").dt.normalize()
 
 
 def list_changes(then: pd.DataFrame, now: pd.DataFrame, top_n: int = DEFAULT_TOP_N,

@@ -29,6 +29,15 @@ import pandas as pd
 from crmlib.report.runfolder import read_manifest
 
 EXPORTS = "exports"
+READ_ALONG = {
+    "segments.csv": ["customer_id", "scheme", "segment", "segment_label", "value_tier", "recency"],
+    "churn_risk.csv": ["customer_id", "priority", "value_at_risk", "churn_probability", "value_if_retained", "clv",
+                       "top_driver", "top_driver_text", "likely_reason", "segment"],
+    "clv.csv": ["customer_id", "clv", "recency", "T"],
+}
+"""Columns read along with any request for a CSV export, so each file is parsed once per run."""
+TEXT_COLUMNS = ("customer_id", "segment", "segment_label", "value_tier", "top_driver", "top_driver_text",
+                "likely_reason", "scheme")
 
 
 class RunFolder:
@@ -40,6 +49,7 @@ class RunFolder:
     def __init__(self, folder: str | Path, manifest: dict | None = None):
         self.folder = Path(folder)
         self._json: dict[str, dict | None] = {}
+        self._csv: dict[str, pd.DataFrame] = {}
         if manifest is not None:  # a run still being finished: its manifest as the runner holds it
             self.__dict__["manifest"] = manifest
 
@@ -112,21 +122,25 @@ class RunFolder:
         return self._json[name]
 
     def csv(self, name: str, columns: list[str]) -> pd.DataFrame | None:
-        """The ``columns`` of ``exports/<name>`` (customer ids as text), or None when the file or
-        one of the columns is missing."""
+        """The ``columns`` of ``exports/<name>`` (ids and labels as text, only empty cells missing),
+        or None when the file or one of the columns is missing. Each file is parsed once: the
+        columns of :data:`READ_ALONG` come along with the first request."""
+        cached = self._csv.get(name)
+        if cached is not None and set(columns) <= set(cached.columns):
+            return cached[columns]
         path = self.exports / name
-        if not path.is_file():
-            return None
         try:
-            header = pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns
+            header = list(pd.read_csv(path, nrows=0, encoding="utf-8-sig").columns)
         except (OSError, ValueError):
             return None
         if not set(columns) <= set(header):
             return None
-        text = {c: str for c in columns if c in ("customer_id", "segment", "segment_label", "value_tier",
-                                                  "top_driver", "top_driver_text", "likely_reason", "scheme")}
-        return pd.read_csv(path, usecols=columns, dtype=text, encoding="utf-8-sig", keep_default_na=False,
-                           na_values=[""])[columns]
+        known = [] if cached is None else list(cached.columns)
+        wanted = [c for c in header if c in {*known, *columns, *READ_ALONG.get(name, ())}]
+        frame = pd.read_csv(path, usecols=wanted, dtype={c: str for c in wanted if c in TEXT_COLUMNS},
+                            encoding="utf-8-sig", keep_default_na=False, na_values=[""])
+        self._csv[name] = frame
+        return frame[columns]
 
     @cached_property
     def parameters(self) -> dict[str, dict]:
