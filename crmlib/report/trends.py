@@ -73,16 +73,22 @@ def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title:
 
 
 def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
-    """The index's trends section as HTML ("" when no run has headline numbers)."""
+    """The index's trends section as HTML ("" when no run has headline numbers); the charts of a
+    run name speak the language of its newest run, the heading ``lang``."""
     _ = translator(lang)
     series = trend_series(reports, runs)
+    languages = {str(r.get("name") or ""): str(((r.get("parameters") or {}).get("overrides") or {}).get("lang") or "en")
+                 for r in sorted(runs, key=lambda r: str(r.get("started", "")))}
     if not series:
         return ""
     kinds = {"revenue": "money", "active_customers": "count", "churn_rate": "share", "csat": "percent",
              "clv_total": "money", "value_at_risk_share": "share"}
+    heading = _("Trends by run name")
     rows = []
     for name in sorted(series):
-        charts = "".join(sparkline(series[name][key], kinds[key], lang, _(LABELS[key]))
+        own = languages.get(name, lang)
+        _ = translator(own)
+        charts = "".join(sparkline(series[name][key], kinds[key], own, _(LABELS[key]))
                          for key in TREND_KPIS if key in series[name])
         dates = sorted({d for points in series[name].values() for d, _f, _v in points})
         span = f"{dates[0]} – {dates[-1]}" if len(dates) > 1 else dates[0]
@@ -92,4 +98,4 @@ def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
                     f"{charts}</div>")
     style = ("<style>.trend-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 6px 0; }"
              ".trend-name { width: 150px; } svg.trend { background: #f9fafb; border-radius: 4px; }</style>")
-    return f'{style}<section class="trends"><h2>{html.escape(_("Trends by run name"))}</h2>{"".join(rows)}</section>'
+    return f'{style}<section class="trends"><h2>{html.escape(heading)}</h2>{"".join(rows)}</section>'

@@ -79,6 +79,22 @@ class WhatChanged:
     def crossed(self) -> list[dict]:
         return crossed(self.alerts)
 
+    def summary_line(self) -> str:
+        """One line for the terminal: what the run was compared with and the alerts crossed."""
+        if self.error:
+            return f"Comparison failed (the notebooks' results are unaffected): {self.error}"
+        status = self.changes.get("status")
+        if status == "compared":
+            line = f"Compared with {self.changes['compared_with']['run_id']}: {self.written.get('html', PAGE)}."
+        elif self.written.get("html"):
+            line = "Nothing to compare yet (no earlier successful run of this name)."
+        else:
+            line = "Comparison switched off (--no-compare)."
+        alerts = self.crossed
+        if alerts:
+            line += f" {len(alerts)} alert(s) crossed: {', '.join(a['rule'] for a in alerts)}."
+        return line
+
     def manifest_entry(self) -> dict:
         """The manifest's ``comparison`` entry."""
         return {"status": "error" if self.error else self.changes.get("status"), "error": self.error,
