@@ -155,8 +155,15 @@ class RunFolder:
         return out
 
     def parameter(self, notebook: str, name: str):
-        """One effective parameter of one notebook, or None when that notebook did not run."""
-        return self.parameters.get(notebook, {}).get(name)
+        """One effective parameter of one notebook, or None when that notebook did not run: the
+        run's recorded analysis settings (``manifest["settings"]``) where it has them, else the
+        notebook's parameters."""
+        if notebook not in self.parameters:
+            return None
+        settings = self.manifest.get("settings")
+        if isinstance(settings, dict) and name in settings:
+            return settings[name]
+        return self.parameters[notebook].get(name)
 
 
 def _parameter_defaults(ipynb: Path) -> dict:
