@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from crmlib.report.compare.runs import RunFolder
 
-TABLES = ("transactions", "customers", "feedback", "marketing_spend")
+TABLES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoints")
+"""Tables listed first, in this order; any other table a run recorded follows."""
 
 
 def table_profile(run: RunFolder) -> dict[str, dict]:

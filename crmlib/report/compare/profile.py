@@ -21,9 +21,20 @@ from __future__ import annotations
 
 import pandas as pd
 
-DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
-                "marketing_spend": "month"}
-"""The column whose range is recorded for each table."""
+from crmlib.data.schema import TABLES
+
+
+def date_column(table: str) -> str | None:
+    """The field whose range is recorded for ``table``: its required date field, else its first.
+
+    >>> date_column("transactions"), date_column("customers")
+    ('order_date', 'signup_date')
+    """
+    schema = TABLES.get(table)
+    if schema is None:
+        return None
+    dates = [f for f, kind in schema.kinds.items() if kind == "date"]
+    return next((f for f in schema.required if f in dates), dates[0] if dates else None)
 
 
 def dataset_profile(dataset, config=None) -> dict:
@@ -34,11 +45,13 @@ def dataset_profile(dataset, config=None) -> dict:
     ``rows``, sorted ``columns``, ``date_min``/``date_max`` as ``YYYY-MM-DD`` or None).
     """
     tables = {}
-    for name, column in DATE_COLUMNS.items():
+    for name in TABLES:
         frame = getattr(dataset, name, None)
-        if frame is None:
+        if not isinstance(frame, pd.DataFrame):
             continue
-        dates = pd.to_datetime(frame[column], errors="coerce") if column in frame else pd.Series(dtype="datetime64[ns]")
+        column = date_column(name)
+        dates = (pd.to_datetime(frame[column], errors="coerce") if column in frame
+                 else pd.Series(dtype="datetime64[ns]"))
         tables[name] = {"rows": int(len(frame)), "columns": sorted(map(str, frame.columns)),
                         "date_min": _day(dates.min()), "date_max": _day(dates.max())}
     profile = {"currency": getattr(dataset, "currency", None), "tables": tables}
