@@ -63,7 +63,8 @@ ERROR_CASES = {
                           transactions_config(), DataError, ["not a well-formed table", "quoting"]),
     "everything after the analysis date": ({"tx.csv": BASIC_TRANSACTIONS},
                                            {**transactions_config(), "analysis_date": "2023-06-30"},
-                                           DataError, ["no purchase left after cleaning"]),
+                                           DataError, ["analysis date 2023-06-30 is before the first purchase "
+                                                       "(2024-01-01)", "2024-01-11"]),
     "feedback with nothing to analyse": ({"tx.csv": BASIC_TRANSACTIONS, "fb.csv": "customer_id,when\na,2024-01-02\n"},
                                          {"tables": {"transactions": {"file": "tx.csv"},
                                                      "feedback": {"file": "fb.csv"}}},
@@ -94,9 +95,12 @@ def _log(dataset, check_fragment):
     return log.loc[log["check"].str.contains(check_fragment, regex=False)]
 
 
-def test_some_unreadable_dates_are_dropped_and_logged_with_row_numbers(tmp_path):
+def test_some_unreadable_dates_fail_by_default_or_are_dropped_and_logged_with_row_numbers(tmp_path):
     csv = "customer_id,order_date,amount\na,2024-01-01,1\nb,31/02/2024,2\nc,2024-01-03,3\n"
-    folder = write_dataset(tmp_path / "ds", {"tx.csv": csv}, transactions_config())
+    strict = write_dataset(tmp_path / "strict", {"tx.csv": csv}, transactions_config())
+    with pytest.raises(DataError, match=r"1 of 3 values \(33.3%\) could not be read as dates\n  row 3: '31/02/2024'"):
+        load_dataset(strict)
+    folder = write_dataset(tmp_path / "ds", {"tx.csv": csv}, transactions_config(max_unparsed_share=0.5))
     before = fingerprints(folder)
     ds = load_dataset(folder)
     entry = _log(ds, "unreadable order_date")

@@ -10,6 +10,7 @@ Example
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,11 +19,36 @@ import yaml
 
 from crmlib import PROJECT_ROOT
 from crmlib.data.schema import REQUIRED_TABLES, TABLES
+from crmlib.engine import ENGINES
 from crmlib.errors import ConfigError
 
 RETURN_POLICIES = ("separate", "net", "drop")
 ZERO_AMOUNT_POLICIES = ("drop", "keep")
+DUPLICATE_ORDER_POLICIES = ("error", "first", "last", "sum")
+OUTLIER_POLICIES = ("keep", "drop")
 CONFIG_NAME = "dataset.yaml"
+DATASET_KEYS = ("name", "currency", "analysis_date", "returns", "zero_amounts", "duplicate_orders", "outliers",
+                "engine", "tables")
+TABLE_KEYS = ("file", "columns", "encoding", "sheet", "separator", "date_format", "day_first", "decimal",
+              "na_values", "max_unparsed_share", "cancelled_if")
+RULE_TESTS = ("starts_with", "ends_with", "equals", "in", "matches")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``cancelled_if``: a row is a cancellation when ``column`` passes ``test`` against ``value``.
+
+    ``column`` is a canonical field (``order_id``) or a column of the file.
+    """
+
+    column: str
+    test: str
+    value: object
+
+    def describe(self) -> str:
+        words = {"starts_with": "starts with", "ends_with": "ends with", "equals": "equals", "in": "is one of",
+                 "matches": "matches"}
+        return f"{self.column} {words[self.test]} {self.value!r}"
 
 
 @dataclass(frozen=True)
@@ -35,8 +61,13 @@ class TableConfig:
     encoding: str = "auto"
     sheet: str | int | None = None
     separator: str | None = None
-    date_format: str | None = None
+    date_format: str | tuple[str, ...] | None = None
     decimal: str = "."
+    day_first: bool | None = None
+    na_values: tuple[str, ...] | None = None
+    max_unparsed_share: float = 0.0
+    cancelled_if: Rule | None = None
+    kind: str = "file"  # where the rows come from; #14 adds "parquet" and "query"
 
 
 @dataclass(frozen=True)
@@ -50,6 +81,9 @@ class DatasetConfig:
     analysis_date: pd.Timestamp | None = None
     returns: str = "separate"
     zero_amounts: str = "drop"
+    duplicate_orders: str = "error"
+    outliers: str = "keep"
+    engine: str = "duckdb"
     config_file: Path | None = None
 
     @classmethod
@@ -62,6 +96,7 @@ class DatasetConfig:
                 hint="Add `tables:` with at least `transactions: {file: ..., columns: {...}}` "
                 "(see the README's dataset.yaml example).",
             )
+        _check_keys(raw, DATASET_KEYS, "dataset.yaml", where)
         unknown = sorted(set(raw["tables"]) - set(TABLES))
         if unknown:
             raise ConfigError(
@@ -92,17 +127,70 @@ class DatasetConfig:
                 file=where,
                 hint="Use `drop` (free orders are not purchases) or `keep` (they are).",
             )
-        analysis_date = raw.get("analysis_date")
+        policies = {key: _policy(raw, key, default, options, where) for key, default, options in (
+            ("duplicate_orders", "error", DUPLICATE_ORDER_POLICIES), ("outliers", "keep", OUTLIER_POLICIES),
+            ("engine", "duckdb", ENGINES))}
+        analysis_date = _analysis_date(raw.get("analysis_date"), where)
         return cls(
             root=root,
             name=str(raw.get("name") or root.name),
             tables=tables,
             currency=str(raw.get("currency", "CNY")),
-            analysis_date=pd.Timestamp(analysis_date) if analysis_date else None,
+            analysis_date=analysis_date,
             returns=returns,
             zero_amounts=zero_amounts,
             config_file=config_file,
+            **policies,
         )
+
+
+def _check_keys(spec: dict, allowed: tuple[str, ...], where_in: str, where: Path) -> None:
+    """Unknown keys are an error with a did-you-mean (a typo must not be silently ignored)."""
+    for key in spec:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            raise ConfigError(
+                f"has an unknown key {key!r} in {where_in}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                file=where,
+                hint=f"Known keys there: {', '.join(allowed)}.",
+            )
+
+
+def _policy(raw: dict, key: str, default: str, options: tuple[str, ...], where: Path) -> str:
+    value = raw.get(key, default)
+    if value not in options:
+        raise ConfigError(f"`{key}: {value}` is not a known setting", file=where,
+                          hint=f"Use one of {', '.join(options)} (see the README).")
+    return value
+
+
+def _analysis_date(value: object, where: Path) -> pd.Timestamp | None:
+    if value in (None, ""):
+        return None
+    try:
+        return pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"`analysis_date: {value}` is not a date", file=where,
+                          hint="Write it as YYYY-MM-DD, e.g. `analysis_date: 2024-12-31`.") from exc
+
+
+def _rule(name: str, spec: object, where: Path) -> Rule | None:
+    if spec is None:
+        return None
+    tests = [k for k in spec if k in RULE_TESTS] if isinstance(spec, dict) else []
+    if not isinstance(spec, dict) or "column" not in spec or len(tests) != 1 or len(spec) != 2:
+        raise ConfigError(
+            f"table {name!r} has a `cancelled_if:` that is not one rule",
+            file=where,
+            hint="Write e.g. `cancelled_if: {column: order_id, starts_with: C}`; tests are "
+            f"{', '.join(RULE_TESTS)}.",
+        )
+    value = spec[tests[0]]
+    if tests[0] == "in":
+        value = tuple(str(v) for v in (value if isinstance(value, list) else [value]))
+    else:
+        value = str(value)
+    return Rule(str(spec["column"]), tests[0], value)
 
 
 def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConfig:
@@ -114,6 +202,7 @@ def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConf
             file=where,
             hint=f"Write `{name}: {{file: <file name in the dataset folder>}}`.",
         )
+    _check_keys(spec, TABLE_KEYS, f"table {name!r}", where)
     columns = spec.get("columns") or {}
     schema = TABLES[name]
     strangers = sorted(set(columns) - set(schema.kinds))
@@ -131,9 +220,30 @@ def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConf
         encoding=str(spec.get("encoding", "auto")),
         sheet=spec.get("sheet"),
         separator=spec.get("separator"),
-        date_format=spec.get("date_format"),
+        date_format=_date_format(spec.get("date_format")),
         decimal=str(spec.get("decimal", ".")),
+        day_first=None if spec.get("day_first") is None else bool(spec["day_first"]),
+        na_values=None if spec.get("na_values") is None else tuple(str(v) for v in spec["na_values"]),
+        max_unparsed_share=_share(name, spec.get("max_unparsed_share", 0.0), where),
+        cancelled_if=_rule(name, spec.get("cancelled_if"), where),
     )
+
+
+def _date_format(value: object) -> str | tuple[str, ...] | None:
+    if value is None or isinstance(value, str):
+        return value
+    return tuple(str(v) for v in value)
+
+
+def _share(name: str, value: object, where: Path) -> float:
+    try:
+        share = float(value)
+    except (TypeError, ValueError):
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise ConfigError(f"table {name!r} has `max_unparsed_share: {value}`, not a share between 0 and 1",
+                          file=where, hint="Write e.g. `max_unparsed_share: 0.01` to accept up to 1 % unreadable values.")
+    return share
 
 
 def resolve_dataset_dir(path: str | Path) -> Path:

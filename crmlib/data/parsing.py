@@ -1,108 +1,334 @@
-"""Turn the cells of real exports into numbers and dates.
+"""Turn the cells of real exports into ids, numbers and dates — as engine (Ibis) expressions.
+
+Each parser takes an Ibis column of raw cells and returns the parsed column; NULL marks a
+value that is missing (blank or one of ``na_values``) or unreadable, and the loader tells the
+two apart by comparing with the raw cell. The same expressions run on any Ibis backend.
+
+- **Amounts**: currency signs and words (¥ ￥ $ € £ RMB CNY 元 …), ``(12.00)`` for negatives,
+  thousands separators that group by three (``1,234,567.5``; ``1 000``); ``decimal=","`` reads
+  ``1.234,50``. Anything else (``1,2,3``, ``12abc``) is unreadable, never a number.
+- **Dates**: every value is read by its own shape — ISO, ``2024/3/5 14:02``, ``2024.03.05``,
+  ``2024年1月14日 08:03``, ``05/03/2024`` (day or month first, decided for the whole column from
+  values such as ``31/12/2024``; when no value decides, :class:`AmbiguousDates` asks for
+  ``date_format``), ``20240305``, month names, Excel serial days and epoch seconds.
 
 Example
 -------
 >>> import pandas as pd
->>> parse_amounts(pd.Series(["¥1,234.50", "(12.00)", "RMB 8", "n/a"])).values.tolist()
-[1234.5, -12.0, 8.0, nan]
->>> parse_dates(pd.Series(["2024年3月5日", "2024年12月31日"])).dt.strftime("%Y-%m-%d").tolist()
-['2024-03-05', '2024-12-31']
+>>> parse_amounts(pd.Series(["¥1,234.50", "(12.00)", "RMB 8", "n/a", "1,2,3"])).tolist()
+[1234.5, -12.0, 8.0, nan, nan]
+>>> parse_dates(pd.Series(["2024年3月5日", "2024/12/31 08:00", "45292"])).dt.strftime("%Y-%m-%d").tolist()
+['2024-03-05', '2024-12-31', '2024-01-01']
 """
 
 from __future__ import annotations
 
 import re
-import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
-import numpy as np
+import ibis
 import pandas as pd
+import pyarrow as pa
 
-CURRENCY_PATTERN = re.compile(r"[¥￥$€£]|RMB|CNY|USD|EUR|GBP|HKD|元|圆", re.IGNORECASE)
+from crmlib.engine import default_engine
+from crmlib.engine.functions import try_parse_timestamp
 
-DATE_FORMATS = (
-    "ISO8601",
-    "%Y%m%d",
-    "%Y/%m/%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%Y.%m.%d",
-    "%Y年%m月%d日",
-    "%Y年%m月%d日 %H:%M:%S",
-    "%Y年%m月",
-    "%d/%m/%Y",
-    "%m/%d/%Y",
-    "%d.%m.%Y",
-    "%d-%m-%Y",
-    "%m-%d-%Y",
-    "%Y-%m",
+NA_VALUES = ("", "NULL", "null", "Null", "nan", "NaN", "NAN", "N/A", "n/a", "NA", "#N/A", "-", "None",
+             "none", "无", "空")
+CURRENCY = r"[¥￥$€£]|RMB|CNY|USD|EUR|GBP|HKD|元|圆"
+TRUE_WORDS = ("1", "true", "yes", "y", "t", "是", "已流失", "churned")
+FALSE_WORDS = ("0", "false", "no", "n", "f", "否", "未流失", "active")
+EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10 .. 2119-01
+EPOCH_RANGE = (1e8, 4.2e9)  # 1973 .. 2103, seconds
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+def is_text(column: ibis.Value) -> bool:
+    return column.type().is_string()
+
+
+def text_cells(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
+    """Cells as stripped text; NULL for blanks and ``na_values``."""
+    text = column if is_text(column) else column.cast("string")
+    text = text.strip()
+    return ibis.cases((text.isin(list(set(na_values) | {""})), ibis.null("string")), else_=text)
+
+
+def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
+    """Ids as text; Excel's ``1001.0`` becomes ``1001`` (an id is a label, not a number)."""
+    if column.type().is_floating():
+        whole = column.notnull() & (column == column.floor())
+        column = ibis.cases((whole, column.cast("int64").cast("string")), else_=column.cast("string"))
+    return text_cells(column, na_values).re_replace(r"^(\d+)\.0+$", r"\1")
+
+
+def parse_text(column: ibis.Value) -> ibis.Value:
+    """Free text, stripped; blank cells are NULL."""
+    return text_cells(column, ())
+
+
+def parse_amount_cells(column: ibis.Value, decimal: str = ".", na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
+    """Money cells as float64 (see the module docstring); NULL when missing or unreadable."""
+    if column.type().is_numeric():
+        return column.cast("float64")
+    text = text_cells(column, na_values)
+    text = text.re_replace(CURRENCY, "").replace("\u2212", "-").replace("，", ",").strip()
+    negative = text.re_search(r"^\(.*\)$")
+    text = text.re_replace(r"^\((.*)\)$", r"\1").strip()
+    text = text.re_replace(r"^([+-])\s+", r"\1")
+    group, point = ("[.\\s\u00a0']", ",") if decimal == "," else ("[,\\s\u00a0']", r"\.")
+    pattern = rf"^[+-]?(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d+)?([eE][+-]?\d+)?$|^[+-]?{point}\d+$"
+    valid = text.re_search(pattern)
+    digits = text.re_replace(group, "")
+    if decimal == ",":
+        digits = digits.replace(",", ".")
+    number = ibis.cases((valid, digits.try_cast("float64")), else_=ibis.null("float64"))
+    return ibis.cases((negative, -number), else_=number)
+
+
+def parse_numbers(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
+    """Plain numbers (quantities, ratings, years) as float64; NULL when missing or unreadable."""
+    if column.type().is_numeric():
+        return column.cast("float64")
+    return text_cells(column, na_values).replace(",", "").try_cast("float64")
+
+
+def parse_bools(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
+    """Yes/no cells (1/0, true/false, 是/否, churned/active) as booleans; NULL otherwise."""
+    if column.type().is_boolean():
+        return column
+    text = text_cells(column, na_values).lower()
+    return ibis.cases((text.isin(list(TRUE_WORDS)), True), (text.isin(list(FALSE_WORDS)), False),
+                      else_=ibis.null("boolean"))
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+TIMES = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f", "T%H:%M", "T%H:%M:%S", "T%H:%M:%S.%f")
+
+
+def _with_times(day: str) -> list[str]:
+    return [day + t for t in TIMES]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One way dates are written: a pattern and the strftime formats that read it."""
+
+    name: str
+    example: str
+    pattern: re.Pattern
+    formats: tuple[str, ...] = ()
+    numeric: str | None = None  # "serial" (Excel days) or "epoch" (seconds since 1970)
+
+
+SHAPES = (
+    Shape("ISO", "2024-03-05", re.compile(rf"^\d{{4}}-\d{{1,2}}-\d{{1,2}}{TIME}$"), tuple(_with_times("%Y-%m-%d"))),
+    Shape("year/month/day", "2024/3/5 14:02", re.compile(rf"^\d{{4}}/\d{{1,2}}/\d{{1,2}}{TIME}$"),
+          tuple(_with_times("%Y/%m/%d"))),
+    Shape("year.month.day", "2024.03.05", re.compile(rf"^\d{{4}}\.\d{{1,2}}\.\d{{1,2}}{TIME}$"),
+          tuple(_with_times("%Y.%m.%d"))),
+    Shape("Chinese", "2024年1月14日 08:03", re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日\s*(\d{1,2}:\d{2}(:\d{2})?)?$"),
+          ("%Y年%m月%d日", "%Y年%m月%d日 %H:%M", "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日%H:%M", "%Y年%m月%d日%H:%M:%S")),
+    Shape("Chinese month", "2024年1月", re.compile(r"^\d{4}年\d{1,2}月$"), ("%Y年%m月",)),
+    Shape("yyyymmdd", "20240305", re.compile(r"^(19|20|21)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])$"), ("%Y%m%d",)),
+    Shape("yyyymmddHHMMSS", "20240305140200", re.compile(r"^(19|20|21)\d{12}$"), ("%Y%m%d%H%M%S",)),
+    Shape("year-month", "2024-03", re.compile(r"^\d{4}[-/]\d{1,2}$"), ("%Y-%m", "%Y/%m")),
+    Shape("day month-name year", "5 Mar 2024", re.compile(r"^\d{1,2}[ -][A-Za-z]{3,9}\.?[ -]\d{4}" + TIME + "$"),
+          ("%d %b %Y", "%d-%b-%Y", "%d %B %Y", "%d-%B-%Y", "%d %b %Y %H:%M", "%d-%b-%Y %H:%M",
+           "%d %b %Y %H:%M:%S", "%d-%b-%Y %H:%M:%S")),
+    Shape("month-name day year", "Mar 5, 2024", re.compile(r"^[A-Za-z]{3,9}\.? \d{1,2},? \d{4}$"),
+          ("%b %d, %Y", "%B %d, %Y", "%b %d %Y", "%B %d %Y")),
+    Shape("Excel serial day", "45292", re.compile(r"^\d{5}(\.\d+)?$"), numeric="serial"),
+    Shape("epoch seconds", "1709647320", re.compile(r"^\d{9,10}$"), numeric="epoch"),
 )
+DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})((?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?)$")
+
+
+class AmbiguousDates(ValueError):
+    """Day-first and month-first both read every value (``01/02/2024``): the user must say which."""
+
+    def __init__(self, separator: str, examples: list[str]):
+        self.separator, self.examples = separator, examples
+        super().__init__(f"day and month order cannot be told apart in {examples[:3]}")
+
+
+@dataclass
+class DatePlan:
+    """How a column of date cells is read: strftime formats plus the numeric readings."""
+
+    formats: list[str] = field(default_factory=list)
+    serial: bool = False
+    epoch: bool = False
+    shapes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.formats or self.serial or self.epoch)
+
+
+def _day_month_formats(sep: str, day_first: bool, two_digit_year: bool) -> list[str]:
+    year = "%y" if two_digit_year else "%Y"
+    day = f"%d{sep}%m{sep}{year}" if day_first else f"%m{sep}%d{sep}{year}"
+    return [day, day + " %H:%M", day + " %H:%M:%S", day + "T%H:%M", day + "T%H:%M:%S"]
+
+
+def plan_dates(values: Iterable[str], day_first: bool | None = None) -> DatePlan:
+    """Which formats read ``values`` (distinct raw cells): each value by its shape.
+
+    Raises :class:`AmbiguousDates` when day/month order is undecidable and ``day_first`` is None.
+
+    >>> plan_dates(["05/03/2024", "31/12/2024"]).formats[0]
+    '%d/%m/%Y'
+    """
+    plan = DatePlan()
+    day_month: dict[tuple[str, bool], list[tuple[int, int, str]]] = {}
+    for value in values:
+        if value is None:
+            continue
+        value = str(value).strip()
+        match = DAY_MONTH.match(value)
+        if match:
+            first, sep, second, year = match.group(1), match.group(2), match.group(3), match.group(4)
+            day_month.setdefault((sep, len(year) == 2), []).append((int(first), int(second), value))
+            continue
+        for shape in SHAPES:
+            if shape.pattern.match(value):
+                if shape.name not in plan.shapes:
+                    plan.shapes.append(shape.name)
+                    plan.formats += list(shape.formats)
+                    plan.serial |= shape.numeric == "serial"
+                    plan.epoch |= shape.numeric == "epoch"
+                break
+    for (sep, short), parts in day_month.items():
+        firsts_day = any(a > 12 for a, _, _ in parts)
+        seconds_day = any(b > 12 for _, b, _ in parts)
+        if firsts_day and seconds_day:  # both orders occur: read each value by the order that fits it
+            orders = [True, False]
+        elif firsts_day or seconds_day:
+            orders = [firsts_day]
+        elif day_first is not None:
+            orders = [day_first]
+        else:
+            raise AmbiguousDates(sep, [v for _, _, v in parts[:5]])
+        for order in orders:
+            plan.formats += _day_month_formats(sep, order, short)
+        plan.shapes.append(f"{'day' if orders[0] else 'month'}{sep}{'month' if orders[0] else 'day'}{sep}year")
+    return plan
+
+
+def parse_date_cells(column: ibis.Value, plan: DatePlan, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
+    """Date cells read by ``plan`` (see :func:`plan_dates`) as timestamps; NULL when unreadable."""
+    if column.type().is_timestamp():
+        return column.cast("timestamp")
+    if column.type().is_date():
+        return column.cast("timestamp")
+    if column.type().is_numeric():
+        if plan.serial or not plan.formats:
+            return _serial_days(column.cast("float64"))
+        column = column.cast("int64").cast("string")
+    text = text_cells(column, na_values)
+    parts = []
+    if plan.formats:
+        parts.append(try_parse_timestamp(text, plan.formats))
+    if plan.serial:
+        number = ibis.cases((text.re_search(r"^\d{5}(\.\d+)?$"), text.try_cast("float64")), else_=ibis.null("float64"))
+        parts.append(_serial_days(number))
+    if plan.epoch:
+        number = ibis.cases((text.re_search(r"^\d{9,10}$"), text.try_cast("int64")), else_=ibis.null("int64"))
+        low, high = EPOCH_RANGE
+        number = ibis.cases(((number >= low) & (number <= high), number), else_=ibis.null("int64"))
+        parts.append(number.as_timestamp("s").cast("timestamp"))
+    if not parts:
+        return ibis.null("timestamp")
+    return ibis.coalesce(*parts) if len(parts) > 1 else parts[0]
+
+
+def _serial_days(number: ibis.Value) -> ibis.Value:
+    low, high = EXCEL_SERIAL_RANGE
+    seconds = ((number - 25569.0) * 86400.0).round().cast("int64")
+    valid = (number >= low) & (number <= high)
+    return ibis.cases((valid, seconds.as_timestamp("s").cast("timestamp")), else_=ibis.null("timestamp"))
+
+
+def declared_plan(date_format: str | Sequence[str]) -> DatePlan:
+    """The plan for a declared ``date_format`` (one format or a list): those formats only."""
+    formats = [date_format] if isinstance(date_format, str) else list(date_format)
+    plan = DatePlan()
+    for fmt in formats:
+        if fmt.lower() in ("excel", "serial"):
+            plan.serial = True
+        elif fmt.lower() in ("epoch", "unix"):
+            plan.epoch = True
+        elif fmt.upper() == "ISO8601":
+            plan.formats += SHAPES[0].formats
+        else:
+            plan.formats.append(fmt)
+    plan.shapes = formats
+    return plan
+
+
+def describe_shapes() -> str:
+    """The date shapes read without ``date_format``, for messages."""
+    return ", ".join(s.example for s in SHAPES if not s.numeric) + ", 05/03/2024, Excel serial days, epoch seconds"
+
+
+# --- pandas entry points (unit tests, notebooks) --------------------------------------------
+
+def _run(values: pd.Series, build) -> pd.Series:
+    engine = default_engine()
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        array = pa.array(values.astype("float64"), from_pandas=True)
+    elif pd.api.types.is_datetime64_any_dtype(values):
+        array = pa.array(pd.to_datetime(values).dt.tz_localize(None) if values.dt.tz is not None else values)
+    else:
+        array = pa.array([None if pd.isna(v) else str(v) for v in values], pa.string())
+    table = engine.table(pa.table({"v": array}))
+    result = engine.to_pandas(table.select(out=build(table.v)))["out"]
+    result.index = values.index
+    return result
 
 
 def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
-    """Parse money cells like ``¥1,234.50``, ``(12.00)`` or ``1.234,50`` (decimal=",").
+    """:func:`parse_amount_cells` on a pandas Series (float64, NaN where missing or unreadable)."""
+    return _run(values, lambda c: parse_amount_cells(c, decimal)).astype("float64")
 
-    Returns float64 with NaN where a cell cannot be read (blank cells stay NaN too).
-    """
+
+def parse_dates(values: pd.Series, date_format: str | Sequence[str] | None = None) -> pd.Series:
+    """Date cells of a pandas Series read as :func:`plan_dates` decides (or ``date_format``); NaT where unreadable."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        result = pd.to_datetime(values)
+        return (result.dt.tz_localize(None) if result.dt.tz is not None else result).astype("datetime64[ns]")
     if pd.api.types.is_numeric_dtype(values):
-        return values.astype("float64")
-    text = values.astype("string").str.strip()
-    text = text.str.replace(CURRENCY_PATTERN, "", regex=True)
-    text = text.str.replace("\u2212", "-", regex=False).str.replace("，", ",", regex=False)
-    negative = text.str.match(r"^\(.*\)$", na=False)
-    text = text.str.strip("() ")
-    thousands = "." if decimal == "," else ","
-    text = text.str.replace(thousands, "", regex=False).str.replace(r"\s", "", regex=True)
-    if decimal == ",":
-        text = text.str.replace(",", ".", regex=False)
-    number = pd.to_numeric(text, errors="coerce").astype("float64")
-    return number.where(~negative.to_numpy(), -number)
-
-
-def _try_format(sample: pd.Series, fmt: str) -> pd.Series:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return pd.to_datetime(sample, format=fmt, errors="coerce")
+        numbers = values.dropna()
+        if len(numbers) and numbers.between(19000101, 21001231).all():
+            values = values.astype("Int64").astype("string")
+    if date_format:
+        plan = declared_plan(date_format)
+    else:
+        distinct = pd.unique(values.dropna().astype(str).str.strip())
+        plan = plan_dates(distinct[:20000])
+    return _run(values, lambda c: parse_date_cells(c, plan)).astype("datetime64[ns]")
 
 
 def guess_date_format(values: pd.Series) -> tuple[str | None, list[str]]:
-    """Pick the format that parses most of a sample of ``values``.
+    """The first format that reads ``values`` and, when day/month order is undecided, the other order.
 
-    Returns the format (None if nothing parses) and the other formats that parse the
-    sample equally well (an ambiguity such as day-first vs month-first).
+    >>> guess_date_format(pd.Series(["01/02/2024", "03/04/2024"]))
+    ('%d/%m/%Y', ['%m/%d/%Y'])
     """
-    sample = values.dropna().astype(str).str.strip()
-    sample = sample[sample != ""].drop_duplicates().head(500)
-    if sample.empty:
-        return None, []
-    scores = {fmt: _try_format(sample, fmt).notna().mean() for fmt in DATE_FORMATS}
-    best = max(scores.values())
-    if best == 0:
-        return None, []
-    winners = [fmt for fmt, score in scores.items() if score == best]
-    return winners[0], winners[1:]
+    distinct = pd.unique(values.dropna().astype(str).str.strip())
+    try:
+        plan = plan_dates(distinct[:20000])
+    except AmbiguousDates as exc:
+        sep = exc.separator
+        return f"%d{sep}%m{sep}%Y", [f"%m{sep}%d{sep}%Y"]
+    return (plan.formats[0] if plan.formats else None), plan.formats[1:2]
 
 
-def parse_dates(values: pd.Series, date_format: str | None = None) -> pd.Series:
-    """Parse date cells with ``date_format`` or the best guessed format; NaT where unreadable.
-
-    Already-typed datetimes (Excel, Parquet) pass through; 8-digit integers are read as
-    ``%Y%m%d`` and other numbers as Excel serial days.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        result = pd.to_datetime(values)
-        return result.dt.tz_localize(None) if result.dt.tz is not None else result
-    if pd.api.types.is_numeric_dtype(values):
-        if values.dropna().between(19000101, 21001231).all():
-            values = values.astype("Int64").astype("string")
-        else:
-            return pd.to_datetime(values, unit="D", origin="1899-12-30", errors="coerce")
-    if values.dtype == object:
-        as_datetime = values.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64))
-        if as_datetime.any() and as_datetime[values.notna()].all():
-            return pd.to_datetime(values)
-    text = values.astype("string").str.strip()
-    fmt = date_format or guess_date_format(text)[0]
-    if fmt is None:
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    parsed = _try_format(text, fmt)
-    return parsed.astype("datetime64[ns]")
+__all__ = ["NA_VALUES", "AmbiguousDates", "DatePlan", "plan_dates", "declared_plan", "parse_ids", "parse_text",
+           "parse_amount_cells", "parse_numbers", "parse_bools", "parse_date_cells", "parse_amounts",
+           "parse_dates", "guess_date_format", "text_cells", "describe_shapes"]

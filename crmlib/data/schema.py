@@ -32,10 +32,12 @@ TABLES: dict[str, TableSchema] = {
         "transactions",
         {
             "customer_id": "id", "order_date": "date", "amount": "amount", "order_id": "id",
-            "quantity": "number", "product": "text", "category": "text", "channel": "text",
+            "quantity": "number", "unit_price": "amount", "product": "text", "category": "text",
+            "channel": "text",
         },
         required=("customer_id", "order_date", "amount"),
-        description="one row per order (or order line); negative amounts are returns",
+        description="one row per order (or order line); negative amounts or quantities are returns; "
+        "without `amount`, the amount is quantity × unit_price",
     ),
     "customers": TableSchema(
         "customers",

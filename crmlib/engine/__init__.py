@@ -56,6 +56,10 @@ class Engine:
         """Make a pandas frame or Arrow table a table of this engine (DuckDB reads it in place)."""
         return self.backend.create_table(name or f"crm_t{next(_names)}", data, temp=True, overwrite=True)
 
+    def materialize(self, expr: ibis.Table, name: str | None = None) -> ibis.Table:
+        """Compute ``expr`` once into a temporary table of the engine (later queries read it, not ``expr``)."""
+        return self.backend.create_table(name or f"crm_m{next(_names)}", expr, temp=True)
+
     def read_parquet(self, path: str | Path, name: str | None = None) -> ibis.Table:
         """A Parquet file, folder or glob as a table (read lazily by the engine)."""
         return self.backend.read_parquet(str(path), table_name=name or f"crm_p{next(_names)}")

@@ -1,0 +1,294 @@
+"""Map a source's columns onto a canonical table and parse its cells, in the engine.
+
+:func:`parse_source` reads one table's source, checks the column mapping (with did-you-mean and,
+for workbooks, the sheets and their columns), and returns an Ibis table of parsed canonical
+fields plus ``_line`` (the file line) and ``_raw_<field>`` (the cell as written, for messages).
+Values that cannot be read fail loudly when there are too many of them (``max_unparsed_share``).
+
+Example
+-------
+>>> from crmlib.data.config import read_config
+>>> from crmlib.data.quality import QualityLog
+>>> from crmlib.engine import Engine
+>>> cfg = read_config("data/cdnow").tables["transactions"]
+>>> parsed = parse_source(Engine.duckdb(), cfg, QualityLog())
+>>> parsed.table.select("customer_id", "amount").head(1).to_pandas().to_dict("records")
+[{'customer_id': '0001', 'amount': 29.33}]
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import ibis
+
+from crmlib.data.config import TableConfig
+from crmlib.data.parsing import (
+    NA_VALUES,
+    AmbiguousDates,
+    declared_plan,
+    describe_shapes,
+    parse_amount_cells,
+    parse_bools,
+    parse_date_cells,
+    parse_ids,
+    parse_numbers,
+    parse_text,
+    plan_dates,
+    text_cells,
+)
+from crmlib.data.quality import QualityLog
+from crmlib.data.readers import LINE, RawTable, excel_sheets, read_raw
+from crmlib.data.schema import TABLES, TableSchema
+from crmlib.engine import Engine
+from crmlib.errors import DataError
+
+CHECKED_KINDS = ("date", "amount", "number")
+DISTINCT_FOR_DATES = 20000
+
+
+@dataclass
+class ParsedTable:
+    """One source mapped and parsed: ``table`` holds canonical fields, ``_line`` and ``_raw_<field>``."""
+
+    name: str
+    cfg: TableConfig
+    table: ibis.Table
+    mapping: dict[str, str]
+    rows: int
+    encoding: str
+    unreadable: dict[str, str] = field(default_factory=dict)  # required field -> log check name
+
+    @property
+    def file(self) -> str:
+        return self.cfg.file.name
+
+
+def read_source(cfg: TableConfig) -> RawTable:
+    """The raw cells of a table's source (a file today; #14 adds Parquet folders and SQL queries)."""
+    return read_raw(cfg.file, encoding=cfg.encoding, sheet=cfg.sheet, separator=cfg.separator)
+
+
+def _sheets_hint(cfg: TableConfig, raw: RawTable) -> str:
+    if raw.sheet is None or cfg.sheet is not None:
+        return ""
+    sheets = excel_sheets(cfg.file)
+    listed = "; ".join(f"{name!r} (columns: {', '.join(cols[:8])})" for name, cols in sheets.items())
+    return (f" The workbook has {len(sheets)} sheets and the first, {raw.sheet!r}, was read: {listed}. "
+            "Name the sheet holding the table with `sheet:` in dataset.yaml.")
+
+
+def resolve_columns(cfg: TableConfig, schema: TableSchema, raw: RawTable) -> dict[str, str]:
+    """canonical -> source column; canonical names present in the file map themselves."""
+    columns = raw.columns
+    lower = {c.lower(): c for c in columns}
+    mapping = {}
+    for canonical in schema.kinds:
+        source = cfg.columns.get(canonical)
+        if source is None and canonical.lower() in lower:
+            source = lower[canonical.lower()]
+        if source is None:
+            continue
+        if source not in columns:
+            close = difflib.get_close_matches(source, columns, n=3, cutoff=0.5)
+            raise DataError(
+                f"has no column {source!r} (mapped to {canonical!r} in dataset.yaml)",
+                file=cfg.file,
+                column=source,
+                hint=(f"Did you mean {close}? " if close else "")
+                + f"The file's columns are: {columns}. Fix `columns: {canonical}:` in dataset.yaml."
+                + _sheets_hint(cfg, raw),
+            )
+        mapping[canonical] = source
+    required = [f for f in schema.required if not (f == "amount" and "unit_price" in mapping)]
+    missing = [f for f in required if f not in mapping]
+    if missing:
+        raise DataError(
+            f"lacks the required field(s) {missing} of the {schema.name} table",
+            file=cfg.file,
+            column=missing[0],
+            hint=f"Map them in dataset.yaml under tables: {schema.name}: columns: "
+            f"(e.g. `{missing[0]}: <your column name>`). The file's columns are: {columns}."
+            + (" For order lines without a line total, map `unit_price:` and `quantity:` instead of `amount:`."
+               if "amount" in missing else "") + _sheets_hint(cfg, raw),
+        )
+    if "unit_price" in mapping and "amount" not in mapping and "quantity" not in mapping:
+        raise DataError(
+            "maps `unit_price` but no `quantity`, so line amounts cannot be computed",
+            file=cfg.file, column=mapping["unit_price"],
+            hint=f"Map `quantity:` to the column holding quantities. The file's columns are: {columns}.",
+        )
+    if schema.any_of and not any(f in mapping for f in schema.any_of):
+        raise DataError(
+            f"maps none of {list(schema.any_of)}, so there is nothing to analyse",
+            file=cfg.file,
+            hint=f"Map at least one of them in dataset.yaml. The file's columns are: {columns}."
+            + _sheets_hint(cfg, raw),
+        )
+    return mapping
+
+
+def _date_plan(engine: Engine, table: ibis.Table, source: str, cfg: TableConfig, na_values):
+    if cfg.date_format:
+        return declared_plan(cfg.date_format)
+    column = table[source]
+    if not column.type().is_string():
+        return declared_plan([])
+    distinct = engine.to_pandas(table.select(v=text_cells(column, na_values)).filter(ibis._.v.notnull())
+                                .distinct().limit(DISTINCT_FOR_DATES))["v"].tolist()
+    try:
+        return plan_dates(distinct, cfg.day_first)
+    except AmbiguousDates as exc:
+        sep = exc.separator
+        raise DataError(
+            "day and month order cannot be told apart: every value reads both ways",
+            file=cfg.file, column=source,
+            hint=f"Values look like {exc.examples[:3]}. Set `date_format: '%d{sep}%m{sep}%Y'` (day first) or "
+            f"'%m{sep}%d{sep}%Y' (month first) for this table in dataset.yaml, or `day_first: true` / "
+            "`false` when the column also holds other formats.",
+        ) from None
+
+
+def _parser(kind: str, column: ibis.Value, cfg: TableConfig, na_values, plan=None) -> ibis.Value:
+    if kind == "id":
+        return parse_ids(column, na_values)
+    if kind == "date":
+        return parse_date_cells(column, plan, na_values)
+    if kind == "amount":
+        return parse_amount_cells(column, cfg.decimal, na_values)
+    if kind == "number":
+        return parse_numbers(column, na_values)
+    if kind == "bool":
+        return parse_bools(column, na_values)
+    return parse_text(column)
+
+
+def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: TableSchema | None = None) -> ParsedTable:
+    """Read, map and parse one table (see the module docstring); logs the read and blanked values."""
+    schema = schema or TABLES[cfg.name]
+    raw = read_source(cfg)
+    if raw.table.num_rows == 0:
+        raise DataError("has a header but no rows", file=cfg.file, hint="Export the table again with its data."
+                        + (f" (sheet {raw.sheet!r} was read)" if raw.sheet else ""))
+    mapping = resolve_columns(cfg, schema, raw)
+    na_values = cfg.na_values if cfg.na_values is not None else NA_VALUES
+    source = engine.table(raw.table)
+    fields = {LINE: source[LINE]}
+    for canonical, column in mapping.items():
+        kind = schema.kinds[canonical]
+        plan = _date_plan(engine, source, column, cfg, na_values) if kind == "date" else None
+        fields[canonical] = _parser(kind, source[column], cfg, na_values, plan)
+        if kind in CHECKED_KINDS:
+            fields[f"_raw_{canonical}"] = text_cells(source[column], na_values)
+    if schema.keep_extra_columns:
+        for extra in raw.columns:
+            if extra not in mapping.values() and extra not in fields:
+                fields[extra] = source[extra]
+    rule = cfg.cancelled_if
+    if cfg.name == "transactions" and rule is not None and rule.column not in mapping:
+        if rule.column not in raw.columns:
+            raise DataError(
+                f"has no column {rule.column!r} (named in `cancelled_if:`)", file=cfg.file, column=rule.column,
+                hint=f"Name a mapped field ({', '.join(mapping)}) or a column of the file: {raw.columns}.",
+            )
+        fields["_rule_column"] = source[rule.column]
+    table = source.select(**fields)
+    if cfg.name == "transactions":
+        table = _signed_amounts(table, mapping, cfg)
+    table = engine.materialize(table)
+    parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding)
+    _check_unreadable(engine, parsed, schema, log, na_values)
+    return parsed
+
+
+def _check_unreadable(engine: Engine, parsed: ParsedTable, schema: TableSchema, log: QualityLog, na_values) -> None:
+    """Count values given but unreadable per checked field; fail, or log them for the cleaner."""
+    table, cfg = parsed.table, parsed.cfg
+    checked = [c for c in parsed.mapping if schema.kinds[c] in CHECKED_KINDS]
+    metrics = {}
+    for canonical in checked:
+        raw = table[f"_raw_{canonical}"]
+        metrics[f"given_{canonical}"] = raw.notnull().sum()
+        metrics[f"failed_{canonical}"] = (raw.notnull() & table[canonical].isnull()).sum()
+    if "amount" in table.columns:
+        metrics["amount_read"] = table["amount"].sum()
+    counts = engine.to_pandas(table.aggregate(**metrics)).iloc[0].to_dict() if metrics else {}
+    read_amount = counts.get("amount_read")
+    log.add(parsed.name, parsed.file, f"rows read (encoding: {parsed.encoding})", rows=parsed.rows, action="read",
+            amount=None if "amount" not in table.columns else float(0.0 if read_amount is None or read_amount != read_amount
+                                                                    else read_amount))
+    for canonical in checked:
+        failed, given = int(counts[f"failed_{canonical}"]), int(counts[f"given_{canonical}"])
+        if not failed:
+            continue
+        source = parsed.mapping[canonical]
+        bad = table.filter(table[f"_raw_{canonical}"].notnull() & table[canonical].isnull())
+        examples = engine.to_pandas(bad.order_by(LINE).select(LINE, v=bad[f"_raw_{canonical}"]).limit(5))
+        rows = list(zip(examples[LINE].tolist(), examples["v"].tolist(), strict=True))
+        kind = schema.kinds[canonical]
+        required = canonical in schema.required or (canonical in ("unit_price", "quantity") and "amount" not in parsed.mapping
+                                                    and parsed.name == "transactions")
+        if failed == given and required:
+            hint = {
+                "date": "Set `date_format:` for this table in dataset.yaml (e.g. '%d/%m/%Y'); "
+                f"the values look like {[v for _, v in rows[:2]]}. Recognised without it: {describe_shapes()}.",
+                "amount": "Amounts must be numbers, optionally with a currency sign and thousands "
+                "separators grouping by three (¥1,234.50). For 1.234,50 set `decimal: ','`.",
+                "number": "Make the column numeric.",
+            }[kind]
+            raise DataError(
+                f"no value could be read as {'an' if kind == 'amount' else 'a'} {kind} ({failed} rows)",
+                file=cfg.file, column=source, rows=rows, hint=hint,
+            )
+        check = f"unreadable {canonical} ({source})"
+        if required:
+            share = failed / given
+            if share > cfg.max_unparsed_share:
+                raise DataError(
+                    f"{failed:,} of {given:,} values ({share:.1%}) could not be read as "
+                    f"{'amounts' if kind == 'amount' else kind + 's'}",
+                    file=cfg.file, column=source, rows=rows,
+                    hint=("Set `date_format:` (one format or a list) or `day_first:` for this table if the "
+                          f"values are in a format not recognised ({describe_shapes()}); "
+                          if kind == "date" else "Fix the values in the export; ")
+                    + f"or accept dropping them with `max_unparsed_share: {min(1.0, round(share + 0.005, 2))}` "
+                    "for this table in dataset.yaml (they are then listed in the data-quality log).",
+                )
+            parsed.unreadable[canonical] = check
+        else:
+            log.add(parsed.name, parsed.file, check, rows=int(failed), lines=[n for n, _ in rows],
+                    values=[v for _, v in rows] if len(rows) else (), action="changed to blank")
+
+
+def _rule_matches(rule, column: ibis.Value) -> ibis.Value:
+    text = column if column.type().is_string() else column.cast("string")
+    text = text.strip()
+    test = {"starts_with": lambda: text.startswith(rule.value), "ends_with": lambda: text.endswith(rule.value),
+            "equals": lambda: text == rule.value, "in": lambda: text.isin(list(rule.value)),
+            "matches": lambda: text.re_search(rule.value)}[rule.test]()
+    return test.fill_null(False)
+
+
+def _signed_amounts(table: ibis.Table, mapping: dict, cfg: TableConfig) -> ibis.Table:
+    """``amount`` as analysed: the amount column, or quantity × unit price for order lines; a
+    negative amount or quantity, or a row matching ``cancelled_if``, makes the line a return."""
+    base = table["amount"] if "amount" in mapping else table["quantity"] * table["unit_price"]
+    if "amount" not in mapping:
+        table = table.mutate(_raw_amount=ibis.cases(
+            (table["_raw_unit_price"].notnull() & table["_raw_quantity"].notnull(), "given"),
+            else_=ibis.null("string")))
+    cancelled = ibis.literal(False)
+    if cfg.cancelled_if is not None:
+        rule = cfg.cancelled_if
+        column = table[rule.column] if rule.column in mapping else table["_rule_column"]
+        cancelled = _rule_matches(rule, column)
+    negative = (base < 0).fill_null(False)
+    if "quantity" in mapping:
+        negative = negative | (table["quantity"] < 0).fill_null(False)
+    is_return = negative | cancelled
+    return table.mutate(amount=ibis.cases((is_return, -base.abs()), else_=base), _return=is_return,
+                        _cancelled=cancelled)
+
+
+__all__ = ["ParsedTable", "parse_source", "read_source", "resolve_columns"]

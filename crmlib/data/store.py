@@ -1,0 +1,135 @@
+"""Materialise a cleaned dataset once per input fingerprint, and open it instead of re-parsing.
+
+A dataset is stored as a folder ``<cache>/dataset-<key>/`` holding one Parquet file per cleaned
+table and ``dataset.json`` (name, analysis date, data-quality log, reconciliation, warnings,
+file hashes). The key is the sha256 of every input file and dataset.yaml, the analysis date
+asked for and crmlib's code version, so a changed export, setting or crmlib never reuses an
+old folder. The folder is written under a temporary name and renamed into place, so notebooks
+starting together never read half a dataset; whichever finishes second keeps the first's folder.
+
+Example
+-------
+>>> import tempfile
+>>> from crmlib.data.load import load_dataset
+>>> folder = Path(tempfile.mkdtemp())
+>>> first = open_or_build("data/cdnow", None, load_dataset, folder=folder)
+>>> again = open_or_build("data/cdnow", None, load_dataset, folder=folder)
+>>> isinstance(again.arrow["transactions"], Path), len(again.transactions) == len(first.transactions)
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from crmlib.data.config import read_config
+from crmlib.data.load import Dataset, input_hashes
+
+META = "dataset.json"
+PREFIX = "dataset-"
+
+
+def store_key(dataset_dir: str | Path, analysis_date: object) -> str:
+    """The cache key of a dataset folder as it is now (inputs, analysis date, code version)."""
+    from crmlib.cache import code_version
+
+    config = read_config(dataset_dir)
+    hashes = input_hashes(config)
+    text = json.dumps([sorted(hashes.items()), str(analysis_date or ""), code_version(), str(config.root)])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def write_store(dataset: Dataset, folder: Path) -> Path:
+    """Write ``dataset`` into ``folder`` (atomically: a temporary sibling renamed into place)."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
+    try:
+        tables = {}
+        for name, source in dataset.arrow.items():
+            if source is None:
+                tables[name] = None
+                continue
+            table = source if isinstance(source, pa.Table) else pq.read_table(source)
+            pq.write_table(table, work / f"{name}.parquet", compression="zstd")
+            tables[name] = f"{name}.parquet"
+        meta = {
+            "name": dataset.name, "root": str(dataset.root), "currency": dataset.currency,
+            "analysis_date": dataset.analysis_date.isoformat(), "tables": tables,
+            "quality_log": dataset.quality_log.to_dict(orient="records"),
+            "quality_summary": dataset.quality_summary, "reconciliation": dataset.reconciliation,
+            "warnings": dataset.warnings, "page_warnings": dataset.page_warnings,
+            "files": {k: str(v) for k, v in dataset.files.items()}, "file_hashes": dataset.file_hashes,
+            "fingerprint": dataset.fingerprint,
+        }
+        (work / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        try:
+            os.rename(work, folder)
+        except OSError:  # another process stored the same dataset first: keep theirs
+            shutil.rmtree(work, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return folder
+
+
+def open_store(folder: Path) -> Dataset:
+    """The dataset stored in ``folder``; its tables are read from Parquet when first used."""
+    meta = json.loads((folder / META).read_text(encoding="utf-8"))
+    os.utime(folder)  # last use, for pruning
+    return Dataset(
+        name=meta["name"], root=Path(meta["root"]), currency=meta["currency"],
+        analysis_date=pd.Timestamp(meta["analysis_date"]),
+        arrow={k: (folder / v if v else None) for k, v in meta["tables"].items()},
+        quality_log=pd.DataFrame(meta["quality_log"], columns=["table", "file", "check", "rows", "action", "examples"]),
+        quality_summary=meta["quality_summary"], reconciliation=meta["reconciliation"],
+        warnings=meta["warnings"], page_warnings=meta["page_warnings"],
+        files={k: Path(v) for k, v in meta["files"].items()}, file_hashes=meta["file_hashes"],
+        fingerprint=meta["fingerprint"],
+    )
+
+
+def open_or_build(dataset_dir: str | Path, analysis_date: object, build: Callable[..., Dataset],
+                  folder: str | Path | None = None) -> Dataset:
+    """Open the stored dataset for the folder's current inputs, building and storing it first if needed."""
+    from crmlib.cache import cache_folder
+
+    base = Path(folder) if folder is not None else cache_folder()
+    if base is None:
+        return build(dataset_dir, analysis_date)
+    target = base / f"{PREFIX}{store_key(dataset_dir, analysis_date)}"
+    if (target / META).is_file():
+        try:
+            return open_store(target)
+        except (OSError, ValueError, KeyError):
+            shutil.rmtree(target, ignore_errors=True)  # damaged: build again
+    dataset = build(dataset_dir, analysis_date)
+    write_store(dataset, target)
+    return open_store(target)
+
+
+def prune_stores(older_than_days: float, folder: str | Path | None = None) -> list[Path]:
+    """Delete stored datasets unused for ``older_than_days`` days (and left-over temporary folders)."""
+    import time
+
+    from crmlib.cache import cache_folder
+
+    base = Path(folder) if folder is not None else cache_folder()
+    if base is None or not base.is_dir():
+        return []
+    cutoff = time.time() - older_than_days * 86400
+    deleted = []
+    for path in base.iterdir():
+        if path.is_dir() and path.name.startswith((PREFIX, f".{PREFIX}")) and path.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
+            deleted.append(path)
+    return deleted
