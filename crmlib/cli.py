@@ -49,7 +49,17 @@ def _validate(args: argparse.Namespace) -> int:
     changes = log.loc[~log["action"].isin(["read", "kept"])]
     if len(changes):
         print("Data-quality log (rows dropped, changed or flagged):")
-        print(changes[["table", "check", "rows", "action"]].to_string(index=False))
+        print(changes[["table", "check", "rows", "action", "examples"]].to_string(index=False))
+    print("Reconciliation (every input row counted once):")
+    for table, counts in dataset.reconciliation.items():
+        dropped = sum(counts["rows_dropped"].values())
+        line = f"  {table}: {counts['rows_read']:,} rows read = {counts['rows_kept']:,} kept + {dropped:,} dropped"
+        if "amount_read" in counts:
+            line += (f"; amount {counts['amount_read']:,.2f} = {counts['amount_kept']:,.2f} purchases "
+                     f"{counts['amount_returns']:+,.2f} returns {sum(counts['amount_dropped'].values()):+,.2f} dropped")
+        print(line)
+    for warning in dataset.warnings:
+        print(f"Warning: {warning}")
     return EXIT_OK
 
 

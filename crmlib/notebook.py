@@ -128,7 +128,10 @@ class Workbook:
         dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
         folder = Path(export_dir) if export_dir else DEFAULT_EXPORT_DIR
-        return cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
+        workbook = cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
+        for warning in dataset.page_warnings:  # e.g. an analysis date long after the last purchase
+            workbook.say(f"**Warning:** {warning}")
+        return workbook
 
     def summary(self, time_unit: str = "D") -> pd.DataFrame:
         """The per-customer summary as of the analysis date (computed once per time unit)."""

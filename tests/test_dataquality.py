@@ -29,7 +29,7 @@ def _troubled():
     returns = tx.head(30).assign(amount=lambda f: -f["amount"].clip(upper=50))
     quality = {"transactions": {"rows_read": 1000, "rows_kept": 950,
                                 "dropped": {"zero amount": 10, "missing customer id": 40}}}
-    ds = dataclasses.replace(ds, transactions=tx, returns=returns, quality_summary=quality)
+    ds = dataclasses.replace(ds.with_tables(transactions=tx, returns=returns), quality_summary=quality)
     return ds, customer_summary(tx, ds.analysis_date)
 
 
@@ -133,7 +133,7 @@ def test_notebook_in_chinese(tmp_path):
     assert run.errors == [] and run.images == 3
     assert "missing from" not in run.stderr  # no missing-glyph warnings: Chinese labels render
     sentences = [line for line in run.markdown.splitlines() if line.strip()]
-    assert len(sentences) == 7  # header, cleaning, peak, order values, 2 concerns, export
+    assert len(sentences) == 9  # header, 2 reconciliation, cleaning, peak, order values, 2 concerns, export
     assert all(CJK.search(line) for line in sentences), sentences
     for opening in ENGLISH_OPENINGS:
         assert opening not in run.markdown, opening

@@ -17,10 +17,9 @@ Example
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from crmlib.data.load import Dataset
 from crmlib.lang import in_language as _t
+from crmlib.lang import translator
 
 DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
                 "marketing_spend": "month", "returns": "order_date", "touchpoints": "timestamp"}
@@ -64,7 +65,8 @@ def monthly_coverage(dataset: Dataset) -> pd.DataFrame:
 
 
 def quality_export(dataset: Dataset) -> dict:
-    """The content of ``exports/data_quality.json``: rows read/kept/dropped by reason per table."""
+    """The content of ``exports/data_quality.json``: rows read/kept/dropped by reason per table,
+    the full log, the reconciliation (every input row and amount accounted for) and the warnings."""
     return {
         "dataset": dataset.name,
         "analysis_date": dataset.analysis_date,
@@ -72,8 +74,61 @@ def quality_export(dataset: Dataset) -> dict:
         "files_sha256": dataset.file_hashes,
         "tables": dataset.quality_summary,
         "log": dataset.quality_log.to_dict(orient="records"),
-        "units": {"rows": "count of input rows (header excluded)"},
+        "reconciliation": dataset.reconciliation,
+        "warnings": list(dataset.warnings),
+        "units": {"rows": "count of input rows (header excluded)",
+                  "amount": f"sum of transaction amounts in {dataset.currency} (refunds negative)"},
     }
+
+
+def reconciliation_table(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
+    """What we read → what we analysed: one row per table with rows read, dropped, kept and flagged.
+
+    For transactions, the amounts too: read = purchases kept + returns kept apart + dropped.
+
+    >>> from crmlib.data.load import load_dataset
+    >>> reconciliation_table(load_dataset("data/cdnow")).iloc[0].to_dict()["rows read"]   # doctest: +SKIP
+    6919
+    """
+    _ = translator(lang)
+    rows = []
+    for name, counts in dataset.reconciliation.items():
+        dropped = counts["rows_dropped"]
+        row = {
+            _("table"): table_name(name, lang),
+            _("rows read"): counts["rows_read"],
+            _("rows dropped"): sum(dropped.values()),
+            _("rows kept"): counts["rows_kept"],
+            _("of which returns"): counts["rows_returns"],
+            _("rows flagged"): sum(counts["rows_flagged"].values()),
+            _("main reason for dropping"): max(dropped, key=dropped.get) if dropped else "",
+        }
+        if "amount_read" in counts:
+            row.update({_("amount read"): counts["amount_read"], _("amount kept"): counts["amount_kept"],
+                        _("amount of returns"): counts["amount_returns"],
+                        _("amount dropped"): sum(counts["amount_dropped"].values())})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def reconciliation_sentences(dataset: Dataset, lang: str = "en") -> list[str]:
+    """The reconciliation in words: rows read, analysed and dropped, and where the money went."""
+    _ = translator(lang)
+    tables = dataset.reconciliation.values()
+    read, kept = sum(t["rows_read"] for t in tables), sum(t["rows_kept"] for t in tables)
+    returns = sum(t["rows_returns"] for t in tables)
+    dropped = sum(sum(t["rows_dropped"].values()) for t in tables)
+    out = [_("**What we read → what we analysed.** {read:,} rows read, {kept:,} analysed ({returns:,} of them "
+             "returns kept apart), {dropped:,} dropped; every row is counted once.").format(
+        read=read, kept=kept, returns=returns, dropped=dropped)]
+    money = dataset.reconciliation.get("transactions", {})
+    if "amount_read" in money:
+        out.append(_("Transactions: {read} read = {kept} in purchases {returns} in returns {dropped} dropped "
+                     "({currency}).").format(
+            read=f"{money['amount_read']:,.2f}", kept=f"{money['amount_kept']:,.2f}",
+            returns=f"{money['amount_returns']:+,.2f}", dropped=f"{sum(money['amount_dropped'].values()):+,.2f}",
+            currency=dataset.currency))
+    return out
 
 
 TABLE_NAMES_ZH = {"transactions": "交易", "customers": "客户", "feedback": "反馈", "marketing_spend": "营销费用",
@@ -139,6 +194,7 @@ def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[
                               f"(largest {values.max():,.2f} {dataset.currency}): check for test orders or typos.",
                         f"有 {int(extreme.sum())} 笔订单超过订单金额 99.9 分位数的五倍（最大为 "
                         f"{values.max():,.2f} {dataset.currency}）：请检查是否为测试订单或录入错误。"))
+    notes += list(dataset.warnings)
     notes += [_t(lang, f"No {name} table: the analyses that need it will say so and skip that part.",
                  f"没有{table_name(name, lang)}表：需要它的分析会说明这一点并跳过相应部分。")
               for name in ("customers", "feedback", "marketing_spend") if not dataset.has(name)]

@@ -141,7 +141,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
     declared, per_notebook = plan_parameters(notebooks, dict(options.params))
 
-    from crmlib.data.load import load_dataset
+    from crmlib.data.load import load_dataset_cached
     from crmlib.notebook import SALT_VARIABLE
 
     data_dir = resolve_data_dir(options.data)
@@ -150,9 +150,11 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                         hint="Pass --data with a dataset folder (e.g. data/sample), or create one "
                              "with `crm-workbook sample --out DIR`.")
     analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
-    dataset = load_dataset(data_dir, analysis_date=analysis_date or None)
+    dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)  # materialised once for the run
     reports = Path(options.reports).expanduser().resolve()
-    pruned = cache.prune()
+    from crmlib.data.store import prune_stores
+
+    pruned = cache.prune() + prune_stores(cache.PRUNE_AFTER_DAYS)
     if pruned and out is not None:
         print(f"Cache: deleted {len(pruned)} result(s) unused for {cache.PRUNE_AFTER_DAYS} days.", file=out)
 
