@@ -20,6 +20,7 @@ def write_dataset(folder: Path, files: dict[str, bytes | str | pd.DataFrame], co
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in files.items():
         path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, pd.DataFrame):
             if name.endswith(".xlsx"):
                 content.to_excel(path, index=False)

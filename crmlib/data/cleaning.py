@@ -111,7 +111,7 @@ def account(engine: Engine, table: ibis.Table, checks: list[Check], name: str, f
         values = [_fmt(v) for v in rows[check.show].tolist()] if check.show else ()
         amount = None
         if with_amount:
-            amount = 0.0 if check.amount_moves else float(entry["amount"] or 0.0)
+            amount = 0.0 if check.amount_moves or pd.isna(entry["amount"]) else float(entry["amount"])
         log.add(name, file, check.name, rows=int(entry["rows"]), lines=rows[LINE].tolist(), values=values,
                 action=check.action, amount=amount)
     return counts

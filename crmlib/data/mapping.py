@@ -142,7 +142,9 @@ def _date_plan(engine: Engine, table: ibis.Table, source: str, cfg: TableConfig,
     except AmbiguousDates as exc:
         sep = exc.separator
         raise DataError(
-            "day and month order cannot be told apart: every value reads both ways",
+            "day and month order cannot be told apart: "
+            + ("the column has day-first values and month-first values" if exc.mixed
+               else "every value reads both ways"),
             file=cfg.file, column=source,
             hint=f"Values look like {exc.examples[:3]}. Set `date_format: '%d{sep}%m{sep}%Y'` (day first) or "
             f"'%m{sep}%d{sep}%Y' (month first) for this table in dataset.yaml, or `day_first: true` / "

@@ -151,8 +151,8 @@ DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})((?:[ T]\d{1,2
 class AmbiguousDates(ValueError):
     """Day-first and month-first both read every value (``01/02/2024``): the user must say which."""
 
-    def __init__(self, separator: str, examples: list[str]):
-        self.separator, self.examples = separator, examples
+    def __init__(self, separator: str, examples: list[str], mixed: bool = False):
+        self.separator, self.examples, self.mixed = separator, examples, mixed
         super().__init__(f"day and month order cannot be told apart in {examples[:3]}")
 
 
@@ -206,17 +206,17 @@ def plan_dates(values: Iterable[str], day_first: bool | None = None) -> DatePlan
     for (sep, short), parts in day_month.items():
         firsts_day = any(a > 12 for a, _, _ in parts)
         seconds_day = any(b > 12 for _, b, _ in parts)
-        if firsts_day and seconds_day:  # both orders occur: read each value by the order that fits it
-            orders = [True, False]
+        if day_first is not None:
+            order = day_first
+        elif firsts_day and seconds_day:  # 13/01 and 01/13 in one column: 05/03 could be either
+            mixed = [next(v for a, _, v in parts if a > 12), next(v for _, b, v in parts if b > 12)]
+            raise AmbiguousDates(sep, mixed + [v for a, b, v in parts if a <= 12 and b <= 12][:3], mixed=True)
         elif firsts_day or seconds_day:
-            orders = [firsts_day]
-        elif day_first is not None:
-            orders = [day_first]
+            order = firsts_day
         else:
             raise AmbiguousDates(sep, [v for _, _, v in parts[:5]])
-        for order in orders:
-            plan.formats += _day_month_formats(sep, order, short)
-        plan.shapes.append(f"{'day' if orders[0] else 'month'}{sep}{'month' if orders[0] else 'day'}{sep}year")
+        plan.formats += _day_month_formats(sep, order, short)
+        plan.shapes.append(f"{'day' if order else 'month'}{sep}{'month' if order else 'day'}{sep}year")
     return plan
 
 

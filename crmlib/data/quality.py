@@ -154,5 +154,5 @@ def check_reconciliation(reconciliation: dict) -> None:
                                       f"{dropped} dropped")
         if "amount_read" in table:
             accounted = table["amount_kept"] + table["amount_returns"] + sum(table["amount_dropped"].values())
-            if abs(table["amount_read"] - accounted) > 1e-6 * max(1.0, abs(table["amount_read"])):
+            if not abs(table["amount_read"] - accounted) <= 1e-6 * max(1.0, abs(table["amount_read"])):
                 raise ReconciliationError(f"{name}: amount read {table['amount_read']} but {accounted} accounted for")
