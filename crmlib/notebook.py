@@ -130,7 +130,7 @@ class Workbook:
         folder = Path(export_dir) if export_dir else DEFAULT_EXPORT_DIR
         workbook = cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
         for warning in dataset.page_warnings:  # e.g. an analysis date long after the last purchase
-            workbook.say(f"**Warning:** {warning}")
+            workbook.say("⚠ " + (warning.text(lang) if hasattr(warning, "text") else str(warning)))
         return workbook
 
     def summary(self, time_unit: str = "D") -> pd.DataFrame:

@@ -42,7 +42,7 @@ import pyarrow as pa
 
 from crmlib.data.config import DatasetConfig
 from crmlib.data.mapping import ParsedTable
-from crmlib.data.quality import KEPT_APART, QualityLog
+from crmlib.data.quality import KEPT_APART, Notice, QualityLog
 from crmlib.data.readers import LINE
 from crmlib.data.schema import TABLES
 from crmlib.engine import Engine
@@ -313,8 +313,9 @@ def _outliers(engine: Engine, t: ibis.Table, config: DatasetConfig, parsed: Pars
         top = engine.to_pandas(shares.filter(shares.share > TOP_CUSTOMER_SHARE).order_by(ibis.desc("share")))
         if len(top):
             named = ", ".join(f"{c} ({s:.0%})" for c, s in zip(top["customer_id"], top["share"], strict=True))
-            warnings.append(f"{len(top)} customer(s) hold more than {TOP_CUSTOMER_SHARE:.0%} of revenue each: {named}. "
-                            "Check for test accounts, wholesale buyers or a wrong amount.")
+            warnings.append(Notice.of("{n} customer(s) hold more than {share} of revenue each: {named}. Check for test "
+                                      "accounts, wholesale buyers or a wrong amount.", n=len(top),
+                                      share=f"{TOP_CUSTOMER_SHARE:.0%}", named=named))
     return outlier, warnings
 
 
@@ -328,9 +329,10 @@ def _unit_price_warning(engine: Engine, t: ibis.Table, parsed: ParsedTable) -> l
     varied = per_product.filter(per_product.quantities > 1)
     products = engine.to_pandas(varied.aggregate(n=varied.count(), flat=(varied.amounts == 1).sum())).iloc[0]
     if (stats["many"] or 0) >= 0.2 and products["n"] and products["flat"] / products["n"] >= 0.8:
-        return [f"The mapped amount ({mapping['amount']}) behaves like a unit price: quantities above 1 are common "
-                "but the amount stays the same for a product whatever the quantity. If it is the price of one "
-                f"unit, map it as `unit_price: {mapping['amount']}` (amount = quantity × unit price)."]
+        return [Notice.of("The mapped amount ({column}) behaves like a unit price: quantities above 1 are common but "
+                          "the amount stays the same for a product whatever the quantity. If it is the price of one "
+                          "unit, map it as `unit_price: {column}` (amount = quantity × unit price).",
+                          column=mapping["amount"])]
     return []
 
 
@@ -396,8 +398,9 @@ def clean_feedback(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, cuto
     total = int(engine.to_pandas(unknown.aggregate(n=unknown.customer_id.nunique()))["n"].iloc[0] or 0)
     notes = []
     if total:
-        notes.append(f"{total:,} customer id(s) in the feedback have no purchase, e.g. {', '.join(map(repr, names))}: "
-                     "their feedback is kept but cannot be linked to purchases.")
+        notes.append(Notice.of("{n:,} customer id(s) in the feedback have no purchase, e.g. {examples}: their "
+                               "feedback is kept but cannot be linked to purchases.", n=total,
+                               examples=", ".join(map(repr, names))))
     columns = _columns(parsed, kept)
     result = engine.to_arrow(kept.order_by(LINE).select(LINE, *columns))
     if "feedback_id" not in columns:

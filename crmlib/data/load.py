@@ -34,8 +34,8 @@ import pyarrow as pa
 from crmlib.data.cleaning import clean_customers, clean_feedback, clean_spend, clean_transactions
 from crmlib.data.config import DatasetConfig, read_config
 from crmlib.data.mapping import parse_source
-from crmlib.data.quality import QualityLog, check_reconciliation
-from crmlib.data.readers import LINE
+from crmlib.data.quality import Notice, QualityLog, check_reconciliation
+from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
 from crmlib.engine import Engine, default_engine
 
@@ -196,6 +196,8 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     engine = Engine.duckdb()
     parsed = {name: parse_source(engine, config.tables[name], log)
               for name in ("transactions", "customers", "feedback", "marketing_spend") if name in config.tables}
+    if parsed["transactions"].rows >= PROGRESS_EVERY:
+        progress(f"transactions: cleaning {parsed['transactions'].rows:,} rows")
     cleaned = clean_transactions(engine, parsed["transactions"], config, given, log)
     purchases, returns, warnings = cleaned.purchases, cleaned.returns, list(cleaned.warnings)
     file = parsed["transactions"].file
@@ -234,9 +236,10 @@ def _late_analysis_date(cutoff: pd.Timestamp, purchases: pa.Table) -> list[str]:
     gap = (cutoff - last).days
     if gap <= LATE_ANALYSIS_DAYS:
         return []
-    return [f"The analysis date {cutoff:%Y-%m-%d} is {gap:,} days after the last purchase ({last:%Y-%m-%d}), "
-            f"more than a {LATE_ANALYSIS_DAYS}-day churn window: every customer looks lapsed. Leave "
-            "`analysis_date` empty to use the last purchase date, unless the export is truly that old."]
+    return [Notice.of("The analysis date {date} is {gap:,} days after the last purchase ({last}), more than a "
+                      "{window}-day churn window: every customer looks lapsed. Leave `analysis_date` empty to use the "
+                      "last purchase date, unless the export is truly that old.", date=f"{cutoff:%Y-%m-%d}", gap=gap,
+                      last=f"{last:%Y-%m-%d}", window=LATE_ANALYSIS_DAYS)]
 
 
 def _net_returns(purchases: pa.Table, returns: pa.Table, log: QualityLog, file: str) -> tuple[pa.Table, pa.Table]:

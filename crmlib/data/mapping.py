@@ -39,7 +39,7 @@ from crmlib.data.parsing import (
     text_cells,
 )
 from crmlib.data.quality import QualityLog
-from crmlib.data.readers import LINE, RawTable, excel_sheets, read_raw
+from crmlib.data.readers import LINE, PROGRESS_EVERY, RawTable, excel_sheets, progress, read_raw
 from crmlib.data.schema import TABLES, TableSchema
 from crmlib.engine import Engine
 from crmlib.errors import DataError
@@ -198,6 +198,8 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
     table = source.select(**fields)
     if cfg.name == "transactions":
         table = _signed_amounts(table, mapping, cfg)
+    if raw.table.num_rows >= PROGRESS_EVERY:
+        progress(f"{cfg.name}: parsing {raw.table.num_rows:,} rows of {cfg.file.name}")
     table = engine.materialize(table)
     parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding)
     _check_unreadable(engine, parsed, schema, log, na_values)

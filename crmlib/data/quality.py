@@ -156,3 +156,36 @@ def check_reconciliation(reconciliation: dict) -> None:
             accounted = table["amount_kept"] + table["amount_returns"] + sum(table["amount_dropped"].values())
             if not abs(table["amount_read"] - accounted) <= 1e-6 * max(1.0, abs(table["amount_read"])):
                 raise ReconciliationError(f"{name}: amount read {table['amount_read']} but {accounted} accounted for")
+
+
+class Notice(str):
+    """A warning for the reader: English text that remembers its catalogue message and values.
+
+    >>> note = Notice.of("{n:,} customers hold more than {share} of revenue", n=2, share="20%")
+    >>> note, note.text("en")
+    ('2 customers hold more than 20% of revenue', '2 customers hold more than 20% of revenue')
+    >>> Notice.load(note.dump()) == note
+    True
+    """
+
+    template: str
+    values: dict
+
+    @classmethod
+    def of(cls, template: str, **values) -> Notice:
+        note = cls(template.format(**values))
+        note.template, note.values = template, values
+        return note
+
+    def text(self, lang: str = "en") -> str:
+        """The notice in the reader's language (English when the catalogue lacks it)."""
+        from crmlib.lang import translator
+
+        return translator(lang)(self.template).format(**self.values)
+
+    def dump(self) -> list:
+        return [self.template, self.values]
+
+    @classmethod
+    def load(cls, saved: list | str) -> Notice:
+        return cls.of(*saved[:1], **saved[1]) if isinstance(saved, list) else cls.of("{text}", text=saved)

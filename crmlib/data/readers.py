@@ -95,8 +95,13 @@ def _sniff_separator(header: str) -> str:
     return max(counts, key=counts.get) if max(counts.values()) > 0 else ","
 
 
+def progress(message: str) -> None:
+    """A progress line for long loads, on stderr (shown in the notebook and in the runner's log)."""
+    print(message, file=sys.stderr, flush=True)
+
+
 def _progress(name: str, rows: int, done: bool = False) -> None:
-    print(f"{name}: {rows:,} rows read{' (done)' if done else ''}", file=sys.stderr, flush=True)
+    progress(f"{name}: {rows:,} rows read{' (done)' if done else ''}")
 
 
 def read_csv(path: Path, *, encoding: str = "auto", separator: str | None = None) -> RawTable:

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from crmlib.data.config import read_config
 from crmlib.data.load import Dataset, input_hashes
+from crmlib.data.quality import Notice
 
 META = "dataset.json"
 PREFIX = "dataset-"
@@ -67,7 +68,8 @@ def write_store(dataset: Dataset, folder: Path) -> Path:
             "analysis_date": dataset.analysis_date.isoformat(), "tables": tables,
             "quality_log": dataset.quality_log.to_dict(orient="records"),
             "quality_summary": dataset.quality_summary, "reconciliation": dataset.reconciliation,
-            "warnings": dataset.warnings, "page_warnings": dataset.page_warnings,
+            "warnings": [_dump(w) for w in dataset.warnings],
+            "page_warnings": [_dump(w) for w in dataset.page_warnings],
             "files": {k: str(v) for k, v in dataset.files.items()}, "file_hashes": dataset.file_hashes,
             "fingerprint": dataset.fingerprint,
         }
@@ -82,6 +84,10 @@ def write_store(dataset: Dataset, folder: Path) -> Path:
     return folder
 
 
+def _dump(warning: str) -> list | str:
+    return warning.dump() if isinstance(warning, Notice) else str(warning)
+
+
 def open_store(folder: Path) -> Dataset:
     """The dataset stored in ``folder``; its tables are read from Parquet when first used."""
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
@@ -92,7 +98,8 @@ def open_store(folder: Path) -> Dataset:
         arrow={k: (folder / v if v else None) for k, v in meta["tables"].items()},
         quality_log=pd.DataFrame(meta["quality_log"], columns=["table", "file", "check", "rows", "action", "examples"]),
         quality_summary=meta["quality_summary"], reconciliation=meta["reconciliation"],
-        warnings=meta["warnings"], page_warnings=meta["page_warnings"],
+        warnings=[Notice.load(w) for w in meta["warnings"]],
+        page_warnings=[Notice.load(w) for w in meta["page_warnings"]],
         files={k: Path(v) for k, v in meta["files"].items()}, file_hashes=meta["file_hashes"],
         fingerprint=meta["fingerprint"],
     )

@@ -194,7 +194,7 @@ def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[
                               f"(largest {values.max():,.2f} {dataset.currency}): check for test orders or typos.",
                         f"有 {int(extreme.sum())} 笔订单超过订单金额 99.9 分位数的五倍（最大为 "
                         f"{values.max():,.2f} {dataset.currency}）：请检查是否为测试订单或录入错误。"))
-    notes += list(dataset.warnings)
+    notes += [w.text(lang) if hasattr(w, "text") else str(w) for w in dataset.warnings]
     notes += [_t(lang, f"No {name} table: the analyses that need it will say so and skip that part.",
                  f"没有{table_name(name, lang)}表：需要它的分析会说明这一点并跳过相应部分。")
               for name in ("customers", "feedback", "marketing_spend") if not dataset.has(name)]
