@@ -4,8 +4,9 @@ Generates (or reuses) a synthetic dataset, then in the same process times
 
 1. **plain pyarrow**: the four files read and parsed with nothing else — transactions CSV
    transcoded from GB18030, amounts stripped of ``¥`` and thousands separators and cast,
-   dates parsed with their format; feedback and marketing spend CSV with dates parsed; the
-   customers workbook read by python-calamine into Arrow (pyarrow has no Excel reader);
+   dates parsed with their format; feedback, marketing spend and (for large samples) customers
+   CSV with dates parsed; a customers workbook is read by python-calamine into Arrow (pyarrow
+   has no Excel reader);
 2. **crmlib, first load**: :func:`crmlib.data.load.load_dataset` — read, map, parse, clean,
    account for every row — plus materialising it as Parquet (what ``crm-workbook run`` does
    once per run);
@@ -52,9 +53,14 @@ def plain_pyarrow(folder: Path) -> dict[str, int]:
         column_types={"month": pa.string()}))
     pc.strptime(spend["month"], format="%Y-%m", unit="s", error_is_null=True)
     rows["marketing_spend"] = spend.num_rows
-    sheet = CalamineWorkbook.from_path(str(folder / "customers.xlsx")).get_sheet_by_name("Sheet1").to_python()
-    header, body = sheet[0], sheet[1:]
-    customers = pa.table({str(name): [r[i] for r in body] for i, name in enumerate(header) if name != ""})
+    if (folder / "customers.xlsx").is_file():
+        sheet = CalamineWorkbook.from_path(str(folder / "customers.xlsx")).get_sheet_by_name("Sheet1").to_python()
+        header, body = sheet[0], sheet[1:]
+        customers = pa.table({str(name): [r[i] for r in body] for i, name in enumerate(header) if name != ""})
+    else:  # large samples write customers as CSV
+        customers = pacsv.read_csv(folder / "customers.csv", convert_options=pacsv.ConvertOptions(
+            column_types={"注册日期": pa.string()}))
+        pc.strptime(customers["注册日期"], format="%Y-%m-%d", unit="s", error_is_null=True)
     rows["customers"] = customers.num_rows
     return rows
 

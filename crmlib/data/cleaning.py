@@ -117,6 +117,12 @@ def account(engine: Engine, table: ibis.Table, checks: list[Check], name: str, f
     return counts
 
 
+def _row_key(t: ibis.Table, columns: list[str]) -> ibis.Value:
+    """One 64-bit hash of ``columns`` (NULL-safe), so windows partition on one number, not many strings."""
+    parts = [t[c].cast("string").fill_null("\x00") for c in columns]
+    return ibis.literal("\x1f").join(parts).hash()
+
+
 def _first(*pairs: tuple[ibis.Value, str]) -> ibis.Value:
     return ibis.cases(*pairs, else_=ibis.null("string")) if pairs else ibis.null("string")
 
@@ -153,15 +159,16 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
     if "order_id" in mapping:
         key = ["order_id", *(["product"] if "product" in mapping else []), "_return"]
         same = [*key, "customer_id", "amount", "_day", *(["quantity"] if "quantity" in mapping else [])]
-        t = t.mutate(_dup=ibis.row_number().over(ibis.window(group_by=["_valid", *same], order_by=LINE)))
-        t = t.mutate(_live=t._valid & (t._dup == 0))
-        by_key = ibis.window(group_by=["_live", *key])
-        t = t.mutate(_n=t[LINE].count().over(by_key),
-                     _pos=ibis.row_number().over(ibis.window(group_by=["_live", *key], order_by=LINE)),
-                     _pos_last=ibis.row_number().over(ibis.window(group_by=["_live", *key], order_by=ibis.desc(LINE))),
-                     _sum_amount=t.amount.sum().over(by_key),
+        # unordered windows over one hashed key (min/max of the line instead of row numbers)
+        t = t.mutate(_same=_row_key(t, ["_valid", *same]), _key=_row_key(t, key))
+        t = t.mutate(_dup=t[LINE] != t[LINE].min().over(ibis.window(group_by="_same")))
+        t = t.mutate(_live=t._valid & ~t._dup)
+        by_key = ibis.window(group_by=["_live", "_key"])
+        t = t.mutate(_n=t[LINE].count().over(by_key), _first_line=t[LINE].min().over(by_key),
+                     _last_line=t[LINE].max().over(by_key), _sum_amount=t.amount.sum().over(by_key),
                      **({"_sum_quantity": t.quantity.sum().over(by_key)} if "quantity" in mapping else {}))
-        t = _materialize(engine, t.mutate(_conflict=t._live & (t._n > 1)))
+        t = _materialize(engine, t.mutate(_conflict=t._live & (t._n > 1), _pos=t[LINE] != t._first_line,
+                                          _pos_last=t[LINE] != t._last_line))
         policy = config.duplicate_orders
         if policy == "error":
             _raise_on_conflicts(engine, t, t._conflict, parsed)
@@ -171,19 +178,20 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
                 merged["quantity"] = ibis.cases((t._conflict, t._sum_quantity), else_=t.quantity)
             t = t.mutate(**merged)
         checks.append(Check(DUPLICATE_CHECK, show="order_id"))
-        later.append((t._valid & (t._dup > 0), DUPLICATE_CHECK))
+        later.append((t._valid & t._dup, DUPLICATE_CHECK))
         if policy in ("first", "last"):
             name = f"same order id, different amount or customer (duplicate_orders: {policy})"
             checks.append(Check(name, show="order_id"))
-            later.append((t._conflict & ((t._pos if policy == "first" else t._pos_last) > 0), name))
+            later.append((t._conflict & (t._pos if policy == "first" else t._pos_last), name))
         elif policy == "sum":
             name = "merged into the first line of the same order (duplicate_orders: sum)"
             checks.append(Check(name, show="order_id", amount_moves=True))
-            later.append((t._conflict & (t._pos > 0), name))
+            later.append((t._conflict & t._pos, name))
     else:
         same = ["customer_id", "order_date", "amount", *[c for c in ("quantity", "product") if c in mapping]]
-        t = t.mutate(_dup=ibis.row_number().over(ibis.window(group_by=["_valid", *same], order_by=LINE)))
-        t = t.mutate(_identical=t._valid & (t._dup > 0))
+        t = t.mutate(_same=_row_key(t, ["_valid", *same]))
+        t = t.mutate(_dup=t[LINE] != t[LINE].min().over(ibis.window(group_by="_same")))
+        t = _materialize(engine, t.mutate(_identical=t._valid & t._dup))
     zero = t.amount == 0
     if config.zero_amounts == "drop":
         checks.append(Check("zero amount", show="customer_id"))
@@ -198,7 +206,6 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
     if config.zero_amounts == "keep":
         t = t.mutate(_zero=zero & t[REASON].isnull())
         flags.append(("_zero", Check("zero amount (kept: zero_amounts: keep)", "kept (flagged)")))
-    t = _materialize(engine, t)
 
     cutoff = _analysis_date(engine, t, analysis_date, parsed)
     after = f"order date after the analysis date {cutoff:%Y-%m-%d}"
@@ -209,7 +216,6 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
         name = "returns/refunds (negative amount)"
         checks.append(Check(name, show="amount"))
         t = t.mutate(**{REASON: ibis.coalesce(t[REASON], _first((t._return, name)))})
-    t = _materialize(engine, t)
     outlier, warnings = _outliers(engine, t, config, parsed)
     if outlier is not None:
         if config.outliers == "drop":

@@ -27,6 +27,9 @@ from crmlib.data.config import TableConfig
 from crmlib.data.parsing import (
     NA_VALUES,
     AmbiguousDates,
+    amount_from_written,
+    amount_plain,
+    amount_written,
     declared_plan,
     describe_shapes,
     parse_amount_cells,
@@ -129,13 +132,13 @@ def resolve_columns(cfg: TableConfig, schema: TableSchema, raw: RawTable) -> dic
     return mapping
 
 
-def _date_plan(engine: Engine, table: ibis.Table, source: str, cfg: TableConfig, na_values):
+def _date_plan(engine: Engine, table: ibis.Table, cells: str, cfg: TableConfig, na_values, source: str):
     if cfg.date_format:
         return declared_plan(cfg.date_format)
-    column = table[source]
+    column = table[cells]
     if not column.type().is_string():
         return declared_plan([])
-    distinct = engine.to_pandas(table.select(v=text_cells(column, na_values)).filter(ibis._.v.notnull())
+    distinct = engine.to_pandas(table.select(v=column).filter(ibis._.v.notnull())
                                 .distinct().limit(DISTINCT_FOR_DATES))["v"].tolist()
     try:
         return plan_dates(distinct, cfg.day_first)
@@ -175,32 +178,53 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
                         + (f" (sheet {raw.sheet!r} was read)" if raw.sheet else ""))
     mapping = resolve_columns(cfg, schema, raw)
     na_values = cfg.na_values if cfg.na_values is not None else NA_VALUES
-    source = engine.table(raw.table)
-    fields = {LINE: source[LINE]}
-    for canonical, column in mapping.items():
-        kind = schema.kinds[canonical]
-        plan = _date_plan(engine, source, column, cfg, na_values) if kind == "date" else None
-        fields[canonical] = _parser(kind, source[column], cfg, na_values, plan)
-        if kind in CHECKED_KINDS:
-            fields[f"_raw_{canonical}"] = text_cells(source[column], na_values)
-    if schema.keep_extra_columns:
-        for extra in raw.columns:
-            if extra not in mapping.values() and extra not in fields:
-                fields[extra] = source[extra]
-    rule = cfg.cancelled_if
-    if cfg.name == "transactions" and rule is not None and rule.column not in mapping:
-        if rule.column not in raw.columns:
-            raise DataError(
-                f"has no column {rule.column!r} (named in `cancelled_if:`)", file=cfg.file, column=rule.column,
-                hint=f"Name a mapped field ({', '.join(mapping)}) or a column of the file: {raw.columns}.",
-            )
-        fields["_rule_column"] = source[rule.column]
-    table = source.select(**fields)
-    if cfg.name == "transactions":
-        table = _signed_amounts(table, mapping, cfg)
+    source = ibis.memtable(raw.table)  # read in place by the engine (no copy)
     if raw.table.num_rows >= PROGRESS_EVERY:
         progress(f"{cfg.name}: parsing {raw.table.num_rows:,} rows of {cfg.file.name}")
-    table = engine.materialize(table)
+    # Stage 1: every mapped cell as clean text (or as typed by Excel/Parquet), once.
+    cells = {LINE: source[LINE]}
+    for canonical, column in mapping.items():
+        kind = schema.kinds[canonical]
+        value = source[column]
+        cells[f"_raw_{canonical}"] = text_cells(value, na_values if kind != "text" else ()) \
+            if value.type().is_string() else value
+        if kind == "amount" and value.type().is_string():
+            text = cells[f"_raw_{canonical}"]
+            cells[f"_plain_{canonical}"] = amount_plain(text, cfg.decimal)
+    extras = [c for c in raw.columns if schema.keep_extra_columns and c not in mapping.values()]
+    rule = cfg.cancelled_if
+    wants_rule = cfg.name == "transactions" and rule is not None and rule.column not in mapping
+    if wants_rule and rule.column not in raw.columns:
+        raise DataError(
+            f"has no column {rule.column!r} (named in `cancelled_if:`)", file=cfg.file, column=rule.column,
+            hint=f"Name a mapped field ({', '.join(mapping)}) or a column of the file: {raw.columns}.",
+        )
+    stage = engine.materialize(source.select(**cells, **{c: source[c] for c in extras},
+                                             **({"_rule_column": source[rule.column]} if wants_rule else {})))
+    # Stage 2: amounts written for people, where not plain numbers: currency signs and words removed.
+    written = {f"_written_{c}": ibis.cases((stage[f"_plain_{c}"].isnull(), amount_written(stage[f"_raw_{c}"],
+                                                                                           cfg.decimal)),
+                                           else_=ibis.null("string"))
+               for c in mapping if f"_plain_{c}" in stage.columns}
+    if written:
+        stage = engine.materialize(stage.mutate(**written))
+    # Stage 3: the values, from the clean cells.
+    fields = {}
+    for canonical, column in mapping.items():
+        kind = schema.kinds[canonical]
+        cell = stage[f"_raw_{canonical}"]
+        if f"_written_{canonical}" in stage.columns:
+            fields[canonical] = amount_from_written(stage[f"_plain_{canonical}"], stage[f"_written_{canonical}"],
+                                                    cfg.decimal)
+        else:
+            plan = _date_plan(engine, stage, f"_raw_{canonical}", cfg, na_values, column) if kind == "date" else None
+            fields[canonical] = _parser(kind, cell, cfg, (), plan) if cell.type().is_string() and kind != "text" \
+                else _parser(kind, cell, cfg, na_values, plan)
+    keep = [c for c in stage.columns if c.startswith("_raw_") and schema.kinds[c[5:]] in CHECKED_KINDS]
+    table = engine.materialize(stage.select(LINE, *keep, *extras, *(["_rule_column"] if wants_rule else []),
+                                            **fields))
+    if cfg.name == "transactions":
+        table = engine.materialize(_signed_amounts(table, mapping, cfg))
     parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding)
     _check_unreadable(engine, parsed, schema, log, na_values)
     return parsed

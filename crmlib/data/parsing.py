@@ -32,11 +32,12 @@ import pandas as pd
 import pyarrow as pa
 
 from crmlib.engine import default_engine
-from crmlib.engine.functions import try_parse_timestamp
+from crmlib.engine.functions import trim_spaces, try_parse_timestamp
 
 NA_VALUES = ("", "NULL", "null", "Null", "nan", "NaN", "NAN", "N/A", "n/a", "NA", "#N/A", "-", "None",
              "none", "无", "空")
 CURRENCY = r"[¥￥$€£]|RMB|CNY|USD|EUR|GBP|HKD|元|圆"
+CURRENCY_WORDS = ("RMB", "CNY", "USD", "EUR", "GBP", "HKD")
 TRUE_WORDS = ("1", "true", "yes", "y", "t", "是", "已流失", "churned")
 FALSE_WORDS = ("0", "false", "no", "n", "f", "否", "未流失", "active")
 EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10 .. 2119-01
@@ -52,8 +53,9 @@ def is_text(column: ibis.Value) -> bool:
 def text_cells(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
     """Cells as stripped text; NULL for blanks and ``na_values``."""
     text = column if is_text(column) else column.cast("string")
-    text = text.strip()
-    return ibis.cases((text.isin(list(set(na_values) | {""})), ibis.null("string")), else_=text)
+    text = trim_spaces(text)
+    return ibis.cases((text.isin(sorted(set(na_values) | {""})), ibis.null("string")), else_=text) if na_values \
+        else text.nullif("")
 
 
 def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
@@ -61,7 +63,8 @@ def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.
     if column.type().is_floating():
         whole = column.notnull() & (column == column.floor())
         column = ibis.cases((whole, column.cast("int64").cast("string")), else_=column.cast("string"))
-    return text_cells(column, na_values).re_replace(r"^(\d+)\.0+$", r"\1")
+    text = text_cells(column, na_values)
+    return ibis.cases((text.endswith(".0"), text.re_replace(r"^(\d+)\.0+$", r"\1")), else_=text)
 
 
 def parse_text(column: ibis.Value) -> ibis.Value:
@@ -74,18 +77,41 @@ def parse_amount_cells(column: ibis.Value, decimal: str = ".", na_values: Sequen
     if column.type().is_numeric():
         return column.cast("float64")
     text = text_cells(column, na_values)
-    text = text.re_replace(CURRENCY, "").replace("\u2212", "-").replace("，", ",").strip()
-    negative = text.re_search(r"^\(.*\)$")
-    text = text.re_replace(r"^\((.*)\)$", r"\1").strip()
-    text = text.re_replace(r"^([+-])\s+", r"\1")
-    group, point = ("[.\\s\u00a0']", ",") if decimal == "," else ("[,\\s\u00a0']", r"\.")
-    pattern = rf"^[+-]?(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d+)?([eE][+-]?\d+)?$|^[+-]?{point}\d+$"
-    valid = text.re_search(pattern)
-    digits = text.re_replace(group, "")
-    if decimal == ",":
-        digits = digits.replace(",", ".")
-    number = ibis.cases((valid, digits.try_cast("float64")), else_=ibis.null("float64"))
-    return ibis.cases((negative, -number), else_=number)
+    return amount_from_written(amount_plain(text, decimal), amount_written(text, decimal), decimal)
+
+
+def amount_plain(text: ibis.Value, decimal: str = ".") -> ibis.Value:
+    """Step 1 of 2 for clean text cells: the value when the cell is a plain number, else NULL."""
+    if decimal != ".":
+        return ibis.null("float64")
+    return text.try_cast("float64").nullif(float("inf")).nullif(float("-inf"))
+
+
+def amount_written(text: ibis.Value, decimal: str = ".") -> ibis.Value:
+    """Step 1 of 2: cells that are not plain numbers without currency signs and words (else NULL).
+
+    One linear chain of string replacements, so the SQL stays small.
+    """
+    for sign, by in (("¥", ""), ("￥", ""), ("$", ""), ("€", ""), ("£", ""), ("元", ""), ("圆", ""),
+                     ("\u2212", "-"), ("，", ",")):
+        text = text.replace(sign, by)
+    for word in CURRENCY_WORDS:
+        text = text.replace(word, "").replace(word.lower(), "")
+    return trim_spaces(text)
+
+
+def amount_from_written(plain: ibis.Value, written: ibis.Value, decimal: str = ".") -> ibis.Value:
+    """Step 2 of 2: the plain value, else the written one read with separators grouping by three
+    and parentheses for negatives (``1,2,3`` and other shapes are NULL, never a number)."""
+    group, point = ("[. \u00a0']", ",") if decimal == "," else ("[, \u00a0']", r"\.")
+    number = rf"[+-]? *(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d+)?([eE][+-]?\d+)?|[+-]?{point}\d+"
+    valid = written.re_search(rf"^({number})$|^\( *({number}) *\)$")
+    negative = written.startswith("(")
+    digits = written.replace("(", "").replace(")", "").replace(" ", "").replace("\u00a0", "").replace("'", "")
+    digits = digits.replace(",", "") if decimal == "." else digits.replace(".", "").replace(",", ".")
+    value = ibis.cases((valid, digits.try_cast("float64")), else_=ibis.null("float64"))
+    value = (value * ibis.cases((negative, -1.0), else_=1.0)).nullif(float("inf")).nullif(float("-inf"))
+    return ibis.coalesce(plain, value)
 
 
 def parse_numbers(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
