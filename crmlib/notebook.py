@@ -20,7 +20,7 @@ import logging
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -196,9 +196,9 @@ class Workbook:
             return "dataset"
         if not isinstance(value, pd.DataFrame):
             return None
-        for table in fields(self.dataset):
-            if getattr(self.dataset, table.name) is value:
-                return f"table:{table.name}"
+        for name, frame in self.dataset.loaded_tables().items():
+            if frame is value:
+                return f"table:{name}"
         for unit, summary in self._summaries.items():
             if summary is value:
                 return f"summary:{unit}"

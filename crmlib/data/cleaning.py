@@ -428,3 +428,45 @@ def clean_spend(engine: Engine, parsed: ParsedTable, log: QualityLog) -> pa.Tabl
     result = engine.to_arrow(kept.order_by(LINE).select(LINE, *_columns(parsed, kept)))
     log.add("marketing_spend", parsed.file, "rows kept", rows=result.num_rows, action="kept")
     return result
+
+
+def clean_touchpoints(engine: Engine, parsed: ParsedTable, known: ibis.Table, cutoff: pd.Timestamp,
+                      log: QualityLog) -> pa.Table:
+    """Touchpoints: rows need an id, a time and a channel; identical lines are duplicates when a
+    touchpoint id is mapped (flagged otherwise); late contacts dropped, negative costs blanked,
+    ids that are neither buyers nor customers (anonymous visitors) kept and flagged."""
+    t = parsed.table
+    if "cost" in t.columns:
+        negative = t.cost.notnull() & (t.cost < 0)
+        _flag(engine, t, negative, Check("negative cost (blanked)", "changed to blank", "cost"), parsed, log)
+        t = t.mutate(cost=ibis.cases((negative, ibis.null("float64")), else_=t.cost))
+    fields = [c for c in TABLES["touchpoints"].kinds if c in t.columns]
+    t = t.mutate(_valid=t.customer_id.notnull() & t.timestamp.notnull() & t.channel.notnull())
+    t = t.mutate(_same=_row_key(t, ["_valid", *fields]))
+    t = t.mutate(_dup=t._valid & (t[LINE] != t[LINE].min().over(ibis.window(group_by="_same"))))
+    late = f"contact after the analysis date {cutoff:%Y-%m-%d}"
+    checks = [Check("missing customer or visitor id"), Check("unreadable or missing timestamp"),
+              Check("missing channel", show="customer_id")]
+    reasons = [(t.customer_id.isnull(), "missing customer or visitor id"),
+               (t.timestamp.isnull(), "unreadable or missing timestamp"), (t.channel.isnull(), "missing channel")]
+    flags = []
+    if "touchpoint_id" in t.columns:
+        checks.append(Check("duplicate line (identical row)", show="touchpoint_id"))
+        reasons.append((t._dup, "duplicate line (identical row)"))
+    else:
+        flags.append(Check("identical rows (no touchpoint id mapped, so kept)", "kept (flagged)", "customer_id"))
+    checks.append(Check(late, show="timestamp"))
+    reasons.append((t.timestamp >= (cutoff + pd.Timedelta(days=1)).to_pydatetime(), late))
+    t = _finish(engine, parsed, t.mutate(**{REASON: _first(*reasons)}), checks, log)
+    for check in flags:
+        _flag(engine, t, t._dup & t[REASON].isnull(), check, parsed, log)
+    kept = t.filter(t[REASON].isnull())
+    marked = kept.mutate(_known=kept.customer_id.isin(known.customer_id))
+    _flag(engine, marked, ~marked._known, Check("ids that are neither buyers nor customers (anonymous visitors, kept)",
+                                                "kept (flagged)", "customer_id"), parsed, log)
+    result = engine.to_arrow(kept.order_by(LINE).select(LINE, *_columns(parsed, kept)))
+    if result.num_rows == 0:
+        raise DataError("has no contact left after cleaning: see the data-quality log (`crm-workbook validate`)",
+                        file=parsed.cfg.file, hint="Check the column mapping, the timestamp format and the analysis date.")
+    log.add("touchpoints", parsed.file, "rows kept", rows=result.num_rows, action="kept")
+    return result

@@ -31,7 +31,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from crmlib.data.cleaning import clean_customers, clean_feedback, clean_spend, clean_transactions
+from crmlib.data.cleaning import (
+    clean_customers,
+    clean_feedback,
+    clean_spend,
+    clean_touchpoints,
+    clean_transactions,
+)
 from crmlib.data.config import DatasetConfig, read_config
 from crmlib.data.mapping import parse_source
 from crmlib.data.quality import Notice, QualityLog, check_reconciliation
@@ -39,7 +45,7 @@ from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
 from crmlib.engine import Engine, default_engine
 
-TABLE_NAMES = ("transactions", "customers", "feedback", "marketing_spend", "returns")
+TABLE_NAMES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoints", "returns")
 LATE_ANALYSIS_DAYS = 90  # the notebooks' default churn window
 
 
@@ -96,6 +102,14 @@ class Dataset:
     @property
     def marketing_spend(self) -> pd.DataFrame | None:
         return self._frame("marketing_spend")
+
+    @property
+    def touchpoints(self) -> pd.DataFrame | None:
+        return self._frame("touchpoints")
+
+    def loaded_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables already built as pandas frames (nothing is read to answer)."""
+        return {name: frame for name, frame in self._frames.items() if frame is not None}
 
     def has(self, table: str) -> bool:
         """Whether the optional ``table`` was given and has rows."""
@@ -195,7 +209,7 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     given = pd.Timestamp(analysis_date) if analysis_date else config.analysis_date
     engine = Engine.duckdb()
     parsed = {name: parse_source(engine, config.tables[name], log)
-              for name in ("transactions", "customers", "feedback", "marketing_spend") if name in config.tables}
+              for name in TABLE_NAMES if name in config.tables}
     if parsed["transactions"].rows >= PROGRESS_EVERY:
         progress(f"transactions: cleaning {parsed['transactions'].rows:,} rows")
     cleaned = clean_transactions(engine, parsed["transactions"], config, given, log)
@@ -214,6 +228,11 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
         warnings += notes
     if "marketing_spend" in parsed:
         arrow["marketing_spend"] = clean_spend(engine, parsed["marketing_spend"], log)
+    if "touchpoints" in parsed:
+        known = buyers.select("customer_id")
+        if arrow.get("customers") is not None:
+            known = known.union(engine.table(arrow["customers"].select(["customer_id"])))
+        arrow["touchpoints"] = clean_touchpoints(engine, parsed["touchpoints"], known, cleaned.analysis_date, log)
     reconciliation = log.reconciliation()
     check_reconciliation(reconciliation)
     cutoff = cleaned.analysis_date
