@@ -401,3 +401,13 @@ def test_bundled_datasets_reconcile(folder):
     for name, counts in ds.reconciliation.items():
         frame = ds.transactions if name == "transactions" else getattr(ds, name)
         assert counts["rows_kept"] == len(frame) + (len(ds.returns) if name == "transactions" else 0)
+
+
+@pytest.mark.parametrize("name", sorted(__import__("unusual").BUILDERS))
+def test_unusual_datasets_load_and_reconcile(tmp_path, name):
+    from unusual import BUILDERS
+
+    ds = load_dataset(BUILDERS[name](tmp_path / name))
+    check_reconciliation(ds.reconciliation)
+    assert ds.analysis_date == ds.transactions["order_date"].max().normalize()
+    assert ds.reconciliation["transactions"]["rows_kept"] == len(ds.transactions)
