@@ -2,7 +2,8 @@
 
 Layers, each importing only those above it (``tests/test_layers.py`` checks it):
 
-- cross-cutting: :mod:`crmlib.errors`, :mod:`crmlib.lang`, :mod:`crmlib.exports`, :mod:`crmlib.cache`;
+- cross-cutting: :mod:`crmlib.errors`, :mod:`crmlib.lang`, :mod:`crmlib.exports`, :mod:`crmlib.cache`,
+  :mod:`crmlib.settings` (the one set of analysis settings), :mod:`crmlib.logs`;
 - :mod:`crmlib.engine` — DuckDB in-process (or Spark) through Ibis, for scans of raw rows;
 - :mod:`crmlib.data` — reading, mapping, parsing and cleaning the dataset's tables;
 - :mod:`crmlib.scans` — scans of raw rows (per-customer summary and the like);

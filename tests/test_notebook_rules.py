@@ -19,13 +19,14 @@ EXPECTED = {  # each notebook's own parameters
     "01_overview": {"scheme", "churn_window_days", "horizon_months", "annual_discount_rate", "margin",
                     "simple_cltv_lapse_days", "item", "top_n", "comparison_months"},
     "02_segmentation": {"scheme", "cn8_reference", "frequency_basis", "tier_high_share", "tier_medium_share",
-                        "k_min", "k_max", "cluster_attributes", "active_days", "lapsed_days", "comparison_date"},
+                        "k_min", "k_max", "cluster_attributes", "active_days", "lapsed_days", "comparison_months",
+                        "comparison_date"},
     "03_clv": {"time_unit", "calibration_end", "models", "horizon_months", "annual_discount_rate", "margin",
                "simple_cltv_lapse_days"},
     "04_churn": {"churn_window_days", "gap_share", "mode", "train_cutoff", "test_cutoff", "model", "group_by",
-                 "recent_days", "clv_horizon_months", "top_n"},
+                 "recent_days", "horizon_months", "priority_rows"},
     "05_feedback": {"n_topics", "sla_hours", "complaint_rating", "churn_window_days", "taxonomy_file", "n_examples"},
-    "06_journey": {"lookback_days", "half_life_days", "top_n", "churn_window_days", "recent_days", "horizon_months",
+    "06_journey": {"lookback_days", "half_life_days", "paths_shown", "churn_window_days", "recent_days", "horizon_months",
                    "annual_discount_rate", "margin"},
 }
 

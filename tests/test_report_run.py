@@ -74,6 +74,7 @@ def test_manifest_records_inputs_parameters_and_environment(basic_run):
     assert by_name["01_ok"]["parameters"]["channels"] == ["web", "app"]
     assert "sleep_seconds" not in by_name["01_ok"]["parameters"]
     assert by_name["03_slow"]["parameters"]["sleep_seconds"] == 60.0
+    assert manifest["settings"]["churn_window_days"] == 90 and manifest["settings"]["lang"] == "en"
     assert manifest["packages"]["papermill"] and manifest["packages"]["python"]
     assert re.fullmatch(r"[0-9a-f]{40}", manifest["git"]["commit"])
     for nb in manifest["notebooks"]:
@@ -161,6 +162,7 @@ def test_invalid_dataset_stops_before_any_kernel_and_touches_nothing(basic_run, 
     (["-p", "data_dir=/x"], "use --data"),
     (["--notebooks", "09"], "matches no notebook"),
     (["--jobs", "0"], "--jobs must be at least 1"),
+    (["-p", "lang=fr"], "-p lang = 'fr': must be one of 'en', 'zh'"),
 ])
 def test_usage_errors_exit_2_before_anything_is_written(tmp_path, capsys, args, message):
     reports = tmp_path / "reports"

@@ -25,9 +25,10 @@ import numpy as np
 import pandas as pd
 
 from crmlib.scans.summary import customer_summary
+from crmlib.settings import DEFAULTS
 
 
-def bgnbd_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days: int = 90,
+def bgnbd_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days: int = DEFAULTS.churn_window_days,
              model: str = "bgnbd") -> pd.DataFrame:
     """``p_alive`` and ``expected_purchases`` (in the ``window_days`` after ``cutoff``) for every
     customer who bought by ``cutoff`` (index ``customer_id``); ``attrs["fit"]`` holds the fit."""

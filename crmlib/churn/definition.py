@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.settings import DEFAULTS
 
 
 def _gaps(purchase_days: pd.DataFrame) -> pd.Series:
@@ -34,7 +35,7 @@ def _gaps(purchase_days: pd.DataFrame) -> pd.Series:
     return purchase_days["gap_days"].dropna()
 
 
-def suggest_window(purchase_days: pd.DataFrame, share: float = 0.9) -> int:
+def suggest_window(purchase_days: pd.DataFrame, share: float = DEFAULTS.gap_share) -> int:
     """The gap in whole days within which ``share`` of repeat purchases fall (rounded up).
 
     Raises DataError when there are no repeat purchases to learn from.

@@ -24,6 +24,7 @@ import pandas as pd
 
 from crmlib.errors import DataError
 from crmlib.scans.summary import customer_summary
+from crmlib.settings import DEFAULTS
 
 CATEGORICAL_ATTRIBUTES = ("acquisition_channel", "region", "city", "gender")
 LABEL_COLUMNS = ("churned", "churn_date", "tenure_days")
@@ -135,7 +136,7 @@ def churn_features(
     customers: pd.DataFrame | None = None,
     returns: pd.DataFrame | None = None,
     feedback: pd.DataFrame | None = None,
-    recent_days: int = 90,
+    recent_days: int = DEFAULTS.recent_days,
 ) -> pd.DataFrame:
     """Feature matrix for customers who bought on or before ``cutoff`` (index ``customer_id``).
 

@@ -27,6 +27,7 @@ from crmlib.churn.groups import label_mode
 from crmlib.churn.models import ChurnClassifier
 from crmlib.churn.priority import value_if_retained
 from crmlib.churn.study import ChurnEvaluation, ChurnTables, evaluate_models, score_customers_now
+from crmlib.settings import DEFAULTS
 
 SCORE_COLUMNS = ["churn_probability", "top_driver", "driver_effect"]
 
@@ -46,7 +47,8 @@ class ChurnStudy:
         return self.final_model.churn_probability(self.X_now)
 
 
-def churn_study(dataset, *, window_days: int = 90, mode: str = "auto", model: str = "auto", recent_days: int = 90,
+def churn_study(dataset, *, window_days: int = DEFAULTS.churn_window_days, mode: str = DEFAULTS.mode,
+                model: str = DEFAULTS.model, recent_days: int = DEFAULTS.recent_days,
                 train_cutoff=None, test_cutoff=None) -> ChurnStudy:
     """Train on the earlier cutoff, evaluate on the later one, refit the chosen model and prepare today's
     features.

@@ -32,6 +32,7 @@ from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier
 from crmlib.engine import default_engine
 from crmlib.errors import DataError
 from crmlib.scans.journeys import engagement_features
+from crmlib.settings import DEFAULTS
 
 LABEL_SOURCES = ("purchases", "contract")
 
@@ -69,7 +70,7 @@ class ChurnTables:
         return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback,
                    getattr(dataset, "touchpoints", None))
 
-    def features(self, cutoff, recent_days: int = 90) -> pd.DataFrame:
+    def features(self, cutoff, recent_days: int = DEFAULTS.recent_days) -> pd.DataFrame:
         X = churn_features(self.transactions, cutoff, customers=self.customers, returns=self.returns,
                            feedback=self.feedback, recent_days=recent_days)
         if self.touchpoints is None or self.touchpoints.empty:
@@ -86,7 +87,7 @@ class ChurnTables:
         raise ValueError(f"label source must be one of {LABEL_SOURCES}, not {source!r}")
 
     def training_set(self, cutoff, window_days: int, analysis_date, source: str,
-                     recent_days: int = 90) -> tuple[pd.DataFrame, pd.Series]:
+                     recent_days: int = DEFAULTS.recent_days) -> tuple[pd.DataFrame, pd.Series]:
         """Features up to ``cutoff`` and labels from the window after it, for the same customers."""
         X = self.features(cutoff, recent_days)
         y = self.labels(cutoff, window_days, analysis_date, source)
@@ -143,7 +144,7 @@ class ChurnEvaluation:
 
 def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, train_cutoff=None,
                     test_cutoff=None, label_source: str = "purchases", models=MODELS,
-                    driver_model: str = "gradient_boosting", recent_days: int = 90,
+                    driver_model: str = "gradient_boosting", recent_days: int = DEFAULTS.recent_days,
                     n_repeats: int = 3, importance_rows: int = 2000, random_state: int = 0) -> ChurnEvaluation:
     """Fit each model on the train cutoff and measure it, and the BG/NBD baselines, on the test cutoff.
 
@@ -196,7 +197,7 @@ def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, tra
 
 
 def score_customers_now(tables: ChurnTables, evaluation: ChurnEvaluation, analysis_date, model: str,
-                        recent_days: int = 90, random_state: int = 0) -> tuple[ChurnClassifier, pd.DataFrame]:
+                        recent_days: int = DEFAULTS.recent_days, random_state: int = 0) -> tuple[ChurnClassifier, pd.DataFrame]:
     """Refit ``model`` on the test cutoff (the latest with known labels) and return it with the
     features of every customer as of ``analysis_date`` (score them with ``model.churn_probability``).
 

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.settings import DEFAULTS
 
 DAYS_PER_YEAR = 365.25
 REQUIRED = ("first_purchase", "last_purchase", "n_orders", "total_spend", "days_since_last")
@@ -51,7 +52,7 @@ def _observed_days(summary: pd.DataFrame) -> np.ndarray:
     return span + summary["days_since_last"].to_numpy(dtype=float)  # first purchase .. analysis date
 
 
-def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = 365) -> float:
+def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days) -> float:
     """Share of customers acquired ≥ ``churn_window_days`` ago with no purchase in that window."""
     _check(summary)
     old_enough = _observed_days(summary) >= churn_window_days
@@ -62,7 +63,7 @@ def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = 365) -> fl
     return float(lapsed[old_enough].mean())
 
 
-def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = 365, margin: float = 1.0,
+def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = 1.0,
                         max_lifespan_years: float = 10.0) -> dict[str, float]:
     """Company-level simple CLTV and its three factors (plain dict, units in the keys' names)."""
     _check(summary)
@@ -77,7 +78,7 @@ def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = 365, 
             "simple_cltv": aov * frequency * lifespan * margin, "churn_window_days": churn_window_days}
 
 
-def simple_cltv(summary: pd.DataFrame, *, churn_window_days: int = 365, margin: float = 1.0,
+def simple_cltv(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = 1.0,
                 max_lifespan_years: float = 10.0) -> pd.DataFrame:
     """Per-customer simple CLTV: own purchase frequency × own AOV × the population lifespan.
 

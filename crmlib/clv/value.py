@@ -37,6 +37,7 @@ from crmlib.clv.models import (
     fit_spend_model,
 )
 from crmlib.errors import DataError
+from crmlib.settings import DEFAULTS
 
 SCORE_COLUMNS = ["frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
                  "expected_avg_spend", "clv", "clv_decile"]
@@ -145,8 +146,9 @@ def lorenz_curve(values: pd.Series, points: int = 101) -> pd.DataFrame:
     return pd.DataFrame({"customer_share": customer_share, "value_share": cumulative[index]})
 
 
-def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int = 12,
-                      annual_discount_rate: float = 0.10, margin: float = 1.0) -> pd.DataFrame:
+def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int = DEFAULTS.horizon_months,
+                      annual_discount_rate: float = DEFAULTS.annual_discount_rate,
+                      margin: float = DEFAULTS.margin) -> pd.DataFrame:
     """Per-customer P(alive), expected purchases and spend, CLV and decile from a fitted model.
 
     ``margin`` is the share of revenue that is profit (1.0 = CLV in revenue). ``clv`` is
@@ -187,7 +189,8 @@ def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int
 
 
 def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: str = "D",
-                    horizon_months: int = 12, annual_discount_rate: float = 0.10, margin: float = 1.0,
+                    horizon_months: int = DEFAULTS.horizon_months,
+                    annual_discount_rate: float = DEFAULTS.annual_discount_rate, margin: float = DEFAULTS.margin,
                     penalizer: float = 0.0) -> pd.DataFrame:
     """Fit and score: the one entry point for CLV per customer (:func:`fit_clv`, then
     :func:`predict_customers`).

@@ -25,9 +25,10 @@ import pandas as pd
 from crmlib.churn.definition import churn_status
 from crmlib.feedback.satisfaction import satisfaction_table
 from crmlib.segment import value_tiers
+from crmlib.settings import DEFAULTS
 
 
-def customer_groups(summary: pd.DataFrame, churn_window_days: int = 180) -> pd.DataFrame:
+def customer_groups(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.churn_window_days) -> pd.DataFrame:
     """Per customer: ``churn_status`` (churned/retained) and ``value_tier`` (high/medium/low)."""
     status = np.where(churn_status(summary, churn_window_days), "churned", "retained")
     return pd.DataFrame({
@@ -61,3 +62,4 @@ def compare_groups(scored: pd.DataFrame, groups: pd.Series, categories: pd.DataF
         out = out.join(shares)
     out.index.name = "group"
     return out
+

@@ -24,6 +24,7 @@ from crmlib.churn.metrics import score_metrics
 from crmlib.churn.models import ChurnClassifier
 from crmlib.engine import Engine, default_engine
 from crmlib.scans.journeys import SERVICE_PATTERN, VISIT_PATTERN, contacts_before
+from crmlib.settings import DEFAULTS
 
 ENGAGEMENT_COLUMNS = ("recent_visits", "recent_service_contacts", "recent_contacts", "days_since_last_contact")
 CHURNED, RETAINED = "churned", "retained"
@@ -41,7 +42,8 @@ def reference_times(summary: pd.DataFrame, analysis_date, churn_window_days: int
 
 
 def contacts_before_churn(touchpoints: pd.DataFrame, summary: pd.DataFrame, analysis_date, *,
-                          churn_window_days: int = 90, days: int = 90, feedback: pd.DataFrame | None = None,
+                          churn_window_days: int = DEFAULTS.churn_window_days,
+                          days: int = DEFAULTS.recent_days, feedback: pd.DataFrame | None = None,
                           complaint_rating: int = 2, engine: Engine | None = None) -> pd.DataFrame:
     """One row per buyer: ``status``, ``contacts``, ``visits``, ``service_contacts`` in the ``days``
     before their reference time, and ``unresolved_complaints`` (feedback rated at most
@@ -79,7 +81,7 @@ def compare_churned_retained(contacts: pd.DataFrame) -> pd.DataFrame:
 
 
 def engagement_gain(tables, *, window_days: int, analysis_date, model: str = "gradient_boosting",
-                    recent_days: int = 90, train_cutoff=None, test_cutoff=None, random_state: int = 0) -> dict:
+                    recent_days: int = DEFAULTS.recent_days, train_cutoff=None, test_cutoff=None, random_state: int = 0) -> dict:
     """Whether engagement features help the churn model on the later (test) cutoff.
 
     ``tables``: a :class:`crmlib.churn.study.ChurnTables` with touchpoints. Fits ``model`` on the

@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import sparse
 
 from crmlib.errors import DataError
+from crmlib.settings import DEFAULTS
 
 
 def _check(transactions: pd.DataFrame, item_col: str) -> None:
@@ -87,7 +88,7 @@ def _top_n(scores: np.ndarray, owned: np.ndarray, customers: pd.Index, items: pd
 class PopularityRecommender:
     """Baseline: the most-bought items (by number of customers) that a customer does not have yet."""
 
-    def __init__(self, item_col: str = "category", n: int = 3):
+    def __init__(self, item_col: str = DEFAULTS.item, n: int = DEFAULTS.top_n):
         self.item_col = item_col
         self.n = n
 

@@ -63,7 +63,8 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
     runs.add_argument("--limit", type=int, default=20, help="show the newest N runs (default 20, 0 = all)")
     handlers["runs"] = _runs
 
-    params = commands.add_parser("params", help="show the notebooks' parameters with types and help")
+    params = commands.add_parser("params", help="show the analysis settings (the notebooks' parameters) with "
+                                 "types, defaults, help and the notebooks that use them")
     params.add_argument("notebooks", nargs="*", metavar="NB", help="notebook names or number prefixes (default: all)")
     params.add_argument("--notebooks-dir", default=str(PROJECT_ROOT / "notebooks"), help="folder of notebooks")
     handlers["params"] = _params
@@ -124,21 +125,12 @@ def _runs(args: argparse.Namespace) -> int:
 
 
 def _params(args: argparse.Namespace) -> int:
-    from crmlib.report.params import (
-        UsageError,
-        list_notebooks,
-        notebook_parameters,
-        select_notebooks,
-    )
+    from crmlib.report.params import UsageError, describe_settings, list_notebooks, select_notebooks
 
     try:
         notebooks = select_notebooks(list_notebooks(args.notebooks_dir), args.notebooks)
     except UsageError as exc:
         print(f"Usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    for path in notebooks:
-        params = notebook_parameters(path)
-        print(f"{path.stem}:" if params else f"{path.stem}: (no parameters cell)")
-        for p in params.values():
-            print(f"  {p.name}: {p.type} = {p.default}" + (f"  # {p.help}" if p.help else ""))
+    print(describe_settings(notebooks))
     return EXIT_OK

@@ -25,6 +25,9 @@ from pathlib import Path
 
 import yaml
 
+from crmlib.settings import RUN_PARAMETERS as RUN_SETTINGS
+from crmlib.settings import AnalysisSettings, SettingsError
+
 
 class UsageError(ValueError):
     """Bad options or parameters: the run stops before any kernel starts (exit code 2)."""
@@ -186,12 +189,32 @@ def coerce_value(name: str, value: object, declared: str):
         raise UsageError(f"parameter {name} ({declared}): cannot use {value!r}: {exc}") from None
 
 
+def run_settings(overrides: dict[str, object]) -> AnalysisSettings:
+    """The run's :class:`~crmlib.settings.AnalysisSettings`: the defaults with those ``-p`` values that
+    are settings, typed and checked (a :class:`UsageError` naming the setting and what it accepts).
+
+    >>> run_settings({"churn_window_days": "120", "rows": "7"}).churn_window_days
+    120
+    >>> run_settings({"margin": "3"})
+    Traceback (most recent call last):
+    ...
+    crmlib.report.params.UsageError: -p margin = 3.0: must be at most 1 (share of revenue that is profit (1.0 gives CLV in revenue))
+    """
+    specs = {spec.name: spec for spec in AnalysisSettings.specs()}
+    values = {key: coerce_value(key, value, specs[key].type) for key, value in overrides.items() if key in specs}
+    try:
+        return AnalysisSettings(**values)
+    except SettingsError as exc:
+        raise UsageError(f"-p {exc}") from None
+
+
 def plan_parameters(notebooks: list[Path], overrides: dict[str, object]
                     ) -> tuple[dict[Path, dict[str, Parameter]], dict[Path, dict[str, object]]]:
-    """Check overrides against the notebooks' parameters cells and type them per notebook.
+    """Check overrides against the settings and the notebooks' parameters cells and type them per notebook.
 
     Returns the declared parameters and the overrides each notebook receives (only those it
-    declares). A key that no selected notebook declares is a :class:`UsageError`.
+    declares). A key that no selected notebook declares, or a value a setting cannot take
+    (:func:`run_settings`), is a :class:`UsageError`.
     """
     declared = {path: notebook_parameters(path) for path in notebooks}
     for key in overrides:
@@ -203,7 +226,38 @@ def plan_parameters(notebooks: list[Path], overrides: dict[str, object]
             known = sorted({name for params in declared.values() for name in params})
             raise UsageError(f"-p {key}: no selected notebook declares a parameter {key!r}; "
                              f"known parameters: {', '.join(known) or 'none'}")
+    run_settings(overrides)
     typed = {path: {key: coerce_value(key, value, params[key].type)
                     for key, value in overrides.items() if key in params}
              for path, params in declared.items()}
     return declared, typed
+
+
+def describe_settings(notebooks: list[Path]) -> str:
+    """What ``crm-workbook params`` prints: every setting the ``notebooks`` use, grouped, as its
+    parameters-cell line with the notebooks that take it, then the parameters the runner sets and
+    any notebook parameter that is not a setting."""
+    declared = {path.stem: notebook_parameters(path) for path in notebooks}
+    lines = ["Analysis settings (crmlib.settings.AnalysisSettings): change one with -p NAME=VALUE; "
+             "values are checked before any notebook starts.", ""]
+    group = None
+    for spec in AnalysisSettings.specs():
+        users = [stem for stem, params in declared.items() if spec.name in params]
+        if not users:
+            continue
+        if spec.group != group:
+            lines += [""] * (group is not None) + [f"[{spec.group}]"]
+            group = spec.group
+        lines += [f"  {spec.line}", f"      used by: {', '.join(users)}"]
+    runner = {"data_dir": "--data", "export_dir": "the run's exports/ folder", "pseudonymize": "--pseudonymize"}
+    lines += ["", "Set by the runner: " + ", ".join(f"{name} ({how})" for name, how in runner.items()
+                                                  if name in RUN_SETTINGS)]
+    settings = {spec.name for spec in AnalysisSettings.specs()} | set(RUN_SETTINGS)
+    for stem, params in declared.items():
+        own = [p for p in params.values() if p.name not in settings]
+        if own:
+            lines += ["", f"{stem}: parameters of its own"]
+            lines += [f"  {p.name}: {p.type} = {p.default}" + (f"  # {p.help}" if p.help else "") for p in own]
+        if not params:
+            lines += ["", f"{stem}: (no parameters cell)"]
+    return "\n".join(lines)

@@ -32,7 +32,13 @@ import yaml
 from crmlib import PROJECT_ROOT, cache
 from crmlib.errors import DataError
 from crmlib.report.index import update_index
-from crmlib.report.params import UsageError, list_notebooks, plan_parameters, select_notebooks
+from crmlib.report.params import (
+    UsageError,
+    list_notebooks,
+    plan_parameters,
+    run_settings,
+    select_notebooks,
+)
 from crmlib.report.runfolder import (
     create_run_folder,
     git_state,
@@ -140,6 +146,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
         raise UsageError("--timeout must be 0 (no limit) or a number of seconds")
     notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
     declared, per_notebook = plan_parameters(notebooks, dict(options.params))
+    settings = run_settings(dict(options.params))
 
     from crmlib.data.load import load_dataset_cached
     from crmlib.notebook import SALT_VARIABLE
@@ -173,6 +180,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                     "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
                     "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
         "parameters": {"runner": common, "overrides": dict(options.params)},
+        "settings": settings.to_dict(),
         "dataset": {"name": dataset.name, "path": str(data_dir),
                     "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
                     "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),

@@ -42,6 +42,7 @@ import pandas as pd
 
 from crmlib.engine import Engine
 from crmlib.errors import DataError
+from crmlib.settings import DEFAULTS
 
 SEPARATOR = " > "
 TOUCH_COLUMNS = ("customer_id", "timestamp", "channel", "touchpoint_type", "cost")
@@ -238,7 +239,7 @@ SERVICE_PATTERN = r"service|support|complain|ticket|客服|投诉|售后"
 
 
 def engagement_features(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, cutoff: str | pd.Timestamp,
-                        customer_ids: pd.Index, *, recent_days: int = 90, visit_pattern: str = VISIT_PATTERN,
+                        customer_ids: pd.Index, *, recent_days: int = DEFAULTS.recent_days, visit_pattern: str = VISIT_PATTERN,
                         service_pattern: str = SERVICE_PATTERN) -> pd.DataFrame:
     """Engagement of each customer up to ``cutoff`` (contacts after the cutoff day are not read).
 

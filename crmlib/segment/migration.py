@@ -21,9 +21,10 @@ import pandas as pd
 from crmlib.errors import DataError
 from crmlib.scans.summary import customer_summary
 from crmlib.segment.table import segment_table
+from crmlib.settings import DEFAULTS
 
 NOT_YET = "not_yet_customer"
-COMPARISON_MONTHS = 3  # the overview's segment shift and the segmentation's migration look back this far
+COMPARISON_MONTHS = DEFAULTS.comparison_months  # the overview's segment shift and the segmentation's migration look back this far
 
 
 def comparison_date(analysis_date, months: int = COMPARISON_MONTHS) -> pd.Timestamp:
