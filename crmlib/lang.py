@@ -2,31 +2,36 @@
 
 Every word a reader sees is written once, in English, as a message id, and looked up in the
 catalogue of the report's language: ``crmlib/locale/<locale>/LC_MESSAGES/*.po`` (every ``.po``
-file of the locale is read, so each area of the library may keep its own). A message without a
-translation falls back to the English text. Placeholders are ``str.format`` fields, filled after
-the lookup so the translator may move them: ``_("{n:,} customers bought").format(n=n)``.
+file of the locale is read, so each area of the library keeps its own: ``crmlib.po``,
+``journey.po`` …). A message without a translation falls back to the English text.
+Placeholders are ``str.format`` fields, filled after the lookup so the translator may move
+them: ``_("{n:,} customers bought").format(n=n)``.
+
+Words that are not written inside a ``_()`` call — column labels in a table of labels, the
+names of KPIs in a dict — are marked with :func:`N_` (which returns its argument) so that
+extraction (:mod:`crmlib.messages`) finds them, and translated where they are shown.
 
 Adding a language means adding a locale folder with its ``.po`` files and naming it in
-``LOCALES``. ``in_language(lang, en, zh)`` is the older pair-of-strings form, kept until every
-caller uses the catalogue.
+``LOCALES`` (see ``docs/translating.md``). ``in_language(lang, en, zh)`` is the older
+pair-of-strings form, kept only until the last caller moves to the catalogue.
 
 Example
 -------
->>> _ = translator("en")
+>>> _ = translator("zh")
 >>> _("Revenue")
-'Revenue'
+'收入'
 >>> gettext("xx", "Revenue")  # an unknown language reads English
 'Revenue'
 >>> ngettext("en", "{n} customer", "{n} customers", 2).format(n=2)
 '2 customers'
->>> in_language("zh", "Revenue", "收入"), in_language("en", "Revenue", "收入")
-('收入', 'Revenue')
+>>> pgettext("zh", "Value tier", "high"), gettext("en", N_("Revenue"))
+('高', 'Revenue')
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache, partial
+from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
@@ -39,22 +44,36 @@ def locale_folder() -> Path:
     return Path(str(files("crmlib") / "locale"))
 
 
+def babel_locale(lang: str) -> str:
+    """The Babel/CLDR locale of a report language (``"zh"`` -> ``"zh_CN"``; English otherwise)."""
+    return LOCALES.get(lang, "en")
+
+
+def catalogue_files(lang: str) -> list[Path]:
+    """Every ``.po`` file of ``lang``'s locale, sorted by name (none for English)."""
+    locale = LOCALES.get(lang)
+    if locale is None or lang == "en":
+        return []
+    return sorted((locale_folder() / locale / "LC_MESSAGES").glob("*.po"))
+
+
 @lru_cache(maxsize=8)
 def catalogue(lang: str) -> dict:
     """Message id -> translation for ``lang`` from every ``.po`` file of its locale (empty for
-    English and unknown languages). Plural entries map the singular id to a tuple of forms."""
-    locale = LOCALES.get(lang)
-    if locale is None or lang == "en":
-        return {}
+    English and unknown languages). Plural entries map the singular id to a tuple of forms;
+    entries with a context (``msgctxt``) are keyed ``(context, id)``. Fuzzy and empty
+    translations are left out, so they read English."""
     from babel.messages.pofile import read_po
 
     messages: dict = {}
-    for path in sorted((locale_folder() / locale / "LC_MESSAGES").glob("*.po")):
+    for path in catalogue_files(lang):
         with open(path, "rb") as handle:
-            for message in read_po(handle, locale=locale):
+            for message in read_po(handle, locale=LOCALES[lang]):
                 if not message.id or message.fuzzy:
                     continue
                 key = message.id[0] if isinstance(message.id, tuple) else message.id
+                if message.context:
+                    key = (message.context, key)
                 if isinstance(message.string, tuple):
                     if any(message.string):
                         messages[key] = message.string
@@ -69,6 +88,12 @@ def gettext(lang: str, message: str) -> str:
     return translated if isinstance(translated, str) else message
 
 
+def pgettext(lang: str, context: str, message: str) -> str:
+    """``message`` in ``lang`` as meant in ``context`` (for short words with several meanings)."""
+    translated = catalogue(lang).get((context, message))
+    return translated if isinstance(translated, str) else message
+
+
 def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
     """The singular or plural form for ``n`` in ``lang`` (Chinese has one form)."""
     forms = catalogue(lang).get(singular)
@@ -77,11 +102,40 @@ def ngettext(lang: str, singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for "mark, translate later"
+    """Mark ``message`` for extraction without translating it now; returns it unchanged."""
+    return message
+
+
+class Translator:
+    """The ``_`` of one language: ``_ = translator("zh")``, then ``_("Revenue")``.
+
+    Also ``_.ngettext(singular, plural, n)``, ``_.pgettext(context, message)`` and ``_.lang``.
+    """
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, message: str) -> str:
+        return gettext(self.lang, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of ``singular``/``plural`` for ``n``."""
+        return ngettext(self.lang, singular, plural, n)
+
+    def pgettext(self, context: str, message: str) -> str:
+        """``message`` as meant in ``context``."""
+        return pgettext(self.lang, context, message)
+
+    def __repr__(self) -> str:
+        return f"Translator({self.lang!r})"
+
+
 def translator(lang: str) -> Callable[[str], str]:
     """A ``_`` for ``lang``: ``_ = translator(lang)``, then ``_("Revenue")``."""
-    return partial(gettext, lang)
+    return Translator(lang)
 
 
 def in_language(lang: str, en: str, zh: str) -> str:
-    """``zh`` when ``lang`` is "zh", else ``en`` (English is the default for any other value)."""
+    """``zh`` when ``lang`` is "zh", else ``en`` (the older form; use the catalogue instead)."""
     return zh if lang == "zh" else en

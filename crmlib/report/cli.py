@@ -1,4 +1,4 @@
-"""``crm-workbook run | runs | params``: the report runner's subcommands.
+"""``crm-workbook run | runs | params | translate``: the report runner's subcommands.
 
 Exit codes (shared with :mod:`crmlib.cli`): 0 every notebook succeeded, 1 a notebook failed
 or timed out, 2 bad options or parameters (nothing started), 3 the dataset failed
@@ -10,6 +10,7 @@ Example
     crm-workbook run --config monthly.yaml -p churn_window_days=120 --notebooks 03 04
     crm-workbook runs
     crm-workbook params 03_clv
+    crm-workbook translate notebooks/01_overview.ipynb my_overview_zh.ipynb --lang zh
 """
 
 from __future__ import annotations
@@ -69,6 +70,15 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
     params.add_argument("--notebooks-dir", default=str(PROJECT_ROOT / "notebooks"), help="folder of notebooks")
     handlers["params"] = _params
 
+    translate = commands.add_parser(
+        "translate", help="write a copy of a notebook with its narrative in another language",
+        description="Copy a notebook with its Markdown cells translated by the message catalogue and "
+                    "its lang parameter set, to open in JupyterLab (see docs/translating.md).")
+    translate.add_argument("source", help="notebook to translate, e.g. notebooks/01_overview.ipynb")
+    translate.add_argument("target", help="where to write the translated copy")
+    translate.add_argument("--lang", required=True, help="report language, e.g. zh")
+    handlers["translate"] = _translate
+
 
 def options_from_args(args: argparse.Namespace):
     """RunOptions from the config file (if any) overridden by the options given."""
@@ -121,6 +131,17 @@ def _runs(args: argparse.Namespace) -> int:
         notebooks = " ".join(f"{nb['notebook']}:{nb.get('status', '?')}" for nb in run.get("notebooks", []))
         flag = " (latest)" if run["folder"] == latest_name else ""
         print(f"{run['folder']}  {run['status']:<11} {run.get('dataset', {}).get('path', '')}{flag}\n    {notebooks}")
+    return EXIT_OK
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from crmlib.report.translate import translate_file
+
+    try:
+        translate_file(args.source, args.target, args.lang)
+    except (OSError, ValueError) as exc:
+        print(f"Usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
