@@ -4,10 +4,17 @@ Expensive results that several notebooks need (the CLV fit, the churn study, the
 sentiment model) are asked for through :meth:`Workbook.cached`: computed by the first notebook
 of a run, reused by the others (and by later runs on the same data and code).
 
+Text a reader sees comes from the message catalogue: ``_ = wb.gettext`` once, then
+``wb.say(_("{n} customers bought at least once.").format(n=wb.fmt.count(n)))``. Tables go
+through ``wb.show`` (labels from the catalogue, one format per column, see
+:mod:`crmlib.display.tables`); numbers in sentences through ``wb.fmt`` (a
+:class:`~crmlib.display.format.Formats` in the notebook's language and the dataset's currency).
+
 Example
 -------
->>> wb = Workbook.open("data/cdnow")                    # doctest: +SKIP
->>> wb.say(f"{len(wb.summary()):,} customers bought at least once.")   # doctest: +SKIP
+>>> wb = Workbook.open("data/cdnow", lang="zh")                        # doctest: +SKIP
+>>> _ = wb.gettext                                                      # doctest: +SKIP
+>>> wb.say(_("{n} customers bought at least once.").format(n=wb.fmt.count(len(wb.summary()))))  # doctest: +SKIP
 >>> wb.export_csv(wb.summary().reset_index(), "summary.csv")           # doctest: +SKIP
 """
 
@@ -19,68 +26,31 @@ import inspect
 import logging
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-import numpy as np
 import pandas as pd
 
 from crmlib import PROJECT_ROOT, cache
 from crmlib.data.load import Dataset, load_dataset_cached
+from crmlib.display.cards import Card, kpi_card, render_cards
+from crmlib.display.format import Formats
+from crmlib.display.tables import render_table
 from crmlib.exports import write_csv, write_json
-from crmlib.lang import in_language
+from crmlib.lang import LANGUAGES, Translator, in_language
 from crmlib.logs import log_from_environment
 from crmlib.scans.summary import customer_summary
 
-DEFAULT_EXPORT_DIR = PROJECT_ROOT / "reports" / "interactive" / "exports"
+INTERACTIVE_REPORTS = PROJECT_ROOT / "reports" / "interactive"  # <dataset>/exports when export_dir is empty
+MISSING_TABLE_KEY = "crmlib_missing_table"  # display metadata: the page drops cells tagged needs-<table>
 PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",
                               re.IGNORECASE)
 ID_COLUMNS = ("customer_id",)
 SALT_VARIABLE = "CRM_WORKBOOK_SALT"
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-
-MISSING = "–"
-
-
-def readable_number(value):
-    """A table cell as a reader wants it: thousands separators from 10,000, 2 decimals, 3 significant
-    digits below 1, dates without a midnight time. Text is returned unchanged.
-
-    >>> [readable_number(v) for v in (1234567.891, 1234.5, 2024, 12.3456, 0.853333, 2.4e-05, float("nan"), 7.0)]
-    ['1,234,568', '1,234', '2024', '12.35', '0.853', '2.4e-05', '–', '7']
-    >>> readable_number(pd.Timestamp("2024-03-01")), readable_number("x")
-    ('2024-03-01', 'x')
-    """
-    if value is None or value is pd.NA or value is pd.NaT:
-        return MISSING
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}" if value == value.normalize() else str(value)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
-        return value
-    if not np.isfinite(value):
-        return MISSING if np.isnan(value) else str(value)
-    size = abs(value)
-    if float(value).is_integer():
-        return f"{value:,.0f}" if size >= 10_000 else f"{value:.0f}"
-    if size >= 1000:
-        return f"{value:,.0f}"
-    if size >= 1:
-        return f"{value:,.2f}"
-    return f"{value:.3g}"
-
-
-def styled(frame: pd.DataFrame):
-    """The frame as report tables show it: readable numbers, "–" for missing values, every cell and
-    label HTML-escaped, and no row numbers when the index is just 0, 1, 2, …"""
-    style = frame.style.format(readable_number, escape="html", na_rep=MISSING)
-    style = style.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
-    if isinstance(frame.index, pd.RangeIndex):
-        style = style.hide(axis="index")
-    return style
 
 
 def pseudonym(customer_id: str, salt: str) -> str:
@@ -103,6 +73,18 @@ def pseudonymize_frame(frame: pd.DataFrame, salt: str) -> pd.DataFrame:
     return out
 
 
+def interactive_export_dir(data_dir: str | Path) -> Path:
+    """Where a JupyterLab session's exports go: ``reports/interactive/<dataset folder>/exports``,
+    so that switching datasets never mixes their files.
+
+    >>> interactive_export_dir("data/cdnow").relative_to(PROJECT_ROOT).as_posix()
+    'reports/interactive/cdnow/exports'
+    """
+    from crmlib.report.runfolder import safe_name
+
+    return INTERACTIVE_REPORTS / safe_name(Path(data_dir).resolve().name) / "exports"
+
+
 @dataclass
 class Workbook:
     """A notebook's handle on its dataset, its exports folder and its display settings."""
@@ -121,17 +103,27 @@ class Workbook:
         """Load ``data_dir`` (relative to the working directory or the project) and set up charts."""
         from crmlib import plots
 
-        if lang not in ("en", "zh"):
-            raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
+        if lang not in LANGUAGES:
+            raise ValueError(f"lang must be one of {', '.join(map(repr, LANGUAGES))}, not {lang!r}")
         plots.setup()
         log_from_environment()
         dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
-        folder = Path(export_dir) if export_dir else DEFAULT_EXPORT_DIR
+        folder = Path(export_dir) if export_dir else interactive_export_dir(dataset.root)
         workbook = cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
         for warning in dataset.page_warnings:  # e.g. an analysis date long after the last purchase
             workbook.say("⚠ " + (warning.text(lang) if hasattr(warning, "text") else str(warning)))
         return workbook
+
+    @property
+    def gettext(self) -> Translator:
+        """The notebook's ``_``: ``_ = wb.gettext``, then ``_("Revenue")`` (also ``_.ngettext``, ``_.pgettext``)."""
+        return Translator(self.lang)
+
+    @property
+    def fmt(self) -> Formats:
+        """Numbers, money, percentages and dates in the notebook's language and the dataset's currency."""
+        return Formats(self.lang, self.dataset.currency)
 
     def summary(self, time_unit: str = "D") -> pd.DataFrame:
         """The per-customer summary as of the analysis date (computed once per time unit)."""
@@ -205,15 +197,52 @@ class Workbook:
         return None
 
     def t(self, en: str, zh: str) -> str:
-        """The text in the notebook's language."""
+        """The text in the notebook's language (older pair form; use ``wb.gettext`` instead)."""
         return in_language(self.lang, en, zh)
 
-    def show(self, frame: pd.DataFrame, rows: int = 20):
-        """Display the first ``rows`` rows as a readable table (pseudonymised if asked), see :func:`styled`."""
+    def show(self, frame: pd.DataFrame, rows: int | None = 20, *, columns: dict | None = None,
+             labels: dict | None = None, interactive: bool = False, csv: str | None = None) -> None:
+        """Display a readable table (pseudonymised if asked), see :func:`crmlib.display.tables.render_table`.
+
+        ``interactive`` marks a long table the report page makes sortable and searchable (it then
+        shows up to ``rows`` rows, default 500); ``csv`` names the export with the full table,
+        linked under it.
+        """
         from IPython.display import display
 
         shown = pseudonymize_frame(frame, self.salt) if self.pseudonymize else frame
-        display(styled(shown.head(rows)))
+        if interactive and rows == 20:
+            rows = 500
+        link = None
+        if csv is not None:
+            _ = self.gettext
+            link = (self.export_href(csv), _("Download the full table ({file})").format(file=csv))
+        display(render_table(shown, self.fmt, columns=columns, labels=labels, rows=rows,
+                             interactive=interactive, link=link))
+
+    def export_href(self, name: str) -> str:
+        """A link to ``exports/<name>`` from where the notebook's page is read: the run folder's
+        pages sit beside ``exports/``; in JupyterLab the link is relative to the notebook."""
+        target = self.export_dir / name
+        page_folder = self.export_dir.parent if (self.export_dir.parent / "manifest.json").is_file() else Path.cwd()
+        return Path(os.path.relpath(target, page_folder)).as_posix()
+
+    def cards(self, cards: Sequence[Card]) -> None:
+        """Display a row of KPI cards (see :mod:`crmlib.display.cards`)."""
+        from IPython.display import display
+
+        display(render_cards(cards))
+
+    def kpi_cards(self, monthly: pd.DataFrame, names: dict[str, str]) -> list[Card]:
+        """One card per KPI of ``names`` (key -> shown name) from the monthly KPI table: last complete
+        month, change against the month before, a sparkline of the last 12 months."""
+        cards = []
+        for key, name in names.items():
+            if key in monthly:
+                series = monthly[key].dropna()
+                cards.append(kpi_card(key, name, series.tolist(), series.index[-1] if len(series) else None,
+                                      self.fmt))
+        return cards
 
     def say(self, text: str) -> None:
         """Show a sentence computed from the data as Markdown (HTML in it is escaped)."""
@@ -222,15 +251,18 @@ class Workbook:
         display(Markdown(html.escape(text, quote=False)))
 
     def missing_table(self, table: str, enables: str) -> None:
-        """Say plainly that an optional table is absent and what file would enable the section."""
-        self.say(
-            self.t(
-                f"**No {table} table in this dataset.** {enables} To enable this section, add a "
-                f"`{table}` entry to `{self.dataset.root.name}/dataset.yaml` (see the README).",
-                f"**数据集中没有 {table} 表。** {enables} 如需启用本节，请在 "
-                f"`{self.dataset.root.name}/dataset.yaml` 中添加 `{table}`（见 README）。",
-            )
-        )
+        """Say in one sentence that an optional table is absent and which file would enable it.
+
+        The report page then leaves out the cells tagged ``needs-<table>`` (the sections that
+        would have shown it).
+        """
+        from IPython.display import Markdown, display
+
+        _ = self.gettext
+        text = _("**No {table} table in this dataset.** {enables} To enable this section, add a `{table}` "
+                 "entry (its file and columns) to `{folder}/dataset.yaml` (see the README).").format(
+            table=table, enables=enables, folder=self.dataset.root.name)
+        display(Markdown(html.escape(text, quote=False)), metadata={MISSING_TABLE_KEY: table})
 
     def export_csv(self, frame: pd.DataFrame, name: str) -> Path:
         """Write ``exports/<name>`` (UTF-8 with BOM; real ids, never pseudonymised)."""

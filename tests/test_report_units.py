@@ -5,11 +5,10 @@ import threading
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 import pytest
 from papermill import inspect_notebook
 
-from crmlib.notebook import pseudonym, styled
+from crmlib.notebook import pseudonym
 from crmlib.report.index import list_runs, render_index, update_index
 from crmlib.report.pages import PageHeader, defuse_scripts, header_html, render_html
 from crmlib.report.params import (
@@ -222,14 +221,3 @@ def test_longest_notebooks_start_first_after_a_previous_run(tmp_path):
         {"notebook": "01_b", "status": "ok", "duration_seconds": 20},
         {"notebook": "02_c", "status": "ok", "duration_seconds": 9}]})
     assert [s["stem"] for s in longest_first(specs, tmp_path, "now")] == ["03_new", "01_b", "02_c", "00_a"]
-
-
-def test_tables_show_readable_numbers_and_stay_escaped():
-    frame = pd.DataFrame({"<b>spend</b>": [1234567.891, float("nan")], "text": ["<script>alert(1)</script>", None]})
-    page = styled(frame).to_html()
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert "&lt;b&gt;spend&lt;/b&gt;" in page and "<b>spend" not in page
-    assert "1,234,568" in page and page.count(">–<") == 2
-    assert "row_heading" not in page  # 0, 1, 2 … row numbers are not shown
-    by_text = styled(frame.set_index("text")).to_html()
-    assert "row_heading" in by_text and "<script>alert" not in by_text

@@ -1,0 +1,159 @@
+"""KPI cards for a page's first screen: the value, its change against the previous month coloured
+by whether that is good or bad for the KPI, and a sparkline (inline SVG: no script, no network).
+
+Example
+-------
+>>> from crmlib.display.format import Formats
+>>> card = kpi_card("churn_rate", "Churn rate", [0.12, 0.13, 0.15], "2024-12", Formats("en", "CNY"))
+>>> card.value, card.change, card.tone
+('15.0%', '+2.0 pp', 'bad')
+>>> "<svg" in render_cards([card])._repr_html_()
+True
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmlib.display.format import MISSING, Formats
+from crmlib.lang import translator
+
+
+@dataclass(frozen=True)
+class KpiStyle:
+    """How a KPI is shown: its kind (``money``, ``percent`` for 0–1 shares, ``percent100`` for
+    0–100, ``count``, ``number``, ``score`` for points such as NPS), decimals, and whether a rise is good (None: neither)."""
+
+    kind: str
+    decimals: int = 0
+    higher_is_better: bool | None = True
+
+
+KPI_STYLES = {
+    "revenue": KpiStyle("money", 0),
+    "orders": KpiStyle("count"),
+    "active_customers": KpiStyle("count"),
+    "new_customers": KpiStyle("count"),
+    "aov": KpiStyle("money", 2),
+    "purchase_frequency": KpiStyle("number", 2),
+    "repeat_purchase_rate": KpiStyle("percent", 1),
+    "churn_rate": KpiStyle("percent", 1, higher_is_better=False),
+    "cac": KpiStyle("money", 2, higher_is_better=False),
+    "csat": KpiStyle("percent100", 1),
+    "nps": KpiStyle("score", 1),
+    "value_at_risk": KpiStyle("money", 0, higher_is_better=False),
+    "customers": KpiStyle("count"),
+    "clv": KpiStyle("money", 0),
+    "share": KpiStyle("percent", 1),
+}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One KPI card, all text already formatted and translated."""
+
+    label: str
+    value: str
+    change: str = ""
+    tone: str = "neutral"  # "good", "bad" or "neutral"
+    series: tuple[float, ...] = ()
+    note: str = ""
+
+
+def _value(value, style: KpiStyle, formats: Formats) -> str:
+    if style.kind == "money":
+        return formats.money(value, style.decimals)
+    if style.kind == "percent":
+        return formats.percent(value, style.decimals)
+    if style.kind == "percent100":
+        return formats.percent(value / 100 if value is not None else None, style.decimals)
+    if style.kind == "count":
+        return formats.count(value)
+    return formats.number(value, style.decimals)
+
+
+def _change(value: float, previous: float, style: KpiStyle, formats: Formats) -> tuple[str, str]:
+    """(text, tone) of the change from ``previous`` to ``value``."""
+    if previous is None or value is None or not np.isfinite(previous) or not np.isfinite(value):
+        return "", "neutral"
+    difference = value - previous
+    if style.kind == "percent":
+        text = formats.points(difference, 1)
+    elif style.kind == "percent100":
+        text = formats.points(difference / 100, 1)
+    elif style.kind == "score":
+        text = ("+" if difference > 0 else "") + formats.number(difference, style.decimals)
+    elif previous:
+        text = formats.change(difference / abs(previous), 1)
+    else:
+        text = ""
+    if difference == 0 or style.higher_is_better is None:
+        return text, "neutral"
+    return text, "good" if (difference > 0) == style.higher_is_better else "bad"
+
+
+def kpi_card(kpi: str, label: str, series: Sequence[float], period, formats: Formats,
+             note: str = "") -> Card:
+    """The card of one KPI from its monthly ``series`` (last value = ``period``, the month shown)."""
+    values = [float(v) for v in series if v is not None and not pd.isna(v)]
+    style = KPI_STYLES.get(kpi, KpiStyle("number", 2, None))
+    if not values:
+        return Card(label, MISSING, note=note)
+    previous = values[-2] if len(values) > 1 else None
+    change, tone = _change(values[-1], previous, style, formats)
+    if not note and period is not None:
+        _ = translator(formats.lang)
+        note = _("{month}, vs the month before").format(month=formats.month(pd.Period(str(period), "M")))
+    return Card(label, _value(values[-1], style, formats), change, tone, tuple(values[-12:]), note)
+
+
+def value_card(label: str, value: str, note: str = "") -> Card:
+    """A card for a number without a monthly series (already formatted)."""
+    return Card(label, value, note=note)
+
+
+def sparkline_svg(values: Sequence[float], width: int = 120, height: int = 28) -> str:
+    """A line of ``values`` as inline SVG (empty for fewer than two values)."""
+    if len(values) < 2:
+        return ""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    points = " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
+                      for i, v in enumerate(values))
+    last_x, last_y = points.split(" ")[-1].split(",")
+    return (f'<svg class="crm-spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+            f'role="img" aria-hidden="true"><polyline fill="none" stroke="currentColor" stroke-width="1.5" '
+            f'points="{points}"/><circle cx="{last_x}" cy="{last_y}" r="2.5" fill="currentColor"/></svg>')
+
+
+@dataclass
+class Cards:
+    """A row of cards; Jupyter shows ``_repr_html_``."""
+
+    cards: list[Card]
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        parts = []
+        for card in self.cards:
+            change = (f'<div class="crm-card-change crm-{esc(card.tone)}">{esc(card.change)}</div>'
+                      if card.change else "")
+            note = f'<div class="crm-card-note">{esc(card.note)}</div>' if card.note else ""
+            parts.append(f'<div class="crm-card"><div class="crm-card-label">{esc(card.label)}</div>'
+                         f'<div class="crm-card-value">{esc(card.value)}</div>{change}'
+                         f'{sparkline_svg(card.series)}{note}</div>')
+        return f'<div class="crm-cards">{"".join(parts)}</div>'
+
+    def __repr__(self) -> str:
+        return "\n".join(f"{c.label}: {c.value} {c.change}".rstrip() for c in self.cards)
+
+
+def render_cards(cards: Sequence[Card]) -> Cards:
+    """``cards`` as one displayable row."""
+    return Cards(list(cards))
