@@ -1,7 +1,7 @@
 """Write the public exports: CSV as UTF-8 with BOM (Excel shows Chinese), JSON with plain keys.
 
 Writes go to a temporary file first and are moved into place, so a reader never sees half
-a file.
+a file; files are readable as the umask allows (:func:`crmlib.files.atomic_write`).
 
 Example
 -------
@@ -16,27 +16,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from crmlib.files import atomic_write
 
-def _atomic_write(path: Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+_atomic_write = atomic_write  # the name crmlib.report modules import
 
 
 CSV_FLOAT_FORMAT = "%.12g"  # 12 significant digits: no binary noise (1114.8500000000001), whole numbers without ".0"

@@ -19,9 +19,7 @@ Example
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -32,17 +30,10 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
+from crmlib.files import atomic_write as _atomic_write  # noqa: E402
 from crmlib.report.pages import PageHeader, map_output_text, notebook_title, render_html  # noqa: E402
 
 TIMEOUT_ENAME = "CellTimeoutError"
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename (crmlib.exports does the same, but imports pandas)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(temporary, path)
 
 
 def status_of(error: dict | None, timed_out: bool | None) -> str:
@@ -90,11 +81,14 @@ def execute(spec: dict) -> dict:
     from papermill.exceptions import PapermillExecutionError
     from papermill.execute import raise_for_execution_errors
 
+    from crmlib.report.translate import for_language
+
     output = Path(spec["ipynb"])
     error, timed_out = None, False
-    try:
+    try:  # the narrative in the run's language (Markdown cells by the message catalogue)
+        source = for_language(nbformat.read(spec["input"], as_version=4), spec["parameters"].get("lang"))
         papermill.execute_notebook(
-            spec["input"], str(output), parameters=spec["parameters"], kernel_name=spec["kernel"],
+            source, str(output), parameters=spec["parameters"], kernel_name=spec["kernel"],
             cwd=spec["cwd"], execution_timeout=spec["timeout"] or None, progress_bar=False,
             log_output=False, start_timeout=spec.get("start_timeout", 60))
     except PapermillExecutionError as exc:
