@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterator
 
 from crmlib.lang import gettext
 
+MISSING_TABLE_KEY = "crmlib_missing_table"  # output metadata: the page leaves out cells tagged needs-<table>
 _HEADING = re.compile(r"^(#{1,6}\s+)(.*?)\s*#*\s*$")
 _ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
 _FENCE = re.compile(r"^\s*(```|~~~)")

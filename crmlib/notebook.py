@@ -41,10 +41,10 @@ from crmlib.display.tables import render_table
 from crmlib.exports import write_csv, write_json
 from crmlib.lang import LANGUAGES, Translator, in_language
 from crmlib.logs import log_from_environment
+from crmlib.narrative import MISSING_TABLE_KEY
 from crmlib.scans.summary import customer_summary
 
 INTERACTIVE_REPORTS = PROJECT_ROOT / "reports" / "interactive"  # <dataset>/exports when export_dir is empty
-MISSING_TABLE_KEY = "crmlib_missing_table"  # display metadata: the page drops cells tagged needs-<table>
 PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",
                               re.IGNORECASE)
 ID_COLUMNS = ("customer_id",)

@@ -5,7 +5,8 @@ functions included).
 - ``crmlib.data`` (loading) imports no scan, analysis, chart, notebook helper or report module;
 - ``crmlib.scans`` (scans of raw rows) imports no analysis, chart, notebook helper or report module;
 - the analyses import no chart, cache, notebook helper or report module;
-- ``crmlib.plots`` imports no notebook helper or report module.
+- ``crmlib.plots`` imports no notebook helper or report module;
+- ``crmlib.display`` (formats, tables, cards) imports no data, scan, analysis, chart, notebook or report module.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ FORBIDDEN = {
     "crmlib.scans": (*ANALYSES, "crmlib.plots", "crmlib.notebook", "crmlib.report"),
     **{analysis: ("crmlib.plots", "crmlib.cache", "crmlib.notebook", "crmlib.report") for analysis in ANALYSES},
     "crmlib.plots": ("crmlib.notebook", "crmlib.report"),
+    "crmlib.display": ("crmlib.data", "crmlib.scans", *ANALYSES, "crmlib.plots", "crmlib.notebook", "crmlib.report"),
 }
 
 

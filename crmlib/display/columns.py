@@ -173,7 +173,7 @@ COLUMNS: dict[str, Column] = {
     "last_date": _c(N_("Last date"), "date"),
     # feedback
     "text": _c(N_("Text"), "text"),
-    "feedback": _c(N_("Feedback"), "count"),
+    "feedback": _c(N_("Feedback items"), "count"),
     "texts": _c(N_("Texts"), "count"),
     "target_texts": _c(N_("Texts in the group"), "count"),
     "other_texts": _c(N_("Other texts"), "count"),

@@ -135,7 +135,7 @@ def kernel_start_seconds(nb) -> float | None:
     return round(delta.total_seconds(), 3)
 
 
-def write_html(spec: dict, status: str, summary: str) -> None:
+def write_html(spec: dict, status: str, summary: str, seconds: float | None = None) -> None:
     """Render the executed notebook to ``spec["html"]`` (pseudonymised if asked)."""
     nb = nbformat.read(spec["ipynb"], as_version=4)
     pseudo = spec.get("pseudonymize")
@@ -145,7 +145,7 @@ def write_html(spec: dict, status: str, summary: str) -> None:
         ids = Path(pseudo["ids_file"]).read_text(encoding="utf-8").splitlines()
         nb = map_output_text(nb, Scrubber(ids, pseudo["salt"]))
     header = PageHeader(title=notebook_title(nb, spec["stem"]), current=spec["stem"],
-                        status=status, error=summary, **spec["header"])
+                        status=status, error=summary, seconds=seconds, **spec["header"])
     page = render_html(nb, header, show_code=spec["show_code"])
     _atomic_write(Path(spec["html"]), page.encode("utf-8"))
 
@@ -163,7 +163,7 @@ def run(spec: dict) -> dict:
     except (OSError, ValueError):
         result["kernel_start_seconds"] = None
     try:
-        write_html(spec, result["status"], result["error_summary"])
+        write_html(spec, result["status"], result["error_summary"], round(t1 - t0, 1))
         result["html"] = Path(spec["html"]).name
     except Exception as exc:  # the notebook ran, but its page could not be made: say so
         result["html"] = None
