@@ -87,13 +87,21 @@ class Chromium:
         while time.monotonic() < deadline:
             self.events.extend(self._messages(0.2))
 
-    def open(self, url: str, width: int | None = None, height: int = 900) -> tuple[dict, str]:
+    def open(self, url: str, width: int | None = None, height: int = 900, fonts: bool = False) -> tuple[dict, str]:
         """Load ``url`` in a fresh tab (``width`` px wide, as a phone when narrow); return problems
-        seen and the session for evaluation."""
+        seen and the session for evaluation. ``fonts`` gives the page the CJK font the PDFs use
+        (this machine has no system CJK font; readers' machines do), for screenshots."""
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
         session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable", session)
+        if fonts:
+            from crmlib.report.pdf import print_styles
+
+            css = print_styles().replace("<style>", "").replace("</style>", "")
+            script = ("document.addEventListener('DOMContentLoaded', () => { const s = document.createElement('style');"
+                      f" s.textContent = {json.dumps(css)}; document.head.appendChild(s); }});")
+            self.call("Page.addScriptToEvaluateOnNewDocument", session, source=script)
         if width is not None:
             self.call("Emulation.setDeviceMetricsOverride", session, width=width, height=height,
                       deviceScaleFactor=1, mobile=width < 600)

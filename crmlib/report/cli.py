@@ -35,7 +35,7 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
                     "Options left out come from --config, then from the defaults.")
     run.add_argument("--config", help="run-config YAML holding any of the options below "
                      "(keys: data, name, params, notebooks, jobs, show_code, reports, timeout, "
-                     "pseudonymize, notebooks_dir)")
+                     "pseudonymize, notebooks_dir, pdf)")
     run.add_argument("--data", help="dataset folder holding dataset.yaml (default: data/sample)")
     run.add_argument("--name", help="run name, part of the folder name (default: dataset folder name)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -57,6 +57,8 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
                      help="hash customer ids and drop names/e-mails/phones in everything the HTML "
                           "shows (exports keep real ids)")
     run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
+    run.add_argument("--pdf", action="store_true", default=None,
+                     help="also print every page to an A4 PDF beside its HTML (needs chromium)")
     handlers["run"] = _run
 
     runs = commands.add_parser("runs", help="list the runs in the reports folder with their status")
@@ -88,7 +90,7 @@ def options_from_args(args: argparse.Namespace):
     settings = load_run_config(args.config) if args.config else {}
     params = dict(settings.pop("params", {}) or {})
     params.update(parse_assignment(item) for item in args.param)
-    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "pseudonymize", "notebooks_dir"):
+    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "pseudonymize", "notebooks_dir", "pdf"):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value

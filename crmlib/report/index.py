@@ -2,7 +2,10 @@
 
 Both are rebuilt from the runs' manifests while holding ``reports/.index.lock``, and written
 atomically (temporary file, then rename), so runs finishing at the same time cannot corrupt
-them. ``reports/latest`` is a symbolic link to the newest run whose notebooks all succeeded
+them. Each run shows its name, language and settings, status, three headline numbers (revenue,
+churn rate, value at risk: :func:`headline_numbers`) and links to its pages, PDFs and exports;
+the columns are :data:`RUN_COLUMNS`, and :func:`render_index` takes extra ``sections`` (e.g.
+trends across runs) to show above them. ``reports/latest`` is a symbolic link to the newest run whose notebooks all succeeded
 (``reports/latest.txt`` holds its folder name too, for systems without links).
 
 Example
@@ -16,12 +19,18 @@ Example
 from __future__ import annotations
 
 import html
+import json
 import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock
 
-from crmlib.exports import _atomic_write
+from crmlib.display.format import Formats
+from crmlib.files import atomic_write as _atomic_write
+from crmlib.lang import LANGUAGES, N_, translator
+from crmlib.report.pages import CJK_FONTS, page_label
 from crmlib.report.runfolder import host, process_alive, read_manifest
 
 LOCK = ".index.lock"
@@ -56,53 +65,180 @@ def list_runs(reports: Path) -> list[dict]:
     return runs
 
 
-def _badge(status: str, label: str, href: str | None = None) -> str:
+def _badge(status: str, label: str, href: str | None = None, lang: str = "en") -> str:
     fg, bg = BADGE.get(status, BADGE["pending"])
-    text = f"{html.escape(label)} &middot; {html.escape(status.replace('_', ' '))}"
+    _ = translator(lang)
+    text = f"{html.escape(label)} &middot; {html.escape(_(STATUS_NAMES.get(status, status)))}"
     style = f'style="color:{fg};background:{bg}"'
     if href:
         return f'<a class="badge" {style} href="{html.escape(href)}">{text}</a>'
     return f'<span class="badge" {style}>{text}</span>'
 
 
-def render_index(runs: list[dict], latest: str | None) -> str:
-    """The index page as HTML (every value escaped, no scripts, no external resources)."""
+STATUS_NAMES = {"ok": N_("ok"), "failed": N_("failed"), "timed_out": N_("timed out"), "running": N_("running"),
+                "pending": N_("pending"), "incomplete": N_("incomplete"), "interrupted": N_("interrupted"),
+                "not_run": N_("not run")}
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+
+
+def run_language(run: dict) -> str:
+    """The report language of a run (its ``lang`` parameter; English by default)."""
+    lang = (run.get("parameters", {}).get("overrides", {}) or {}).get("lang", "en")
+    return lang if lang in LANGUAGES else "en"
+
+
+def headline_numbers(reports: Path, run: dict) -> dict:
+    """Revenue and churn rate of the last complete month and the total value at risk, from the
+    run's ``exports/kpis.json`` (empty when the overview did not run)."""
+    try:
+        kpis = json.loads((reports / run["folder"] / "exports" / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    rows = {row.get("kpi"): row for row in kpis.get("headline", []) if isinstance(row, dict)}
+    numbers = {"currency": kpis.get("currency") or "", "period": (rows.get("revenue") or {}).get("period")}
+    for key in ("revenue", "churn_rate"):
+        if rows.get(key, {}).get("available") and rows[key].get("value") is not None:
+            numbers[key] = float(rows[key]["value"])
+    if isinstance(kpis.get("value_at_risk"), dict) and kpis["value_at_risk"].get("total") is not None:
+        numbers["value_at_risk"] = float(kpis["value_at_risk"]["total"])
+    return numbers
+
+
+@dataclass(frozen=True)
+class IndexColumn:
+    """One column of the runs table: its label (message id) and how a run's cell is drawn (HTML)."""
+
+    label: str
+    cell: Callable[[dict, IndexContext], str]
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    reports: Path
+    latest: str | None
+    lang: str
+
+    @property
+    def _(self):
+        return translator(self.lang)
+
+
+def _run_cell(run: dict, ctx: IndexContext) -> str:
+    esc, _ = html.escape, ctx._
+    mark = f' <span class="latest">{esc(_("latest"))}</span>' if run["folder"] == ctx.latest else ""
+    started = esc(str(run.get("started", ""))[:16].replace("T", " "))
+    duration = run.get("duration_seconds")
+    took = "" if duration is None else " · " + esc(_("{seconds} s").format(seconds=f"{duration:.0f}"))
+    return (f"<b>{esc(str(run.get('name', '')))}</b>{mark} {_badge(run['status'], _('run'), lang=ctx.lang)}"
+            f"<br><small>{started}{took} · {esc(run['folder'])}</small>")
+
+
+def _dataset_cell(run: dict, ctx: IndexContext) -> str:
+    esc, _ = html.escape, ctx._
+    dataset = run.get("dataset", {})
+    settings = [(_("Language"), LANGUAGE_NAMES.get(run_language(run), run_language(run))),
+                (_("Analysis date"), dataset.get("analysis_date") or "")]
+    settings += [(name, value) for name, value in sorted((run.get("parameters", {}).get("overrides") or {}).items())
+                 if name != "lang"]
+    items = "".join(f"<li>{esc(str(k))}: {esc(_plain(v))}</li>" for k, v in settings if v != "")
+    return (f"{esc(str(dataset.get('name', '')))}<br><small>{esc(str(dataset.get('path', '')))}</small>"
+            f'<ul class="settings">{items}</ul>')
+
+
+def _numbers_cell(run: dict, ctx: IndexContext) -> str:
+    esc, _ = html.escape, ctx._
+    numbers = headline_numbers(ctx.reports, run)
+    if not numbers:
+        return f"<small>{esc(_('no overview in this run'))}</small>"
+    fmt = Formats(ctx.lang, numbers.get("currency") or "CNY")
+    month = fmt.month(numbers["period"]) if numbers.get("period") else ""
+    shown = [(_("Revenue") + (f" ({month})" if month else ""), fmt.money(numbers.get("revenue"), 0)),
+             (_("Churn rate"), fmt.percent(numbers.get("churn_rate"))),
+             (_("Value at risk"), fmt.money(numbers.get("value_at_risk"), 0))]
+    return "".join(f'<div class="num"><small>{esc(k)}</small> <b>{esc(v)}</b></div>' for k, v in shown)
+
+
+def _pages_cell(run: dict, ctx: IndexContext) -> str:
+    esc, _ = html.escape, ctx._
+    folder = run["folder"]
+    badges = " ".join(
+        _badge(nb.get("status", "pending"), page_label(nb.get("notebook", "?"), ctx.lang),
+               f"{folder}/{nb['html']}" if nb.get("html") else None, ctx.lang)
+        for nb in run.get("notebooks", []))
+    pdfs = [nb for nb in run.get("notebooks", []) if nb.get("pdf")]
+    extra = [f'<a href="{esc(folder)}/exports/">{esc(_("exports"))}</a>',
+             f'<a href="{esc(folder)}/manifest.json">manifest.json</a>']
+    if pdfs:
+        extra.insert(1, " ".join(f'<a href="{esc(folder)}/{esc(nb["pdf"])}">{esc(nb["notebook"][:2])}.pdf</a>'
+                                 for nb in pdfs))
+    return f'{badges}<div class="links">{" · ".join(extra)}</div>'
+
+
+RUN_COLUMNS: list[IndexColumn] = [
+    IndexColumn(N_("Run"), _run_cell),
+    IndexColumn(N_("Dataset and settings"), _dataset_cell),
+    IndexColumn(N_("Headline numbers"), _numbers_cell),
+    IndexColumn(N_("Pages and exports"), _pages_cell),
+]
+
+
+def _plain(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def render_index(runs: list[dict], latest: str | None, reports: Path | None = None,
+                 sections: Sequence[str] = (), columns: Sequence[IndexColumn] | None = None) -> str:
+    """The index page as HTML (every value escaped, no scripts, no external resources).
+
+    In the language of the newest run. ``sections`` are HTML blocks shown above the runs (e.g.
+    trends across runs); ``columns`` replace :data:`RUN_COLUMNS`.
+    """
     esc = html.escape
+    lang = run_language(runs[0]) if runs else "en"
+    ctx = IndexContext(Path(reports) if reports else Path("."), latest, lang)
+    _ = ctx._
+    columns = list(columns or RUN_COLUMNS)
     rows = []
     for run in runs:
-        folder = run["folder"]
-        dataset = run.get("dataset", {})
-        badges = " ".join(
-            _badge(nb.get("status", "pending"), nb.get("notebook", "?"),
-                   f"{folder}/{nb['html']}" if nb.get("html") else None)
-            for nb in run.get("notebooks", []))
-        mark = ' <span class="latest">latest</span>' if folder == latest else ""
-        duration = run.get("duration_seconds")
-        rows.append(
-            f"<tr><td><b>{esc(str(run.get('name', '')))}</b>{mark}<br><small>{esc(folder)}</small></td>"
-            f"<td>{esc(str(run.get('started', ''))[:19].replace('T', ' '))}"
-            f"<br><small>{'' if duration is None else f'{duration:.0f} s'}</small></td>"
-            f"<td>{esc(str(dataset.get('name', '')))}<br><small>{esc(str(dataset.get('path', '')))}"
-            f"</small></td><td>{esc(str(dataset.get('analysis_date', '') or ''))}</td>"
-            f"<td>{_badge(run['status'], 'run')}</td><td>{badges}</td></tr>")
-    body = "\n".join(rows) or '<tr><td colspan="6">No runs yet.</td></tr>'
+        cells = "".join(f'<td data-label="{esc(_(c.label))}">{c.cell(run, ctx)}</td>' for c in columns)
+        rows.append(f"<tr>{cells}</tr>")
+    body = "\n".join(rows) or f'<tr><td colspan="{len(columns)}">{esc(_("No runs yet."))}</td></tr>'
+    head = "".join(f"<th>{esc(_(c.label))}</th>" for c in columns)
+    count = _.ngettext("{n} run, newest first.", "{n} runs, newest first.", len(runs)).format(n=len(runs))
+    pointer = (_("Latest successful run: {link}.").format(link=f'<a href="{esc(latest)}/">{esc(latest)}</a>')
+               if latest else esc(_("No successful run yet.")))
+    title = esc(_("CRM workbook reports"))
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>CRM workbook reports</title>
+<html lang="{esc(lang)}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>
-body {{ font: 14px/1.5 system-ui, sans-serif; margin: 24px; color: #111827; }}
+body {{ font: 14px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, {CJK_FONTS}, sans-serif; margin: 16px;
+  color: #111827; }}
+h1 {{ font-size: 24px; margin: 0 0 4px; }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; vertical-align: top; padding: 8px; border-bottom: 1px solid #e5e7eb; }}
 th {{ background: #f9fafb; }}
 small {{ color: #6b7280; }}
+ul.settings {{ margin: 4px 0 0; padding-left: 18px; color: #374151; font-size: 13px; }}
+.num {{ white-space: nowrap; font-variant-numeric: tabular-nums; }}
+.links {{ margin-top: 4px; font-size: 13px; }}
 .badge {{ display: inline-block; margin: 2px; padding: 2px 8px; border-radius: 10px;
   text-decoration: none; font-size: 13px; white-space: nowrap; }}
 .latest {{ background: #111827; color: #fff; padding: 1px 6px; border-radius: 6px; font-size: 12px; }}
+@media (max-width: 700px) {{
+  thead {{ display: none; }}
+  table, tbody, tr, td {{ display: block; width: 100%; box-sizing: border-box; }}
+  tr {{ border: 1px solid #e5e7eb; border-radius: 8px; margin-bottom: 12px; }}
+  td {{ border: none; padding: 4px 10px; }}
+  td::before {{ content: attr(data-label); display: block; font-size: 12px; color: #6b7280; }}
+}}
 </style></head>
-<body><h1>CRM workbook reports</h1>
-<p>{len(runs)} run(s), newest first. {f'Latest successful run: <a href="{esc(latest)}/">{esc(latest)}</a>.' if latest else 'No successful run yet.'}</p>
-<table><thead><tr><th>Run</th><th>Started</th><th>Dataset</th><th>Analysis date</th><th>Status</th>
-<th>Notebooks (click to open)</th></tr></thead>
+<body><h1>{title}</h1>
+<p>{esc(count)} {pointer}</p>
+{"".join(sections)}
+<table><thead><tr>{head}</tr></thead>
 <tbody>
 {body}
 </tbody></table></body></html>
@@ -129,4 +265,4 @@ def update_index(reports: Path, lock_timeout: float = 120) -> Path:
         latest = next((r["folder"] for r in runs if r["status"] == "ok"), None)
         if latest is not None:
             _point_latest(reports, latest)
-        return _atomic_write(reports / "index.html", render_index(runs, latest).encode("utf-8"))
+        return _atomic_write(reports / "index.html", render_index(runs, latest, reports).encode("utf-8"))

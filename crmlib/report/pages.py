@@ -105,6 +105,10 @@ div.dt-container .dt-layout-table { overflow-x: auto; }
 }
 """
 
+# Chinese pages name CJK fonts first (they carry Latin glyphs too), so that no Latin system font
+# is asked for Chinese characters it draws as boxes.
+ZH_FONTS = ("\nbody, .jp-Notebook, .jp-RenderedHTMLCommon, .crm-nav, .crm-header { font-family: " + CJK_FONTS
+            + ", system-ui, sans-serif; }\n")
 STATUS_TEXT = {"ok": N_("Completed"), "failed": N_("FAILED"), "timed_out": N_("TIMED OUT")}
 _SCRIPT = re.compile(r"<(/?)(script|iframe|object|embed)\b", re.IGNORECASE)
 TEXT_MIMETYPES = ("text/plain", "text/html", "text/markdown", "text/latex")
@@ -279,7 +283,8 @@ def render_html(nb, header: PageHeader, *, show_code: bool = False) -> str:
                 interactive = interactive or "data-crm-interactive" in data["text/html"]
     if header.show_title and notebook_title(safe, "") == header.title:
         header = replace(header, show_title=False)  # the notebook's own heading is the one title
-    resources = {"crm_header": header_html(header), "crm_css": CSS,
+    css = CSS if header.lang != "zh" else CSS + ZH_FONTS
+    resources = {"crm_header": header_html(header), "crm_css": css,
                  "crm_head": datatables_head(header.lang) if interactive else "",
                  "metadata": {"name": header.title}}
     body, _ = exporter.from_notebook_node(safe, resources=resources)

@@ -51,7 +51,7 @@ from crmlib.report.runfolder import (
 EXIT_OK, EXIT_FAILED = 0, 1
 HEARTBEAT_SECONDS = 30.0
 CONFIG_KEYS = {"data", "name", "params", "notebooks", "jobs", "show_code", "reports", "timeout",
-               "pseudonymize", "notebooks_dir", "kernel"}
+               "pseudonymize", "notebooks_dir", "kernel", "pdf"}
 
 
 @dataclass
@@ -69,6 +69,7 @@ class RunOptions:
     pseudonymize: bool = False
     notebooks_dir: str | Path = PROJECT_ROOT / "notebooks"
     kernel: str = "python3"
+    pdf: bool = False  # also print every page to an A4 PDF (crmlib.report.pdf)
 
 
 @dataclass
@@ -178,6 +179,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
         "host": host(), "pid": os.getpid(), "command": sys.argv,
         "options": {"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
                     "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
+                    "pdf": bool(options.pdf),
                     "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
         "parameters": {"runner": common, "overrides": dict(options.params)},
         "settings": settings.to_dict(),
@@ -213,7 +215,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                 "stem": path.stem, "input": str(path), "ipynb": str(folder / path.name),
                 "html": str(folder / f"{path.stem}.html"), "result": str(work / f"{path.stem}.json"),
                 "parameters": params, "cwd": str(path.parent), "timeout": float(options.timeout or 0),
-                "kernel": options.kernel, "show_code": bool(options.show_code),
+                "kernel": options.kernel, "show_code": bool(options.show_code), "pdf": bool(options.pdf),
                 "pseudonymize": {"ids_file": str(ids_file), "salt": salt} if ids_file else None,
                 "header": {"run_id": folder.name, "dataset": f"{manifest['dataset']['name']} ({data_dir})",
                            "analysis_date": manifest["dataset"]["analysis_date"],

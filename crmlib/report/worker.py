@@ -170,6 +170,16 @@ def run(spec: dict) -> dict:
         result["status"] = "failed"
         result["error_summary"] = (result["error_summary"] + "; " if result["error_summary"] else "") \
             + f"HTML conversion failed: {type(exc).__name__}: {exc}"
+    if spec.get("pdf") and result.get("html"):
+        from crmlib.report.pdf import PdfError, print_pdf
+
+        try:
+            result["pdf"] = print_pdf(Path(spec["html"])).name
+        except PdfError as exc:  # asked for and missing: the notebook's result says so
+            result["pdf"] = None
+            result["status"] = "failed"
+            result["error_summary"] = (result["error_summary"] + "; " if result["error_summary"] else "") \
+                + f"PDF failed: {exc}"
     t2 = time.perf_counter()
     result.update(
         notebook=spec["stem"], ipynb=Path(spec["ipynb"]).name, started=started.isoformat(),
