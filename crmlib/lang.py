@@ -107,6 +107,11 @@ def N_(message: str) -> str:  # noqa: N802 - gettext's conventional name for "ma
     return message
 
 
+def NC_(context: str, message: str) -> str:  # noqa: N802
+    """Mark ``message`` with its ``context`` for extraction; returns the message (translate with pgettext)."""
+    return message
+
+
 class Translator:
     """The ``_`` of one language: ``_ = translator("zh")``, then ``_("Revenue")``.
 

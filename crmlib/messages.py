@@ -39,6 +39,7 @@ from crmlib.narrative import markdown_messages
 KEYWORDS = {
     "_": None,
     "N_": None,
+    "NC_": ((1, "c"), 2),
     "gettext": {1: (1,), 2: (2,)},
     "ngettext": {3: (1, 2), 4: (2, 3)},
     "pgettext": {2: ((1, "c"), 2), 3: ((2, "c"), 3)},

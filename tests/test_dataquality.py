@@ -45,7 +45,7 @@ ENGLISH_BEFORE = [  # concerns(...) on _troubled() before Chinese was added: Eng
     "test orders or typos.",
     "No customers table: the analyses that need it will say so and skip that part.",
     "No feedback table: the analyses that need it will say so and skip that part.",
-    "No marketing_spend table: the analyses that need it will say so and skip that part.",
+    "No marketing spend table: the analyses that need it will say so and skip that part.",
 ]
 
 
@@ -109,7 +109,7 @@ def test_charts_keep_english_and_speak_chinese(sample):
     assert english == [
         ["Rows per month by table", "month", "rows", "table", "transactions", "returns", "feedback", "customers",
          "touchpoints"],
-        ["Distribution of order value", "order value (CNY, log)", "orders", "", f"median {median}"],
+        ["Distribution of order value", "order value (CN¥, log scale)", "orders", "", f"median {median}"],
         ["Purchase days per customer", "purchase days", "customers"],
     ]
     chinese = [_texts(quality_plots.coverage_chart(coverage, lang="zh")),
@@ -117,7 +117,7 @@ def test_charts_keep_english_and_speak_chinese(sample):
                _texts(quality_plots.orders_per_customer_chart(summary["n_purchase_periods"], lang="zh"))]
     assert chinese == [
         ["各表每月行数", "月份", "行数", "表", "交易", "退货", "反馈", "客户", "触点"],
-        ["订单金额分布", "订单金额（CNY，对数刻度）", "订单数", "", f"中位数 {median}"],
+        ["订单金额分布", "订单金额（¥，对数刻度）", "订单数", "", f"中位数 {median}"],
         ["客户购买天数分布", "购买天数", "客户数"],
     ]
     plt.close("all")

@@ -12,8 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.data.load import Dataset
-from crmlib.lang import in_language as _t
-from crmlib.lang import translator
+from crmlib.lang import NC_, gettext, pgettext, translator
 
 DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
                 "marketing_spend": "month", "returns": "order_date", "touchpoints": "timestamp"}
@@ -35,7 +34,7 @@ def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
         dates = frame[DATE_COLUMNS[name]] if frame is not None and DATE_COLUMNS[name] in frame else None
         rows.append({
             "table": name,
-            "file": dataset.files[name].name if name in dataset.files else _t(lang, "(not given)", "（未提供）"),
+            "file": dataset.files[name].name if name in dataset.files else gettext(lang, "(not given)"),
             "rows_read": counts.get("rows_read", 0),
             "rows_kept": counts.get("rows_kept", 0),
             "columns": ", ".join(map(str, frame.columns)) if frame is not None else "",
@@ -131,13 +130,14 @@ def reconciliation_sentences(dataset: Dataset, lang: str = "en") -> list[str]:
     return out
 
 
-TABLE_NAMES_ZH = {"transactions": "交易", "customers": "客户", "feedback": "反馈", "marketing_spend": "营销费用",
-                  "returns": "退货", "touchpoints": "触点"}
+TABLE_NAMES = {"transactions": NC_("table", "transactions"), "customers": NC_("table", "customers"),
+               "feedback": NC_("table", "feedback"), "marketing_spend": NC_("table", "marketing spend"),
+               "returns": NC_("table", "returns"), "touchpoints": NC_("table", "touchpoints")}
 
 
 def table_name(name: str, lang: str = "en") -> str:
     """A table in words: the canonical name in English, 交易/客户/… in Chinese."""
-    return _t(lang, name, TABLE_NAMES_ZH.get(name, name))
+    return pgettext(lang, "table", TABLE_NAMES.get(name, name))
 
 
 def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[str]:
@@ -155,47 +155,37 @@ def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[
         dropped = sum(counts.get("dropped", {}).values())
         if read and dropped / read > 0.01:
             worst = max(counts["dropped"], key=counts["dropped"].get)
-            notes.append(_t(lang, f"{dropped / read:.1%} of the {name} rows were dropped, mostly for “{worst}”: "
-                                  "check the export and the column mapping.",
-                            f"{table_name(name, lang)}表有 {dropped / read:.1%} 的行被删除，主要原因是“{worst}”："
-                            "请检查导出文件和列映射。"))
+            notes.append(gettext(lang, "{share:.1%} of the {table} rows were dropped, mostly for “{reason}”: "
+                                       "check the export and the column mapping.").format(
+                share=dropped / read, table=table_name(name, lang), reason=gettext(lang, worst)))
     coverage = monthly_coverage(dataset)
     if "transactions" in coverage:
         orders = coverage["transactions"]
         orders = orders.loc[orders.ne(0).idxmax():]  # from the first month with orders
         empty = orders[orders == 0]
         if len(empty):
-            notes.append(_t(lang, f"{len(empty)} month(s) have no orders at all (first: {empty.index[0]:%Y-%m}): "
-                                  "is part of the history missing from the export?",
-                            f"有 {len(empty)} 个月完全没有订单（最早为 {empty.index[0]:%Y-%m}）："
-                            "导出文件是否缺少部分历史数据？"))
+            notes.append(gettext(lang, "{empty} month(s) have no orders at all (first: {index:%Y-%m}): is "
+                                       "part of the history missing from the export?").format(empty=len(empty), index=empty.index[0]))
         last_month = orders.iloc[-1]
         typical = orders.iloc[:-1].tail(6).median() if len(orders) > 1 else last_month
         if typical and last_month < 0.5 * typical:
-            notes.append(_t(lang, f"The last month ({orders.index[-1]:%Y-%m}) has {last_month:,} orders against a "
-                                  f"typical {typical:,.0f}: it may be incomplete, which would make recent "
-                                  "customers look like churners. Consider an earlier analysis date.",
-                            f"最后一个月（{orders.index[-1]:%Y-%m}）只有 {last_month:,} 笔订单，通常约为 "
-                            f"{typical:,.0f} 笔：该月数据可能不完整，会使近期客户看起来像已流失。"
-                            "建议选用更早的分析日期。"))
+            notes.append(gettext(lang, "The last month ({index:%Y-%m}) has {last_month:,} orders against a "
+                                       "typical {typical:,.0f}: it may be incomplete, which would make "
+                                       "recent customers look like churners. Consider an earlier analysis "
+                                       "date.").format(index=orders.index[-1], last_month=last_month, typical=typical))
     one_time = (summary["frequency"] == 0).mean()
-    notes.append(_t(lang, f"{one_time:.0%} of buyers bought on one day only; segment and churn figures for them "
-                          "rest on a single purchase.",
-                    f"{one_time:.0%} 的买家只在一天购买过；他们的细分和流失结果仅基于一次购买。"))
+    notes.append(gettext(lang, "{one_time:.0%} of buyers bought on one day only; segment and churn figures "
+                               "for them rest on a single purchase.").format(one_time=one_time))
     if len(dataset.returns):
         share = -dataset.returns["amount"].sum() / dataset.transactions["amount"].sum()
-        notes.append(_t(lang, f"Returns and refunds equal {share:.1%} of purchase revenue (policy: kept apart "
-                              "from purchases, see the README).",
-                        f"退货和退款相当于购买收入的 {share:.1%}（处理方式：与购买分开记录，见 README）。"))
+        notes.append(gettext(lang, "Returns and refunds equal {share:.1%} of purchase revenue (policy: "
+                                   "kept apart from purchases, see the README).").format(share=share))
     values = dataset.transactions["amount"]
     extreme = values > values.quantile(0.999) * 5
     if extreme.any():
-        notes.append(_t(lang, f"{int(extreme.sum())} order(s) exceed five times the 99.9th percentile of order value "
-                              f"(largest {values.max():,.2f} {dataset.currency}): check for test orders or typos.",
-                        f"有 {int(extreme.sum())} 笔订单超过订单金额 99.9 分位数的五倍（最大为 "
-                        f"{values.max():,.2f} {dataset.currency}）：请检查是否为测试订单或录入错误。"))
+        notes.append(gettext(lang, "{sum} order(s) exceed five times the 99.9th percentile of order value "
+                                   "(largest {values_max:,.2f} {currency}): check for test orders or typos.").format(sum=int(extreme.sum()), values_max=values.max(), currency=dataset.currency))
     notes += [w.text(lang) if hasattr(w, "text") else str(w) for w in dataset.warnings]
-    notes += [_t(lang, f"No {name} table: the analyses that need it will say so and skip that part.",
-                 f"没有{table_name(name, lang)}表：需要它的分析会说明这一点并跳过相应部分。")
-              for name in ("customers", "feedback", "marketing_spend") if not dataset.has(name)]
+    notes += [gettext(lang, "No {table} table: the analyses that need it will say so and skip that part.").format(
+        table=table_name(name, lang)) for name in ("customers", "feedback", "marketing_spend") if not dataset.has(name)]
     return notes

@@ -22,7 +22,9 @@ from importlib.resources import files
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib import font_manager
-from matplotlib.ticker import ScalarFormatter, StrMethodFormatter
+from matplotlib.ticker import FuncFormatter, ScalarFormatter, StrMethodFormatter
+
+from crmlib.display.format import Formats
 
 CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"  # shipped by the mplfonts package (SIL OFL)
 PALETTE = "deep"
@@ -73,3 +75,53 @@ def label(ax, title: str, xlabel: str, ylabel: str) -> None:
         if (type(axis.get_major_formatter()) is ScalarFormatter and axis.get_scale() == "linear"
                 and len(ticks) and np.abs(ticks).max() >= 10_000):
             axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+
+
+def currency_unit(currency: str, lang: str = "en") -> str:
+    """The currency as an axis label shows it: its symbol in the language (``¥``, ``CN¥``, ``$``)."""
+    if not currency:
+        return ""
+    try:
+        return Formats(lang, currency).currency_symbol()
+    except (ValueError, LookupError):
+        return currency
+
+
+def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
+    """Show a 0–1 share or rate axis as percentages (0.15 -> 15%).
+
+    >>> fig, ax = new_figure()
+    >>> percent_axis(ax)
+    >>> ax.yaxis.get_major_formatter()(0.154, 0)
+    '15%'
+    """
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(FuncFormatter(lambda v, _: f"{v * 100:.{decimals}f}%"))
+
+
+def legend_outside(ax, **kwargs) -> None:
+    """Put the legend to the right of the plot, outside the data."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **kwargs)
+
+
+# One colour per segment key / value tier / lifecycle stage on every page (seaborn "deep" and "muted").
+TIER_COLOURS = {"high": "#4c72b0", "medium": "#dd8452", "low": "#c44e52"}
+SEGMENT_COLOURS = {
+    "champions": "#4c72b0", "loyal_customers": "#55a868", "potential_loyalists": "#8172b3", "new_customers": "#64b5cd",
+    "promising": "#937860", "need_attention": "#dd8452", "about_to_sleep": "#da8bc3", "cant_lose_them": "#c44e52",
+    "at_risk": "#e17c05", "hibernating": "#8c8c8c", "lost": "#4d4d4d",
+    "important_value": "#4c72b0", "important_development": "#8172b3", "important_retention": "#55a868",
+    "important_winback": "#c44e52", "general_value": "#64b5cd", "general_development": "#ccb974",
+    "general_retention": "#937860", "general_winback": "#8c8c8c",
+}
+
+
+def colour_for(key: str, palette: dict[str, str] | None = None) -> str:
+    """The fixed colour of a segment key, tier or stage (a stable colour from a hash for others)."""
+    palette = palette if palette is not None else {**SEGMENT_COLOURS, **TIER_COLOURS}
+    if key in palette:
+        return palette[key]
+    spare = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c",
+             "#ccb974", "#64b5cd"]
+    return spare[sum(map(ord, str(key))) % len(spare)]

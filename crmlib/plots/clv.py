@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlib.lang import in_language as _t
-from crmlib.plots import label, new_figure
+from crmlib.lang import gettext
+from crmlib.plots import currency_unit, label, new_figure
 
 
 def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end: pd.Timestamp, *,
@@ -37,17 +37,17 @@ def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end
         periods = periods.loc[periods["days"] == periods["days"].iloc[0]]
     suffix = "_cumulative" if cumulative else ""
     actual = periods["actual"].cumsum() if cumulative else periods["actual"]
-    ax.plot(periods["period_end"], actual, color="black", linewidth=2, label=_t(lang, "actual", "实际"))
+    ax.plot(periods["period_end"], actual, color="black", linewidth=2, label=gettext(lang, "actual"))
     for key, name in labels.items():
         ax.plot(periods["period_end"], periods[f"{key}{suffix}"], linestyle="--", label=name)
-    ax.axvline(calibration_end, color="grey", linestyle=":", label=_t(lang, "calibration end", "校准期结束"))
+    ax.axvline(calibration_end, color="grey", linestyle=":", label=gettext(lang, "calibration end"))
     ax.legend()
     if cumulative:
-        label(ax, _t(lang, "Cumulative repeat transactions: actual vs models", "累计复购次数：实际 vs 模型"),
-              _t(lang, "date", "日期"), _t(lang, "cumulative repeat transactions", "累计复购次数"))
+        label(ax, gettext(lang, "Cumulative repeat transactions: actual vs models"),
+              gettext(lang, "date"), gettext(lang, "cumulative repeat transactions"))
     else:
-        label(ax, _t(lang, "Repeat transactions per period: actual vs models", "每期复购次数：实际 vs 模型"),
-              _t(lang, "end of period", "期末日期"), _t(lang, "repeat transactions", "复购次数"))
+        label(ax, gettext(lang, "Repeat transactions per period: actual vs models"),
+              gettext(lang, "end of period"), gettext(lang, "repeat transactions"))
     fig.autofmt_xdate()
     return fig
 
@@ -56,14 +56,14 @@ def plot_conditional_expectation(by_frequency: pd.DataFrame, labels: dict[str, s
     """Mean holdout transactions by calibration frequency: actual vs each model."""
     fig, ax = new_figure()
     x = np.arange(len(by_frequency))
-    ax.plot(x, by_frequency["actual"], color="black", marker="o", linewidth=2, label=_t(lang, "actual", "实际"))
+    ax.plot(x, by_frequency["actual"], color="black", marker="o", linewidth=2, label=gettext(lang, "actual"))
     for key, name in labels.items():
         ax.plot(x, by_frequency[key], marker="s", linestyle="--", label=name)
     ax.set_xticks(x, by_frequency["label"])
     ax.legend()
-    label(ax, _t(lang, "Holdout purchases by calibration-period frequency", "按校准期复购次数分组的验证期购买次数"),
-          _t(lang, "repeat purchases in the calibration period", "校准期复购次数"),
-          _t(lang, "mean purchases in the holdout", "验证期平均购买次数"))
+    label(ax, gettext(lang, "Holdout purchases by calibration-period frequency"),
+          gettext(lang, "repeat purchases in the calibration period"),
+          gettext(lang, "mean purchases in the holdout"))
     return fig
 
 
@@ -75,9 +75,8 @@ def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: 
     fig.colorbar(image, ax=ax, label=colorbar_label)
     ax.grid(False)
     ax.yaxis.get_major_locator().set_params(integer=True)
-    label(ax, title, _t(lang, f"recency (last purchase − first purchase, {unit_name})",
-                        f"最近购买间隔（末次 − 首次购买，{unit_name}）"),
-          _t(lang, "frequency (repeat purchases)", "复购次数"))
+    label(ax, title, gettext(lang, "recency (last purchase − first purchase, {unit_name})").format(unit_name=unit_name),
+          gettext(lang, "frequency (repeat purchases)"))
     return fig
 
 
@@ -86,9 +85,9 @@ def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en"):
     fig, ax = new_figure()
     share = scores.groupby("clv_decile")["clv"].sum() / max(scores["clv"].sum(), 1e-12) * 100
     ax.bar(share.index.astype(str), share.to_numpy())
-    label(ax, _t(lang, "Share of predicted CLV by decile", "各十分位客户的预测 CLV 占比"),
-          _t(lang, "CLV decile (1 = top 10 %)", "CLV 十分位（1 = 前 10 %）"),
-          _t(lang, "share of total CLV (%)", "占总 CLV 的比例（%）"))
+    label(ax, gettext(lang, "Share of predicted CLV by decile"),
+          gettext(lang, "CLV decile (1 = top 10 %)"),
+          gettext(lang, "share of total CLV (%)"))
     return fig
 
 
@@ -96,12 +95,12 @@ def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en"):
     """Cumulative share of CLV held by the top x % of customers, against the equal-share line."""
     fig, ax = new_figure(6.0, 5.0)
     ax.plot(lorenz["customer_share"] * 100, lorenz["value_share"] * 100, linewidth=2,
-            label=_t(lang, "customers ranked by CLV", "按 CLV 排序的客户"))
-    ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=_t(lang, "equal shares", "平均分布"))
+            label=gettext(lang, "customers ranked by CLV"))
+    ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=gettext(lang, "equal shares"))
     ax.legend()
-    label(ax, _t(lang, "Concentration of predicted CLV", "预测 CLV 的集中度"),
-          _t(lang, "top customers (% of all)", "头部客户（占全部客户 %）"),
-          _t(lang, "share of total CLV (%)", "占总 CLV 的比例（%）"))
+    label(ax, gettext(lang, "Concentration of predicted CLV"),
+          gettext(lang, "top customers (% of all)"),
+          gettext(lang, "share of total CLV (%)"))
     return fig
 
 
@@ -111,10 +110,10 @@ def plot_p_alive(scores: pd.DataFrame, *, lang: str = "en"):
     once = scores.loc[scores["frequency"] == 0, "p_alive"]
     repeat = scores.loc[scores["frequency"] > 0, "p_alive"]
     ax.hist([repeat, once], bins=np.linspace(0, 1, 21), stacked=True,
-            label=[_t(lang, "repeat buyers", "复购客户"), _t(lang, "one-time buyers", "一次性客户")])
+            label=[gettext(lang, "repeat buyers"), gettext(lang, "one-time buyers")])
     ax.legend()
-    label(ax, _t(lang, "Probability that a customer is still active", "客户仍活跃的概率"),
-          _t(lang, "P(alive)", "P(活跃)"), _t(lang, "customers", "客户数"))
+    label(ax, gettext(lang, "Probability that a customer is still active"),
+          gettext(lang, "P(alive)"), gettext(lang, "customers"))
     return fig
 
 
@@ -130,13 +129,13 @@ def plot_simple_vs_model(scores: pd.DataFrame, simple: pd.Series, *, lang: str =
     if len(joined):
         low = float(min(joined.min()))
         high = float(max(joined.max()))
-        ax.plot([low, high], [low, high], color="grey", linestyle=":", label=_t(lang, "equal", "相等"))
+        ax.plot([low, high], [low, high], color="grey", linestyle=":", label=gettext(lang, "equal"))
         ax.legend()
     ax.set_xscale("log")
     ax.set_yscale("log")
-    label(ax, _t(lang, "Simple formula CLTV vs model CLV per customer", "简单公式 CLTV 与模型 CLV（每位客户）"),
-          _t(lang, f"simple CLTV {currency}".strip(), f"简单公式 CLTV {currency}".strip()),
-          _t(lang, f"model CLV {currency}".strip(), f"模型 CLV {currency}".strip()))
+    label(ax, gettext(lang, "Simple formula CLTV vs model CLV per customer"),
+          gettext(lang, "simple CLTV ({currency})").format(currency=currency_unit(currency, lang)),
+          gettext(lang, "model CLV ({currency})").format(currency=currency_unit(currency, lang)))
     return fig
 
 

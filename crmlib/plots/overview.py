@@ -17,18 +17,43 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from crmlib.plots import label, new_figure
+from crmlib.display.cards import KPI_STYLES, KpiStyle
+from crmlib.lang import N_, gettext
+from crmlib.plots import currency_unit, label, new_figure, percent_axis
+
+COUNT_UNITS = {"orders": N_("orders"), "active_customers": N_("customers"), "new_customers": N_("customers"),
+               "purchase_frequency": N_("orders per buyer"), "nps": N_("NPS points")}
 
 
-def kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "month", columns: int = 3):
-    """Small multiples: one line chart per KPI (title = the KPI's name, y = its unit)."""
+def kpi_unit(kpi: str, lang: str = "en", currency: str = "") -> str:
+    """The y-axis label of a KPI's chart: its unit (currency symbol, %, customers …), never its name.
+
+    >>> kpi_unit("revenue", "zh", "CNY"), kpi_unit("churn_rate"), kpi_unit("orders", "en")
+    ('¥', '%', 'orders')
+    """
+    style = KPI_STYLES.get(kpi, KpiStyle("number"))
+    if style.kind == "money":
+        return currency_unit(currency, lang) or gettext(lang, "amount")
+    if style.kind in {"percent", "percent100"}:
+        return "%"
+    return gettext(lang, COUNT_UNITS.get(kpi, "value"))
+
+
+def kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "month", columns: int = 3, *,
+               lang: str = "en", currency: str = ""):
+    """Small multiples: one line chart per KPI (title = the KPI's name, y = its unit; shares as %)."""
     names = [n for n in titles if n in monthly and monthly[n].notna().any()]
     rows = int(np.ceil(len(names) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), squeeze=False)
     for ax, name in zip(axes.ravel(), names, strict=False):
         series = monthly[name]
         ax.plot(pd.to_datetime(series.index), series.to_numpy(), marker="o", markersize=2.5)
-        label(ax, titles[name], xlabel, titles[name])
+        kind = KPI_STYLES.get(name, KpiStyle("number")).kind
+        if kind == "percent":
+            percent_axis(ax)
+        elif kind == "percent100":
+            ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0f}%")
+        label(ax, titles[name], xlabel, kpi_unit(name, lang, currency))
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     for ax in axes.ravel()[len(names):]:
         ax.set_visible(False)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlib.lang import in_language as _t
+from crmlib.lang import gettext
 from crmlib.overview.dataquality import table_name
-from crmlib.plots import label, new_figure
+from crmlib.plots import currency_unit, label, new_figure
 
 
 def coverage_chart(coverage: pd.DataFrame, title: str | None = None, xlabel: str | None = None,
@@ -23,9 +23,9 @@ def coverage_chart(coverage: pd.DataFrame, title: str | None = None, xlabel: str
     fig, ax = new_figure()
     for column in coverage.columns:
         ax.plot(coverage.index, coverage[column], marker="o", markersize=3, label=table_name(column, lang))
-    ax.legend(title=_t(lang, "table", "表"))
-    label(ax, title or _t(lang, "Rows per month by table", "各表每月行数"),
-          xlabel or _t(lang, "month", "月份"), ylabel or _t(lang, "rows", "行数"))
+    ax.legend(title=gettext(lang, "table"))
+    label(ax, title or gettext(lang, "Rows per month by table"),
+          xlabel or gettext(lang, "month"), ylabel or gettext(lang, "rows"))
     return fig
 
 
@@ -38,11 +38,12 @@ def order_value_histogram(amounts: pd.Series, currency: str, title: str | None =
     ax.hist(positive, bins=bins, color="C0", edgecolor="white")
     ax.set_xscale("log")
     median = positive.median()
-    ax.axvline(median, color="C3", linestyle="--", label=_t(lang, f"median {median:,.2f}", f"中位数 {median:,.2f}"))
+    ax.axvline(median, color="C3", linestyle="--", label=gettext(lang, "median {median:,.2f}").format(median=median))
     ax.legend()
-    label(ax, title or _t(lang, "Distribution of order value", "订单金额分布"),
-          _t(lang, f"{xlabel or 'order value'} ({currency}, log)", f"{xlabel or '订单金额'}（{currency}，对数刻度）"),
-          ylabel or _t(lang, "orders", "订单数"))
+    label(ax, title or gettext(lang, "Distribution of order value"),
+          gettext(lang, "{name} ({currency}, log scale)").format(name=xlabel or gettext(lang, "order value"),
+                                                                currency=currency_unit(currency, lang)),
+          ylabel or gettext(lang, "orders"))
     return fig
 
 
@@ -53,6 +54,6 @@ def orders_per_customer_chart(n_purchase_days: pd.Series, title: str | None = No
     counts = capped.value_counts().sort_index()
     fig, ax = new_figure()
     ax.bar([str(int(k)) if k < 10 else "10+" for k in counts.index], counts.to_numpy(), color="C1")
-    label(ax, title or _t(lang, "Purchase days per customer", "客户购买天数分布"),
-          xlabel or _t(lang, "purchase days", "购买天数"), ylabel or _t(lang, "customers", "客户数"))
+    label(ax, title or gettext(lang, "Purchase days per customer"),
+          xlabel or gettext(lang, "purchase days"), ylabel or gettext(lang, "customers"))
     return fig

@@ -20,44 +20,42 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
-from crmlib.plots import label, new_figure
+from crmlib.lang import N_, gettext, pgettext
+from crmlib.plots import label, legend_outside, new_figure
 
 TEXT = {
-    "segment_sizes": ("Segment sizes vs revenue share", "各细分客户数占比与收入占比"),
-    "share": ("share", "占比"),
-    "segment": ("segment", "细分"),
-    "customers_share": ("share of customers", "客户数占比"),
-    "revenue_share": ("share of revenue", "收入占比"),
-    "rfm_heatmap": ("Mean {value} by recency and frequency score", "按 R 与 F 评分的平均{value}"),
-    "r_score": ("recency score (5 = most recent)", "R 评分（5 = 最近）"),
-    "f_score": ("frequency score (5 = most frequent)", "F 评分（5 = 最频繁）"),
-    "monetary": ("spend", "消费额"),
-    "cluster_profiles": ("Cluster profiles (percentile of the cluster's median)",
-                         "聚类画像（聚类中位数所处的百分位）"),
-    "cluster": ("cluster", "聚类"),
-    "feature": ("feature", "指标"),
-    "silhouette": ("Choosing k: silhouette score by number of clusters", "选择 k：不同聚类数的轮廓系数"),
-    "k": ("number of clusters k", "聚类数 k"),
-    "silhouette_axis": ("mean silhouette coefficient", "平均轮廓系数"),
-    "profile": ("Customers and revenue by {by}", "按{by}的客户数与收入占比"),
-    "mix": ("Value-tier mix by {by}", "按{by}的价值层级构成"),
-    "migration": ("Segment migration {before} → {after} (share of each row)",
-                  "细分迁移 {before} → {after}（按行占比）"),
-    "before": ("segment at {date}", "{date} 的细分"),
-    "after": ("segment at {date}", "{date} 的细分"),
-    "funnel": ("CRM funnel: identify → attract → retain → raise value", "客户关系管理漏斗：识别 → 吸引 → 保持 → 提升"),
-    "stage": ("stage", "阶段"),
-    "customers": ("customers", "客户数"),
-    "lifecycle": ("Customers by lifecycle stage", "各生命周期阶段客户数"),
-    "lifecycle_axis": ("lifecycle stage", "生命周期阶段"),
-    "tier": ("value tier", "价值层级"),
-    "features": {"recency": ("recency (high = recent)", "近度（越高越近）"),
-                 "frequency": ("frequency", "购买频次"), "monetary": ("spend", "消费额")},
+    "segment_sizes": N_("Segment sizes vs revenue share"),
+    "share": N_("share"),
+    "segment": N_("segment"),
+    "customers_share": N_("share of customers"),
+    "revenue_share": N_("share of revenue"),
+    "rfm_heatmap": N_("Mean {value} by recency and frequency score"),
+    "r_score": N_("recency score (5 = most recent)"),
+    "f_score": N_("frequency score (5 = most frequent)"),
+    "monetary": N_("spend"),
+    "cluster_profiles": N_("Cluster profiles (percentile of the cluster's median)"),
+    "cluster": N_("cluster"),
+    "feature": N_("feature"),
+    "silhouette": N_("Choosing k: silhouette score by number of clusters"),
+    "k": N_("number of clusters k"),
+    "silhouette_axis": N_("mean silhouette coefficient"),
+    "profile": N_("Customers and revenue by {by}"),
+    "mix": N_("Value-tier mix by {by}"),
+    "migration": N_("Segment migration {before} → {after} (share of each row)"),
+    "before": N_("segment at {date}"),
+    "after": N_("segment at {date}"),
+    "funnel": N_("CRM funnel: identify → attract → retain → raise value"),
+    "stage": N_("stage"),
+    "customers": N_("customers"),
+    "lifecycle": N_("Customers by lifecycle stage"),
+    "lifecycle_axis": N_("lifecycle stage"),
+    "tier": N_("value tier"),
+    "features": {"recency": N_("recency (high = recent)"), "frequency": N_("frequency"), "monetary": N_("spend")},
 }
 
 
 def _t(key: str, lang: str, **fields) -> str:
-    text = TEXT[key][1 if lang == "zh" else 0]
+    text = gettext(lang, TEXT[key])
     return text.format(**fields) if fields else text
 
 
@@ -75,7 +73,7 @@ def segment_sizes(overview: pd.DataFrame, lang: str = "en"):
     ax.set_yticks(y, overview["label"])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right")
+    legend_outside(ax)
     label(ax, _t("segment_sizes", lang), _t("share", lang), _t("segment", lang))
     return fig
 
@@ -102,11 +100,11 @@ def cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str = "e
     if "recency" in frame.columns:
         frame["recency"] = 1 - frame["recency"]
     frame.index = [f"{c}: {descriptions.get(c, '')}" for c in positions.index]
-    names = {k: v[1 if lang == "zh" else 0] for k, v in TEXT["features"].items()}
+    names = {k: gettext(lang, v) for k, v in TEXT["features"].items()}
     frame.columns = [names.get(c, c) for c in frame.columns]
     fig, ax = new_figure(8, max(2.5, 0.6 * len(frame) + 1.5))
     sns.heatmap(frame, annot=True, fmt=".0%", vmin=0, vmax=1, cmap="RdYlGn", ax=ax,
-                cbar_kws={"label": "percentile" if lang != "zh" else "百分位"})
+                cbar_kws={"label": gettext(lang, "percentile")})
     label(ax, _t("cluster_profiles", lang), _t("feature", lang), _t("cluster", lang))
     return fig
 
@@ -141,7 +139,7 @@ def tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: di
     fig, ax = new_figure(8, max(3.0, 0.4 * len(frame) + 1.5))
     frame.plot.barh(stacked=True, ax=ax, colormap="RdYlGn_r", width=0.7)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(title=_t("tier", lang), bbox_to_anchor=(1.01, 1), loc="upper left")
+    ax.legend(title=_t("tier", lang), bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
     label(ax, _t("mix", lang, by=by_label), _t("customers_share", lang), by_label)
     return fig
 
@@ -162,7 +160,8 @@ def crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
     fig, ax = new_figure(8, 3.5)
     y = np.arange(len(funnel))
     ax.barh(y, funnel["customers"], color=sns.color_palette("Blues_r", len(funnel)))
-    ax.set_yticks(y, funnel["label"] if "label" in funnel else funnel["stage"])
+    names = funnel["label"] if "label" in funnel else [pgettext(lang, "CRM stage", s) for s in funnel["stage"]]
+    ax.set_yticks(y, names)
     ax.invert_yaxis()
     for position, (count, share) in enumerate(zip(funnel["customers"], funnel["share_of_identified"],
                                                   strict=True)):
