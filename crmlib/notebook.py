@@ -123,7 +123,7 @@ class Workbook:
     @property
     def fmt(self) -> Formats:
         """Numbers, money, percentages and dates in the notebook's language and the dataset's currency."""
-        return Formats(self.lang, self.dataset.currency)
+        return Formats(self.lang, getattr(self.dataset, "currency", None) or "CNY")
 
     def summary(self, time_unit: str = "D") -> pd.DataFrame:
         """The per-customer summary as of the analysis date (computed once per time unit)."""
