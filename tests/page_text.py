@@ -28,6 +28,7 @@ ALLOWED = {
     "umass", "vader", "snownlp", "lifetimes", "lifelines", "crmlib", "csv", "json", "pdf", "excel", "utf", "bom",
     "readme", "yaml", "sha", "monroe", "colaresi", "quinn", "ai", "id", "ids", "p", "n", "k", "r", "f", "m",
     "t", "s", "a", "b", "z", "x", "e", "ks", "vs", "buy", "till", "you", "die", "ngram", "n-gram", "cn", "us",
+    "gamma-gamma", "roc-auc", "pr-auc", "spearman", "alpha", "beta", "tf-idf", "vip", "bg-nbd",
 }
 
 
@@ -62,17 +63,21 @@ def visible_text(page: str) -> str:
 
 def dataset_words(data_dir: Path) -> set[str]:
     """Lower-case words of every text value and column name of a dataset (its own vocabulary)."""
+    import pandas as pd
+
     from crmlib.data.load import load_dataset
 
     dataset = load_dataset(data_dir)
     words = set(WORD.findall(str(dataset.name).lower())) | set(WORD.findall(str(dataset.currency).lower()))
+    words |= {w for path in dataset.files.values() for w in WORD.findall(Path(path).name.lower())}
     for table in (dataset.transactions, dataset.customers, dataset.feedback, dataset.marketing_spend):
         if table is None:
             continue
         for column in table.columns:
             words |= set(WORD.findall(str(column).lower()))
-            if table[column].dtype == object:
-                for value in table[column].dropna().astype(str).unique():
+            values = table[column]
+            if values.dtype == object or pd.api.types.is_string_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
+                for value in values.dropna().astype(str).unique():
                     words |= set(WORD.findall(value.lower()))
     return words
 

@@ -6,7 +6,8 @@ inferred from its values (:func:`column_spec`). Labels are English message ids, 
 where the table is drawn; notebooks can override both per table (``wb.show(df, columns=...)``).
 
 Kinds: ``text`` (left-aligned, shown as is), ``code`` (a fixed vocabulary such as value tiers:
-each value translated in the column's context), ``count``, ``number`` (fixed ``decimals``),
+each value translated in the column's context; values without a translation are shown as they
+are), ``identifier`` (column or file names, shown as code), ``count``, ``number`` (fixed ``decimals``),
 ``money`` (the dataset's currency), ``percent`` (a share or rate 0–1), ``points`` (a difference
 of rates), ``date``, ``month``, ``days``, ``bool``.
 
@@ -38,13 +39,14 @@ class Column:
     label: str
     kind: str = "text"
     decimals: int | None = None
+    context: str | None = None  # msgctxt of a ``code`` column's values (default: the label)
 
     def with_decimals(self, decimals: int) -> Column:
         return replace(self, decimals=decimals)
 
 
-def _c(label: str, kind: str = "text", decimals: int | None = None) -> Column:
-    return Column(label, kind, decimals)
+def _c(label: str, kind: str = "text", decimals: int | None = None, context: str | None = None) -> Column:
+    return Column(label, kind, decimals, context)
 
 
 COLUMNS: dict[str, Column] = {
@@ -54,7 +56,7 @@ COLUMNS: dict[str, Column] = {
     "segment_label": _c(N_("Segment"), "text"),
     "rfm_segment": _c(N_("RFM segment"), "text"),
     "rfm_code": _c(N_("RFM code"), "text"),
-    "key": _c(N_("Key"), "text"),
+    "key": _c(N_("Key"), "identifier"),
     "label": _c(N_("Name"), "text"),
     "description": _c(N_("Description"), "text"),
     "scheme": _c(N_("Scheme"), "text"),
@@ -67,13 +69,13 @@ COLUMNS: dict[str, Column] = {
     "cluster": _c(N_("Cluster"), "count"),
     "cluster_description": _c(N_("Cluster profile"), "text"),
     "acquisition_channel": _c(N_("Acquisition channel"), "text"),
-    "channel": _c(N_("Channel"), "text"),
+    "channel": _c(N_("Channel"), "code", context="channel"),
     "city": _c(N_("City"), "text"),
     "region": _c(N_("Region"), "text"),
     "gender": _c(N_("Gender"), "text"),
     "age_band": _c(N_("Age band"), "text"),
     "group": _c(N_("Group"), "text"),
-    "action": _c(N_("Action"), "text"),
+    "action": _c(N_("Action"), "code", context="quality action"),
     "segment_action": _c(N_("Segment action"), "text"),
     "tier_action": _c(N_("Tier action"), "text"),
     "next_action": _c(N_("Next action"), "text"),
@@ -110,7 +112,7 @@ COLUMNS: dict[str, Column] = {
     "predicted_holdout_total": _c(N_("Predicted (holdout)"), "number", 0),
     "cumulative_error_pct": _c(N_("Cumulative error"), "percent", 1),
     "model": _c(N_("Model"), "text"),
-    "parameter": _c(N_("Parameter"), "text"),
+    "parameter": _c(N_("Parameter"), "code", context="parameter"),
     "estimate": _c(N_("Estimate"), "number", 3),
     "log_likelihood": _c(N_("Log-likelihood"), "number", 1),
     "fallback": _c(N_("Fallback"), "text"),
@@ -149,7 +151,7 @@ COLUMNS: dict[str, Column] = {
     "definition": _c(N_("Definition"), "text"),
     "period": _c(N_("Month"), "month"),
     "unit": _c(N_("Unit"), "text"),
-    "note": _c(N_("Note"), "text"),
+    "note": _c(N_("Note"), "code", context="note"),
     "cac": _c(N_("CAC"), "money", 2),
     "spend": _c(N_("Spend"), "money", 0),
     "antecedent": _c(N_("If bought"), "text"),
@@ -161,13 +163,13 @@ COLUMNS: dict[str, Column] = {
     "retain": _c(N_("Repeat purchase"), "percent", 1),
     "raise_value": _c(N_("High value"), "percent", 1),
     # data quality
-    "table": _c(N_("Table"), "text"),
+    "table": _c(N_("Table"), "code", context="table"),
     "file": _c(N_("File"), "text"),
-    "check": _c(N_("Check"), "text"),
+    "check": _c(N_("Check"), "code", context="quality check"),
     "rows": _c(N_("Rows"), "count"),
     "rows_read": _c(N_("Rows read"), "count"),
     "rows_kept": _c(N_("Rows kept"), "count"),
-    "columns": _c(N_("Columns"), "text"),
+    "columns": _c(N_("Columns"), "identifier"),
     "examples": _c(N_("Examples"), "text"),
     "first_date": _c(N_("First date"), "date"),
     "last_date": _c(N_("Last date"), "date"),
@@ -178,12 +180,12 @@ COLUMNS: dict[str, Column] = {
     "target_texts": _c(N_("Texts in the group"), "count"),
     "other_texts": _c(N_("Other texts"), "count"),
     "category": _c(N_("Category"), "text"),
-    "topic": _c(N_("Topic"), "count"),
+    "topic": _c(N_("Topic"), "identifier"),
     "topic_label": _c(N_("Topic"), "text"),
     "keywords": _c(N_("Keywords"), "text"),
     "word": _c(N_("Word"), "text"),
     "z": _c(N_("z-score"), "number", 1),
-    "language": _c(N_("Language"), "text"),
+    "language": _c(N_("Language"), "code", context="language"),
     "band": _c(N_("Band"), "text"),
     "sentiment_label": _c(N_("Sentiment"), "code"),
     "mean_sentiment": _c(N_("Mean sentiment"), "number", 2),
@@ -238,8 +240,8 @@ def column_spec(name, values: pd.Series | None = None, overrides: dict | None = 
     given = (overrides or {}).get(name)
     if isinstance(given, Column):
         spec = given
-    elif isinstance(given, str) and given in {"text", "code", "count", "number", "money", "percent",
-                                              "points", "date", "month", "days", "bool"}:
+    elif isinstance(given, str) and given in {"text", "code", "identifier", "count", "number", "money",
+                                              "percent", "points", "date", "month", "days", "bool"}:
         spec = replace(COLUMNS.get(name, _infer(name, values)), kind=given, decimals=None)
     else:
         spec = COLUMNS.get(name) or _infer(name, values)

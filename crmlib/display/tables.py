@@ -78,8 +78,10 @@ def format_cell(value, spec: Column, formats: Formats) -> str:
         return formats.month(value)
     if kind == "bool" or isinstance(value, (bool, np.bool_)):
         return _("yes") if bool(value) else _("no")
-    if kind == "code":
-        return _.pgettext(spec.label, str(value))
+    if kind == "code":  # the column's vocabulary (msgctxt), else a message marked anywhere with N_
+        text = str(value)
+        translated = _.pgettext(spec.context or spec.label, text)
+        return translated if translated != text else _(text)
     if isinstance(value, pd.Timestamp):
         return formats.date(value) if value == value.normalize() else str(value)
     if isinstance(value, (float, np.floating)):
@@ -122,7 +124,8 @@ class Table:
             tds = []
             for text, order, kind in zip(cells, orders, self.kinds, strict=True):
                 attribute = f' data-order="{esc(order)}"' if order is not None else ""
-                tds.append(f'<td class="crm-{"num" if kind in NUMERIC_KINDS else "text"}"{attribute}>{esc(text)}</td>')
+                shown = f"<code>{esc(text)}</code>" if kind == "identifier" and text != MISSING else esc(text)
+                tds.append(f'<td class="crm-{"num" if kind in NUMERIC_KINDS else "text"}"{attribute}>{shown}</td>')
             rows.append("<tr>" + "".join(tds) + "</tr>")
         marker = ' data-crm-interactive="1"' if self.interactive else ""
         caption = ""

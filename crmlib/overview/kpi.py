@@ -33,23 +33,24 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.lang import N_
 
 DEFINITIONS = {
-    "new_customers": "Buyers whose first purchase falls in the month.",
-    "cac": "Marketing spend in the month / new customers in the month (undefined when there are none).",
-    "active_customers": "Customers who bought in the month.",
-    "orders": "Orders in the month.",
-    "revenue": "Purchase revenue in the month (returns kept apart).",
-    "aov": "Average order value: revenue / orders.",
-    "purchase_frequency": "Orders per active customer in the month.",
-    "repeat_purchase_rate": "Share of the month's active customers who had bought before the month.",
-    "churn_rate": "Customers who churned during the month / customers active at its start "
-                  "(churned = no purchase for the churn window).",
-    "csat": "Percentage of ratings of 4 or 5 on the 1–5 scale.",
-    "nps": "Percentage of promoters (9–10) minus percentage of detractors (0–6) on the 0–10 scale.",
-    "simple_cltv": "Purchase frequency per year × average order value × expected lifespan (1 / annual churn).",
-    "model_cltv": "Mean model CLV per customer (BG/NBD + Gamma-Gamma, discounted, over the horizon).",
-    "cltv_cac_ratio": "A channel's mean model CLV / its CAC; above 3 is the usual rule of thumb for healthy acquisition.",
+    "new_customers": N_("Buyers whose first purchase falls in the month."),
+    "cac": N_("Marketing spend in the month / new customers in the month (undefined when there are none)."),
+    "active_customers": N_("Customers who bought in the month."),
+    "orders": N_("Orders in the month."),
+    "revenue": N_("Purchase revenue in the month (returns kept apart)."),
+    "aov": N_("Average order value: revenue / orders."),
+    "purchase_frequency": N_("Orders per active customer in the month."),
+    "repeat_purchase_rate": N_("Share of the month's active customers who had bought before the month."),
+    "churn_rate": N_("Customers who churned during the month / customers active at its start "
+                  "(churned = no purchase for the churn window)."),
+    "csat": N_("Percentage of ratings of 4 or 5 on the 1–5 scale."),
+    "nps": N_("Percentage of promoters (9–10) minus percentage of detractors (0–6) on the 0–10 scale."),
+    "simple_cltv": N_("Purchase frequency per year × average order value × expected lifespan (1 / annual churn)."),
+    "model_cltv": N_("Mean model CLV per customer (BG/NBD + Gamma-Gamma, discounted, over the horizon)."),
+    "cltv_cac_ratio": N_("A channel's mean model CLV / its CAC; above 3 is the usual rule of thumb for healthy acquisition."),
 }
 UNITS = {"cac": "currency per customer", "revenue": "currency", "aov": "currency per order",
          "purchase_frequency": "orders per customer per month", "repeat_purchase_rate": "share (0–1)",
@@ -126,15 +127,15 @@ def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend:
         "spend": spend.groupby("acquisition_channel")["spend"].sum(),
         "new_customers": new.groupby("channel")["new_customers"].sum(),
     }).fillna(0.0)
-    by_channel.loc["all channels"] = [by_channel["spend"].sum(), by_channel["new_customers"].sum()]
+    by_channel.loc[N_("all channels")] = [by_channel["spend"].sum(), by_channel["new_customers"].sum()]
     by_channel.index.name = "channel"
     table = by_channel.reset_index()
     defined = table["new_customers"] > 0
     table["cac"] = np.where(defined, table["spend"] / table["new_customers"].where(defined, 1), np.nan)
     table["note"] = np.select(
         [~defined & (table["spend"] > 0), table["spend"] == 0],
-        ["undefined: spend but no new customers attributed to this channel",
-         "no spend recorded for this channel"], default="")
+        [N_("undefined: spend but no new customers attributed to this channel"),
+         N_("no spend recorded for this channel")], default="")
     table["new_customers"] = table["new_customers"].astype(int)
     return table
 
@@ -181,7 +182,7 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
             rows.append({"kpi": name, "period": None, "value": np.nan, "previous": np.nan, "change": np.nan,
                          "change_points": np.nan, "unit": UNITS.get(name, ""),
                          "definition": DEFINITIONS.get(name, ""), "available": False,
-                         "reason": reasons.get(name, "no data for this KPI")})
+                         "reason": reasons.get(name, N_("no data for this KPI"))})
             continue
         value = float(series.iloc[-1])
         previous = float(series.iloc[-2]) if len(series) > 1 else np.nan
@@ -209,7 +210,7 @@ def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.
         if "acquisition_channel" in customers:
             channel = customers.set_index("customer_id")["acquisition_channel"].astype(object)
             channel = channel.reindex(identified).fillna("unknown")
-    frames = [crm_funnel(purchase_days, tiers, len(identified)).assign(channel="all channels")]
+    frames = [crm_funnel(purchase_days, tiers, len(identified)).assign(channel=N_("all channels"))]
     if channel.nunique() > 1 or channel.iloc[0] != "all":
         for name, members in channel.groupby(channel).groups.items():
             buyers = purchase_days.index.intersection(members)
@@ -232,7 +233,7 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
     if dataset.has("marketing_spend"):
         monthly["cac"] = monthly_cac(dataset.transactions, dataset.customers, dataset.marketing_spend)
     else:
-        reasons["cac"] = "no marketing_spend table: CAC needs spend per month and acquisition channel"
+        reasons["cac"] = N_("no marketing_spend table: CAC needs spend per month and acquisition channel")
     rates = churn_rate_by_month(purchase_days, churn_window_days, dataset.analysis_date)
     monthly["churn_rate"] = rates.set_index("month")["churn_rate"].reindex(monthly.index)
     for name, value in _satisfaction_by_month(dataset, reasons).items():
@@ -250,11 +251,11 @@ def _satisfaction_by_month(dataset, reasons: dict) -> dict[str, pd.Series]:
     from crmlib.feedback.satisfaction import monthly_satisfaction
 
     if not dataset.has("feedback"):
-        reasons["csat"] = reasons["nps"] = "no feedback table: CSAT and NPS need ratings (1–5) or NPS answers (0–10)"
+        reasons["csat"] = reasons["nps"] = N_("no feedback table: CSAT and NPS need ratings (1–5) or NPS answers (0–10)")
         return {}
     feedback = dataset.feedback.loc[~is_exit_survey(dataset.feedback)]
     if "date" not in feedback:
-        reasons["csat"] = reasons["nps"] = "the feedback table has no date, so there is no monthly trend"
+        reasons["csat"] = reasons["nps"] = N_("the feedback table has no date, so there is no monthly trend")
         return {}
     table = monthly_satisfaction(feedback)
     table.index = table.index.to_period("M").astype(str)

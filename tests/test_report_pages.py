@@ -1,0 +1,192 @@
+"""Every report page as a reader gets it: wholly Chinese or English, readable offline in a real
+browser at desktop and phone width, sortable long tables, a PDF a Chinese manager can forward,
+and files colleagues on the same server can open.
+
+One run per language on the bundled sample (the Chinese one with ``--pdf``) and a Chinese run of
+01 and 05 on CDNOW (no feedback table). Screenshots of every page at 1280 and 390 px are written to
+``<run>/screenshots/`` for people to look at (the run folders are printed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from browser import NO_PROBLEMS, Chromium, needs_chromium
+from page_text import chinese_characters, dataset_words, english_words, visible_text
+
+from crmlib import PROJECT_ROOT
+from crmlib.data.load import load_dataset
+from crmlib.files import current_umask
+
+pytestmark = pytest.mark.slow
+SAMPLE, CDNOW = PROJECT_ROOT / "data" / "sample", PROJECT_ROOT / "data" / "cdnow"
+MAX_ENGLISH_WORDS = 15
+WIDTHS = (1280, 390)
+
+
+def _run(reports: Path, data: Path, name: str, *extra: str) -> Path:
+    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--name", name,
+                           "--reports", str(reports), *extra], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                          timeout=1800)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (folder,) = [p for p in reports.iterdir() if p.is_dir() and p.name.endswith(f"-{name}")]
+    print(f"report run {name}: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("pages") / "reports"
+    return {"reports": reports,
+            "zh": _run(reports, SAMPLE, "zh", "-p", "lang=zh", "--pdf"),
+            "en": _run(reports, SAMPLE, "en"),
+            "zh-cdnow": _run(reports, CDNOW, "zh-cdnow", "-p", "lang=zh", "-n", "01", "05")}
+
+
+@pytest.fixture(scope="module")
+def sample_words():
+    return dataset_words(SAMPLE)
+
+
+def _pages(folder: Path) -> list[Path]:
+    return sorted(folder.glob("0*.html"))
+
+
+def test_chinese_pages_are_chinese_from_first_word_to_last(runs, sample_words):
+    cdnow_words = dataset_words(CDNOW)
+    counts = {}
+    for key, words in (("zh", sample_words), ("zh-cdnow", cdnow_words)):
+        for page in _pages(runs[key]):
+            english = english_words(visible_text(page.read_text(encoding="utf-8")), words)
+            counts[f"{key}/{page.name}"] = (len(english), english[:40])
+    print({k: n for k, (n, _) in counts.items()})
+    assert {k: v for k, v in counts.items() if v[0] > MAX_ENGLISH_WORDS} == {}
+
+
+def test_english_pages_have_no_chinese_but_the_datas(runs):
+    dataset = load_dataset(SAMPLE)
+    values = [dataset.name] + [str(v) for table in (dataset.transactions, dataset.customers, dataset.feedback,
+                                                    dataset.marketing_spend) if table is not None
+                               for c in table.columns if table[c].dtype == object
+                               for v in table[c].dropna().astype(str).unique()]
+    data_text = "\n".join(values)
+    foreign = {}
+    for page in _pages(runs["en"]):
+        text = visible_text(page.read_text(encoding="utf-8"))
+        runs_of_han = {run for run in _han_runs(text) if run not in data_text}
+        if runs_of_han:
+            foreign[page.name] = sorted(runs_of_han)[:20]
+    assert foreign == {}
+
+
+def _han_runs(text: str) -> set[str]:
+    import re
+
+    return set(re.findall(r"[\u4e00-\u9fff]+", text))
+
+
+def test_a_dataset_without_feedback_gets_one_sentence_and_no_empty_sections(runs):
+    page = (runs["zh-cdnow"] / "05_feedback.html").read_text(encoding="utf-8")
+    text = visible_text(page)
+    assert "数据集中没有 feedback 表" in text and "dataset.yaml" in page
+    assert page.count("<h2") == 0  # the sections tagged needs-feedback are left out
+    assert len(chinese_characters(text)) < 400
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_every_page_reads_offline_at_desktop_and_phone_width(runs):
+    browser = Chromium(runs["reports"].parent / "chromium-profile")
+    seen, wide = {}, {}
+    try:
+        for key in ("zh", "en", "zh-cdnow"):
+            shots = runs[key] / "screenshots"
+            shots.mkdir(exist_ok=True)
+            for page in [*_pages(runs[key]), runs["reports"] / "index.html"]:
+                for width in WIDTHS:
+                    problems, session = browser.open(page.as_uri(), width=width, fonts=True)
+                    seen[f"{key}/{page.name}@{width}"] = problems
+                    scroll = browser.evaluate(session, "document.documentElement.scrollWidth")
+                    if width < 600 and scroll > width:
+                        wide[f"{key}/{page.name}"] = scroll
+                    browser.screenshot(session, shots / f"{page.stem}-{width}.png")
+                    browser.close_tab(session)
+    finally:
+        browser.close()
+    print("screenshots:", [str(runs[k] / "screenshots") for k in ("zh", "en", "zh-cdnow")])
+    assert {k: v for k, v in seen.items() if v != NO_PROBLEMS} == {}
+    assert wide == {}  # no page-level sideways scroll on a phone
+
+
+@needs_chromium
+@pytest.mark.browser
+def test_long_tables_sort_and_search_offline_and_link_their_csv(runs):
+    browser = Chromium(runs["reports"].parent / "chromium-profile-tables")
+    try:
+        problems, session = browser.open((runs["zh"] / "01_overview.html").as_uri(), width=1280)
+        assert problems == NO_PROBLEMS
+        assert browser.evaluate(session, "document.querySelectorAll('div.dt-container table').length") >= 1
+        assert browser.evaluate(session, "document.querySelector('div.dt-container input[type=search]') !== null")
+        href = browser.evaluate(session, "document.querySelector('a.crm-csv').getAttribute('href')")
+        assert href == "exports/scorecard.csv" and (runs["zh"] / href).is_file()
+        # click the value-at-risk header twice: descending order, largest first
+        first_values = browser.evaluate(session, """(() => {
+            const table = document.querySelector('div.dt-container table');
+            const headers = [...table.querySelectorAll('thead th')];
+            const column = headers.findIndex(th => th.textContent.includes('风险价值'));
+            headers[column].click(); headers[column].click();
+            return [...table.querySelectorAll('tbody tr')].slice(0, 5)
+                .map(tr => parseFloat(tr.children[column].dataset.order));
+        })()""")
+        assert first_values == sorted(first_values, reverse=True) and len(first_values) == 5
+    finally:
+        browser.close()
+
+
+def test_the_chinese_overview_pdf_is_a4_and_its_text_is_chinese(runs):
+    from pypdf import PdfReader
+
+    pdf = runs["zh"] / "01_overview.pdf"
+    reader = PdfReader(pdf)
+    width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
+    assert abs(width - 595.3) < 2 and abs(height - 841.9) < 2  # A4 in points
+    text = unicodedata.normalize("NFKC", "".join(page.extract_text() for page in reader.pages))
+    for name in ("本月购买客户", "流失率", "客单价", "风险价值"):
+        assert name in text
+    assert all((runs["zh"] / f"{page.stem}.pdf").is_file() for page in _pages(runs["zh"]))
+
+
+def test_everything_a_run_writes_is_readable_as_the_umask_allows(runs):
+    umask = current_umask()
+    files = [p for p in runs["reports"].rglob("*") if p.is_file() and "screenshots" not in p.parts
+             and not p.name.startswith(".")]
+    wrong = {str(p): oct(stat.S_IMODE(p.stat().st_mode)) for p in files
+             if stat.S_IMODE(p.stat().st_mode) & ~umask & 0o444 != 0o444 & ~umask}
+    assert files and wrong == {}
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="reading as another user needs root and setpriv (util-linux)")
+def test_another_user_can_read_the_shared_reports(runs):
+    if current_umask() & 0o005:
+        pytest.skip(f"the umask {current_umask():03o} keeps other users out on purpose")
+    reports = runs["reports"]
+    for parent in [reports, *reports.parents]:  # pytest makes its temporary folders private; open the path
+        if parent == Path("/tmp") or parent == Path("/"):
+            break
+        parent.chmod(parent.stat().st_mode | 0o005)
+    folder = runs["zh"]
+    targets = [reports / "index.html", folder / "manifest.json", folder / "01_overview.html",
+               folder / "01_overview.pdf", folder / "01_overview.ipynb", *sorted((folder / "exports").iterdir())]
+    for target in targets:
+        done = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "cat", str(target)],
+                              capture_output=True)
+        assert done.returncode == 0, f"{target}: {done.stderr.decode(errors='replace')}"
+        assert done.stdout == target.read_bytes()
