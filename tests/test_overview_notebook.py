@@ -28,6 +28,7 @@ def test_sample_exports(tmp_path):
     assert list(card.columns) == SCORECARD_COLUMNS
     assert card["customer_id"].is_unique and len(card) == 5120
     assert card["value_at_risk"].is_monotonic_decreasing
+    assert kpis["value_at_risk"]["total"] == pytest.approx(card["value_at_risk"].sum())  # the index shows it
     assert card["next_action"].notna().all() and card["clv"].notna().all()
     recs = pd.read_csv(exports / "recommendations.csv", encoding="utf-8-sig")
     assert list(recs.columns) == ["customer_id", "rank", "product", "score"]

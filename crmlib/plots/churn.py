@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.lang import N_, gettext
-from crmlib.plots import currency_unit, label, new_figure, percent_axis
+from crmlib.plots import colour_for, currency_unit, label, new_figure, percent_axis
 
 GROUP_NAMES = {"segment": N_("segment"), "acquisition_channel": N_("acquisition channel"), "region": N_("region"),
                "city": N_("city"), "gender": N_("gender"), "channel": N_("channel"), "value_tier": N_("value tier")}
@@ -184,7 +184,8 @@ def plot_value_at_risk(priority: pd.DataFrame, by: str = "segment", *, lang: str
     totals = priority.groupby(priority[by].fillna("unknown").astype(str))["value_at_risk"].sum()
     totals = totals.sort_values()
     fig, ax = new_figure(8, 0.35 * len(totals) + 1.5)
-    ax.barh(totals.index, totals.to_numpy(), color="#c44e52")
+    colours = [colour_for(group) for group in totals.index] if by in ("segment", "value_tier") else "#c44e52"
+    ax.barh(totals.index, totals.to_numpy(), color=colours)  # a segment has its colour on every page
     name = group_label(by, lang)
     label(ax, gettext(lang, "Value at risk by {name} (churn probability × value if retained)").format(name=name),
           gettext(lang, "value at risk ({currency})").format(currency=currency_unit(currency, lang)), name)

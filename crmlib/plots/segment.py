@@ -21,7 +21,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmlib.lang import N_, gettext, pgettext
-from crmlib.plots import label, legend_outside, new_figure
+from crmlib.plots import TIER_COLOURS, colour_for, label, legend_outside, new_figure
 
 TEXT = {
     "segment_sizes": N_("Segment sizes vs revenue share"),
@@ -135,9 +135,10 @@ def profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = None, 
 
 def tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: dict | None = None):
     """Stacked horizontal bars: share of each value tier within each group."""
+    colours = [colour_for(str(tier), TIER_COLOURS) for tier in mix.columns]  # the same tier colour on every page
     frame = mix.rename(columns=tier_labels or {})
     fig, ax = new_figure(8, max(3.0, 0.4 * len(frame) + 1.5))
-    frame.plot.barh(stacked=True, ax=ax, colormap="RdYlGn_r", width=0.7)
+    frame.plot.barh(stacked=True, ax=ax, color=colours, width=0.7)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
     ax.legend(title=_t("tier", lang), bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
     label(ax, _t("mix", lang, by=by_label), _t("customers_share", lang), by_label)
