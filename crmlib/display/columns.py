@@ -208,9 +208,39 @@ COLUMNS: dict[str, Column] = {
     "sla_hours": _c(N_("SLA (hours)"), "count"),
     "median_hours_to_resolve": _c(N_("Median hours to resolve"), "number", 1),
     "p90_hours_to_resolve": _c(N_("90th percentile hours"), "number", 1),
+    # journeys (06_journey)
+    "path": _c(N_("Path"), "text"),
+    "journeys": _c(N_("Journeys"), "count"),
+    "conversions": _c(N_("Conversions"), "count"),
+    "conversion_rate": _c(N_("Conversion rate"), "percent", 1),
+    "rate_without": _c(N_("Rate without it"), "percent", 1),
+    "contacts": _c(N_("Contacts"), "count"),
+    "n_touches": _c(N_("Contacts"), "count"),
+    "median_days_to_conversion": _c(N_("Median days to purchase"), "number", 1),
+    "share_of_first": _c(N_("Share of first contacts"), "percent", 1),
+    "share_of_last": _c(N_("Share of last contacts"), "percent", 1),
+    "touchpoint_type": _c(N_("Touchpoint type"), "text"),
+    "first_channel": _c(N_("First channel"), "text"),
+    "first_channel_share": _c(N_("First channel share"), "percent", 1),
+    "last_channel": _c(N_("Last channel"), "text"),
+    "last_channel_share": _c(N_("Last channel share"), "percent", 1),
+    "audience": _c(N_("Audience"), "text"),
+    "status": _c(N_("Status"), "text"),
+    "attributed_cac": _c(N_("Attributed CAC"), "money", 2),
+    "attributed_cltv_cac": _c(N_("Attributed CLTV/CAC"), "number", 2),
+    "attributed_conversions": _c(N_("Attributed conversions"), "number", 1),
+    "attributed_revenue": _c(N_("Attributed revenue"), "money", 0),
+    "mean_clv": _c(N_("Mean CLV"), "money", 2),
+    "mean_contacts": _c(N_("Mean contacts"), "number", 1),
+    "mean_service_contacts": _c(N_("Mean service contacts"), "number", 2),
+    "mean_visits": _c(N_("Mean visits"), "number", 1),
+    "share_with_unresolved_complaint": _c(N_("Share with an unresolved complaint"), "percent", 1),
+    "share_without_contact": _c(N_("Share without contact"), "percent", 1),
+    "with_contacts": _c(N_("With contacts"), "count"),
 }
 
-_PERCENT_NAME = re.compile(r"(^|_)(share|rate|pct|percent|probability|conversion)(_|$)|^p_|^share_")
+_PERCENT_NAME = re.compile(r"(^|_)(share|rate|pct|percent|probability)(_|$)|^p_|^share_|^conversion")
+_DURATION_NAME = re.compile(r"(^|_)(days|hours|minutes|weeks|months|time)(_|$)")
 _MONEY_NAME = re.compile(r"(^|_)(revenue|spend|clv|cltv|amount|aov|cac|monetary|price|cost|value_at_risk)(_|$)")
 
 
@@ -268,7 +298,7 @@ def _infer(name, values: pd.Series | None) -> Column:
         return Column(label, "month")
     if pd.api.types.is_numeric_dtype(values):
         text = str(name)
-        if _PERCENT_NAME.search(text):
+        if _PERCENT_NAME.search(text) and not _DURATION_NAME.search(text):
             return Column(label, "percent")
         if _MONEY_NAME.search(text):
             return Column(label, "money")
