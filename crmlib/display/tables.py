@@ -35,6 +35,10 @@ from crmlib.lang import translator
 NUMERIC_KINDS = {"count", "number", "money", "percent", "points", "days"}
 
 
+def _cell_class(kind: str) -> str:
+    return "crm-num" if kind in NUMERIC_KINDS else "crm-text crm-date" if kind in {"date", "month"} else "crm-text"
+
+
 def _shown_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with a meaningful index moved into columns and 0..n row numbers dropped."""
     index = frame.index
@@ -117,7 +121,7 @@ class Table:
 
     def _repr_html_(self) -> str:
         esc = html.escape
-        head = "".join(f'<th class="crm-{"num" if k in NUMERIC_KINDS else "text"}" scope="col">{esc(label)}</th>'
+        head = "".join(f'<th class="{_cell_class(k)}" scope="col">{esc(label)}</th>'
                        for label, k in zip(self.labels, self.kinds, strict=True))
         rows = []
         for cells, orders in zip(self.cells, self.orders, strict=True):
@@ -125,7 +129,7 @@ class Table:
             for text, order, kind in zip(cells, orders, self.kinds, strict=True):
                 attribute = f' data-order="{esc(order)}"' if order is not None else ""
                 shown = f"<code>{esc(text)}</code>" if kind == "identifier" and text != MISSING else esc(text)
-                tds.append(f'<td class="crm-{"num" if kind in NUMERIC_KINDS else "text"}"{attribute}>{shown}</td>')
+                tds.append(f'<td class="{_cell_class(kind)}"{attribute}>{shown}</td>')
             rows.append("<tr>" + "".join(tds) + "</tr>")
         marker = ' data-crm-interactive="1"' if self.interactive else ""
         caption = ""

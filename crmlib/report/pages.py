@@ -78,6 +78,7 @@ table.crm-table th, table.crm-table td { padding: 4px 10px; border-bottom: 1px s
 table.crm-table th { background: #f9fafb; font-weight: 600; border-bottom: 1px solid #9ca3af; }
 .jp-RenderedHTMLCommon table.crm-table .crm-text, table.crm-table .crm-text { text-align: left; }
 .jp-RenderedHTMLCommon table.crm-table .crm-num, table.crm-table .crm-num { text-align: right; white-space: nowrap; }
+table.crm-table .crm-date { white-space: nowrap; }
 .crm-table-note { font-size: 12px; color: #4b5563; margin: 2px 0 4px; }
 .crm-cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: 10px; margin: 6px 0 14px; }
 .crm-card { border: 1px solid #e5e7eb; border-radius: 8px; padding: 10px 12px; background: #fff; color: #374151; min-width: 0; }
