@@ -61,25 +61,30 @@ def visible_text(page: str) -> str:
     return " ".join(" ".join(parser.parts).split())
 
 
-def dataset_words(data_dir: Path) -> set[str]:
-    """Lower-case words of every text value and column name of a dataset (its own vocabulary)."""
+def dataset_values(data_dir: Path) -> list[str]:
+    """The dataset's own text: its name, file names, column names and every distinct text value."""
     import pandas as pd
 
     from crmlib.data.load import load_dataset
 
     dataset = load_dataset(data_dir)
-    words = set(WORD.findall(str(dataset.name).lower())) | set(WORD.findall(str(dataset.currency).lower()))
-    words |= {w for path in dataset.files.values() for w in WORD.findall(Path(path).name.lower())}
-    for table in (dataset.transactions, dataset.customers, dataset.feedback, dataset.marketing_spend):
+    values = [str(dataset.name), str(dataset.currency), *(Path(p).name for p in dataset.files.values())]
+    for name in ("transactions", "customers", "feedback", "marketing_spend", "touchpoints"):
+        table = getattr(dataset, name, None)
         if table is None:
             continue
         for column in table.columns:
-            words |= set(WORD.findall(str(column).lower()))
-            values = table[column]
-            if values.dtype == object or pd.api.types.is_string_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
-                for value in values.dropna().astype(str).unique():
-                    words |= set(WORD.findall(value.lower()))
-    return words
+            values.append(str(column))
+            column_values = table[column]
+            if (column_values.dtype == object or pd.api.types.is_string_dtype(column_values)
+                    or isinstance(column_values.dtype, pd.CategoricalDtype)):
+                values.extend(column_values.dropna().astype(str).unique())
+    return values
+
+
+def dataset_words(data_dir: Path) -> set[str]:
+    """Lower-case words of every text value and column name of a dataset (its own vocabulary)."""
+    return {w for value in dataset_values(data_dir) for w in WORD.findall(value.lower())}
 
 
 def english_words(text: str, allowed: set[str]) -> list[str]:

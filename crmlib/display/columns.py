@@ -170,7 +170,7 @@ COLUMNS: dict[str, Column] = {
     "rows_read": _c(N_("Rows read"), "count"),
     "rows_kept": _c(N_("Rows kept"), "count"),
     "columns": _c(N_("Columns"), "identifier"),
-    "examples": _c(N_("Examples"), "text"),
+    "examples": _c(N_("Examples"), "examples"),
     "first_date": _c(N_("First date"), "date"),
     "last_date": _c(N_("Last date"), "date"),
     # feedback
@@ -188,6 +188,7 @@ COLUMNS: dict[str, Column] = {
     "language": _c(N_("Language"), "code", context="language"),
     "band": _c(N_("Band"), "text"),
     "sentiment_label": _c(N_("Sentiment"), "code"),
+    "churn_status": _c(N_("Customer status"), "code", context="churn status"),
     "mean_sentiment": _c(N_("Mean sentiment"), "number", 2),
     "negative_share": _c(N_("Negative share"), "percent", 1),
     "share_of_negative": _c(N_("Share of negative"), "percent", 1),
@@ -237,6 +238,13 @@ COLUMNS: dict[str, Column] = {
     "share_with_unresolved_complaint": _c(N_("Share with an unresolved complaint"), "percent", 1),
     "share_without_contact": _c(N_("Share without contact"), "percent", 1),
     "with_contacts": _c(N_("With contacts"), "count"),
+    # attributed CAC by attribution model (01_overview)
+    "single_channel_cac": _c(N_("Single-channel CAC"), "money", 2),
+    "first_touch": _c(N_("First touch"), "money", 2),
+    "last_touch": _c(N_("Last touch"), "money", 2),
+    "linear": _c(N_("Linear"), "money", 2),
+    "time_decay": _c(N_("Time decay"), "money", 2),
+    "markov": _c(N_("Markov removal effect"), "money", 2),
 }
 
 _PERCENT_NAME = re.compile(r"(^|_)(share|rate|pct|percent|probability)(_|$)|^p_|^share_|^conversion")
@@ -270,7 +278,7 @@ def column_spec(name, values: pd.Series | None = None, overrides: dict | None = 
     given = (overrides or {}).get(name)
     if isinstance(given, Column):
         spec = given
-    elif isinstance(given, str) and given in {"text", "code", "identifier", "count", "number", "money",
+    elif isinstance(given, str) and given in {"text", "code", "identifier", "examples", "count", "number", "money",
                                               "percent", "points", "date", "month", "days", "bool"}:
         spec = replace(COLUMNS.get(name, _infer(name, values)), kind=given, decimals=None)
     else:

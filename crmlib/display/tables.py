@@ -23,6 +23,7 @@ Example
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,10 +83,11 @@ def format_cell(value, spec: Column, formats: Formats) -> str:
         return formats.month(value)
     if kind == "bool" or isinstance(value, (bool, np.bool_)):
         return _("yes") if bool(value) else _("no")
-    if kind == "code":  # the column's vocabulary (msgctxt), else a message marked anywhere with N_
-        text = str(value)
-        translated = _.pgettext(spec.context or spec.label, text)
-        return translated if translated != text else _(text)
+    if kind == "code":
+        return translate_term(str(value), spec.context or spec.label, _)
+    if kind == "examples":
+        return _ROW_EXAMPLE.sub(lambda m: _.ngettext("row {rows}", "rows {rows}", 2 if m.group(1) else 1).format(
+            rows=m.group(2)), str(value))
     if isinstance(value, pd.Timestamp):
         return formats.date(value) if value == value.normalize() else str(value)
     if isinstance(value, (float, np.floating)):
@@ -93,6 +95,30 @@ def format_cell(value, spec: Column, formats: Formats) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+_DETAIL = re.compile(r"^(?P<term>[^()]+?) \((?P<key>[\w ]+): (?P<value>[^()]*)\)$")
+_ROW_EXAMPLE = re.compile(r"\brow(s?) (\d[\d, ]*\d|\d)")
+
+
+def translate_term(text: str, context: str, _) -> str:
+    """A value of a fixed vocabulary in the reader's language: by its context (msgctxt), else as a
+    message marked anywhere with ``N_``; ``term (key: value)`` translates the term and the key.
+
+    >>> from crmlib.lang import translator
+    >>> translate_term("rows read (encoding: gb18030)", "quality check", translator("zh"))
+    '读取的行（编码：gb18030）'
+    """
+    translated = _.pgettext(context, text)
+    if translated != text:
+        return translated
+    if _(text) != text:
+        return _(text)
+    detail = _DETAIL.match(text)
+    if detail and _.pgettext(context, detail["term"]) != detail["term"]:
+        return _("{term} ({key}: {value})").format(term=_.pgettext(context, detail["term"]),
+                                                    key=_.pgettext(context, detail["key"]), value=detail["value"])
+    return text
 
 
 def _order_value(value, kind: str):
