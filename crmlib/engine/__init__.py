@@ -5,6 +5,10 @@ written once as Ibis expressions over tables of an :class:`Engine`, so another I
 (Apache Spark, for data past one machine) can run the same definitions. Only results of one row
 per customer or smaller come back, as pandas or Arrow.
 
+Tables made from pandas frames carry :data:`ROW_COLUMN`, the row's position in the frame, so a
+scan can return customers in the order they first appear (as pandas' ``factorize`` and
+``groupby(sort=False)`` do) on any engine, whose own output order is arbitrary.
+
 This package is the lowest layer above the cross-cutting modules: it imports no other part of
 crmlib.
 
@@ -21,23 +25,31 @@ Example
 from __future__ import annotations
 
 import itertools
+import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crmlib.engine.progress import Progress
+
 ENGINES = ("duckdb",)
+ROW_COLUMN = "_row"  # position of the row in its source frame (int64)
 _names = itertools.count(1)
 
 
-@dataclass
+@dataclass(eq=False)
 class Engine:
     """An Ibis backend plus the few operations crmlib needs from it."""
 
     name: str
     backend: ibis.BaseBackend = field(repr=False)
+    _frames: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
     def duckdb(cls, *, threads: int | None = None, memory_limit: str | None = None,
@@ -60,17 +72,64 @@ class Engine:
         """Compute ``expr`` once into a temporary table of the engine (later queries read it, not ``expr``)."""
         return self.backend.create_table(name or f"crm_m{next(_names)}", expr, temp=True)
 
+    def from_frame(self, frame: pd.DataFrame, columns: list[str] | None = None) -> ibis.Table:
+        """``frame`` (or its ``columns``) as a table with :data:`ROW_COLUMN`, registered once.
+
+        The same frame object asked for the same columns gets the same table back, so the many
+        scans of one dataset copy it into the engine once; the table is dropped when the frame is
+        garbage-collected. Frames are treated as immutable, as everywhere in crmlib.
+        """
+        wanted = tuple(frame.columns if columns is None else columns)
+        key = (id(frame), wanted)
+        with self._lock:
+            entry = self._frames.get(key)
+            if entry is not None and entry[0]() is frame:
+                return entry[1]
+            data = pa.Table.from_pandas(frame[list(wanted)], preserve_index=False)
+            data = data.append_column(ROW_COLUMN, pa.array(np.arange(len(frame), dtype=np.int64)))
+            name = f"crm_f{next(_names)}"
+            table = self.table(data, name)
+            self._frames[key] = (weakref.ref(frame), table)
+            weakref.finalize(frame, self._forget, key, name)
+            return table
+
+    def _forget(self, key, name: str) -> None:
+        with self._lock:
+            self._frames.pop(key, None)
+        try:
+            self.backend.drop_table(name, force=True)
+        except Exception:  # the connection may already be closed at interpreter exit
+            pass
+
     def read_parquet(self, path: str | Path, name: str | None = None) -> ibis.Table:
         """A Parquet file, folder or glob as a table (read lazily by the engine)."""
         return self.backend.read_parquet(str(path), table_name=name or f"crm_p{next(_names)}")
 
-    def to_pandas(self, expr: ibis.Expr) -> pd.DataFrame:
-        """Run ``expr`` and return its (small) result as pandas."""
-        return self.backend.to_pandas(expr)
+    def _fraction(self) -> float:
+        try:
+            return float(self.backend.con.query_progress()) / 100.0
+        except Exception:
+            return -1.0
+
+    def to_pandas(self, expr: ibis.Expr, *, label: str | None = None, rows: int | None = None,
+                  table: str = "transactions") -> pd.DataFrame:
+        """Run ``expr`` and return its (small) result as pandas.
+
+        With ``label``, a scan that takes long prints progress lines (:mod:`crmlib.engine.progress`);
+        ``rows`` is the size of the scanned ``table``, for "rows so far".
+        """
+        if label is None:
+            return self.backend.to_pandas(expr)
+        with Progress(label, rows=rows, table=table, fraction=self._fraction):
+            return self.backend.to_pandas(expr)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         """Run ``expr`` and return its result as an Arrow table."""
         return self.backend.to_pyarrow(expr)
+
+    def count(self, table: ibis.Table) -> int:
+        """Number of rows of ``table``."""
+        return int(self.backend.execute(table.count()))
 
 
 _default: Engine | None = None

@@ -1,4 +1,4 @@
-"""The per-customer summary every analysis uses — the only code that scans raw transactions.
+"""The per-customer summary every analysis uses, and the purchase days it is built from.
 
 Purchases are aggregated to calendar days first (several orders on one day are one
 purchase occasion, as in lifetimes and Fader, Hardie & Lee 2005). Then, per customer:
@@ -10,8 +10,9 @@ purchase occasion, as in lifetimes and Fader, Hardie & Lee 2005). Then, per cust
 - ``total_spend``, ``n_orders``, ``avg_order_value``, ``first_purchase``, ``last_purchase``,
   ``days_since_last``.
 
-``time_unit`` ``"D"`` gives days, ``"W"`` weeks (days / 7). Kept in NumPy over integer codes so
-that five million rows take seconds, and so it can be ported to another engine.
+``time_unit`` ``"D"`` gives days, ``"W"`` weeks (days / 7). Each function is one engine scan
+(:mod:`crmlib.scans.source`: DuckDB by default, any Ibis backend); customers come back in the
+order they first appear in the transactions.
 
 Example
 -------
@@ -26,16 +27,20 @@ Example
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
+from crmlib.engine import ROW_COLUMN
 from crmlib.errors import DataError
+from crmlib.scans.source import Rows, day_number, day_of, has_row_order, rows_of, run, to_dates
 
 UNIT_DAYS = {"D": 1.0, "W": 7.0}
 SUMMARY_COLUMNS = [
     "first_purchase", "last_purchase", "n_orders", "n_purchase_periods", "frequency", "recency",
     "T", "monetary_value", "total_spend", "avg_order_value", "days_since_last",
 ]
+TRANSACTION_COLUMNS = ["customer_id", "order_date", "amount"]
 
 
 def _unit_days(time_unit: str) -> float:
@@ -45,12 +50,87 @@ def _unit_days(time_unit: str) -> float:
         raise DataError(f"unknown time unit {time_unit!r}", hint="Use 'D' (days) or 'W' (weeks).") from None
 
 
-def _day_numbers(dates: pd.Series) -> np.ndarray:
-    return dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+def _canonical(transactions: Rows, customer_col: str = "customer_id", date_col: str = "order_date",
+               amount_col: str = "amount") -> ibis.Table:
+    """The transactions as ``customer_id``, ``order_date``, ``amount`` (+ row order) in the engine."""
+    table = rows_of(transactions, [customer_col, date_col, amount_col])
+    columns = {"customer_id": table[customer_col], "order_date": table[date_col], "amount": table[amount_col]}
+    if has_row_order(table):
+        columns[ROW_COLUMN] = table[ROW_COLUMN]
+    return table.select(**columns)
+
+
+def purchase_day_rows(transactions: ibis.Table, end_day: int | None = None) -> ibis.Table:
+    """One row per (customer, purchase day) up to ``end_day`` (epoch days), as an engine expression.
+
+    Columns: ``customer_id``, ``day`` (epoch days), ``spend`` (the day's total), ``orders`` and,
+    when the input knows its row order, ``first_row`` (the day's first row in the input).
+    """
+    day = day_number(transactions.order_date)
+    rows = transactions.mutate(day=day)
+    if end_day is not None:
+        rows = rows.filter(rows.day <= end_day)
+    metrics = {"spend": rows.amount.sum(), "orders": rows.count()}
+    if has_row_order(rows):
+        metrics["first_row"] = rows[ROW_COLUMN].min()
+    return rows.group_by(["customer_id", "day"]).aggregate(**metrics)
+
+
+def summary_rows(days: ibis.Table, end_day: int | None = None) -> ibis.Table:
+    """Per customer, from :func:`purchase_day_rows` (restricted to days <= ``end_day``): ``first_day``,
+    ``last_day``, ``n_orders``, ``n_days``, ``total_spend``, ``first_day_spend`` (+ ``first_row``)."""
+    if end_day is not None:
+        days = days.filter(days.day <= end_day)
+    metrics = {"first_day": days.day.min(), "last_day": days.day.max(), "n_orders": days.orders.sum(),
+               "n_days": days.count(), "total_spend": days.spend.sum(),
+               "first_day_spend": days.spend.argmin(days.day)}
+    if "first_row" in days.columns:
+        metrics["first_row"] = days.first_row.min()
+    return days.group_by("customer_id").aggregate(**metrics)
+
+
+def _in_first_seen_order(frame: pd.DataFrame) -> pd.DataFrame:
+    if "first_row" in frame:
+        frame = frame.sort_values("first_row", kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def _summary_frame(raw: pd.DataFrame, end_day: int, unit: float) -> pd.DataFrame:
+    """The engine's per-customer rows as the summary frame (``SUMMARY_COLUMNS``, index customer_id)."""
+    raw = _in_first_seen_order(raw)
+    first = raw["first_day"].to_numpy(np.int64)
+    last = raw["last_day"].to_numpy(np.int64)
+    n_days = raw["n_days"].to_numpy(np.int64)
+    n_orders = raw["n_orders"].to_numpy(np.int64)
+    total = raw["total_spend"].to_numpy(np.float64)
+    frequency = n_days - 1
+    repeat_spend = total - raw["first_day_spend"].to_numpy(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, repeat_spend / np.maximum(frequency, 1), 0.0)
+    return pd.DataFrame(
+        {
+            "first_purchase": to_dates(first),
+            "last_purchase": to_dates(last),
+            "n_orders": n_orders,
+            "n_purchase_periods": n_days,
+            "frequency": frequency.astype(np.float64),
+            "recency": (last - first) / unit,
+            "T": (end_day - first) / unit,
+            "monetary_value": monetary,
+            "total_spend": total,
+            "avg_order_value": total / n_orders,
+            "days_since_last": (end_day - last).astype(np.int64),
+        },
+        index=pd.Index(raw["customer_id"].to_numpy(dtype=object), name="customer_id"),
+    )
+
+
+def _empty_summary(extra: list[str] = ()) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*SUMMARY_COLUMNS, *extra], index=pd.Index([], name="customer_id"))
 
 
 def customer_summary(
-    transactions: pd.DataFrame,
+    transactions: Rows,
     analysis_date: str | pd.Timestamp,
     time_unit: str = "D",
     *,
@@ -60,68 +140,20 @@ def customer_summary(
 ) -> pd.DataFrame:
     """Per-customer purchase summary as of ``analysis_date`` (purchases after it are ignored).
 
-    Returns a frame indexed by ``customer_id`` with the columns in ``SUMMARY_COLUMNS``.
+    ``transactions`` is a pandas frame or an engine table. Returns a frame indexed by
+    ``customer_id`` with the columns in ``SUMMARY_COLUMNS``.
     """
-    missing = [c for c in (customer_col, date_col, amount_col) if c not in transactions]
-    if missing:
-        raise DataError(f"the transactions frame lacks {missing}",
-                        hint="Pass the canonical transactions table from crmlib.data.load.load_dataset.")
     unit = _unit_days(time_unit)
-    end_day = np.datetime64(pd.Timestamp(analysis_date).normalize(), "D").astype(np.int64)
-    days = _day_numbers(transactions[date_col])
-    keep = days <= end_day
-    codes, customers = pd.factorize(transactions[customer_col].to_numpy()[keep], sort=False)
-    days = days[keep]
-    amounts = transactions[amount_col].to_numpy(dtype=np.float64)[keep]
-    if codes.size == 0:
-        return pd.DataFrame(columns=SUMMARY_COLUMNS, index=pd.Index([], name="customer_id"))
-    n_customers = len(customers)
-    n_orders = np.bincount(codes, minlength=n_customers)
-    total = np.bincount(codes, weights=amounts, minlength=n_customers)
-
-    # one row per (customer, day): sort by the combined key, then reduce runs
-    day0 = days.min()
-    span = np.int64(days.max() - day0 + 1)
-    key = codes.astype(np.int64) * span + (days - day0)
-    order = np.argsort(key, kind="stable")
-    key_sorted = key[order]
-    starts = np.flatnonzero(np.r_[True, key_sorted[1:] != key_sorted[:-1]])
-    day_spend = np.add.reduceat(amounts[order], starts)
-    day_customer = key_sorted[starts] // span
-    day_number = key_sorted[starts] % span + day0
-
-    n_days = np.bincount(day_customer, minlength=n_customers)
-    first_index = np.r_[0, np.cumsum(n_days)[:-1]]  # rows are sorted by customer, then day
-    last_index = first_index + n_days - 1
-    first_day = day_number[first_index]
-    last_day = day_number[last_index]
-    frequency = n_days - 1
-    repeat_spend = np.bincount(day_customer, weights=day_spend, minlength=n_customers) - day_spend[first_index]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        monetary = np.where(frequency > 0, repeat_spend / np.maximum(frequency, 1), 0.0)
-
-    epoch = np.datetime64("1970-01-01", "D")
-    summary = pd.DataFrame(
-        {
-            "first_purchase": pd.to_datetime(epoch + first_day.astype("timedelta64[D]")),
-            "last_purchase": pd.to_datetime(epoch + last_day.astype("timedelta64[D]")),
-            "n_orders": n_orders,
-            "n_purchase_periods": n_days,
-            "frequency": frequency.astype(np.float64),
-            "recency": (last_day - first_day) / unit,
-            "T": (end_day - first_day) / unit,
-            "monetary_value": monetary,
-            "total_spend": total,
-            "avg_order_value": total / n_orders,
-            "days_since_last": (end_day - last_day).astype(np.int64),
-        },
-        index=pd.Index(customers, name="customer_id"),
-    )
-    return summary
+    table = _canonical(transactions, customer_col, date_col, amount_col)
+    end_day = day_of(analysis_date)
+    raw = run(summary_rows(purchase_day_rows(table, end_day)), "customer_summary", transactions)
+    if raw.empty:
+        return _empty_summary()
+    return _summary_frame(raw, end_day, unit)
 
 
 def calibration_holdout_summary(
-    transactions: pd.DataFrame,
+    transactions: Rows,
     calibration_end: str | pd.Timestamp,
     observation_end: str | pd.Timestamp,
     time_unit: str = "D",
@@ -130,7 +162,8 @@ def calibration_holdout_summary(
 
     Customers whose first purchase is after ``calibration_end`` are left out (they are not
     in the calibration sample). Adds ``frequency_holdout`` (purchase days in the holdout),
-    ``monetary_value_holdout`` and ``duration_holdout`` (holdout length in ``time_unit``).
+    ``monetary_value_holdout`` (mean spend of those days) and ``duration_holdout`` (holdout
+    length in ``time_unit``). One scan of the transactions.
     """
     calibration_end = pd.Timestamp(calibration_end).normalize()
     observation_end = pd.Timestamp(observation_end).normalize()
@@ -140,23 +173,28 @@ def calibration_holdout_summary(
             f"the observation end {observation_end:%Y-%m-%d}",
             hint="Choose a calibration end date inside the data's date range.",
         )
-    calibration = customer_summary(transactions, calibration_end, time_unit)
-    dates = transactions["order_date"]
-    in_holdout = (dates > calibration_end + pd.Timedelta(hours=23, minutes=59, seconds=59)) & (
-        dates < observation_end + pd.Timedelta(days=1))
-    holdout = transactions.loc[in_holdout & transactions["customer_id"].isin(calibration.index)]
-    per_day = holdout.groupby(["customer_id", holdout["order_date"].dt.normalize()])["amount"].sum()
-    counts = per_day.groupby(level=0).size()
-    spend = per_day.groupby(level=0).mean()
-    result = calibration.copy()
-    result["frequency_holdout"] = counts.reindex(result.index, fill_value=0).astype(np.float64)
-    result["monetary_value_holdout"] = spend.reindex(result.index, fill_value=0.0)
-    result["duration_holdout"] = (observation_end - calibration_end).days / _unit_days(time_unit)
+    unit = _unit_days(time_unit)
+    cal_day, obs_day = day_of(calibration_end), day_of(observation_end)
+    days = purchase_day_rows(_canonical(transactions), obs_day)
+    calibration = days.filter(days.day <= cal_day)
+    holdout = days.filter(days.day > cal_day)
+    holdout = holdout.group_by("customer_id").aggregate(frequency_holdout=holdout.count(),
+                                                        monetary_value_holdout=holdout.spend.mean())
+    joined = summary_rows(calibration).left_join(holdout, "customer_id")
+    raw = run(joined.drop("customer_id_right"), "calibration_holdout_summary", transactions)
+    extra = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
+    if raw.empty:
+        return _empty_summary(extra)
+    raw = _in_first_seen_order(raw)
+    result = _summary_frame(raw, cal_day, unit)
+    result["frequency_holdout"] = raw["frequency_holdout"].fillna(0).to_numpy(np.float64)
+    result["monetary_value_holdout"] = raw["monetary_value_holdout"].fillna(0.0).to_numpy(np.float64)
+    result["duration_holdout"] = (observation_end - calibration_end).days / unit
     return result
 
 
 def purchase_days(
-    transactions: pd.DataFrame,
+    transactions: Rows,
     analysis_date: str | pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """One row per (customer, purchase day) up to ``analysis_date`` (all days when None).
@@ -164,7 +202,7 @@ def purchase_days(
     Columns: ``customer_id``, ``day`` (datetime64, midnight), ``spend`` (that day's total),
     ``gap_days`` (days since the customer's previous purchase day; NaN on the first). Sorted by
     customer, then day. The tidy input for purchase-gap distributions, activity-based churn
-    rates and cohort retention (``crmlib.churn``).
+    rates and cohort retention (``crmlib.churn``, whose scans run in the engine again).
 
     Example
     -------
@@ -174,16 +212,14 @@ def purchase_days(
     >>> purchase_days(tx)["gap_days"].tolist()
     [nan, 10.0, nan]
     """
-    missing = [c for c in ("customer_id", "order_date", "amount") if c not in transactions]
-    if missing:
-        raise DataError(f"the transactions frame lacks {missing}",
-                        hint="Pass the canonical transactions table from crmlib.data.load.load_dataset.")
-    day = transactions["order_date"].dt.normalize()
-    frame = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
-                          "day": day.to_numpy(), "spend": transactions["amount"].to_numpy()})
-    if analysis_date is not None:
-        frame = frame.loc[frame["day"] <= pd.Timestamp(analysis_date).normalize()]
-    days = frame.groupby(["customer_id", "day"], sort=True, observed=True)["spend"].sum().reset_index()
-    previous = days.groupby("customer_id", sort=False)["day"].shift()
-    days["gap_days"] = (days["day"] - previous).dt.days.astype("float64")
-    return days
+    end_day = None if analysis_date is None else day_of(analysis_date)
+    days = purchase_day_rows(_canonical(transactions), end_day)
+    previous = days.day.lag().over(ibis.window(group_by=days.customer_id, order_by=days.day))
+    expr = days.select("customer_id", "day", "spend", gap=days.day - previous).order_by(["customer_id", "day"])
+    raw = run(expr, "purchase_days", transactions)
+    return pd.DataFrame({
+        "customer_id": raw["customer_id"].to_numpy(dtype=object),
+        "day": to_dates(raw["day"].to_numpy(np.int64), "ns"),
+        "spend": raw["spend"].to_numpy(np.float64),
+        "gap_days": raw["gap"].to_numpy(np.float64, na_value=np.nan),
+    })

@@ -1,0 +1,96 @@
+"""Progress lines for long loads and scans: in the notebook and in the runner's log.
+
+A scan that runs longer than :data:`QUIET_SECONDS` prints, every :data:`EVERY_SECONDS`, a line
+such as ``scan customer_summary: 2,400,000 of 4,950,000 transactions rows (48 %), 6 s`` and, at
+the end, ``scan customer_summary: 4,950,000 transactions rows in 11.8 s``. Lines go to
+``sys.stderr`` (in a notebook: the cell's output) and, when the process runs under
+``crm-workbook run`` (which sets ``CRM_WORKBOOK_PROGRESS`` to the notebook's log file), are
+appended to that file too. Short scans print nothing.
+
+Example
+-------
+>>> with Progress("customer_summary", rows=1000, table="transactions", quiet_seconds=0,
+...               stream=__import__("sys").stdout) as p:
+...     pass                                                      # doctest: +ELLIPSIS
+scan customer_summary: 1,000 transactions rows in ... s
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+
+LOG_VARIABLE = "CRM_WORKBOOK_PROGRESS"  # a file the runner reads as the notebook's log
+QUIET_SECONDS = 3.0
+EVERY_SECONDS = 10.0
+
+
+def emit(line: str, stream=None) -> None:
+    """Print ``line`` to ``stream`` (default stderr) and append it to the runner's log file, if any."""
+    print(line, file=stream or sys.stderr, flush=True)
+    path = os.environ.get(LOG_VARIABLE)
+    if path:
+        try:
+            with open(path, "a", encoding="utf-8") as log:
+                log.write(f"{time.strftime('%H:%M:%S')} {line}\n")
+        except OSError:  # the log is a courtesy; never fail a scan over it
+            pass
+
+
+class Progress:
+    """Context manager that reports a running scan (see the module docstring).
+
+    ``fraction`` is an optional callable returning the engine's progress (0–1, or a negative
+    number when unknown), polled from a background thread.
+    """
+
+    def __init__(self, label: str, *, rows: int | None = None, table: str = "rows",
+                 fraction: Callable[[], float] | None = None, quiet_seconds: float = QUIET_SECONDS,
+                 every_seconds: float = EVERY_SECONDS, stream=None):
+        self.label, self.rows, self.table, self.fraction = label, rows, table, fraction
+        self.quiet_seconds, self.every_seconds, self.stream = quiet_seconds, every_seconds, stream
+        self._done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._spoke = False
+
+    def _rows_text(self, share: float | None = None) -> str:
+        if self.rows is None:
+            return ""
+        if share is None or share < 0:
+            return f"{self.rows:,} {self.table} rows"
+        return f"{int(self.rows * share):,} of {self.rows:,} {self.table} rows ({share:.0%})"
+
+    def _watch(self) -> None:
+        if self._done.wait(self.quiet_seconds):
+            return
+        while not self._done.is_set():
+            share = None
+            if self.fraction is not None:
+                try:
+                    share = float(self.fraction())
+                except Exception:  # progress is best effort
+                    share = None
+            rows = self._rows_text(share)
+            emit(f"scan {self.label}: {rows + ', ' if rows else ''}{time.perf_counter() - self._started:.0f} s",
+                 self.stream)
+            self._spoke = True
+            self._done.wait(self.every_seconds)
+
+    def __enter__(self) -> Progress:
+        self._started = time.perf_counter()
+        if self.quiet_seconds > 0:
+            self._thread = threading.Thread(target=self._watch, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        seconds = time.perf_counter() - self._started
+        if exc[0] is None and (self._spoke or seconds >= self.quiet_seconds):
+            rows = self._rows_text()
+            emit(f"scan {self.label}: {rows + ' ' if rows else ''}in {seconds:.1f} s", self.stream)
