@@ -192,3 +192,26 @@ def purchase_days(
     previous = days.groupby("customer_id", sort=False)["day"].shift()
     days["gap_days"] = (days["day"] - previous).dt.days.astype("float64")
     return days
+
+
+# --- per-customer loops replaced by vectorised code (kept as oracles) --------------------------
+
+def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "en",
+                 X: pd.DataFrame | None = None) -> pd.Series:
+    """The per-customer loop crmlib.churn.driver_texts replaced (quadratic: a median per customer)."""
+    from crmlib.churn.drivers import _typical, driver_text
+
+    direction = importance.set_index("feature")["direction"]
+    typical = {}
+    texts = []
+    for customer, feature in zip(drivers.index, drivers["top_driver"], strict=True):
+        how = direction.get(feature, "") if feature else ""
+        if feature and X is not None:
+            value = X.at[customer, feature]
+            if not pd.api.types.is_numeric_dtype(X[feature]):
+                how = f"={value}"
+            else:
+                middle = typical.setdefault(feature, _typical(X[feature]))
+                how = "higher" if value > middle else "lower" if value < middle else how
+        texts.append(driver_text(feature, how, lang))
+    return pd.Series(texts, index=drivers.index, name="top_driver_text")

@@ -114,22 +114,34 @@ def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "e
     With ``X`` (the frame the drivers were computed on), the text describes the customer's own
     value against the typical one — "purchases per 30 days is low" only when theirs is below the
     median — and a categorical driver names their own category. Without ``X``, the population
-    direction from ``importance`` is used.
+    direction from ``importance`` is used. Vectorised: one pass per driver feature, and one text
+    per distinct (feature, direction), however many customers there are.
+
+    >>> X = pd.DataFrame({"recency": [1.0, 9.0, 5.0], "city": ["a", "b", "b"]}, index=["x", "y", "z"])
+    >>> drivers = pd.DataFrame({"top_driver": ["recency", "recency", "city"]}, index=X.index)
+    >>> imp = pd.DataFrame({"feature": ["recency", "city"], "direction": ["higher", "=b"]})
+    >>> driver_texts(drivers, imp, X=X).tolist()
+    ['time between first and last purchase is low', 'time between first and last purchase is high', 'city is b']
     """
     direction = importance.set_index("feature")["direction"]
-    typical = {}
-    texts = []
-    for customer, feature in zip(drivers.index, drivers["top_driver"], strict=True):
-        how = direction.get(feature, "") if feature else ""
-        if feature and X is not None:
-            value = X.at[customer, feature]
+    features = drivers["top_driver"].fillna("").astype(str).to_numpy(dtype=object)
+    how = pd.Series(features, dtype=object).map(direction).fillna("").to_numpy(dtype=object)
+    how[features == ""] = ""
+    if X is not None:
+        for feature in pd.unique(features[features != ""]):
+            rows = features == feature
+            values = X[feature].reindex(drivers.index[rows])
             if not pd.api.types.is_numeric_dtype(X[feature]):
-                how = f"={value}"
-            else:
-                middle = typical.setdefault(feature, _typical(X[feature]))
-                how = "higher" if value > middle else "lower" if value < middle else how
-        texts.append(driver_text(feature, how, lang))
-    return pd.Series(texts, index=drivers.index, name="top_driver_text")
+                how[rows] = ("=" + values.astype(str)).to_numpy(dtype=object)
+                continue
+            middle = _typical(X[feature])
+            numbers = values.to_numpy(dtype=float)
+            how[rows] = np.where(numbers > middle, "higher", np.where(numbers < middle, "lower", how[rows]))
+    pairs = pd.DataFrame({"feature": features, "how": how})
+    distinct = pairs.drop_duplicates()
+    distinct = distinct.assign(text=[driver_text(f, h, lang) for f, h in distinct.itertuples(index=False)])
+    texts = pairs.merge(distinct, on=["feature", "how"], how="left")["text"]
+    return pd.Series(texts.to_numpy(dtype=object), index=drivers.index, name="top_driver_text")
 
 
 def describe_drivers(importance: pd.DataFrame, top: int = 3, lang: str = "en") -> str:
