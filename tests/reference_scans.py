@@ -215,3 +215,141 @@ def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "e
                 how = "higher" if value > middle else "lower" if value < middle else how
         texts.append(driver_text(feature, how, lang))
     return pd.Series(texts, index=drivers.index, name="top_driver_text")
+
+
+# --- monthly scans that moved to crmlib.scans.activity ---------------------------------------
+
+def _last_purchase_by(purchase_days: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    seen = purchase_days.loc[purchase_days["day"] <= date]
+    return seen.groupby("customer_id", sort=False)["day"].max()
+
+
+def churn_rate_by_month(
+    purchase_days: pd.DataFrame,
+    window_days: int,
+    analysis_date: str | pd.Timestamp,
+    groups: pd.Series | None = None,
+) -> pd.DataFrame:
+    """Churn rate per complete calendar month (and per group when ``groups`` is given).
+
+    Parameters
+    ----------
+    purchase_days : frame with ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
+    window_days : days without a purchase after which a customer counts as churned.
+    analysis_date : months ending after it are left out.
+    groups : optional Series customer_id -> group label (channel, segment); customers
+        without a label go to ``"unknown"``.
+
+    Returns
+    -------
+    Long frame with ``month`` ("YYYY-MM"), ``group`` ("all" without groups),
+    ``customers_at_start``, ``churned`` and ``churn_rate`` (NaN when nobody was active).
+    """
+    missing = [c for c in ("customer_id", "day") if c not in purchase_days]
+    if missing:
+        raise DataError(f"the purchase-days frame lacks {missing}",
+                        hint="Build it with crmlib.scans.summary.purchase_days(transactions, analysis_date).")
+    if window_days < 1:
+        raise DataError(f"the churn window must be at least one day, not {window_days}",
+                        hint="Choose churn_window_days from the purchase-gap distribution.")
+    end = pd.Timestamp(analysis_date).normalize()
+    if purchase_days.empty:
+        return pd.DataFrame(columns=["month", "group", "customers_at_start", "churned", "churn_rate"])
+    earliest = purchase_days["day"].min() + pd.Timedelta(days=window_days)
+    first_month = earliest.to_period("M") + (0 if earliest.day == 1 else 1)
+    last_month = (end + pd.Timedelta(days=1)).to_period("M") - 1  # last complete month
+    window = pd.Timedelta(days=window_days)
+    rows = []
+    for month in pd.period_range(first_month, last_month, freq="M") if first_month <= last_month else []:
+        before = month.start_time - pd.Timedelta(days=1)
+        month_end = month.end_time.normalize()
+        at_start = _last_purchase_by(purchase_days, before)
+        at_start = at_start.loc[before - at_start < window]
+        at_end = _last_purchase_by(purchase_days, month_end).reindex(at_start.index)
+        churned = month_end - at_end >= window
+        frame = pd.DataFrame({"churned": churned.to_numpy()}, index=at_start.index)
+        if groups is None:
+            frame["group"] = "all"
+        else:
+            frame["group"] = groups.reindex(frame.index).astype(object).fillna("unknown").to_numpy()
+        counts = frame.groupby("group")["churned"].agg(customers_at_start="size", churned="sum")
+        rows.append(counts.reset_index().assign(month=str(month)))
+    if not rows:
+        return pd.DataFrame(columns=["month", "group", "customers_at_start", "churned", "churn_rate"])
+    out = pd.concat(rows, ignore_index=True)
+    out["churned"] = out["churned"].astype(int)
+    out["churn_rate"] = out["churned"] / out["customers_at_start"].where(out["customers_at_start"] > 0)
+    return out[["month", "group", "customers_at_start", "churned", "churn_rate"]]
+
+
+def cohort_table(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
+    """Long cohort table: ``cohort``, ``months_since``, ``customers`` (buying that month),
+    ``cohort_size`` and ``retention`` (= customers / cohort_size).
+
+    ``cohort`` is the customer's first-purchase month ("YYYY-MM"); ``months_since`` counts
+    calendar months after it (0 = the first month). Months after ``analysis_date`` are left out;
+    the analysis date's month is included even when incomplete.
+    """
+    missing = [c for c in ("customer_id", "day") if c not in purchase_days]
+    if missing:
+        raise DataError(f"the purchase-days frame lacks {missing}",
+                        hint="Build it with crmlib.scans.summary.purchase_days(transactions, analysis_date).")
+    end = pd.Timestamp(analysis_date).normalize()
+    seen = purchase_days.loc[purchase_days["day"] <= end, ["customer_id", "day"]]
+    month = seen["day"].dt.to_period("M")
+    cohort = month.groupby(seen["customer_id"]).transform("min")
+    since = (month.dt.year - cohort.dt.year) * 12 + (month.dt.month - cohort.dt.month)
+    active = pd.DataFrame({"customer_id": seen["customer_id"].to_numpy(), "cohort": cohort.astype(str).to_numpy(),
+                           "months_since": since.to_numpy()}).drop_duplicates()
+    counts = active.groupby(["cohort", "months_since"]).size().rename("customers").reset_index()
+    sizes = counts.loc[counts["months_since"] == 0].set_index("cohort")["customers"]
+    counts["cohort_size"] = counts["cohort"].map(sizes)
+    counts["retention"] = counts["customers"] / counts["cohort_size"]
+    return counts
+
+
+def _months(dates):
+    return dates.dt.to_period("M")
+
+
+def monthly_activity(transactions: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
+    """New and active customers, orders, revenue, AOV, purchase frequency and repeat rate by month.
+
+    Index: month as ``"YYYY-MM"`` strings, complete months only.
+    """
+    if transactions.empty:
+        raise DataError("there are no transactions to compute KPIs from", hint="Check the analysis date.")
+    end = (pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)).to_period("M") - 1
+    tx = transactions.loc[_months(transactions["order_date"]) <= end]
+    month = _months(tx["order_date"])
+    first_month = month.groupby(tx["customer_id"]).transform("min")
+    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(), "month": month.to_numpy(),
+                          "amount": tx["amount"].to_numpy(), "returning": (month > first_month).to_numpy()})
+    grouped = frame.groupby("month")
+    active = frame.drop_duplicates(["customer_id", "month"])
+    out = pd.DataFrame({
+        "new_customers": active.loc[~active["returning"]].groupby("month").size(),
+        "active_customers": active.groupby("month").size(),
+        "orders": grouped.size(),
+        "revenue": grouped["amount"].sum(),
+        "returning_customers": active.loc[active["returning"]].groupby("month").size(),
+    })
+    full = pd.period_range(frame["month"].min(), end, freq="M")
+    out = out.reindex(full).fillna(0.0)
+    out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
+    out["purchase_frequency"] = out["orders"] / out["active_customers"].where(out["active_customers"] > 0)
+    out["repeat_purchase_rate"] = out["returning_customers"] / out["active_customers"].where(out["active_customers"] > 0)
+    out.index = out.index.astype(str)
+    out.index.name = "month"
+    return out.drop(columns="returning_customers")
+
+
+def new_customers_by_channel(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """Count of new customers per (month, acquisition channel); channel ``"unknown"`` when not known."""
+    first = transactions.groupby("customer_id")["order_date"].min()
+    channel = pd.Series("unknown", index=first.index, dtype=object)
+    if customers is not None and "acquisition_channel" in customers:
+        known = customers.set_index("customer_id")["acquisition_channel"].astype(object)
+        channel = known.reindex(first.index).fillna("unknown")
+    frame = pd.DataFrame({"month": first.dt.to_period("M").astype(str), "channel": channel.to_numpy()})
+    return frame.groupby(["month", "channel"]).size().rename("new_customers").reset_index()

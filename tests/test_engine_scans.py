@@ -47,3 +47,41 @@ def test_engine_table_gives_the_frame_result(dataset):
     table = engine.from_frame(dataset.transactions, ["customer_id", "order_date", "amount"])
     same(summary.customer_summary(table, dataset.analysis_date),
          summary.customer_summary(dataset.transactions, dataset.analysis_date))
+
+
+@pytest.fixture(scope="module")
+def days(dataset):
+    return summary.purchase_days(dataset.transactions, dataset.analysis_date)
+
+
+@pytest.mark.parametrize("window", [7, 90, 180])
+def test_monthly_churn_rates_equal_reference(dataset, days, window):
+    from crmlib.churn.rates import churn_rate_by_month
+
+    same(churn_rate_by_month(days, window, dataset.analysis_date),
+         reference.churn_rate_by_month(days, window, dataset.analysis_date))
+
+
+def test_monthly_churn_rates_by_group_equal_reference(dataset, days):
+    from crmlib.churn.groups import first_purchase_cohorts
+    from crmlib.churn.rates import churn_rate_by_month
+
+    groups = first_purchase_cohorts(summary.customer_summary(dataset.transactions, dataset.analysis_date))
+    groups = groups.iloc[: len(groups) * 9 // 10]  # some customers without a group: "unknown"
+    same(churn_rate_by_month(days, 90, dataset.analysis_date, groups=groups),
+         reference.churn_rate_by_month(days, 90, dataset.analysis_date, groups=groups))
+
+
+def test_cohort_table_equals_reference(dataset, days):
+    from crmlib.churn.cohorts import cohort_table
+
+    same(cohort_table(days, dataset.analysis_date), reference.cohort_table(days, dataset.analysis_date))
+
+
+def test_monthly_activity_and_new_customers_equal_reference(dataset):
+    from crmlib.overview import kpi
+
+    same(kpi.monthly_activity(dataset.transactions, dataset.analysis_date),
+         reference.monthly_activity(dataset.transactions, dataset.analysis_date))
+    same(kpi.new_customers_by_channel(dataset.transactions, dataset.customers),
+         reference.new_customers_by_channel(dataset.transactions, dataset.customers))

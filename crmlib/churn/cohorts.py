@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.scans.activity import cohort_counts
 
 
 def cohort_table(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
@@ -30,14 +31,7 @@ def cohort_table(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp)
     if missing:
         raise DataError(f"the purchase-days frame lacks {missing}",
                         hint="Build it with crmlib.scans.summary.purchase_days(transactions, analysis_date).")
-    end = pd.Timestamp(analysis_date).normalize()
-    seen = purchase_days.loc[purchase_days["day"] <= end, ["customer_id", "day"]]
-    month = seen["day"].dt.to_period("M")
-    cohort = month.groupby(seen["customer_id"]).transform("min")
-    since = (month.dt.year - cohort.dt.year) * 12 + (month.dt.month - cohort.dt.month)
-    active = pd.DataFrame({"customer_id": seen["customer_id"].to_numpy(), "cohort": cohort.astype(str).to_numpy(),
-                           "months_since": since.to_numpy()}).drop_duplicates()
-    counts = active.groupby(["cohort", "months_since"]).size().rename("customers").reset_index()
+    counts = cohort_counts(purchase_days, analysis_date)  # one engine scan
     sizes = counts.loc[counts["months_since"] == 0].set_index("cohort")["customers"]
     counts["cohort_size"] = counts["cohort"].map(sizes)
     counts["retention"] = counts["customers"] / counts["cohort_size"]

@@ -23,13 +23,9 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.scans.activity import monthly_churn_counts
 
 RATE_COLUMNS = ["month", "group", "customers_at_start", "churned", "churn_rate"]
-
-
-def _last_purchase_by(purchase_days: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
-    seen = purchase_days.loc[purchase_days["day"] <= date]
-    return seen.groupby("customer_id", sort=False)["day"].max()
 
 
 def churn_rate_by_month(
@@ -60,32 +56,11 @@ def churn_rate_by_month(
     if window_days < 1:
         raise DataError(f"the churn window must be at least one day, not {window_days}",
                         hint="Choose churn_window_days from the purchase-gap distribution.")
-    end = pd.Timestamp(analysis_date).normalize()
-    if purchase_days.empty:
+    if isinstance(purchase_days, pd.DataFrame) and purchase_days.empty:
         return pd.DataFrame(columns=RATE_COLUMNS)
-    earliest = purchase_days["day"].min() + pd.Timedelta(days=window_days)
-    first_month = earliest.to_period("M") + (0 if earliest.day == 1 else 1)
-    last_month = (end + pd.Timedelta(days=1)).to_period("M") - 1  # last complete month
-    window = pd.Timedelta(days=window_days)
-    rows = []
-    for month in pd.period_range(first_month, last_month, freq="M") if first_month <= last_month else []:
-        before = month.start_time - pd.Timedelta(days=1)
-        month_end = month.end_time.normalize()
-        at_start = _last_purchase_by(purchase_days, before)
-        at_start = at_start.loc[before - at_start < window]
-        at_end = _last_purchase_by(purchase_days, month_end).reindex(at_start.index)
-        churned = month_end - at_end >= window
-        frame = pd.DataFrame({"churned": churned.to_numpy()}, index=at_start.index)
-        if groups is None:
-            frame["group"] = "all"
-        else:
-            frame["group"] = groups.reindex(frame.index).astype(object).fillna("unknown").to_numpy()
-        counts = frame.groupby("group")["churned"].agg(customers_at_start="size", churned="sum")
-        rows.append(counts.reset_index().assign(month=str(month)))
-    if not rows:
+    out = monthly_churn_counts(purchase_days, window_days, analysis_date, groups)  # one engine scan
+    if out.empty:
         return pd.DataFrame(columns=RATE_COLUMNS)
-    out = pd.concat(rows, ignore_index=True)
-    out["churned"] = out["churned"].astype(int)
     out["churn_rate"] = out["churned"] / out["customers_at_start"].where(out["customers_at_start"] > 0)
     return out[RATE_COLUMNS]
 

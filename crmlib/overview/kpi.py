@@ -34,6 +34,7 @@ import pandas as pd
 
 from crmlib.errors import DataError
 from crmlib.lang import N_
+from crmlib.scans.activity import first_purchases, monthly_activity_counts
 
 DEFINITIONS = {
     "new_customers": N_("Buyers whose first purchase falls in the month."),
@@ -65,34 +66,21 @@ def last_complete_month(analysis_date: str | pd.Timestamp) -> pd.Period:
     return (pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)).to_period("M") - 1
 
 
-def _months(dates: pd.Series) -> pd.Series:
-    return dates.dt.to_period("M")
-
-
-def monthly_activity(transactions: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
+def monthly_activity(transactions, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
     """New and active customers, orders, revenue, AOV, purchase frequency and repeat rate by month.
 
-    Index: month as ``"YYYY-MM"`` strings, complete months only.
+    Index: month as ``"YYYY-MM"`` strings, complete months only. ``transactions`` is a pandas
+    frame or an engine table; the counting is one engine scan
+    (:func:`crmlib.scans.activity.monthly_activity_counts`).
     """
-    if transactions.empty:
+    if isinstance(transactions, pd.DataFrame) and transactions.empty:
         raise DataError("there are no transactions to compute KPIs from", hint="Check the analysis date.")
     end = last_complete_month(analysis_date)
-    tx = transactions.loc[_months(transactions["order_date"]) <= end]
-    month = _months(tx["order_date"])
-    first_month = month.groupby(tx["customer_id"]).transform("min")
-    frame = pd.DataFrame({"customer_id": tx["customer_id"].to_numpy(), "month": month.to_numpy(),
-                          "amount": tx["amount"].to_numpy(), "returning": (month > first_month).to_numpy()})
-    grouped = frame.groupby("month")
-    active = frame.drop_duplicates(["customer_id", "month"])
-    out = pd.DataFrame({
-        "new_customers": active.loc[~active["returning"]].groupby("month").size(),
-        "active_customers": active.groupby("month").size(),
-        "orders": grouped.size(),
-        "revenue": grouped["amount"].sum(),
-        "returning_customers": active.loc[active["returning"]].groupby("month").size(),
-    })
-    full = pd.period_range(frame["month"].min(), end, freq="M")
-    out = out.reindex(full).fillna(0.0)
+    out = monthly_activity_counts(transactions, analysis_date)
+    if out.empty:
+        raise DataError(f"there are no transactions up to {end} to compute KPIs from",
+                        hint="Check the analysis date.")
+    out = out.reindex(pd.period_range(out.index.min(), end, freq="M")).fillna(0.0)
     out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
     out["purchase_frequency"] = out["orders"] / out["active_customers"].where(out["active_customers"] > 0)
     out["repeat_purchase_rate"] = out["returning_customers"] / out["active_customers"].where(out["active_customers"] > 0)
@@ -101,9 +89,9 @@ def monthly_activity(transactions: pd.DataFrame, analysis_date: str | pd.Timesta
     return out.drop(columns="returning_customers")
 
 
-def new_customers_by_channel(transactions: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+def new_customers_by_channel(transactions, customers: pd.DataFrame | None) -> pd.DataFrame:
     """Count of new customers per (month, acquisition channel); channel ``"unknown"`` when not known."""
-    first = transactions.groupby("customer_id")["order_date"].min()
+    first = first_purchases(transactions)["first_order"]
     channel = pd.Series("unknown", index=first.index, dtype=object)
     if customers is not None and "acquisition_channel" in customers:
         known = customers.set_index("customer_id")["acquisition_channel"].astype(object)
