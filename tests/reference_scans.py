@@ -353,3 +353,61 @@ def new_customers_by_channel(transactions: pd.DataFrame, customers: pd.DataFrame
         channel = known.reindex(first.index).fillna("unknown")
     frame = pd.DataFrame({"month": first.dt.to_period("M").astype(str), "channel": channel.to_numpy()})
     return frame.groupby(["month", "channel"]).size().rename("new_customers").reset_index()
+
+
+# --- churn features and labels before crmlib.scans.features --------------------------------
+
+def _purchase_features(transactions: pd.DataFrame, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:
+    now = customer_summary(transactions, cutoff)
+    earlier = customer_summary(transactions, cutoff - pd.Timedelta(days=recent_days))
+    out = now[["frequency", "recency", "T", "days_since_last", "monetary_value", "total_spend",
+               "avg_order_value", "n_orders"]].astype(float)
+    out["purchase_rate"] = 30.0 * out["frequency"] / out["T"].where(out["T"] > 0)
+    usual_gap = out["recency"] / out["frequency"].where(out["frequency"] > 0)
+    out["overdue_ratio"] = out["days_since_last"] / usual_gap.where(usual_gap > 0)
+    before = earlier["n_purchase_periods"].reindex(out.index, fill_value=0)
+    out["recent_purchases"] = (now["n_purchase_periods"] - before).astype(float)
+    out["recent_spend"] = now["total_spend"] - earlier["total_spend"].reindex(out.index, fill_value=0.0)
+    return out
+
+
+def _return_features(returns: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index, spend: pd.Series) -> pd.DataFrame:
+    if returns is None or returns.empty:
+        return pd.DataFrame(index=index)
+    summary = customer_summary(returns.assign(amount=returns["amount"].abs()), cutoff)
+    n_returns = summary["n_orders"].reindex(index, fill_value=0).astype(float)
+    returned = summary["total_spend"].reindex(index, fill_value=0.0)
+    return pd.DataFrame({"n_returns": n_returns, "returned_share": returned / spend.where(spend > 0)}, index=index)
+
+
+def _feedback_features(feedback: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    if feedback is None or feedback.empty or "date" not in feedback:
+        return pd.DataFrame(index=index)
+    seen = feedback.loc[feedback["date"].dt.normalize() <= cutoff]
+    grouped = seen.groupby("customer_id", sort=False)
+    out = pd.DataFrame({"n_feedback": grouped.size()})
+    if "rating" in seen:
+        out["mean_rating"] = grouped["rating"].mean()
+        out["n_complaints"] = (seen["rating"] <= 2).groupby(seen["customer_id"], sort=False).sum()
+    if "nps" in seen:
+        out["mean_nps"] = grouped["nps"].mean()
+    out = out.reindex(index).astype(float)
+    for column in ("n_feedback", "n_complaints"):
+        if column in out:
+            out[column] = out[column].fillna(0.0)
+    return out
+
+
+def purchase_labels(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days: int,
+                    analysis_date: str | pd.Timestamp) -> pd.Series:
+    """``True`` (churned) for customers who bought by ``cutoff`` and not in the next ``window_days``.
+
+    Index: customers with a purchase on or before the cutoff. Uses
+    :func:`crmlib.scans.summary.customer_summary` at the cutoff and at the window's end.
+    """
+    cutoff = pd.Timestamp(cutoff).normalize()
+    before = customer_summary(transactions, cutoff)
+    after = customer_summary(transactions, cutoff + pd.Timedelta(days=window_days))
+    bought = after["n_purchase_periods"].reindex(before.index) > before["n_purchase_periods"]
+    return (~bought).rename("churned")
+

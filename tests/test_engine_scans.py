@@ -85,3 +85,19 @@ def test_monthly_activity_and_new_customers_equal_reference(dataset):
          reference.monthly_activity(dataset.transactions, dataset.analysis_date))
     same(kpi.new_customers_by_channel(dataset.transactions, dataset.customers),
          reference.new_customers_by_channel(dataset.transactions, dataset.customers))
+
+
+@pytest.mark.parametrize("cutoff_days", [90, 300])
+def test_churn_features_and_labels_equal_reference(dataset, cutoff_days):
+    from crmlib.churn import features
+    from crmlib.churn.labels import purchase_labels
+
+    cutoff = dataset.analysis_date - pd.Timedelta(days=cutoff_days)
+    purchases = features._purchase_features(dataset.transactions, cutoff, 90)
+    same(purchases, reference._purchase_features(dataset.transactions, cutoff, 90))
+    same(features._return_features(dataset.returns, cutoff, purchases.index, purchases["total_spend"]),
+         reference._return_features(dataset.returns, cutoff, purchases.index, purchases["total_spend"]))
+    same(features._feedback_features(dataset.feedback, cutoff, purchases.index),
+         reference._feedback_features(dataset.feedback, cutoff, purchases.index))
+    pd.testing.assert_series_equal(purchase_labels(dataset.transactions, cutoff, 60, dataset.analysis_date),
+                                   reference.purchase_labels(dataset.transactions, cutoff, 60, dataset.analysis_date))

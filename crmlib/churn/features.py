@@ -1,8 +1,8 @@
 """Leakage-free churn features: everything a customer did up to a cutoff, nothing after it.
 
-Purchase features come from :func:`crmlib.scans.summary.customer_summary` at the cutoff (and at
-``cutoff − recent_days`` for the recent-activity counts); returns are summarised the same way.
-Feedback counts only rows dated on or before the cutoff (a feedback table without dates is left
+Purchase features come from one engine scan (:func:`crmlib.scans.features.purchase_activity`:
+the per-customer summary at the cutoff plus the recent-activity counts); returns and feedback are
+scanned the same way (:mod:`crmlib.scans.features`). Feedback counts only rows dated on or before the cutoff (a feedback table without dates is left
 out, because its timing cannot be checked). Customer attributes (channel, city, age, tenure
 since signup) are static; label columns (``churned``, ``churn_date``) are never used.
 
@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.scans.summary import customer_summary
+from crmlib.scans.features import feedback_by_customer, purchase_activity, returns_by_customer
 from crmlib.settings import DEFAULTS
 
 CATEGORICAL_ATTRIBUTES = ("acquisition_channel", "region", "city", "gender")
@@ -68,41 +68,31 @@ def feature_label(name: str, lang: str = "en") -> str:
     return zh if lang == "zh" else en
 
 
-def _purchase_features(transactions: pd.DataFrame, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:
-    now = customer_summary(transactions, cutoff)
-    earlier = customer_summary(transactions, cutoff - pd.Timedelta(days=recent_days))
+def _purchase_features(transactions, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:
+    now = purchase_activity(transactions, cutoff, recent_days)  # one engine scan
     out = now[["frequency", "recency", "T", "days_since_last", "monetary_value", "total_spend",
                "avg_order_value", "n_orders"]].astype(float)
     out["purchase_rate"] = 30.0 * out["frequency"] / out["T"].where(out["T"] > 0)
     usual_gap = out["recency"] / out["frequency"].where(out["frequency"] > 0)
     out["overdue_ratio"] = out["days_since_last"] / usual_gap.where(usual_gap > 0)
-    before = earlier["n_purchase_periods"].reindex(out.index, fill_value=0)
-    out["recent_purchases"] = (now["n_purchase_periods"] - before).astype(float)
-    out["recent_spend"] = now["total_spend"] - earlier["total_spend"].reindex(out.index, fill_value=0.0)
+    out["recent_purchases"] = now["recent_purchase_days"].astype(float)
+    out["recent_spend"] = now["recent_spend"]
     return out
 
 
-def _return_features(returns: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index, spend: pd.Series) -> pd.DataFrame:
-    if returns is None or returns.empty:
+def _return_features(returns, cutoff: pd.Timestamp, index: pd.Index, spend: pd.Series) -> pd.DataFrame:
+    if returns is None or (isinstance(returns, pd.DataFrame) and returns.empty):
         return pd.DataFrame(index=index)
-    summary = customer_summary(returns.assign(amount=returns["amount"].abs()), cutoff)
-    n_returns = summary["n_orders"].reindex(index, fill_value=0).astype(float)
-    returned = summary["total_spend"].reindex(index, fill_value=0.0)
+    counts = returns_by_customer(returns, cutoff)
+    n_returns = counts["n_returns"].reindex(index, fill_value=0).astype(float)
+    returned = counts["returned"].reindex(index, fill_value=0.0).astype(float)
     return pd.DataFrame({"n_returns": n_returns, "returned_share": returned / spend.where(spend > 0)}, index=index)
 
 
-def _feedback_features(feedback: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
-    if feedback is None or feedback.empty or "date" not in feedback:
+def _feedback_features(feedback, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    if feedback is None or (isinstance(feedback, pd.DataFrame) and feedback.empty) or "date" not in feedback.columns:
         return pd.DataFrame(index=index)
-    seen = feedback.loc[feedback["date"].dt.normalize() <= cutoff]
-    grouped = seen.groupby("customer_id", sort=False)
-    out = pd.DataFrame({"n_feedback": grouped.size()})
-    if "rating" in seen:
-        out["mean_rating"] = grouped["rating"].mean()
-        out["n_complaints"] = (seen["rating"] <= 2).groupby(seen["customer_id"], sort=False).sum()
-    if "nps" in seen:
-        out["mean_nps"] = grouped["nps"].mean()
-    out = out.reindex(index).astype(float)
+    out = feedback_by_customer(feedback, cutoff).reindex(index).astype(float)
     for column in ("n_feedback", "n_complaints"):
         if column in out:
             out[column] = out[column].fillna(0.0)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.scans.summary import customer_summary
+from crmlib.scans.features import bought_in_window
 
 
 def check_window_observed(cutoff: pd.Timestamp, window_days: int, analysis_date: str | pd.Timestamp) -> None:
@@ -32,15 +32,12 @@ def purchase_labels(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, wind
                     analysis_date: str | pd.Timestamp) -> pd.Series:
     """``True`` (churned) for customers who bought by ``cutoff`` and not in the next ``window_days``.
 
-    Index: customers with a purchase on or before the cutoff. Uses
-    :func:`crmlib.scans.summary.customer_summary` at the cutoff and at the window's end.
+    Index: customers with a purchase on or before the cutoff, in first-seen order. One engine scan
+    (:func:`crmlib.scans.features.bought_in_window`).
     """
     cutoff = pd.Timestamp(cutoff).normalize()
     check_window_observed(cutoff, window_days, analysis_date)
-    before = customer_summary(transactions, cutoff)
-    after = customer_summary(transactions, cutoff + pd.Timedelta(days=window_days))
-    bought = after["n_purchase_periods"].reindex(before.index) > before["n_purchase_periods"]
-    return (~bought).rename("churned")
+    return (~bought_in_window(transactions, cutoff, window_days)).rename("churned")
 
 
 def contract_labels(customers: pd.DataFrame, cutoff: str | pd.Timestamp, window_days: int,

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
+from sklearn.model_selection import train_test_split
 
 from crmlib.churn.baseline import bgnbd_at
 from crmlib.churn.drivers import driver_importance
@@ -35,6 +37,27 @@ from crmlib.scans.journeys import engagement_features
 from crmlib.settings import DEFAULTS
 
 LABEL_SOURCES = ("purchases", "contract")
+MAX_TRAIN_CUSTOMERS = 200_000  # larger training sets are a stratified sample of this many (held-out AUC unchanged)
+
+
+def training_sample(X: pd.DataFrame, y: pd.Series, max_customers: int | None,
+                    random_state: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """At most ``max_customers`` rows of ``(X, y)``, stratified by the label, in their original order.
+
+    Everything is returned when there are no more rows than that (or ``max_customers`` is None).
+
+    >>> X = pd.DataFrame({"v": range(10)}); y = pd.Series([True, False] * 5)
+    >>> Xs, ys = training_sample(X, y, 4)
+    >>> len(Xs), int(ys.sum()), Xs.index.is_monotonic_increasing
+    (4, 2, True)
+    """
+    if max_customers is None or len(y) <= max_customers:
+        return X, y
+    positions = np.arange(len(y))
+    chosen, _ = train_test_split(positions, train_size=max_customers, stratify=y.to_numpy(),
+                                 random_state=random_state)
+    chosen = np.sort(chosen)
+    return X.iloc[chosen], y.iloc[chosen]
 
 
 def default_cutoffs(analysis_date, window_days: int, first_purchase) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -63,6 +86,7 @@ class ChurnTables:
     returns: pd.DataFrame | None = None
     feedback: pd.DataFrame | None = None
     touchpoints: pd.DataFrame | None = None  # adds engagement features (crmlib.scans.journeys)
+    _computed: dict = field(default_factory=dict, repr=False, compare=False)  # scans done, by arguments
 
     @classmethod
     def from_dataset(cls, dataset) -> ChurnTables:
@@ -70,7 +94,17 @@ class ChurnTables:
         return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback,
                    getattr(dataset, "touchpoints", None))
 
+    def _once(self, key: tuple, compute):
+        """The result of ``compute()`` for ``key``, computed once per instance (the tables do not change)."""
+        if key not in self._computed:
+            self._computed[key] = compute()
+        return self._computed[key]
+
     def features(self, cutoff, recent_days: int = DEFAULTS.recent_days) -> pd.DataFrame:
+        cutoff = pd.Timestamp(cutoff).normalize()
+        return self._once(("features", cutoff, recent_days), lambda: self._features(cutoff, recent_days))
+
+    def _features(self, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:
         X = churn_features(self.transactions, cutoff, customers=self.customers, returns=self.returns,
                            feedback=self.feedback, recent_days=recent_days)
         if self.touchpoints is None or self.touchpoints.empty:
@@ -79,8 +113,10 @@ class ChurnTables:
         return X.join(engagement)
 
     def labels(self, cutoff, window_days: int, analysis_date, source: str) -> pd.Series:
+        cutoff = pd.Timestamp(cutoff).normalize()
         if source == "purchases":
-            return purchase_labels(self.transactions, cutoff, window_days, analysis_date)
+            return self._once(("labels", cutoff, window_days, pd.Timestamp(analysis_date), source),
+                              lambda: purchase_labels(self.transactions, cutoff, window_days, analysis_date))
         if source == "contract":
             return contract_labels(self.customers if self.customers is not None else pd.DataFrame(),
                                    cutoff, window_days, analysis_date)
@@ -116,6 +152,7 @@ class ChurnEvaluation:
     y_test: pd.Series
     train_size: int = 0
     train_churn_rate: float = float("nan")
+    trained_on: int = 0  # customers the models were fitted on (a stratified sample of train_size)
     notes: list[str] = field(default_factory=list)
 
     def best_model(self) -> str:
@@ -131,6 +168,7 @@ class ChurnEvaluation:
             "train_cutoff": f"{self.train_cutoff:%Y-%m-%d}",
             "test_cutoff": f"{self.test_cutoff:%Y-%m-%d}",
             "train_customers": self.train_size,
+            "trained_on_customers": self.trained_on or self.train_size,
             "train_churn_rate": self.train_churn_rate,
             "test_customers": int(len(self.y_test)),
             "test_churn_rate": float(self.y_test.mean()),
@@ -145,9 +183,12 @@ class ChurnEvaluation:
 def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, train_cutoff=None,
                     test_cutoff=None, label_source: str = "purchases", models=MODELS,
                     driver_model: str = "gradient_boosting", recent_days: int = DEFAULTS.recent_days,
-                    n_repeats: int = 3, importance_rows: int = 2000, random_state: int = 0) -> ChurnEvaluation:
+                    n_repeats: int = 3, importance_rows: int = 2000, random_state: int = 0,
+                    max_train_customers: int | None = MAX_TRAIN_CUSTOMERS) -> ChurnEvaluation:
     """Fit each model on the train cutoff and measure it, and the BG/NBD baselines, on the test cutoff.
 
+    The models are fitted on at most ``max_train_customers`` customers (a stratified sample,
+    :func:`training_sample`; ``trained_on`` says how many) and scored on every test customer.
     Permutation importance uses ``n_repeats`` shuffles on at most ``importance_rows`` test customers
     (a seeded random sample) to keep the notebook quick.
     """
@@ -167,8 +208,9 @@ def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, tra
         raise DataError("every customer at the test cutoff has the same churn label, so no model can be measured",
                         hint="Use another cutoff or churn window.")
     fitted, rows, scores, lift, calibration, notes = {}, [], pd.DataFrame({"churned": y_test}), {}, {}, []
+    X_fit, y_fit = training_sample(X_train, y_train, max_train_customers, random_state)
     for name in models:
-        model = ChurnClassifier(name, random_state=random_state).fit(X_train, y_train)
+        model = ChurnClassifier(name, random_state=random_state).fit(X_fit, y_fit)
         fitted[name] = model
         probability = model.churn_probability(X_test)
         scores[name] = probability
@@ -193,18 +235,21 @@ def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, tra
                            test_cutoff=test_cutoff, metrics=pd.DataFrame(rows), scores=scores, models=fitted,
                            lift=lift, calibration=calibration, importance=importance, X_test=X_test,
                            y_test=y_test, train_size=len(y_train), train_churn_rate=float(y_train.mean()),
-                           notes=notes)
+                           trained_on=len(y_fit), notes=notes)
 
 
 def score_customers_now(tables: ChurnTables, evaluation: ChurnEvaluation, analysis_date, model: str,
-                        recent_days: int = DEFAULTS.recent_days, random_state: int = 0) -> tuple[ChurnClassifier, pd.DataFrame]:
-    """Refit ``model`` on the test cutoff (the latest with known labels) and return it with the
-    features of every customer as of ``analysis_date`` (score them with ``model.churn_probability``).
+                        recent_days: int = DEFAULTS.recent_days, random_state: int = 0,
+                        max_train_customers: int | None = MAX_TRAIN_CUSTOMERS) -> tuple[ChurnClassifier, pd.DataFrame]:
+    """Refit ``model`` on the test cutoff (the latest with known labels; at most
+    ``max_train_customers``, a stratified sample) and return it with the features of every customer
+    as of ``analysis_date`` (score them all with ``model.churn_probability``).
 
     In labelled mode, customers who have already churned by the analysis date are left out.
     """
     X, y = tables.training_set(evaluation.test_cutoff, evaluation.window_days, analysis_date,
                                evaluation.label_source, recent_days)
+    X, y = training_sample(X, y, max_train_customers, random_state)
     final = ChurnClassifier(model, random_state=random_state).fit(X, y)
     X_now = tables.features(analysis_date, recent_days)
     if evaluation.label_source == "contract":

@@ -30,8 +30,9 @@ def columns_of(rows: Rows) -> list[str]:
     return list(rows.columns)
 
 
-def rows_of(rows: Rows, columns: list[str], what: str = "transactions") -> ibis.Table:
-    """``rows`` as an engine table holding at least ``columns`` (and :data:`ROW_COLUMN` when known).
+def rows_of(rows: Rows, columns: list[str], what: str = "transactions", optional: tuple[str, ...] = ()) -> ibis.Table:
+    """``rows`` as an engine table holding at least ``columns`` (and :data:`ROW_COLUMN` when known),
+    plus those of the ``optional`` columns that ``rows`` has.
 
     Raises DataError naming the missing columns.
     """
@@ -42,7 +43,7 @@ def rows_of(rows: Rows, columns: list[str], what: str = "transactions") -> ibis.
                         hint=f"Pass the canonical {what} table from crmlib.data.load.load_dataset.")
     if isinstance(rows, ibis.Table):
         return rows
-    return default_engine().from_frame(rows, columns)
+    return default_engine().from_frame(rows, [*columns, *(c for c in optional if c in rows.columns)])
 
 
 def has_row_order(table: ibis.Table) -> bool:
