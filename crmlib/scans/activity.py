@@ -20,7 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from crmlib.scans.source import Rows, day_number, day_of, rows_of, run
+from crmlib.scans.source import Rows, as_float, day_number, day_of, money, rows_of, run
 
 UNKNOWN_GROUP = "unknown"
 
@@ -139,7 +139,7 @@ def monthly_activity_counts(transactions: Rows, analysis_date) -> pd.DataFrame:
     rows = rows.filter(rows.month <= end.year * 12 + end.month - 1)
     first = rows.month.min().over(ibis.window(group_by=rows.customer_id))
     rows = rows.mutate(returning=rows.month > first)
-    totals = rows.group_by("month").aggregate(orders=rows.count(), revenue=rows.amount.sum())
+    totals = rows.group_by("month").aggregate(orders=rows.count(), revenue=as_float(money(rows.amount).sum()))
     active = rows.select("customer_id", "month", "returning").distinct()
     people = active.group_by("month").aggregate(
         active_customers=active.count(),

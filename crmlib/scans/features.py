@@ -23,8 +23,23 @@ import numpy as np
 import pandas as pd
 
 from crmlib.engine import ROW_COLUMN
-from crmlib.scans.source import Rows, day_number, day_of, has_row_order, rows_of, run
-from crmlib.scans.summary import _canonical, _empty_summary, _in_first_seen_order, _summary_frame, purchase_day_rows
+from crmlib.scans.source import (
+    Rows,
+    as_float,
+    day_number,
+    day_of,
+    has_row_order,
+    money,
+    rows_of,
+    run,
+)
+from crmlib.scans.summary import (
+    _canonical,
+    _empty_summary,
+    _in_first_seen_order,
+    _summary_frame,
+    purchase_day_rows,
+)
 
 
 def purchase_activity(transactions: Rows, cutoff, recent_days: int) -> pd.DataFrame:
@@ -34,10 +49,10 @@ def purchase_activity(transactions: Rows, cutoff, recent_days: int) -> pd.DataFr
     days = purchase_day_rows(_canonical(transactions), end_day)
     recent = days.day > end_day - recent_days
     metrics = {"first_day": days.day.min(), "last_day": days.day.max(), "n_orders": days.orders.sum(),
-               "n_days": days.count(), "total_spend": days.spend.sum(),
-               "first_day_spend": days.spend.argmin(days.day),
+               "n_days": days.count(), "total_spend": as_float(days.spend.sum()),
+               "repeat_spend": as_float(days.spend.sum() - days.spend.argmin(days.day)),
                "recent_purchase_days": recent.cast("int64").sum(),
-               "recent_spend": days.spend.sum(where=recent)}
+               "recent_spend": as_float(days.spend.sum(where=recent))}
     if "first_row" in days.columns:
         metrics["first_row"] = days.first_row.min()
     raw = run(days.group_by("customer_id").aggregate(**metrics), "purchase activity", transactions)
@@ -54,7 +69,8 @@ def returns_by_customer(returns: Rows, cutoff) -> pd.DataFrame:
     """Per customer with a return up to ``cutoff``: ``n_returns`` and ``returned`` (sum of |amount|)."""
     table = rows_of(returns, ["customer_id", "order_date", "amount"], "returns")
     table = table.filter(day_number(table.order_date) <= day_of(cutoff))
-    raw = run(table.group_by("customer_id").aggregate(n_returns=table.count(), returned=table.amount.abs().sum()),
+    raw = run(table.group_by("customer_id").aggregate(n_returns=table.count(),
+                                                     returned=as_float(money(table.amount.abs()).sum())),
               "returns by customer", returns, "returns")
     return raw.set_index("customer_id")
 

@@ -24,6 +24,17 @@ from crmlib.engine import ROW_COLUMN, Engine, default_engine
 from crmlib.errors import DataError
 
 Rows = pd.DataFrame | ibis.Table
+MONEY = ibis.dtype("decimal(38, 9)")  # amounts are summed exactly, so every engine and thread count agrees
+
+
+def money(amount: ibis.Value) -> ibis.Value:
+    """An amount as an exact decimal (nine decimal places), for sums that do not depend on row order."""
+    return amount.cast(MONEY)
+
+
+def as_float(value: ibis.Value) -> ibis.Value:
+    """An exact sum back as a float (correctly rounded)."""
+    return value.cast("float64")
 
 
 def columns_of(rows: Rows) -> list[str]:

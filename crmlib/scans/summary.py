@@ -33,7 +33,17 @@ import pandas as pd
 
 from crmlib.engine import ROW_COLUMN
 from crmlib.errors import DataError
-from crmlib.scans.source import Rows, day_number, day_of, has_row_order, rows_of, run, to_dates
+from crmlib.scans.source import (
+    Rows,
+    as_float,
+    day_number,
+    day_of,
+    has_row_order,
+    money,
+    rows_of,
+    run,
+    to_dates,
+)
 
 UNIT_DAYS = {"D": 1.0, "W": 7.0}
 SUMMARY_COLUMNS = [
@@ -63,14 +73,14 @@ def _canonical(transactions: Rows, customer_col: str = "customer_id", date_col: 
 def purchase_day_rows(transactions: ibis.Table, end_day: int | None = None) -> ibis.Table:
     """One row per (customer, purchase day) up to ``end_day`` (epoch days), as an engine expression.
 
-    Columns: ``customer_id``, ``day`` (epoch days), ``spend`` (the day's total), ``orders`` and,
+    Columns: ``customer_id``, ``day`` (epoch days), ``spend`` (the day's total, an exact decimal), ``orders`` and,
     when the input knows its row order, ``first_row`` (the day's first row in the input).
     """
     day = day_number(transactions.order_date)
     rows = transactions.mutate(day=day)
     if end_day is not None:
         rows = rows.filter(rows.day <= end_day)
-    metrics = {"spend": rows.amount.sum(), "orders": rows.count()}
+    metrics = {"spend": money(rows.amount).sum(), "orders": rows.count()}
     if has_row_order(rows):
         metrics["first_row"] = rows[ROW_COLUMN].min()
     return rows.group_by(["customer_id", "day"]).aggregate(**metrics)
@@ -78,12 +88,13 @@ def purchase_day_rows(transactions: ibis.Table, end_day: int | None = None) -> i
 
 def summary_rows(days: ibis.Table, end_day: int | None = None) -> ibis.Table:
     """Per customer, from :func:`purchase_day_rows` (restricted to days <= ``end_day``): ``first_day``,
-    ``last_day``, ``n_orders``, ``n_days``, ``total_spend``, ``first_day_spend`` (+ ``first_row``)."""
+    ``last_day``, ``n_orders``, ``n_days``, ``total_spend`` and ``repeat_spend`` (all but the first
+    day's, both exact sums as floats) (+ ``first_row``)."""
     if end_day is not None:
         days = days.filter(days.day <= end_day)
     metrics = {"first_day": days.day.min(), "last_day": days.day.max(), "n_orders": days.orders.sum(),
-               "n_days": days.count(), "total_spend": days.spend.sum(),
-               "first_day_spend": days.spend.argmin(days.day)}
+               "n_days": days.count(), "total_spend": as_float(days.spend.sum()),
+               "repeat_spend": as_float(days.spend.sum() - days.spend.argmin(days.day))}
     if "first_row" in days.columns:
         metrics["first_row"] = days.first_row.min()
     return days.group_by("customer_id").aggregate(**metrics)
@@ -104,7 +115,7 @@ def _summary_frame(raw: pd.DataFrame, end_day: int, unit: float) -> pd.DataFrame
     n_orders = raw["n_orders"].to_numpy(np.int64)
     total = raw["total_spend"].to_numpy(np.float64)
     frequency = n_days - 1
-    repeat_spend = total - raw["first_day_spend"].to_numpy(np.float64)
+    repeat_spend = raw["repeat_spend"].to_numpy(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_spend / np.maximum(frequency, 1), 0.0)
     return pd.DataFrame(
@@ -179,7 +190,7 @@ def calibration_holdout_summary(
     calibration = days.filter(days.day <= cal_day)
     holdout = days.filter(days.day > cal_day)
     holdout = holdout.group_by("customer_id").aggregate(frequency_holdout=holdout.count(),
-                                                        monetary_value_holdout=holdout.spend.mean())
+                                                        holdout_spend=as_float(holdout.spend.sum()))
     joined = summary_rows(calibration).left_join(holdout, "customer_id")
     raw = run(joined.drop("customer_id_right"), "calibration_holdout_summary", transactions)
     extra = ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
@@ -188,7 +199,10 @@ def calibration_holdout_summary(
     raw = _in_first_seen_order(raw)
     result = _summary_frame(raw, cal_day, unit)
     result["frequency_holdout"] = raw["frequency_holdout"].fillna(0).to_numpy(np.float64)
-    result["monetary_value_holdout"] = raw["monetary_value_holdout"].fillna(0.0).to_numpy(np.float64)
+    spend = raw["holdout_spend"].fillna(0.0).to_numpy(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        result["monetary_value_holdout"] = np.where(result["frequency_holdout"] > 0,
+                                                    spend / result["frequency_holdout"].to_numpy(), 0.0)
     result["duration_holdout"] = (observation_end - calibration_end).days / unit
     return result
 
@@ -215,7 +229,7 @@ def purchase_days(
     end_day = None if analysis_date is None else day_of(analysis_date)
     days = purchase_day_rows(_canonical(transactions), end_day)
     previous = days.day.lag().over(ibis.window(group_by=days.customer_id, order_by=days.day))
-    expr = days.select("customer_id", "day", "spend", gap=days.day - previous).order_by(["customer_id", "day"])
+    expr = days.select("customer_id", "day", spend=as_float(days.spend), gap=days.day - previous).order_by(["customer_id", "day"])
     raw = run(expr, "purchase_days", transactions)
     return pd.DataFrame({
         "customer_id": raw["customer_id"].to_numpy(dtype=object),
