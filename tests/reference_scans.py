@@ -411,3 +411,18 @@ def purchase_labels(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, wind
     bought = after["n_purchase_periods"].reindex(before.index) > before["n_purchase_periods"]
     return (~bought).rename("churned")
 
+
+
+def top_drivers(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    """The what-if attribution before it transformed the features once (one pipeline run per feature)."""
+    from crmlib.churn.drivers import _typical
+
+    base = model.predict_proba(X)[:, 1]
+    effects = {}
+    for name in features:
+        what_if = X.assign(**{name: _typical(X[name])})
+        effects[name] = base - model.predict_proba(what_if)[:, 1]
+    table = pd.DataFrame(effects, index=X.index)
+    best = table.idxmax(axis=1)
+    effect = table.max(axis=1)
+    return pd.DataFrame({"top_driver": best.where(effect > 0, ""), "driver_effect": effect.clip(lower=0)})

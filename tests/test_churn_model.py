@@ -335,3 +335,17 @@ def test_driver_texts_equal_the_per_customer_loop(lang):
     for frame in (None, X):
         expected = reference_scans.driver_texts(drivers, importance, lang, frame)
         pd.testing.assert_series_equal(churn.driver_texts(drivers, importance, lang, frame), expected)
+
+
+@pytest.mark.parametrize("kind", churn.MODELS)
+def test_top_drivers_equal_the_per_feature_pipeline_runs(kind):
+    """Transforming once and patching a feature's columns gives the what-if of re-running the
+    pipeline with that feature at its typical value (numeric with missing values, categorical)."""
+    import reference_scans
+
+    X, y = _signal_data()
+    X = X.assign(mean_rating=X["mean_rating"].mask(np.arange(len(X)) % 7 == 0))
+    model = churn.ChurnClassifier(kind).fit(X, y)
+    features = ["days_since_last", "mean_rating", "acquisition_channel", "noise"]
+    pd.testing.assert_frame_equal(churn.top_drivers(model, X, features),
+                                  reference_scans.top_drivers(model, X, features), check_exact=False, rtol=1e-12)

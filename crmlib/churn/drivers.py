@@ -23,6 +23,8 @@ Example
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
@@ -76,17 +78,64 @@ def driver_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, random_stat
     return table.sort_values("importance", ascending=False, ignore_index=True)
 
 
+def _columns_of(prepare, X: pd.DataFrame, feature: str, typical) -> np.ndarray:
+    """Output columns of the fitted column-wise transformer ``prepare`` that come from ``feature``:
+    those that change when only that feature changes (its typical value, every value seen, missing)."""
+    values = [typical, *pd.unique(X[feature].dropna())[:50]]
+    if pd.api.types.is_numeric_dtype(X[feature]):
+        values += [float(typical) + 1.0 if pd.notna(typical) else 0.0, np.nan]
+    probe = X.iloc[np.zeros(len(values), dtype=int)].copy()
+    probe[feature] = pd.Series(values, index=probe.index, dtype=X[feature].dtype if
+                               pd.api.types.is_numeric_dtype(X[feature]) else object)
+    out = np.asarray(prepare.transform(probe), dtype=float)
+    return np.flatnonzero(~np.all(np.isclose(out, out[:1], equal_nan=True), axis=0))
+
+
+def _what_if_effects(model, X: pd.DataFrame, features: list[str]) -> tuple[np.ndarray, dict] | None:
+    """Base churn probability and, per feature, its drop with that feature at its typical value —
+    transforming ``X`` once and patching the feature's columns (the pipeline's steps work column by
+    column), instead of re-running the whole pipeline per feature. None for other models."""
+    pipeline = getattr(model, "pipeline_", None)
+    if pipeline is None or not hasattr(pipeline, "named_steps") or set(pipeline.named_steps) != {"prepare", "classify"}:
+        return None
+    prepare, classify = pipeline.named_steps["prepare"], pipeline.named_steps["classify"]
+    threads = model._threads() if hasattr(model, "_threads") else nullcontext()
+    with threads:
+        Z = np.asarray(prepare.transform(X[list(model.feature_names_in_)]), dtype=float)
+        base = classify.predict_proba(Z)[:, 1]
+        effects = {}
+        for name in features:
+            typical = _typical(X[name])
+            columns = _columns_of(prepare, X[list(model.feature_names_in_)], name, typical)
+            row = X[list(model.feature_names_in_)].iloc[[0]].copy()
+            row[name] = pd.Series([typical], index=row.index, dtype=X[name].dtype if
+                                  pd.api.types.is_numeric_dtype(X[name]) else object)
+            patched = np.asarray(prepare.transform(row), dtype=float)[0, columns]
+            saved = Z[:, columns].copy()
+            Z[:, columns] = patched
+            effects[name] = base - classify.predict_proba(Z)[:, 1]
+            Z[:, columns] = saved
+    return base, effects
+
+
 def top_drivers(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Per customer, the feature (among ``features``) that raises their churn probability most.
 
     Returns a frame indexed like ``X`` with ``top_driver`` (feature name, "" when no feature
     raises the probability above its typical-value what-if) and ``driver_effect`` (the rise).
+    For a :class:`crmlib.churn.models.ChurnClassifier` the features are transformed once and each
+    what-if patches only its own columns, so every customer is scored without re-running the
+    pipeline per feature.
     """
-    base = model.predict_proba(X)[:, 1]
-    effects = {}
-    for name in features:
-        what_if = X.assign(**{name: _typical(X[name])})
-        effects[name] = base - model.predict_proba(what_if)[:, 1]
+    fast = _what_if_effects(model, X, features) if features else None
+    if fast is not None:
+        _, effects = fast
+    else:
+        base = model.predict_proba(X)[:, 1]
+        effects = {}
+        for name in features:
+            what_if = X.assign(**{name: _typical(X[name])})
+            effects[name] = base - model.predict_proba(what_if)[:, 1]
     if not effects:
         return pd.DataFrame({"top_driver": "", "driver_effect": 0.0}, index=X.index)
     table = pd.DataFrame(effects, index=X.index)
