@@ -101,3 +101,18 @@ def test_churn_features_and_labels_equal_reference(dataset, cutoff_days):
          reference._feedback_features(dataset.feedback, cutoff, purchases.index))
     pd.testing.assert_series_equal(purchase_labels(dataset.transactions, cutoff, 60, dataset.analysis_date),
                                    reference.purchase_labels(dataset.transactions, cutoff, 60, dataset.analysis_date))
+
+
+def test_baskets_rules_recommendations_and_hit_rate_equal_reference():
+    import reference_recommend as old
+
+    from crmlib.overview import recommend as new
+
+    tx = load_dataset("data/sample").transactions
+    same(new.association_rules(tx, "category"), old.association_rules(tx, "category"))
+    for kind in ("PopularityRecommender", "CooccurrenceRecommender"):
+        for item in ("category", "product"):
+            ours, theirs = getattr(new, kind)(item, 3), getattr(old, kind)(item, 3)
+            same(ours.fit(tx).recommend(tx), theirs.fit(tx).recommend(tx))
+            split = tx["order_date"].max() - pd.DateOffset(months=6)
+            assert new.hit_rate_at_n(tx, split, ours) == old.hit_rate_at_n(tx, split, theirs)

@@ -26,11 +26,15 @@ import pandas as pd
 from scipy import sparse
 
 from crmlib.errors import DataError
+from crmlib.scans.baskets import customer_items
+from crmlib.scans.source import rows_of
 from crmlib.settings import DEFAULTS
 
+CHUNK_CUSTOMERS = 100_000  # recommendations are scored this many customers at a time (bounded memory)
 
-def _check(transactions: pd.DataFrame, item_col: str) -> None:
-    if item_col not in transactions:
+
+def _check(transactions, item_col: str) -> None:
+    if item_col not in transactions.columns:
         raise DataError(
             f"the transactions have no {item_col!r} column, so there is nothing to cross-sell",
             column=item_col,
@@ -38,15 +42,24 @@ def _check(transactions: pd.DataFrame, item_col: str) -> None:
         )
 
 
-def basket_matrix(transactions: pd.DataFrame, item_col: str, items: pd.Index | None = None):
-    """Binary customer × item matrix (scipy CSR), with its customer and item indexes."""
+def basket_matrix(transactions, item_col: str, items: pd.Index | None = None):
+    """Binary customer × item matrix (scipy CSR), with its customer and item indexes.
+
+    ``transactions`` is a pandas frame or an engine table; the distinct (customer, item) pairs
+    come from one engine scan (:func:`crmlib.scans.baskets.customer_items`). Customers are in
+    first-seen order, items sorted.
+    """
     _check(transactions, item_col)
-    pairs = transactions[["customer_id", item_col]].dropna().drop_duplicates()
-    customers = pd.Index(pairs["customer_id"].unique(), name="customer_id")
-    items = pd.Index(sorted(pairs[item_col].unique()), name="item") if items is None else items
-    pairs = pairs.loc[pairs[item_col].isin(items)]
+    pairs = customer_items(transactions, item_col)
+    return _matrix(pairs, items)
+
+
+def _matrix(pairs: pd.DataFrame, items: pd.Index | None = None):
+    customers = pd.Index(pd.unique(pairs["customer_id"]), name="customer_id")
+    items = pd.Index(sorted(pd.unique(pairs["item"])), name="item") if items is None else items
+    pairs = pairs.loc[pairs["item"].isin(items)]
     rows = customers.get_indexer(pairs["customer_id"])
-    cols = items.get_indexer(pairs[item_col])
+    cols = items.get_indexer(pairs["item"])
     matrix = sparse.csr_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(customers), len(items)))
     return matrix, customers, items
 
@@ -92,7 +105,8 @@ class PopularityRecommender:
         self.item_col = item_col
         self.n = n
 
-    def fit(self, transactions: pd.DataFrame) -> PopularityRecommender:
+    def fit(self, transactions) -> PopularityRecommender:
+        """Learn from a pandas frame or an engine table of transactions; returns self."""
         matrix, customers, items = basket_matrix(transactions, self.item_col)
         self.items_ = items
         self.popularity_ = np.asarray(matrix.sum(axis=0)).ravel() / len(customers)
@@ -101,11 +115,19 @@ class PopularityRecommender:
     def _scores(self, matrix) -> np.ndarray:
         return np.tile(self.popularity_, (matrix.shape[0], 1))
 
-    def recommend(self, history: pd.DataFrame) -> pd.DataFrame:
-        """Top-``n`` items per customer in ``history`` (customer_id, rank, item, score), owned items excluded."""
+    def recommend(self, history) -> pd.DataFrame:
+        """Top-``n`` items per customer in ``history`` (customer_id, rank, item, score), owned items excluded.
+
+        Customers are scored ``CHUNK_CUSTOMERS`` at a time, so memory stays bounded however many
+        there are.
+        """
         matrix, customers, _ = basket_matrix(history, self.item_col, self.items_)
-        owned = matrix.toarray() > 0
-        return _top_n(self._scores(matrix), owned, customers, self.items_, self.n)
+        parts = []
+        for start in range(0, max(len(customers), 1), CHUNK_CUSTOMERS):
+            block = matrix[start:start + CHUNK_CUSTOMERS]
+            parts.append(_top_n(self._scores(block), block.toarray() > 0, customers[start:start + CHUNK_CUSTOMERS],
+                                self.items_, self.n))
+        return pd.concat(parts, ignore_index=True)
 
 
 class CooccurrenceRecommender(PopularityRecommender):
@@ -115,7 +137,7 @@ class CooccurrenceRecommender(PopularityRecommender):
     the most popular items.
     """
 
-    def fit(self, transactions: pd.DataFrame) -> CooccurrenceRecommender:
+    def fit(self, transactions) -> CooccurrenceRecommender:
         super().fit(transactions)
         matrix, _, _ = basket_matrix(transactions, self.item_col, self.items_)
         both = (matrix.T @ matrix).toarray()
@@ -130,24 +152,26 @@ class CooccurrenceRecommender(PopularityRecommender):
         return np.asarray(matrix @ self.confidence_) + 1e-6 * self.popularity_
 
 
-def hit_rate_at_n(transactions: pd.DataFrame, split_date: str | pd.Timestamp, recommender: PopularityRecommender,
+def hit_rate_at_n(transactions, split_date: str | pd.Timestamp, recommender: PopularityRecommender,
                   date_col: str = "order_date") -> dict:
     """Fit on purchases up to ``split_date``, recommend from that history only, score on what came after.
 
     A customer counts when they bought, after the split, at least one item they had not bought
-    before; a hit is when one of their top-n recommendations is among those new items.
+    before; a hit is when one of their top-n recommendations is among those new items. The
+    histories are engine scans of ``transactions`` (a pandas frame or an engine table).
     """
     split = pd.Timestamp(split_date)
-    before = transactions.loc[transactions[date_col] <= split]
-    after = transactions.loc[transactions[date_col] > split]
+    item_col = recommender.item_col
+    _check(transactions, item_col)
+    table = rows_of(transactions, ["customer_id", item_col, date_col])
+    before = table.filter(table[date_col] <= split.to_pydatetime())
     recommender.fit(before)
     recommendations = recommender.recommend(before)
-    item_col = recommender.item_col
-    seen = before[["customer_id", item_col]].drop_duplicates()
-    later = after[["customer_id", item_col]].drop_duplicates()
+    seen = customer_items(table, item_col, until=split, date_col=date_col)
+    later = customer_items(table, item_col, after=split, date_col=date_col)
     new = later.merge(seen, how="left", indicator=True).query("_merge == 'left_only'").drop(columns="_merge")
     new = new.loc[new["customer_id"].isin(seen["customer_id"])]
-    hits = recommendations.merge(new, left_on=["customer_id", "item"], right_on=["customer_id", item_col])
+    hits = recommendations.merge(new, on=["customer_id", "item"])
     evaluated = new["customer_id"].nunique()
     hit_customers = hits["customer_id"].nunique()
     return {"customers_evaluated": int(evaluated), "hits": int(hit_customers),
