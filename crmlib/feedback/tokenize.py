@@ -23,6 +23,7 @@ from importlib.resources import files
 import jieba
 import pandas as pd
 
+from crmlib.feedback.distinct import per_distinct
 from crmlib.feedback.language import HAN, detect_language, normalize_text
 
 ENGLISH_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -58,9 +59,10 @@ def tokenize(text, language: str | None = None) -> list[str]:
 
 
 def tokenize_series(texts: pd.Series, languages: pd.Series | None = None) -> pd.Series:
-    """:func:`tokenize` for every text; returns a Series of token lists."""
+    """:func:`tokenize` for every text (once per distinct text and language); a Series of token lists."""
     if languages is None:
-        return pd.Series([tokenize(t) for t in texts.tolist()], index=texts.index, name="tokens")
-    pairs = zip(texts.tolist(), languages.tolist(), strict=True)
-    return pd.Series([tokenize(t, lang) for t, lang in pairs],
-                     index=texts.index, name="tokens")
+        tokens = per_distinct(lambda values: [tokenize(t) for t in values], texts.to_numpy(dtype=object))
+    else:
+        tokens = per_distinct(lambda values, langs: [tokenize(t, lang) for t, lang in zip(values, langs, strict=True)],
+                              texts.to_numpy(dtype=object), languages.to_numpy(dtype=object))
+    return pd.Series(tokens, index=texts.index, name="tokens", dtype=object)
