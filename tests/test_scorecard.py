@@ -39,3 +39,16 @@ def test_scorecard_joins_sources_and_ranks_by_value_at_risk():
 
 def test_without_feedback():
     assert latest_feedback(None).empty
+
+
+def test_product_lists_equal_a_join_per_customer():
+    import numpy as np
+
+    from crmlib.overview.scorecard import product_lists
+
+    rng = np.random.default_rng(4)
+    recs = pd.DataFrame({"customer_id": rng.choice([f"c{i}" for i in range(300)], 900),
+                         "rank": rng.integers(1, 4, 900), "item": rng.choice(["鞋", "socks", "hat"], 900)})
+    recs = recs.drop_duplicates(["customer_id", "rank"]).sample(frac=1, random_state=2)
+    expected = recs.sort_values(["customer_id", "rank"]).groupby("customer_id")["item"].agg("; ".join)
+    pd.testing.assert_series_equal(product_lists(recs), expected.rename("recommended_products"), check_index_type=False)

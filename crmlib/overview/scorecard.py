@@ -52,8 +52,13 @@ def product_lists(recommendations: pd.DataFrame | None, separator: str = "; ") -
     """Recommended items per customer joined in rank order ("a; b; c")."""
     if recommendations is None or recommendations.empty:
         return pd.Series(dtype=object, name="recommended_products")
-    ordered = recommendations.sort_values(["customer_id", "rank"])
-    return ordered.groupby("customer_id")["item"].agg(separator.join).rename("recommended_products")
+    wide = recommendations.pivot(index="customer_id", columns="rank", values="item").sort_index(axis=1)
+    text = None
+    for rank in wide.columns:  # a handful of ranks, not customers
+        item = wide[rank].astype(object)
+        text = item if text is None else text.where(item.isna(), text + separator + item.where(item.notna(), ""))
+        text = text.where(text.notna(), item)
+    return text.rename("recommended_products")
 
 
 def build_scorecard(segments: pd.DataFrame, *, lifecycle: pd.DataFrame | None = None,
