@@ -182,18 +182,33 @@ def _optimise(objective, x0: np.ndarray, **options):
         return minimize(objective, x0, **options)
 
 
-def _solution(result) -> np.ndarray:
-    """The optimiser's solution, or lifetimes' ConvergenceError when it reports failure."""
-    if not result.success or not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
+PRECISION_LOSS_GRADIENT = 1e-5  # BFGS "precision loss" with a gradient this small is the optimum up to rounding
+
+
+def _at_optimum(result) -> bool:
+    """BFGS stopped only because its line search can no longer improve in floating point (status 2)
+    while the gradient is ~0: the optimum is reached (a 1-ulp change of the data decides whether BFGS
+    says so)."""
+    jac = getattr(result, "jac", None)
+    return (getattr(result, "status", None) == 2 and jac is not None and np.all(np.isfinite(jac))
+            and float(np.max(np.abs(jac))) < PRECISION_LOSS_GRADIENT)
+
+
+def _solution(result, accept_precision_loss: bool = False) -> np.ndarray:
+    """The optimiser's solution, or lifetimes' ConvergenceError when it reports failure (with
+    ``accept_precision_loss``, a stop at the optimum up to rounding is a solution, see :func:`_at_optimum`)."""
+    at_optimum = accept_precision_loss and _at_optimum(result)
+    if (not (result.success or at_optimum) or not np.all(np.isfinite(result.x))
+            or not np.isfinite(result.fun)):
         raise ConvergenceError(f"The model did not converge ({result.message}). "
                                "Try adding a larger penalizer to see if that helps convergence.")
     return result.x
 
 
-def _minimize(objective, n_params: int) -> np.ndarray:
+def _minimize(objective, n_params: int, accept_precision_loss: bool = False) -> np.ndarray:
     """lifetimes' optimisation: BFGS with the analytic gradient from log-parameters 0.1, tol 1e-7."""
     return _solution(_optimise(objective, np.full(n_params, INITIAL_LOG_PARAMS), jac=True, method="BFGS",
-                               tol=TOLERANCE))
+                               tol=TOLERANCE), accept_precision_loss)
 
 
 def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
@@ -228,7 +243,8 @@ def fit_gamma_gamma(frequency, monetary_value, weights=None, penalizer: float = 
     """
     frequency, monetary_value = np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
     _check_inputs(frequency, monetary_value=monetary_value)
-    p, q, v = np.exp(_minimize(GammaGammaObjective(frequency, monetary_value, weights, penalizer), 3))
+    p, q, v = np.exp(_minimize(GammaGammaObjective(frequency, monetary_value, weights, penalizer), 3,
+                               accept_precision_loss=True))
     return {"p": float(p), "q": float(q), "v": float(v)}
 
 
