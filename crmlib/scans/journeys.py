@@ -54,7 +54,8 @@ def _contacts(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> ibis.Ta
         if missing:
             raise DataError(f"the touchpoints frame lacks {missing}",
                             hint="Pass the canonical touchpoints table (Dataset.touchpoints).")
-        table = engine.from_frame(touchpoints, [c for c in TOUCH_COLUMNS if c in touchpoints])  # registered once
+        frame = touchpoints[[c for c in TOUCH_COLUMNS if c in touchpoints]]
+        table = engine.table(frame)
     else:
         table = touchpoints
     columns = {
@@ -70,8 +71,8 @@ def _contacts(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> ibis.Ta
 
 def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> ibis.Table:
     """One row per buyer: the time of the first order and the revenue of that first purchase day."""
-    tx = engine.from_frame(transactions, ["customer_id", "order_date", "amount"]) \
-        if isinstance(transactions, pd.DataFrame) else transactions  # registered once per frame
+    tx = engine.table(transactions[["customer_id", "order_date", "amount"]]) \
+        if isinstance(transactions, pd.DataFrame) else transactions
     tx = tx.select(customer_id=tx.customer_id.cast("string"), order_date=tx.order_date.cast("timestamp"),
                    amount=tx.amount.cast("float64"))
     first = tx.group_by("customer_id").aggregate(first_order_at=tx.order_date.min())
