@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from crmlib.engine import ROW_COLUMN, Engine
-from crmlib.engine.progress import LOG_VARIABLE, Progress
+from crmlib.engine.progress import Progress
+from crmlib.logs import log_to_file, stop_logging_to
 
 
 def test_a_frame_is_registered_once_with_its_row_order_and_dropped_with_it():
@@ -25,13 +26,14 @@ def test_a_frame_is_registered_once_with_its_row_order_and_dropped_with_it():
 
 
 def test_a_long_scan_reports_progress_to_the_stream_and_the_runs_log(tmp_path, monkeypatch, capsys):
-    log = tmp_path / "04_churn.log"
-    monkeypatch.setenv(LOG_VARIABLE, str(log))
+    log = tmp_path / "run.log"
+    handler = log_to_file(log, "04_churn")
     with Progress("customer_summary", rows=5_000_000, table="transactions", quiet_seconds=0.01,
                   every_seconds=0.01, fraction=lambda: 0.5):
         import time
 
         time.sleep(0.1)
+    stop_logging_to(handler)
     printed = capsys.readouterr().err
     assert "scan customer_summary: 2,500,000 of 5,000,000 transactions rows (50%)" in printed
     assert "scan customer_summary: 5,000,000 transactions rows in" in printed

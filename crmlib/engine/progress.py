@@ -3,9 +3,9 @@
 A scan that runs longer than :data:`QUIET_SECONDS` prints, every :data:`EVERY_SECONDS`, a line
 such as ``scan customer_summary: 2,400,000 of 4,950,000 transactions rows (48 %), 6 s`` and, at
 the end, ``scan customer_summary: 4,950,000 transactions rows in 11.8 s``. Lines go to
-``sys.stderr`` (in a notebook: the cell's output) and, when the process runs under
-``crm-workbook run`` (which sets ``CRM_WORKBOOK_PROGRESS`` to the notebook's log file), are
-appended to that file too. Short scans print nothing.
+``sys.stderr`` (in a notebook: the cell's output) and to the ``crmlib.progress`` logger at INFO,
+which under ``crm-workbook run`` appends them to the run's log (:mod:`crmlib.logs`). Short scans
+print nothing.
 
 Example
 -------
@@ -17,27 +17,21 @@ scan customer_summary: 1,000 transactions rows in ... s
 
 from __future__ import annotations
 
-import os
+import logging
 import sys
 import threading
 import time
 from collections.abc import Callable
 
-LOG_VARIABLE = "CRM_WORKBOOK_PROGRESS"  # a file the runner reads as the notebook's log
+LOGGER = logging.getLogger("crmlib.progress")
 QUIET_SECONDS = 3.0
 EVERY_SECONDS = 10.0
 
 
 def emit(line: str, stream=None) -> None:
-    """Print ``line`` to ``stream`` (default stderr) and append it to the runner's log file, if any."""
+    """Print ``line`` to ``stream`` (default stderr) and log it (the run's log under the runner)."""
     print(line, file=stream or sys.stderr, flush=True)
-    path = os.environ.get(LOG_VARIABLE)
-    if path:
-        try:
-            with open(path, "a", encoding="utf-8") as log:
-                log.write(f"{time.strftime('%H:%M:%S')} {line}\n")
-        except OSError:  # the log is a courtesy; never fail a scan over it
-            pass
+    LOGGER.info(line)
 
 
 class Progress:

@@ -30,7 +30,6 @@ from typing import TextIO
 import yaml
 
 from crmlib import PROJECT_ROOT, cache
-from crmlib.engine.progress import LOG_VARIABLE as PROGRESS_LOG_VARIABLE
 from crmlib.errors import DataError
 from crmlib.report.index import update_index
 from crmlib.report.params import (
@@ -304,11 +303,9 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 spec = pending.pop(0)
                 spec_path = work / f"{spec['stem']}.spec.json"
                 spec_path.write_text(json.dumps(spec), encoding="utf-8")
-                log_path = logs / f"{spec['stem']}.log"
-                log = open(log_path, "ab")  # closed when the worker ends; appending, as the kernel's progress lines do
+                log = open(logs / f"{spec['stem']}.log", "wb")  # closed when the worker ends
                 process = subprocess.Popen([sys.executable, "-m", "crmlib.report.worker", str(spec_path)],
-                                           stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"],
-                                           env={**env, PROGRESS_LOG_VARIABLE: str(log_path)})
+                                           stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"], env=env)
                 running[spec["stem"]] = (process, spec, time.perf_counter(), log)
                 _set_status(manifest, spec["stem"], {"status": "running"})
                 progress.started(spec["stem"], len(running))
