@@ -27,7 +27,10 @@ UNKNOWN_GROUP = "unknown"
 
 def month_number(date: ibis.Value) -> ibis.Value:
     """``year * 12 + month - 1`` of a date or timestamp (consecutive months differ by 1)."""
-    return date.year().cast("int64") * 12 + date.month().cast("int64") - 1
+    # months since 1970-01 by DATE_DIFF, not EXTRACT(year/month): DuckDB 2.0 returns wrong GROUP BY
+    # keys for EXTRACT-based expressions (its perfect-hash aggregate; month numbers off by 327,680)
+    day = date.date() if date.type().is_timestamp() else date
+    return day.delta(ibis.date(1970, 1, 1), unit="month").cast("int64") + 1970 * 12
 
 
 def month_label(numbers) -> list[str]:
