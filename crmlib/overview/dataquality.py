@@ -100,7 +100,7 @@ def reconciliation_table(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
             _("rows kept"): counts["rows_kept"],
             _("of which returns"): counts["rows_returns"],
             _("rows flagged"): sum(counts["rows_flagged"].values()),
-            _("main reason for dropping"): max(dropped, key=dropped.get) if dropped else "",
+            _("main reason for dropping"): _.pgettext("quality check", max(dropped, key=dropped.get)) if dropped else "",
         }
         if "amount_read" in counts:
             row.update({_("amount read"): counts["amount_read"], _("amount kept"): counts["amount_kept"],
