@@ -1,5 +1,5 @@
 """House rules every notebook keeps: committed clean, no definitions, a documented parameters
-cell that papermill reads completely, and the same common parameters everywhere."""
+cell that papermill reads completely, the same common parameters everywhere, and short code cells."""
 
 from __future__ import annotations
 
@@ -59,3 +59,16 @@ def test_parameters_are_typed_documented_and_all_read_by_papermill(path):
         assert spec["inferred_type_name"] in {"str", "int", "float", "bool"}, name
         assert spec["help"], f"{path.name}: {name} has no help text"
     assert {name: found[name]["default"] for name in COMMON} == COMMON
+
+
+MAX_CELL_LINES = 15
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_code_cells_are_short(path):
+    """A notebook tells, crmlib computes: no code cell over 15 lines (the parameters cell, one
+    declaration per line, excepted)."""
+    cells = [c for c in nbformat.read(path, as_version=4).cells
+             if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
+    long = {i: len(c.source.splitlines()) for i, c in enumerate(cells) if len(c.source.splitlines()) > MAX_CELL_LINES}
+    assert long == {}, f"{path.name}: code cells (index among code cells: lines) over {MAX_CELL_LINES} lines"

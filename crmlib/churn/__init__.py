@@ -43,8 +43,10 @@ from crmlib.churn.reasons import (
     likely_reasons,
     reason_label,
     reason_labels,
+    reason_share_change,
     reason_shares,
     reason_trend,
+    top_reason_per_group,
 )
 from crmlib.churn.scoring import ChurnStudy, churn_study, score_churn
 from crmlib.churn.study import (
@@ -68,6 +70,6 @@ __all__ = [
     "contract_lifetimes", "customer_groups", "default_cutoffs", "describe_drivers", "driver_importance",
     "driver_text", "driver_texts", "first_purchase_cohorts", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
     "label_mode", "model_labels", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
-    "reason_label", "reason_labels", "reason_shares", "reason_trend", "one_time_buyers_shown_alive", "retention_priority", "rfm_segments", "score_customers_now",
+    "reason_label", "reason_labels", "reason_share_change", "reason_shares", "reason_trend", "top_reason_per_group", "one_time_buyers_shown_alive", "retention_priority", "rfm_segments", "score_customers_now",
     "ChurnStudy", "churn_study", "score_churn", "score_metrics", "suggest_window", "survival_by_group", "top_drivers", "window_coverage",
 ]

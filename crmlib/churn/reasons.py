@@ -88,6 +88,57 @@ def reason_trend(reasons: pd.DataFrame, freq: str = "Q", min_answers: int = 20) 
     return table
 
 
+def top_reason_per_group(by_group: pd.DataFrame, group: str = "group") -> pd.DataFrame:
+    """The most common reason in each group, from :func:`reason_shares` ``(reasons, by=group)``.
+
+    Parameters
+    ----------
+    by_group : DataFrame
+        Reason shares per group: columns ``group``, ``reason``, ``answers``, ``share``, most common first
+        within each group.
+    group : str
+        The name of the group column.
+
+    Returns
+    -------
+    DataFrame
+        One row per group (in the order of ``by_group``): ``group``, ``reason``, ``share``.
+
+    Example
+    -------
+    >>> reasons = pd.DataFrame({"group": ["web", "web", "app"], "reason": ["price", "price", "competitor"]})
+    >>> top_reason_per_group(reason_shares(reasons, by="group")).to_dict("records")
+    [{'group': 'app', 'reason': 'competitor', 'share': 1.0}, {'group': 'web', 'reason': 'price', 'share': 1.0}]
+    """
+    return by_group.groupby(group).head(1)[[group, "reason", "share"]].reset_index(drop=True)
+
+
+def reason_share_change(trend: pd.DataFrame) -> dict:
+    """Which reason gained and which lost the most share from the first to the last period of a trend.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        Shares per period (rows) and reason (columns), as :func:`reason_trend` gives; at least two rows.
+
+    Returns
+    -------
+    dict
+        ``first`` and ``last`` (period labels), ``gained`` / ``lost`` (reasons) and
+        ``gained_points`` / ``lost_points`` (their change in percentage points).
+
+    Example
+    -------
+    >>> trend = pd.DataFrame({"price": [0.5, 0.25], "competitor": [0.5, 0.75]}, index=["2024Q1", "2024Q2"])
+    >>> reason_share_change(trend)
+    {'first': '2024Q1', 'last': '2024Q2', 'gained': 'competitor', 'gained_points': 25.0, 'lost': 'price', 'lost_points': -25.0}
+    """
+    change = (trend.iloc[-1] - trend.iloc[0]).sort_values()
+    return {"first": trend.index[0], "last": trend.index[-1],
+            "gained": change.index[-1], "gained_points": float(100 * change.iloc[-1]),
+            "lost": change.index[0], "lost_points": float(100 * change.iloc[0])}
+
+
 def likely_reasons(reasons: pd.DataFrame, groups: pd.Series) -> pd.Series:
     """Per customer: the most common stated reason in their group (customer_id -> reason).
 

@@ -38,7 +38,7 @@ from crmlib.feedback.categories import (
 )
 from crmlib.feedback.keywords import distinctive_keywords
 from crmlib.feedback.language import detect_language, languages, normalize_text
-from crmlib.feedback.linking import compare_groups, customer_groups
+from crmlib.feedback.linking import category_share_gap, compare_groups, customer_groups
 from crmlib.feedback.satisfaction import csat, monthly_satisfaction, nps, satisfaction_table
 from crmlib.feedback.sentiment import (
     ChineseSentimentClassifier,
@@ -54,7 +54,8 @@ from crmlib.feedback.tokenize import load_stopwords, tokenize, tokenize_series
 from crmlib.feedback.topics import TopicModel, representative_by_label, representative_texts
 
 __all__ = [
-    "ChineseSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_shares",
+    "ChineseSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_share_gap",
+    "category_shares",
     "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "distinctive_keywords", "english_accuracy",
     "feedback_summary", "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
     "monthly_satisfaction", "normalize_text", "nps", "open_by_age", "primary_category",

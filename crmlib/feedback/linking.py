@@ -63,3 +63,30 @@ def compare_groups(scored: pd.DataFrame, groups: pd.Series, categories: pd.DataF
     out.index.name = "group"
     return out
 
+
+def category_share_gap(comparison: pd.DataFrame, group: str = "churned", baseline: str = "retained") -> pd.Series:
+    """How much more often ``group``'s texts mention each category than ``baseline``'s.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        :func:`compare_groups` with categories: one row per group, ``share_<category>`` columns.
+    group, baseline : str
+        The two rows to compare (default: churned against retained customers).
+
+    Returns
+    -------
+    Series
+        Category key -> difference of the two shares (0.05 = 5 percentage points), largest first.
+
+    Example
+    -------
+    >>> table = pd.DataFrame({"share_price": [0.30, 0.10], "share_delivery": [0.20, 0.25]},
+    ...                      index=["churned", "retained"])
+    >>> category_share_gap(table).round(2).to_dict()
+    {'price': 0.2, 'delivery': -0.05}
+    """
+    shares = comparison.filter(like="share_")
+    gap = (shares.loc[group] - shares.loc[baseline]).sort_values(ascending=False)
+    gap.index = gap.index.str.removeprefix("share_")
+    return gap.rename("share_gap")

@@ -26,6 +26,7 @@ from crmlib.segment.profiles import (
     attach_attributes,
     attribute_profile,
     available_attributes,
+    best_and_worst,
     mix,
     numeric_attributes,
 )
@@ -44,7 +45,7 @@ from crmlib.segment.tiers import tier_summary, value_tiers
 
 __all__ = [
     "EXPORT_COLUMNS", "RFMClusterer", "segments_export", "action_table", "age_bands", "assign_cn8", "assign_rfm11", "attach_attributes",
-    "attribute_profile", "available_attributes", "crm_funnel", "crm_stages", "labels_for",
+    "attribute_profile", "available_attributes", "best_and_worst", "crm_funnel", "crm_stages", "labels_for",
     "comparison_date", "lifecycle_stages", "load_actions", "load_rules", "migration_summary", "mix", "numeric_attributes", "quantile_scores",
     "recommended_actions", "rfm_scores", "rfm_table", "rules_table", "segment_labels",
     "segment_migration", "segment_order", "segment_overview", "segment_table", "tier_summary",

@@ -167,3 +167,28 @@ def mix(segments: pd.DataFrame, by: str, of: str = "value_tier",
         columns = [c for c in order if c in table.columns]
         table = table[columns + [c for c in table.columns if c not in columns]]
     return table
+
+
+def best_and_worst(profile: pd.DataFrame, column: str = "value_index") -> tuple[pd.Series, pd.Series]:
+    """The rows of ``profile`` with the highest and the lowest ``column``.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        One row per group, e.g. :func:`attribute_profile`.
+    column : str
+        The column to rank by.
+
+    Returns
+    -------
+    tuple of Series
+        The best row and the worst row.
+
+    Example
+    -------
+    >>> profile = pd.DataFrame({"city": ["A", "B", "C"], "value_index": [0.8, 1.6, 1.1]})
+    >>> best, worst = best_and_worst(profile)
+    >>> best["city"], worst["city"]
+    ('B', 'A')
+    """
+    return (profile.sort_values(column, ascending=False).iloc[0], profile.sort_values(column).iloc[0])
