@@ -24,9 +24,6 @@ import pandas as pd
 
 from crmlib.files import atomic_write
 
-_atomic_write = atomic_write  # the name crmlib.report modules import
-
-
 CSV_FLOAT_FORMAT = "%.12g"  # 12 significant digits: no binary noise (1114.8500000000001), whole numbers without ".0"
 
 
@@ -39,7 +36,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
     ['spend', '1114.85', '635']
     """
     text = frame.to_csv(index=index, date_format="%Y-%m-%d", float_format=CSV_FLOAT_FORMAT)
-    return _atomic_write(Path(path), text.encode("utf-8-sig"))
+    return atomic_write(Path(path), text.encode("utf-8-sig"))
 
 
 def to_plain(value):
@@ -70,4 +67,4 @@ def to_plain(value):
 def write_json(obj, path: str | Path) -> Path:
     """Write ``obj`` as indented UTF-8 JSON (numpy values converted, NaN as null), atomically."""
     text = json.dumps(to_plain(obj), indent=2, ensure_ascii=False)
-    return _atomic_write(Path(path), text.encode("utf-8"))
+    return atomic_write(Path(path), text.encode("utf-8"))

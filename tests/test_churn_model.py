@@ -312,7 +312,7 @@ def test_labelled_mode_models_and_survival():
     assert not customers.set_index("customer_id").loc[X_now.index, "churned"].any()
     assert final.churn_probability(X_now).between(0, 1).all()
     # survival from signup to churn date: channel b churns faster, and the log-rank test sees it
-    groups = churn.customer_groups(customers, "acquisition_channel")
+    groups = churn.column_groups(customers, "acquisition_channel")
     result = churn.survival_by_group(churn.contract_lifetimes(customers, "2024-12-31", groups=groups))
     medians = result.medians.set_index("group")["median_lifetime_days"]
     assert medians["b"] < medians["a"] and result.logrank_p_value < 1e-6

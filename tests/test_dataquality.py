@@ -103,18 +103,18 @@ def test_charts_keep_english_and_speak_chinese(sample):
 
     coverage, amounts, summary = sample
     median = f"{amounts.median():,.2f}"
-    english = [_texts(quality_plots.coverage_chart(coverage)),
-               _texts(quality_plots.order_value_histogram(amounts, "CNY")),
-               _texts(quality_plots.orders_per_customer_chart(summary["n_purchase_periods"]))]
+    english = [_texts(quality_plots.plot_coverage(coverage)),
+               _texts(quality_plots.plot_order_values(amounts, "CNY")),
+               _texts(quality_plots.plot_orders_per_customer(summary["n_purchase_periods"]))]
     assert english == [
         ["Rows per month by table", "month", "rows", "table", "transactions", "returns", "feedback", "customers",
          "touchpoints"],
         ["Distribution of order value", "order value (CN¥, log scale)", "orders", "", f"median {median}"],
         ["Purchase days per customer", "purchase days", "customers"],
     ]
-    chinese = [_texts(quality_plots.coverage_chart(coverage, lang="zh")),
-               _texts(quality_plots.order_value_histogram(amounts, "CNY", lang="zh")),
-               _texts(quality_plots.orders_per_customer_chart(summary["n_purchase_periods"], lang="zh"))]
+    chinese = [_texts(quality_plots.plot_coverage(coverage, lang="zh")),
+               _texts(quality_plots.plot_order_values(amounts, "CNY", lang="zh")),
+               _texts(quality_plots.plot_orders_per_customer(summary["n_purchase_periods"], lang="zh"))]
     assert chinese == [
         ["各表每月行数", "月份", "行数", "表", "交易", "退货", "反馈", "客户", "触点"],
         ["订单金额分布", "订单金额（¥，对数刻度）", "订单数", "", f"中位数 {median}"],

@@ -280,15 +280,15 @@ def test_charts_have_titles_axis_labels_and_render_chinese(lang):
     matrix = transition_matrix(table["segment"].iloc[:30], table["segment"], segment_order("rfm11"))
     funnel = crm_funnel(table["frequency"], table["value_tier"], 80).assign(label=["识别", "吸引", "保持", "提升"])
     figures = [
-        segment_plots.segment_sizes(overview, lang),
-        segment_plots.rfm_heatmap(table, lang),
-        segment_plots.cluster_profiles(model.positions_, model.descriptions_, lang),
-        segment_plots.silhouette_by_k(model.scores_, model.k_, lang),
-        segment_plots.profile_shares(profile, "city", "城市", lang),
-        segment_plots.tier_mix(pd.DataFrame({"high": [0.5], "low": [0.5]}, index=["上海"]), "城市", lang),
-        segment_plots.migration_matrix(matrix, "2024-01-01", "2024-06-30", lang),
-        segment_plots.crm_funnel(funnel, lang),
-        segment_plots.lifecycle_counts(pd.Series([3, 4], index=["新客户", "活跃客户"]), lang),
+        segment_plots.plot_segment_sizes(overview, lang),
+        segment_plots.plot_rfm_heatmap(table, lang),
+        segment_plots.plot_cluster_profiles(model.positions_, model.descriptions_, lang),
+        segment_plots.plot_silhouette_by_k(model.scores_, model.k_, lang),
+        segment_plots.plot_profile_shares(profile, "city", "城市", lang),
+        segment_plots.plot_tier_mix(pd.DataFrame({"high": [0.5], "low": [0.5]}, index=["上海"]), "城市", lang),
+        segment_plots.plot_migration_matrix(matrix, "2024-01-01", "2024-06-30", lang),
+        segment_plots.plot_crm_funnel(funnel, lang),
+        segment_plots.plot_lifecycle_counts(pd.Series([3, 4], index=["新客户", "活跃客户"]), lang),
     ]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -31,7 +31,7 @@ from crmlib.churn.drivers import (
     top_drivers,
 )
 from crmlib.churn.features import churn_features, feature_label
-from crmlib.churn.groups import customer_groups, first_purchase_cohorts, label_mode, rfm_segments
+from crmlib.churn.groups import column_groups, first_purchase_cohorts, label_mode, rfm_segments
 from crmlib.churn.labels import contract_labels, purchase_labels
 from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metrics
 from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier, model_labels
@@ -67,7 +67,7 @@ __all__ = [
     "MODELS", "MODEL_LABELS", "RISK_COLUMNS", "ChurnClassifier", "ChurnEvaluation", "ChurnTables",
     "SurvivalResult", "calibration_table", "churn_features", "churn_rate_by_month", "churn_rate_summary",
     "churn_status", "cohort_retention", "cohort_sizes", "cohort_table", "contract_labels",
-    "contract_lifetimes", "customer_groups", "default_cutoffs", "describe_drivers", "driver_importance",
+    "contract_lifetimes", "column_groups", "default_cutoffs", "describe_drivers", "driver_importance",
     "driver_text", "driver_texts", "first_purchase_cohorts", "evaluate_models", "exit_reasons", "feature_label", "gap_quantiles", "has_reasons",
     "label_mode", "model_labels", "lift_by_decile", "likely_reasons", "purchase_labels", "purchase_lifetimes",
     "reason_label", "reason_labels", "reason_share_change", "reason_shares", "reason_trend", "top_reason_per_group", "one_time_buyers_shown_alive", "retention_priority", "rfm_segments", "score_customers_now",

@@ -7,7 +7,7 @@ Example
 -------
 >>> import pandas as pd
 >>> customers = pd.DataFrame({"customer_id": ["a", "b"], "acquisition_channel": ["web", None]})
->>> customer_groups(customers, "acquisition_channel").tolist()
+>>> column_groups(customers, "acquisition_channel").tolist()
 ['web', 'unknown']
 >>> label_mode("auto", customers)
 'purchases'
@@ -22,7 +22,7 @@ from crmlib.errors import DataError
 MODES = ("auto", "purchases", "labelled")
 
 
-def customer_groups(customers: pd.DataFrame | None, column: str) -> pd.Series | None:
+def column_groups(customers: pd.DataFrame | None, column: str) -> pd.Series | None:
     """customer_id -> value of ``column`` (missing values as "unknown"); None when unavailable."""
     if customers is None or column not in customers:
         return None

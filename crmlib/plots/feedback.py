@@ -4,7 +4,7 @@ Example
 -------
 >>> import matplotlib; matplotlib.use("Agg")
 >>> shares = pd.DataFrame({"positive": [0.7], "neutral": [0.1], "negative": [0.2]}, index=["zh"])
->>> fig = sentiment_shares_chart(shares, title="情感分布", xlabel="语言", ylabel="占比")
+>>> fig = plot_sentiment_shares(shares, title="情感分布", xlabel="语言", ylabel="占比")
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from crmlib.plots import label, new_figure
 SENTIMENT_COLOURS = {"positive": "C2", "neutral": "C7", "negative": "C3", "unknown": "C8"}
 
 
-def sentiment_shares_chart(shares: pd.DataFrame, title: str = "Sentiment of feedback texts",
+def plot_sentiment_shares(shares: pd.DataFrame, title: str = "Sentiment of feedback texts",
                            xlabel: str = "group", ylabel: str = "share of texts", legend: dict | None = None):
     """Stacked bars of positive / neutral / negative shares per row of ``shares`` (rows sum to 1)."""
     fig, ax = new_figure()
@@ -33,7 +33,7 @@ def sentiment_shares_chart(shares: pd.DataFrame, title: str = "Sentiment of feed
     return fig
 
 
-def satisfaction_trend_chart(monthly: pd.DataFrame, title: str = "CSAT and NPS by month",
+def plot_satisfaction_trend(monthly: pd.DataFrame, title: str = "CSAT and NPS by month",
                              xlabel: str = "month", ylabel: str = "CSAT % / NPS",
                              names: tuple[str, str] = ("CSAT (%)", "NPS")):
     """CSAT (%) and NPS (−100 … 100) per month as two lines on one axis, with a zero line."""
@@ -46,7 +46,7 @@ def satisfaction_trend_chart(monthly: pd.DataFrame, title: str = "CSAT and NPS b
     return fig
 
 
-def category_shares_chart(shares: pd.DataFrame, negative_shares: pd.DataFrame | None = None,
+def plot_category_shares(shares: pd.DataFrame, negative_shares: pd.DataFrame | None = None,
                           title: str = "Complaint categories", xlabel: str = "share of texts",
                           ylabel: str = "category", names: tuple[str, str] = ("all texts", "negative texts")):
     """Horizontal bars of each category's share of all texts (and of negative texts)."""
@@ -65,7 +65,7 @@ def category_shares_chart(shares: pd.DataFrame, negative_shares: pd.DataFrame | 
     return fig
 
 
-def topic_keywords_chart(model, title: str = "Topics and their top keywords", xlabel: str = "weight",
+def plot_topic_keywords(model, title: str = "Topics and their top keywords", xlabel: str = "weight",
                          ylabel: str = "keyword", n_words: int = 6, prefix: str = ""):
     """One small bar chart per topic of a fitted :class:`~crmlib.feedback.topics.TopicModel`."""
     k = model.n_topics_
@@ -86,7 +86,7 @@ def topic_keywords_chart(model, title: str = "Topics and their top keywords", xl
     return fig
 
 
-def handling_time_chart(handling: pd.DataFrame, sla_hours: float, title: str = "Time to resolve",
+def plot_handling_times(handling: pd.DataFrame, sla_hours: float, title: str = "Time to resolve",
                         xlabel: str = "hours to resolve (log)", ylabel: str = "items", sla_name: str = "SLA"):
     """Histogram of hours to resolve on a log axis, with the SLA as a vertical line."""
     fig, ax = new_figure()
@@ -102,7 +102,7 @@ def handling_time_chart(handling: pd.DataFrame, sla_hours: float, title: str = "
     return fig
 
 
-def open_items_chart(by_age: pd.DataFrame, title: str = "Open items by age", xlabel: str = "age",
+def plot_open_items(by_age: pd.DataFrame, title: str = "Open items by age", xlabel: str = "age",
                      ylabel: str = "open items"):
     """Bars of open items per age band (:func:`crmlib.feedback.timeliness.open_by_age`)."""
     fig, ax = new_figure(7, 3.5)
@@ -111,7 +111,7 @@ def open_items_chart(by_age: pd.DataFrame, title: str = "Open items by age", xla
     return fig
 
 
-def group_comparison_chart(comparison: pd.DataFrame, metrics: dict[str, str],
+def plot_group_comparison(comparison: pd.DataFrame, metrics: dict[str, str],
                            title: str = "Feedback by customer group", xlabel: str = "group"):
     """One bar panel per metric (``{column: axis label}``) comparing the groups of ``comparison``."""
     fig, axes = new_figure(4 * len(metrics), 3.5, ncols=len(metrics), squeeze=False)

@@ -6,7 +6,7 @@ Example
 >>> matplotlib.use("Agg")
 >>> import pandas as pd
 >>> monthly = pd.DataFrame({"aov": [10.0, 12.0], "orders": [5, 7]}, index=["2024-01", "2024-02"])
->>> fig = kpi_trends(monthly, {"aov": "AOV", "orders": "Orders"})
+>>> fig = plot_kpi_trends(monthly, {"aov": "AOV", "orders": "Orders"})
 >>> fig.axes[0].get_title()
 'AOV'
 """
@@ -39,7 +39,7 @@ def kpi_unit(kpi: str, lang: str = "en", currency: str = "") -> str:
     return gettext(lang, COUNT_UNITS.get(kpi, "value"))
 
 
-def kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "month", columns: int = 3, *,
+def plot_kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "month", columns: int = 3, *,
                lang: str = "en", currency: str = ""):
     """Small multiples: one line chart per KPI (title = the KPI's name, y = its unit; shares as %)."""
     names = [n for n in titles if n in monthly and monthly[n].notna().any()]
@@ -61,7 +61,7 @@ def kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "mon
     return fig
 
 
-def cltv_cac_chart(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
+def plot_cltv_cac(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
     """Horizontal bars of CLTV/CAC per channel with the 3:1 rule-of-thumb line."""
     shown = table.dropna(subset=["cltv_cac_ratio"]).sort_values("cltv_cac_ratio")
     fig, ax = new_figure(7, 0.5 * len(shown) + 1.8)
@@ -72,7 +72,7 @@ def cltv_cac_chart(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
     return fig
 
 
-def hit_rate_chart(results: dict[str, float], title: str, xlabel: str, ylabel: str):
+def plot_hit_rates(results: dict[str, float], title: str, xlabel: str, ylabel: str):
     """Bars of hit-rate@N for the recommender and its baseline."""
     fig, ax = new_figure(6, 3.2)
     bars = ax.bar(list(results), list(results.values()), color=["C0", "C7"][: len(results)])

@@ -3,7 +3,7 @@
 Example
 -------
 >>> from crmlib.overview.dataquality import monthly_coverage                        # doctest: +SKIP
->>> coverage_chart(monthly_coverage(dataset), lang="zh").axes[0].get_title()  # doctest: +SKIP
+>>> plot_coverage(monthly_coverage(dataset), lang="zh").axes[0].get_title()  # doctest: +SKIP
 '各表每月行数'
 """
 
@@ -17,7 +17,7 @@ from crmlib.overview.dataquality import table_name
 from crmlib.plots import currency_unit, label, new_figure
 
 
-def coverage_chart(coverage: pd.DataFrame, title: str | None = None, xlabel: str | None = None,
+def plot_coverage(coverage: pd.DataFrame, title: str | None = None, xlabel: str | None = None,
                    ylabel: str | None = None, *, lang: str = "en"):
     """Lines of rows per month for each table (gaps and partial months stand out)."""
     fig, ax = new_figure()
@@ -29,7 +29,7 @@ def coverage_chart(coverage: pd.DataFrame, title: str | None = None, xlabel: str
     return fig
 
 
-def order_value_histogram(amounts: pd.Series, currency: str, title: str | None = None,
+def plot_order_values(amounts: pd.Series, currency: str, title: str | None = None,
                           xlabel: str | None = None, ylabel: str | None = None, *, lang: str = "en"):
     """Histogram of order values on a log axis (order values are skewed)."""
     fig, ax = new_figure()
@@ -47,7 +47,7 @@ def order_value_histogram(amounts: pd.Series, currency: str, title: str | None =
     return fig
 
 
-def orders_per_customer_chart(n_purchase_days: pd.Series, title: str | None = None, xlabel: str | None = None,
+def plot_orders_per_customer(n_purchase_days: pd.Series, title: str | None = None, xlabel: str | None = None,
                               ylabel: str | None = None, *, lang: str = "en"):
     """Bar chart of how many customers bought on 1, 2, … 10+ days."""
     capped = n_purchase_days.clip(upper=10)

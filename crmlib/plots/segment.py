@@ -7,7 +7,7 @@ Example
 >>> import pandas as pd
 >>> overview = pd.DataFrame({"label": ["冠军客户", "流失客户"], "customer_share": [0.2, 0.8],
 ...                          "revenue_share": [0.7, 0.3]})
->>> fig = segment_sizes(overview, lang="zh")
+>>> fig = plot_segment_sizes(overview, lang="zh")
 >>> fig.axes[0].get_title()
 '各细分客户数占比与收入占比'
 """
@@ -59,7 +59,7 @@ def _t(key: str, lang: str, **fields) -> str:
     return text.format(**fields) if fields else text
 
 
-def segment_sizes(overview: pd.DataFrame, lang: str = "en"):
+def plot_segment_sizes(overview: pd.DataFrame, lang: str = "en"):
     """Horizontal bars: share of customers vs share of revenue per segment.
 
     ``overview`` has ``label``, ``customer_share`` and ``revenue_share`` (see
@@ -78,7 +78,7 @@ def segment_sizes(overview: pd.DataFrame, lang: str = "en"):
     return fig
 
 
-def rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary"):
+def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary"):
     """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it."""
     grid = table.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean")
     grid = grid.reindex(index=range(5, 0, -1), columns=range(1, 6))
@@ -90,7 +90,7 @@ def rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary"):
     return fig
 
 
-def cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str = "en"):
+def plot_cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str = "en"):
     """Heatmap of each cluster's percentile position per feature, rows named by description.
 
     Recency is flipped (1 − percentile of days since the last purchase), so that in every
@@ -109,7 +109,7 @@ def cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str = "e
     return fig
 
 
-def silhouette_by_k(scores: pd.DataFrame, chosen_k: int, lang: str = "en"):
+def plot_silhouette_by_k(scores: pd.DataFrame, chosen_k: int, lang: str = "en"):
     """Line of the silhouette score per k with the chosen k marked."""
     fig, ax = new_figure(6, 3.5)
     ax.plot(scores["k"], scores["silhouette"], marker="o")
@@ -119,7 +119,7 @@ def silhouette_by_k(scores: pd.DataFrame, chosen_k: int, lang: str = "en"):
     return fig
 
 
-def profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = None, lang: str = "en"):
+def plot_profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = None, lang: str = "en"):
     """Grouped bars: share of customers vs share of revenue per group (channel, city …)."""
     name = by_label or by
     fig, ax = new_figure(8, 4)
@@ -133,7 +133,7 @@ def profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = None, 
     return fig
 
 
-def tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: dict | None = None):
+def plot_tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: dict | None = None):
     """Stacked horizontal bars: share of each value tier within each group."""
     colours = [colour_for(str(tier), TIER_COLOURS) for tier in mix.columns]  # the same tier colour on every page
     frame = mix.rename(columns=tier_labels or {})
@@ -145,7 +145,7 @@ def tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: di
     return fig
 
 
-def migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: str = "en"):
+def plot_migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: str = "en"):
     """Heatmap of the row-normalised transition matrix (rows: before, columns: after)."""
     shares = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
     fig, ax = new_figure(max(7, 0.75 * len(matrix.columns) + 3), max(4.5, 0.5 * len(matrix) + 2))
@@ -156,7 +156,7 @@ def migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: str = 
     return fig
 
 
-def crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
+def plot_crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
     """Horizontal funnel bars of customers per CRM stage, annotated with conversion."""
     fig, ax = new_figure(8, 3.5)
     y = np.arange(len(funnel))
@@ -172,7 +172,7 @@ def crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
     return fig
 
 
-def lifecycle_counts(counts: pd.Series, lang: str = "en"):
+def plot_lifecycle_counts(counts: pd.Series, lang: str = "en"):
     """Bars of customers per lifecycle stage (``counts`` indexed by display label)."""
     fig, ax = new_figure(7, 3.5)
     ax.bar(counts.index.astype(str), counts.to_numpy(), color=sns.color_palette("deep", len(counts)))

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from crmlib.exports import _atomic_write
+from crmlib.files import atomic_write
 from crmlib.lang import translator
 from crmlib.report.compare.feedback import category_label
 from crmlib.report.compare.formatting import show, show_change
@@ -175,8 +175,8 @@ def largest_changes(changes: dict, exclude: set[str], lang: str = "en", n: int =
 
 def write_digest(folder: Path, lines_md: list[str], lines_txt: list[str]) -> tuple[Path, Path]:
     """Write ``digest.md`` and ``digest.txt`` into the run folder (atomically)."""
-    md = _atomic_write(Path(folder) / "digest.md", ("\n".join(lines_md) + "\n").encode("utf-8"))
-    txt = _atomic_write(Path(folder) / "digest.txt", ("\n".join(lines_txt) + "\n").encode("utf-8"))
+    md = atomic_write(Path(folder) / "digest.md", ("\n".join(lines_md) + "\n").encode("utf-8"))
+    txt = atomic_write(Path(folder) / "digest.txt", ("\n".join(lines_txt) + "\n").encode("utf-8"))
     return md, txt
 
 

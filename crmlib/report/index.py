@@ -28,7 +28,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from crmlib.display.format import Formats
-from crmlib.files import atomic_write as _atomic_write
+from crmlib.files import atomic_write
 from crmlib.lang import LANGUAGES, N_, translator
 from crmlib.report.pages import CJK_FONTS, page_label
 from crmlib.report.runfolder import host, process_alive, read_manifest
@@ -254,7 +254,7 @@ def _point_latest(reports: Path, folder: str) -> None:
         os.replace(temporary, link)
     except OSError:  # no symbolic links here: the text file is the pointer
         temporary.unlink(missing_ok=True)
-    _atomic_write(reports / f"{LATEST}.txt", (folder + "\n").encode("utf-8"))
+    atomic_write(reports / f"{LATEST}.txt", (folder + "\n").encode("utf-8"))
 
 
 def update_index(reports: Path, lock_timeout: float = 120) -> Path:
@@ -265,4 +265,4 @@ def update_index(reports: Path, lock_timeout: float = 120) -> Path:
         latest = next((r["folder"] for r in runs if r["status"] == "ok"), None)
         if latest is not None:
             _point_latest(reports, latest)
-        return _atomic_write(reports / "index.html", render_index(runs, latest, reports).encode("utf-8"))
+        return atomic_write(reports / "index.html", render_index(runs, latest, reports).encode("utf-8"))

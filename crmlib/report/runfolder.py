@@ -26,7 +26,8 @@ from pathlib import Path
 
 from crmlib import PROJECT_ROOT
 from crmlib.data.load import sha256_file
-from crmlib.exports import _atomic_write, to_plain
+from crmlib.exports import to_plain
+from crmlib.files import atomic_write
 
 MANIFEST = "manifest.json"
 PACKAGES = ("crmlib", "pandas", "numpy", "scipy", "scikit-learn", "lifetimes", "lifelines",
@@ -61,7 +62,7 @@ def create_run_folder(reports: Path, name: str, now: datetime | None = None) -> 
 def write_manifest(folder: Path, manifest: dict) -> Path:
     """Write ``manifest.json`` atomically (readers never see half a file)."""
     text = json.dumps(to_plain(manifest), indent=2, ensure_ascii=False)
-    return _atomic_write(folder / MANIFEST, text.encode("utf-8"))
+    return atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
 
 def read_manifest(folder: Path) -> dict | None:

@@ -30,7 +30,7 @@ sys.modules.setdefault("rfc3987_syntax", None)
 
 import nbformat  # noqa: E402
 
-from crmlib.files import atomic_write as _atomic_write  # noqa: E402
+from crmlib.files import atomic_write  # noqa: E402
 from crmlib.report.pages import PageHeader, map_output_text, notebook_title, render_html  # noqa: E402
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -147,7 +147,7 @@ def write_html(spec: dict, status: str, summary: str, seconds: float | None = No
     header = PageHeader(title=notebook_title(nb, spec["stem"]), current=spec["stem"],
                         status=status, error=summary, seconds=seconds, **spec["header"])
     page = render_html(nb, header, show_code=spec["show_code"])
-    _atomic_write(Path(spec["html"]), page.encode("utf-8"))
+    atomic_write(Path(spec["html"]), page.encode("utf-8"))
 
 
 def run(spec: dict) -> dict:
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     result = run(spec)
-    _atomic_write(Path(spec["result"]), json.dumps(result, indent=2).encode("utf-8"))
+    atomic_write(Path(spec["result"]), json.dumps(result, indent=2).encode("utf-8"))
     return 0
 
 

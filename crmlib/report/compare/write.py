@@ -50,8 +50,8 @@ def write_comparison(comparison: Comparison, folder: str | Path, *, nav: list[tu
         written["left_at_risk"] = f"exports/{LEFT_AT_RISK}"
     page = render_page(comparison.changes, lang=lang, nav=nav, index_href=index_href,
                        new_at_risk=comparison.new_at_risk, salt=salt)
-    from crmlib.exports import _atomic_write
+    from crmlib.files import atomic_write
 
-    _atomic_write(folder / PAGE, page.encode("utf-8"))
+    atomic_write(folder / PAGE, page.encode("utf-8"))
     written["html"] = PAGE
     return written
