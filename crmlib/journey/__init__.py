@@ -44,12 +44,11 @@ from crmlib.journey.roi import cac_by_model, channel_spend, credited_clv, roi_by
 from crmlib.scans.journeys import rule_credits
 
 
-def attribute(data: JourneyData, *, half_life_days: float = 7.0, markov: bool = True,
-              n_simulations: int = 100_000, seed: int = 0) -> pd.DataFrame:
+def attribute(data: JourneyData, *, half_life_days: float = 7.0, markov: bool = True) -> pd.DataFrame:
     """The five attribution models side by side (:func:`crmlib.journey.attribution.attribution_table`);
     the Markov removal effects are kept in ``.attrs["removal_effects"]`` (channel -> effect)."""
     credits = data.engine.to_pandas(rule_credits(data.touches, half_life_days))
-    chain = markov_attribution(data.paths, n_simulations=n_simulations, seed=seed) if markov else None
+    chain = markov_attribution(data.paths) if markov else None
     table = attribution_table(credits, chain)
     if chain is not None:
         table.attrs["removal_effects"] = chain.set_index("channel")["removal_effect"].to_dict()

@@ -10,8 +10,8 @@ first-purchase revenue) to the channels on its path:
   converted or not (Anderl, Becker, von Wangenheim & Schumann 2016, "Mapping the customer
   journey: lessons learned from graph-based online attribution modeling", IJRM 33(3)): a
   channel's share is how much the chain's conversion probability falls when the channel is
-  removed, relative to the other channels' removal effects. Estimated by the
-  ``ChannelAttribution`` package (Altomare & Loris; simulation with a fixed seed).
+  removed, relative to the other channels' removal effects. Computed exactly from the chain's
+  transition counts (linear systems, no simulation).
 
 The rules are computed by the engine over the contacts (:func:`crmlib.scans.journeys.rule_credits`);
 the Markov model reads only the distinct paths with their counts.
@@ -23,15 +23,13 @@ Example
 ...                       "conversions": [1, 1, 0, 0, 1], "non_conversions": [0, 0, 1, 1, 0],
 ...                       "revenue": [100.0, 60.0, 0.0, 0.0, 40.0]})
 >>> markov = markov_attribution(paths)
->>> markov.set_index("channel")["attributed_conversions"].round(1).to_dict()  # exact: 15/17, 9/17, 27/17
-{'A': 0.9, 'B': 0.5, 'C': 1.6}
+>>> markov.set_index("channel")["attributed_conversions"].round(4).to_dict()  # 15/17, 9/17, 27/17
+{'A': 0.8824, 'B': 0.5294, 'C': 1.5882}
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-
+import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
@@ -42,52 +40,90 @@ SEPARATOR = " > "
 ATTRIBUTION_COLUMNS = ["channel", "model", "attributed_conversions", "attributed_revenue", "share"]
 
 
-def _channel_attribution():
-    """The ChannelAttribution package (it prints an advertisement on import: kept out of reports)."""
-    with contextlib.redirect_stdout(io.StringIO()):
-        import ChannelAttribution
-    return ChannelAttribution
+def _chain(paths: pd.DataFrame, channels: pd.Index):
+    """The first-order chain of ``paths`` as transition probabilities between channels.
+
+    Returns ``(start, moves, to_conversion, value)``: the share of journeys starting in each
+    channel, channel-to-channel probabilities (rows: from), each channel's probability of a
+    conversion as the next step, and the mean first-purchase revenue of the conversions that
+    follow each channel (0 where none do).
+    """
+    n = len(channels)
+    steps = paths["path"].str.split(SEPARATOR, regex=False)
+    journeys = (paths["conversions"] + paths["non_conversions"]).astype(float).to_numpy()
+    code = pd.Series(range(n), index=channels)
+    walk = steps.explode()
+    state = code.reindex(walk.to_numpy()).to_numpy()
+    row = walk.index.to_numpy()  # position of the path in ``paths`` (rows were renumbered)
+    weight = journeys[row]
+    nxt = np.roll(state, -1)
+    same_path = np.roll(row, -1) == row
+    same_path[-1] = False
+    moves = np.zeros((n, n))
+    np.add.at(moves, (state[same_path], nxt[same_path]), weight[same_path])
+    first = np.r_[True, row[1:] != row[:-1]]
+    start = np.bincount(state[first], weights=weight[first], minlength=n)
+    last = ~same_path
+    last_state = state[last]
+    conversions = np.bincount(last_state, weights=paths["conversions"].to_numpy(float), minlength=n)
+    failures = np.bincount(last_state, weights=paths["non_conversions"].to_numpy(float), minlength=n)
+    revenue = np.bincount(last_state, weights=paths["revenue"].to_numpy(float), minlength=n)
+    leaving = moves.sum(axis=1) + conversions + failures
+    value = np.divide(revenue, conversions, out=np.zeros(n), where=conversions > 0)
+    return start / start.sum(), moves / leaving[:, None], conversions / leaving, value
 
 
-def markov_attribution(paths: pd.DataFrame, *, n_simulations: int = 100_000, seed: int = 0) -> pd.DataFrame:
-    """Removal-effect attribution of a first-order Markov chain fitted to ``paths``.
+def _reach(start: np.ndarray, moves: np.ndarray, payoff: np.ndarray) -> float:
+    """Expected payoff of the absorbing chain from ``start``: solves (I - moves) x = payoff."""
+    return float(start @ np.linalg.solve(np.eye(len(start)) - moves, payoff))
+
+
+def markov_attribution(paths: pd.DataFrame) -> pd.DataFrame:
+    """Removal-effect attribution of a first-order Markov chain fitted to ``paths``, computed exactly.
 
     ``paths``: one row per distinct path (``path`` with channels joined by ``" > "``,
     ``conversions``, ``non_conversions``, optionally ``revenue``), as
-    :func:`crmlib.scans.journeys.path_table` gives. Returns one row per channel: ``channel``,
-    ``removal_effect`` (share of conversions lost without the channel), ``attributed_conversions``,
+    :func:`crmlib.scans.journeys.path_table` gives. The chain's transition probabilities are the
+    observed step counts; a conversion or a journey's end are its two absorbing states. The
+    probability of conversion from the start, and with each channel removed (its incoming steps
+    lead to no conversion), are solved as linear systems — no simulation. A channel's removal
+    effect is the share of conversions lost without it; ``attributed_conversions`` hands out the
+    conversions in proportion to the removal effects. Revenue follows the same rule with each
+    conversion worth the mean revenue of the conversions that follow its last channel. Returns one
+    row per channel: ``channel``, ``removal_effect``, ``attributed_conversions``,
     ``attributed_revenue`` (both sum to the totals of ``paths``).
     """
     missing = [c for c in ("path", "conversions", "non_conversions") if c not in paths]
     if missing:
         raise DataError(f"the paths table lacks {missing}",
                         hint="Pass crmlib.scans.journeys.path_table(...) brought back as pandas.")
-    paths = paths.loc[paths["path"].fillna("").str.len() > 0]
+    paths = paths.loc[paths["path"].fillna("").str.len() > 0].reset_index(drop=True)
     if paths["conversions"].sum() <= 0:
         raise DataError("no journey converted, so there is nothing to attribute",
                         hint="Check the lookback window and that the touchpoints' ids match the orders' customer ids.")
-    steps = paths["path"].str.split(SEPARATOR, regex=False)
-    channels = pd.Index(sorted(set(steps.explode())))
-    # the package splits on one character: give it codes, whatever the channel names hold
-    codes = pd.Series([f"c{i}" for i in range(len(channels))], index=channels)
-    coded = steps.explode().map(codes).groupby(level=0).agg(">".join)
-    data = pd.DataFrame({"path": coded, "conversions": paths["conversions"].astype(float),
-                         "non_conversions": paths["non_conversions"].astype(float),
-                         "revenue": paths["revenue"].astype(float) if "revenue" in paths else 0.0})
-    with contextlib.redirect_stdout(io.StringIO()):
-        result = _channel_attribution().markov_model(
-            data, "path", "conversions", var_value="revenue", var_null="non_conversions", out_more=True,
-            nsim_start=n_simulations, seed=seed, verbose=False, flg_pro=False)
-    by_code = pd.Index(codes.index, name="channel").to_series().set_axis(codes.to_numpy())
-    effects = result["removal_effects"].set_index("channel_name")
-    credit = result["result"].set_index("channel_name")
+    if "revenue" not in paths:
+        paths = paths.assign(revenue=0.0)
+    channels = pd.Index(sorted(set(paths["path"].str.split(SEPARATOR, regex=False).explode())), name="channel")
+    start, moves, to_conversion, value = _chain(paths, channels)
+    base = _reach(start, moves, to_conversion)
+    base_value = _reach(start, moves, to_conversion * value)
+    effects, value_effects = [], []
+    for i in range(len(channels)):  # one small linear system per channel (channels, not customers)
+        kept = np.ones(len(channels))
+        kept[i] = 0.0
+        without = (start * kept, moves * kept[None, :])
+        effects.append(1.0 - _reach(*without, to_conversion) / base)
+        value_effects.append(1.0 - _reach(*without, to_conversion * value) / base_value if base_value > 0 else 0.0)
+    effects, value_effects = np.clip(effects, 0.0, 1.0), np.clip(value_effects, 0.0, 1.0)
+    revenue_total = paths["revenue"].sum()
     out = pd.DataFrame({
-        "channel": by_code.reindex(credit.index).to_numpy(),
-        "removal_effect": effects["removal_effects_conversion"].reindex(credit.index).to_numpy(),
-        "attributed_conversions": credit["total_conversions"].to_numpy(),
-        "attributed_revenue": credit["total_conversion_value"].to_numpy(),
+        "channel": channels,
+        "removal_effect": effects,
+        "attributed_conversions": effects / effects.sum() * paths["conversions"].sum(),
+        "attributed_revenue": (value_effects / value_effects.sum() * revenue_total
+                               if value_effects.sum() > 0 else np.zeros(len(channels))),
     })
-    return out.sort_values("channel").reset_index(drop=True)
+    return out.reset_index(drop=True)
 
 
 def attribution_table(rule_credits: pd.DataFrame, markov: pd.DataFrame | None = None) -> pd.DataFrame:
