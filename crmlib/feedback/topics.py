@@ -26,6 +26,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -51,7 +52,7 @@ def umass_coherence(binary, top_indices: list[int]) -> float:
     return float(np.mean(scores)) if scores else np.nan
 
 
-class TopicModel:
+class TopicModel(BaseEstimator):
     """TF-IDF + NMF topics over token lists.
 
     Parameters

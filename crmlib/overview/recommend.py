@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import sparse
+from sklearn.base import BaseEstimator
 
 from crmlib.errors import DataError
 from crmlib.scans.baskets import customer_items
@@ -98,7 +99,7 @@ def _top_n(scores: np.ndarray, owned: np.ndarray, customers: pd.Index, items: pd
     return frame.loc[np.isfinite(frame["score"])].reset_index(drop=True)
 
 
-class PopularityRecommender:
+class PopularityRecommender(BaseEstimator):
     """Baseline: the most-bought items (by number of customers) that a customer does not have yet."""
 
     def __init__(self, item_col: str = DEFAULTS.item, n: int = DEFAULTS.top_n):

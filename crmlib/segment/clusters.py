@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
@@ -55,7 +56,7 @@ def _mid_rank(population: np.ndarray, values: np.ndarray) -> np.ndarray:
     return (below + 0.5 * equal) / len(ordered)
 
 
-class RFMClusterer:
+class RFMClusterer(BaseEstimator):
     """k-means on standardised log-RFM (+ attributes), k chosen by silhouette.
 
     Parameters
