@@ -61,7 +61,7 @@ def write_store(dataset: Dataset, folder: Path) -> Path:
                 tables[name] = None
                 continue
             table = source if isinstance(source, pa.Table) else pq.read_table(source)
-            pq.write_table(table, work / f"{name}.parquet", compression="zstd")
+            pq.write_table(table, work / f"{name}.parquet", compression="snappy")
             tables[name] = f"{name}.parquet"
         meta = {
             "name": dataset.name, "root": str(dataset.root), "currency": dataset.currency,
