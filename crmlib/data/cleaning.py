@@ -17,7 +17,12 @@ construction. Cleaning policy:
 - customers: missing and repeated ids dropped (the first row is kept), prospects flagged;
 - feedback: missing ids and rows after the analysis date dropped, ratings outside 1–5 and NPS
   outside 0–10 blanked, unknown customers flagged;
-- marketing spend: unreadable months and missing or negative spend dropped.
+- marketing spend: unreadable months and missing or negative spend dropped;
+- customers' ``referred_by``: a customer referring themselves is blanked, a referrer who is not in
+  the customers table is flagged (kept);
+- products: missing and repeated products dropped (the first row is kept), negative unit costs
+  and margin rates outside −1–1 blanked, rows left with neither dropped, products nobody bought
+  flagged; order lines' ``cost`` and ``discount`` follow their line (summed with ``sum``).
 
 Example
 -------
@@ -192,6 +197,10 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
             merged = {"amount": ibis.cases((t._conflict, t._sum_amount), else_=t.amount)}
             if "quantity" in mapping:
                 merged["quantity"] = ibis.cases((t._conflict, t._sum_quantity), else_=t.quantity)
+            for column in ("cost", "discount"):
+                if column in mapping:
+                    total = t[column].sum().over(ibis.window(group_by=["_live", "_key"]))
+                    merged[column] = ibis.cases((t._conflict, total), else_=t[column])
             t = t.mutate(**merged)
         checks.append(Check(DUPLICATE_CHECK, show="order_id"))
         later.append((t._valid & t._dup, DUPLICATE_CHECK))
@@ -380,6 +389,8 @@ def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, log
     t = t.mutate(**{REASON: _first((t.customer_id.isnull(), missing), (t._rank > 0, repeated))})
     t = _finish(engine, parsed, t, [Check(missing), Check(repeated, show="customer_id")], log)
     kept = t.filter(t[REASON].isnull())
+    if "referred_by" in kept.columns:
+        kept = _referrals(engine, kept, parsed, log)
     ids = buyers.select("customer_id").distinct()
     prospects = kept.mutate(_buyer=kept.customer_id.isin(ids.customer_id))
     _flag(engine, prospects, ~prospects._buyer, Check("customers without purchases (prospects, kept)", "kept (flagged)",
@@ -389,6 +400,53 @@ def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, log
     log.add("customers", parsed.file, "buyers missing from the customers table", rows=unknown, action="flagged")
     result = in_line_order(engine, kept.select(LINE, *_columns(parsed, kept)))
     log.add("customers", parsed.file, "rows kept", rows=result.num_rows, action="kept")
+    return result
+
+
+def _referrals(engine: Engine, kept: ibis.Table, parsed: ParsedTable, log: QualityLog) -> ibis.Table:
+    """``referred_by``: self-referrals blanked, referrers missing from the customers table flagged."""
+    own = kept.referred_by.notnull() & (kept.referred_by == kept.customer_id)
+    _flag(engine, kept, own, Check("customer referred by themselves (blanked)", "changed to blank", "customer_id"),
+          parsed, log)
+    kept = _materialize(engine, kept.mutate(referred_by=ibis.cases((own, ibis.null("string")),
+                                                                   else_=kept.referred_by)))
+    stranger = kept.referred_by.notnull() & ~kept.referred_by.isin(kept.customer_id)
+    _flag(engine, kept, stranger, Check("referrer not in the customers table (kept)", "kept (flagged)", "referred_by"),
+          parsed, log)
+    return kept
+
+
+def clean_products(engine: Engine, parsed: ParsedTable, purchases: pa.Table, log: QualityLog) -> pa.Table:
+    """Products: one row per product (the first) with a unit cost or a margin rate; unsold products flagged."""
+    t = parsed.table
+    for column, low, high in (("unit_cost", 0.0, None), ("margin_rate", -1.0, 1.0)):
+        if column in t.columns:
+            bad = t[column].notnull() & ((t[column] < low) if high is None else ~t[column].between(low, high))
+            words = "negative unit cost (blanked)" if high is None else "margin rate outside −1–1 (blanked)"
+            _flag(engine, t, bad, Check(words, "changed to blank", column), parsed, log)
+            t = t.mutate(**{column: ibis.cases((bad, ibis.null("float64")), else_=t[column])})
+    priced = ibis.literal(False)
+    for column in ("unit_cost", "margin_rate"):
+        if column in t.columns:
+            priced = priced | t[column].notnull()
+    missing, repeated, unpriced = ("missing product", "duplicate product (first row kept)",
+                                   "no unit cost or margin rate")
+    t = t.mutate(_rank=ibis.row_number().over(ibis.window(group_by=[t["product"].isnull(), t["product"]],
+                                                          order_by=LINE)))
+    t = t.mutate(**{REASON: _first((t["product"].isnull(), missing), (t._rank > 0, repeated), (~priced, unpriced))})
+    t = _finish(engine, parsed, t, [Check(missing), Check(repeated, show="product"), Check(unpriced, show="product")],
+                log)
+    kept = t.filter(t[REASON].isnull())
+    if "product" in purchases.column_names:
+        sold = engine.table(purchases.select(["product"]))
+        _flag(engine, kept, ~kept["product"].isin(sold["product"]),
+              Check("products nobody bought (kept)", "kept (flagged)", "product"), parsed, log)
+    result = engine.to_arrow(kept.order_by(LINE).select(LINE, *_columns(parsed, kept)))
+    if result.num_rows == 0:
+        raise DataError("has no product with a unit cost or margin rate left after cleaning: see the data-quality "
+                        "log (`crm-workbook validate`)", file=parsed.cfg.file,
+                        hint="Map `product:` and `unit_cost:` or `margin_rate:` to the file's columns.")
+    log.add("products", parsed.file, "rows kept", rows=result.num_rows, action="kept")
     return result
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from crmlib import PROJECT_ROOT
+from crmlib.data.costs import CostSettings
 from crmlib.data.schema import REQUIRED_TABLES, TABLES
 from crmlib.engine import ENGINES
 from crmlib.errors import ConfigError
@@ -28,7 +29,7 @@ DUPLICATE_ORDER_POLICIES = ("error", "first", "last", "sum")
 OUTLIER_POLICIES = ("keep", "drop")
 CONFIG_NAME = "dataset.yaml"
 DATASET_KEYS = ("name", "currency", "analysis_date", "returns", "zero_amounts", "duplicate_orders", "outliers",
-                "engine", "tables")
+                "engine", "tables", "costs")
 TABLE_KEYS = ("file", "columns", "encoding", "sheet", "separator", "date_format", "day_first", "decimal",
               "na_values", "max_unparsed_share", "cancelled_if")
 RULE_TESTS = ("starts_with", "ends_with", "equals", "in", "matches")
@@ -85,6 +86,7 @@ class DatasetConfig:
     outliers: str = "keep"
     engine: str = "duckdb"
     config_file: Path | None = None
+    costs: CostSettings = field(default_factory=CostSettings)
 
     @classmethod
     def from_mapping(cls, raw: dict, root: Path, config_file: Path | None = None) -> DatasetConfig:
@@ -140,6 +142,7 @@ class DatasetConfig:
             returns=returns,
             zero_amounts=zero_amounts,
             config_file=config_file,
+            costs=CostSettings.from_mapping(raw.get("costs"), where),
             **policies,
         )
 

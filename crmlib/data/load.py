@@ -34,6 +34,7 @@ import pyarrow as pa
 from crmlib.data.cleaning import (
     clean_customers,
     clean_feedback,
+    clean_products,
     clean_spend,
     clean_touchpoints,
     clean_transactions,
@@ -45,7 +46,7 @@ from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
 from crmlib.engine import Engine, default_engine
 
-TABLE_NAMES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoints", "returns")
+TABLE_NAMES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoints", "products", "returns")
 LATE_ANALYSIS_DAYS = 90  # the notebooks' default churn window
 
 
@@ -71,6 +72,7 @@ class Dataset:
     files: dict[str, Path] = field(default_factory=dict)
     file_hashes: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
+    costs: dict = field(default_factory=dict)  # the dataset.yaml `costs:` section (CostSettings.to_dict())
     _frames: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _frame(self, name: str) -> pd.DataFrame | None:
@@ -106,6 +108,10 @@ class Dataset:
     @property
     def touchpoints(self) -> pd.DataFrame | None:
         return self._frame("touchpoints")
+
+    @property
+    def products(self) -> pd.DataFrame | None:
+        return self._frame("products")
 
     def loaded_tables(self) -> dict[str, pd.DataFrame]:
         """The tables already built as pandas frames (nothing is read to answer)."""
@@ -233,6 +239,8 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
         if arrow.get("customers") is not None:
             known = known.union(engine.table(arrow["customers"].select(["customer_id"])))
         arrow["touchpoints"] = clean_touchpoints(engine, parsed["touchpoints"], known, cleaned.analysis_date, log)
+    if "products" in parsed:
+        arrow["products"] = clean_products(engine, parsed["products"], purchases, log)
     reconciliation = log.reconciliation()
     check_reconciliation(reconciliation)
     cutoff = cleaned.analysis_date
@@ -247,6 +255,7 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
         quality_log=log.frame(), quality_summary=log.summary(), reconciliation=reconciliation,
         warnings=page_warnings + warnings, page_warnings=page_warnings,
         files={name: cfg.file for name, cfg in config.tables.items()}, file_hashes=hashes, fingerprint=fingerprint,
+        costs=config.costs.to_dict() if config.costs.given else {},
     )
 
 

@@ -33,22 +33,24 @@ TABLES: dict[str, TableSchema] = {
         {
             "customer_id": "id", "order_date": "date", "amount": "amount", "order_id": "id",
             "quantity": "number", "unit_price": "amount", "product": "text", "category": "text",
-            "channel": "text",
+            "channel": "text", "cost": "amount", "discount": "amount",
         },
         required=("customer_id", "order_date", "amount"),
         description="one row per order (or order line); negative amounts or quantities are returns; "
-        "without `amount`, the amount is quantity × unit_price",
+        "without `amount`, the amount is quantity × unit_price; optional `cost` (cost of the goods of the "
+        "line) and `discount` (money given off the line, already taken out of `amount`)",
     ),
     "customers": TableSchema(
         "customers",
         {
             "customer_id": "id", "signup_date": "date", "acquisition_channel": "text",
             "region": "text", "city": "text", "gender": "text", "birth_year": "number",
-            "age": "number", "churned": "bool", "churn_date": "date",
+            "age": "number", "churned": "bool", "churn_date": "date", "referred_by": "id",
         },
         required=("customer_id",),
         keep_extra_columns=True,
-        description="one row per known customer or prospect",
+        description="one row per known customer or prospect; optional `referred_by`: the id of the customer "
+        "who referred them",
     ),
     "feedback": TableSchema(
         "feedback",
@@ -77,6 +79,14 @@ TABLES: dict[str, TableSchema] = {
         required=("customer_id", "timestamp", "channel"),
         description="one row per contact (ad, visit, message, service or sales contact) of a customer "
         "or anonymous visitor",
+    ),
+    "products": TableSchema(
+        "products",
+        {"product": "text", "category": "text", "unit_cost": "amount", "margin_rate": "number"},
+        required=("product",),
+        any_of=("unit_cost", "margin_rate"),
+        description="product costs: one row per product with its unit cost or its margin rate "
+        "(share of the price that is margin, 0–1)",
     ),
 }
 

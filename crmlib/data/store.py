@@ -71,7 +71,7 @@ def write_store(dataset: Dataset, folder: Path) -> Path:
             "warnings": [_dump(w) for w in dataset.warnings],
             "page_warnings": [_dump(w) for w in dataset.page_warnings],
             "files": {k: str(v) for k, v in dataset.files.items()}, "file_hashes": dataset.file_hashes,
-            "fingerprint": dataset.fingerprint,
+            "fingerprint": dataset.fingerprint, "costs": dataset.costs,
         }
         (work / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         try:
@@ -101,7 +101,7 @@ def open_store(folder: Path) -> Dataset:
         warnings=[Notice.load(w) for w in meta["warnings"]],
         page_warnings=[Notice.load(w) for w in meta["page_warnings"]],
         files={k: Path(v) for k, v in meta["files"].items()}, file_hashes=meta["file_hashes"],
-        fingerprint=meta["fingerprint"],
+        fingerprint=meta["fingerprint"], costs=meta.get("costs") or {},
     )
 
 

@@ -28,10 +28,12 @@ def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
     A table without a file shows "(not given)", or "（未提供）" with ``lang="zh"``.
     """
     rows = []
-    for name in ("transactions", "customers", "feedback", "marketing_spend", "touchpoints"):
+    optional = ("products",) if "products" in dataset.files else ()  # listed only when given
+    for name in ("transactions", "customers", "feedback", "marketing_spend", "touchpoints", *optional):
         frame = _table(dataset, name)
         counts = dataset.quality_summary.get(name, {})
-        dates = frame[DATE_COLUMNS[name]] if frame is not None and DATE_COLUMNS[name] in frame else None
+        column = DATE_COLUMNS.get(name)
+        dates = frame[column] if frame is not None and column in frame else None
         rows.append({
             "table": name,
             "file": dataset.files[name].name if name in dataset.files else gettext(lang, "(not given)"),
@@ -132,7 +134,8 @@ def reconciliation_sentences(dataset: Dataset, lang: str = "en") -> list[str]:
 
 TABLE_NAMES = {"transactions": NC_("table", "transactions"), "customers": NC_("table", "customers"),
                "feedback": NC_("table", "feedback"), "marketing_spend": NC_("table", "marketing spend"),
-               "returns": NC_("table", "returns"), "touchpoints": NC_("table", "touchpoints")}
+               "returns": NC_("table", "returns"), "touchpoints": NC_("table", "touchpoints"),
+               "products": NC_("table", "products")}
 
 
 def table_name(name: str, lang: str = "en") -> str:

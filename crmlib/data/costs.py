@@ -1,0 +1,91 @@
+"""The ``costs:`` section of ``dataset.yaml``: margin rates and the cost to serve, all optional.
+
+```yaml
+costs:
+  margin_rates: {服饰: 0.45, 数码: 0.18, default: 0.3}   # share of the price that is margin, by category
+  service_contact: {电话: 12, 在线客服: 3, default: 5}   # cost per feedback / service contact, by channel
+  return_handling: 15                                    # cost of handling one return
+  shipping_per_order: 8                                  # shipping paid by the shop, per order
+```
+
+A number instead of a mapping applies to every category or channel. Without the section (and
+without a products table or a ``cost`` column) there are no costs: profit cannot be computed.
+
+Example
+-------
+>>> costs = CostSettings.from_mapping({"service_contact": 5, "margin_rates": {"a": 0.4}}, where="dataset.yaml")
+>>> costs.service_contact, costs.margin_rates, costs.return_handling
+({'default': 5.0}, {'a': 0.4}, 0.0)
+>>> costs.given
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from crmlib.errors import ConfigError
+
+COST_KEYS = ("margin_rates", "service_contact", "return_handling", "shipping_per_order")
+DEFAULT = "default"
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """Margin rates by category, cost per service contact by channel, per-return and per-order costs."""
+
+    margin_rates: dict[str, float] = field(default_factory=dict)
+    service_contact: dict[str, float] = field(default_factory=dict)
+    return_handling: float = 0.0
+    shipping_per_order: float = 0.0
+
+    @property
+    def given(self) -> bool:
+        """Whether any cost was set."""
+        return bool(self.margin_rates or self.service_contact or self.return_handling or self.shipping_per_order)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_mapping(cls, raw: object, where: Path | str) -> CostSettings:
+        """Parse and check the section (a ConfigError names the key and the fix)."""
+        if raw in (None, {}):
+            return cls()
+        if not isinstance(raw, dict):
+            raise ConfigError("has a `costs:` that is not a mapping", file=where,
+                              hint="Write e.g. `costs: {service_contact: 5, return_handling: 15}`.")
+        unknown = sorted(str(k) for k in raw if k not in COST_KEYS)
+        if unknown:
+            raise ConfigError(f"has unknown key(s) {unknown} in `costs:`", file=where,
+                              hint=f"Known keys there: {', '.join(COST_KEYS)}.")
+        return cls(
+            margin_rates=_by_key(raw.get("margin_rates"), "margin_rates", where, low=-1.0, high=1.0),
+            service_contact=_by_key(raw.get("service_contact"), "service_contact", where),
+            return_handling=_amount(raw.get("return_handling", 0), "return_handling", where),
+            shipping_per_order=_amount(raw.get("shipping_per_order", 0), "shipping_per_order", where),
+        )
+
+
+def _amount(value: object, key: str, where: Path | str, low: float = 0.0, high: float = float("inf")) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if not low <= number <= high:
+        bounds = f"between {low:g} and {high:g}" if high != float("inf") else f"of {low:g} or more"
+        raise ConfigError(f"has `costs: {key}: {value!r}`, not a number {bounds}", file=where,
+                          hint=f"Write e.g. `{key}: {0.3 if high <= 1 else 5}`.")
+    return number
+
+
+def _by_key(value: object, key: str, where: Path | str, low: float = 0.0, high: float = float("inf")) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return {DEFAULT: _amount(value, key, where, low, high)}
+    return {str(k): _amount(v, f"{key}: {k}", where, low, high) for k, v in value.items()}
+
+
+__all__ = ["CostSettings", "COST_KEYS"]
