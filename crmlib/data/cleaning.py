@@ -441,7 +441,7 @@ def clean_products(engine: Engine, parsed: ParsedTable, purchases: pa.Table, log
         sold = engine.table(purchases.select(["product"]))
         _flag(engine, kept, ~kept["product"].isin(sold["product"]),
               Check("products nobody bought (kept)", "kept (flagged)", "product"), parsed, log)
-    result = engine.to_arrow(kept.order_by(LINE).select(LINE, *_columns(parsed, kept)))
+    result = in_line_order(engine, kept.select(LINE, *_columns(parsed, kept)))
     if result.num_rows == 0:
         raise DataError("has no product with a unit cost or margin rate left after cleaning: see the data-quality "
                         "log (`crm-workbook validate`)", file=parsed.cfg.file,
