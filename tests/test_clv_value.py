@@ -123,7 +123,7 @@ def test_score_customers_caches_the_fit(cdnow_summary, tmp_path, monkeypatch):
         calls.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr("crmlib.clv.value.fit_purchase_model", counting)
+    monkeypatch.setattr("crmlib.clv.usable.fit_purchase_model", counting)
     dataset = load_dataset("data/cdnow")
     wb = Workbook(dataset=dataset, export_dir=tmp_path / "exports")
     first = wb.cached(score_customers, cdnow_summary, time_unit="W")

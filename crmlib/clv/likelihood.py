@@ -211,9 +211,25 @@ def _minimize(objective, n_params: int, accept_precision_loss: bool = False) -> 
                                tol=TOLERANCE), accept_precision_loss)
 
 
+class _Shrunk:
+    """An objective plus ``coef * Σ log(params)²``: pulls each (time-scaled) parameter towards 1,
+    away from both 0 and infinity, where lifetimes' L2 penalizer pulls towards 0."""
+
+    def __init__(self, objective, coef: float):
+        self.objective, self.coef = objective, float(coef)
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        value, gradient = self.objective(log_params)
+        return value + self.coef * float(log_params @ log_params), gradient + 2.0 * self.coef * log_params
+
+
 def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
-              modified: bool = False) -> dict[str, float]:
+              modified: bool = False, shrinkage: float = 0.0) -> dict[str, float]:
     """BG/NBD (MBG/NBD if ``modified``) estimates ``{"r", "alpha", "a", "b"}`` in the unit of recency and T.
+
+    ``shrinkage`` > 0 adds ``shrinkage * Σ log(params)²`` (time-scaled alpha) to the objective: a
+    ridge in log-parameters that keeps estimates off 0 and infinity (the last resort of
+    :mod:`crmlib.clv.usable` when the plain fits are degenerate).
 
     Example: CDNOW with a 39-week calibration gives the estimates Fader, Hardie & Lee (2005) publish.
 
@@ -228,7 +244,8 @@ def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
     frequency, recency, T = (np.asarray(values, dtype=float) for values in (frequency, recency, T))
     _check_inputs(frequency, recency, T)  # lifetimes' ValueErrors for impossible summaries
     objective = BetaGeoObjective(frequency, recency, T, weights, penalizer, modified)
-    r, alpha, a, b = np.exp(_minimize(objective, 4))
+    solve = _Shrunk(objective, shrinkage) if shrinkage > 0 else objective
+    r, alpha, a, b = np.exp(_minimize(solve, 4))
     return {"r": float(r), "alpha": float(alpha / objective.scale), "a": float(a), "b": float(b)}
 
 

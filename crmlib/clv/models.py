@@ -148,6 +148,7 @@ class PurchaseFit:
     fallback: str = ""
     seconds: float = 0.0
     warning: str = ""
+    shrinkage: float = 0.0  # ridge on log-parameters (crmlib.clv.likelihood.fit_bgnbd), 0 = none
 
     @property
     def label(self) -> str:
@@ -166,7 +167,8 @@ class PurchaseFit:
                 "log_likelihood": self.log_likelihood, "n_customers": self.n_customers,
                 "n_unique_rows": self.n_rows, "time_unit": self.time_unit,
                 "penalizer": self.penalizer, "fallback": self.fallback or None,
-                "warning": self.warning or None, "fit_seconds": round(self.seconds, 3)}
+                "warning": self.warning or None, "fit_seconds": round(self.seconds, 3),
+                **({"shrinkage": self.shrinkage} if self.shrinkage else {})}
 
 
 def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None) -> float:
@@ -209,19 +211,20 @@ def degenerate_warning(model: str, params: dict[str, float]) -> str:
             "identify this model; prefer another model or more history.")
 
 
-def _fit_once(model: str, rows: pd.DataFrame, penalizer: float) -> dict[str, float]:
+def _fit_once(model: str, rows: pd.DataFrame, penalizer: float, shrinkage: float = 0.0) -> dict[str, float]:
     data = (rows["frequency"], rows["recency"], rows["T"], rows["weight"], penalizer)
     if model == "pareto":
         params = fit_pareto_nbd(*data)
     else:
-        params = fit_bgnbd(*data, modified=model == "mbgnbd")
+        params = fit_bgnbd(*data, modified=model == "mbgnbd", shrinkage=shrinkage)
     if not all(np.isfinite(v) and v > 0 for v in params.values()):
         raise ConvergenceError(f"non-finite or non-positive estimates {params}")
     return params
 
 
 def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D",
-                       penalizer: float = 0.0, ladder: tuple[float, ...] = PENALIZER_LADDER) -> PurchaseFit:
+                       penalizer: float = 0.0, ladder: tuple[float, ...] = PENALIZER_LADDER,
+                       shrinkage: float = 0.0) -> PurchaseFit:
     """Fit one purchase model on the weighted unique rows of ``summary``.
 
     Parameters
@@ -232,6 +235,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
     penalizer : L2 penalizer of the first attempt (0 = plain maximum likelihood).
     ladder : larger penalizers tried in turn if lifetimes cannot converge; the one used is
         reported in ``fallback``.
+    shrinkage : BG/NBD and MBG/NBD only: ridge on the log-parameters (see ``fit_bgnbd``).
     """
     rows = compress_rfm(summary)
     if (rows["frequency"] > 0).sum() == 0:
@@ -243,7 +247,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
     for coef in attempts:
         try:
             with np.errstate(all="ignore"):
-                params = _fit_once(model, rows, coef)
+                params = _fit_once(model, rows, coef, shrinkage)
         except (ConvergenceError, np.linalg.LinAlgError, FloatingPointError) as error:
             errors.append(f"penalizer {coef:g}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
             continue
@@ -262,7 +266,8 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
                         "read this fit as approximate.")
         return PurchaseFit(model=model, params=params, log_likelihood=ll, n_customers=int(rows["weight"].sum()),
                            n_rows=len(rows), time_unit=time_unit, penalizer=coef, fallback=fallback,
-                           seconds=time.perf_counter() - start, warning=degenerate_warning(model, params))
+                           seconds=time.perf_counter() - start, warning=degenerate_warning(model, params),
+                           shrinkage=shrinkage)
     raise DataError(f"{model_label(model)} did not converge even with penalizer {attempts[-1]:g}: {'; '.join(errors)}",
                     hint="Try another model (e.g. bgnbd), a longer calibration period or the weekly time unit.")
 

@@ -15,7 +15,10 @@ customers who had bought by then, predict their repeat purchases in the holdout
   (the conditional-expectation chart).
 
 The chosen model is the one with the lowest per-customer RMSE in the holdout; ``reason``
-says so in a sentence with the numbers.
+says so in a sentence with the numbers. A model whose calibration fit is degenerate or cannot
+predict every customer (:func:`crmlib.clv.usable.fit_problem`) is never compared or chosen: it
+is listed in ``rejected`` with the reason; when every model is rejected, BG/NBD with a penalizer
+is the last resort.
 
 Example
 -------
@@ -31,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.clv.models import PurchaseFit, fit_purchase_model, model_label, parse_models
+from crmlib.clv.usable import Rejection, fit_problem, fit_usable_purchase_model
 from crmlib.errors import DataError
 from crmlib.scans.summary import UNIT_DAYS, calibration_holdout_summary, purchase_days
 
@@ -64,6 +68,14 @@ class HoldoutResult:
     reason: str
     period_days: int = 7
     notes: list[str] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+
+    @property
+    def preference(self) -> str:
+        """The usable models, chosen first then by holdout RMSE, comma-separated for :func:`crmlib.clv.fit_clv`
+        (which refits on all data and uses the first whose refit is usable)."""
+        ranked = self.metrics.sort_values(["rmse", "mae"])["model"].tolist()
+        return ",".join([self.chosen, *[key for key in ranked if key != self.chosen]])
 
     def to_dict(self) -> dict:
         """Plain summary for clv_model.json (dates ISO, errors in transactions per customer)."""
@@ -75,6 +87,7 @@ class HoldoutResult:
             "metrics": self.metrics.to_dict(orient="records"),
             "chosen_model": self.chosen,
             "reason": self.reason,
+            "rejected_models": [r.to_dict() for r in self.rejected],
             "fits": {k: v.to_dict() for k, v in self.fits.items()},
         }
 
@@ -133,6 +146,29 @@ def _errors(actual: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
     return float(np.mean(np.abs(diff))), float(np.sqrt(np.mean(diff ** 2)))
 
 
+def _usable_fits(summary: pd.DataFrame, keys: list[str], time_unit: str,
+                 penalizer: float) -> tuple[dict[str, PurchaseFit], list[Rejection]]:
+    """The usable calibration fits of ``keys`` and the rejections; BG/NBD penalized when none is usable."""
+    fits, rejected = {}, []
+    for key in keys:
+        try:
+            fit = fit_purchase_model(summary, key, time_unit=time_unit, penalizer=penalizer)
+        except DataError as error:
+            rejected.append(Rejection(key, "no_convergence", {"error": error.problem.splitlines()[0]}, penalizer))
+            continue
+        problem = fit_problem(fit, summary)
+        if problem is None:
+            fits[key] = fit
+        else:
+            rejected.append(problem)
+    if not fits:
+        fit, passed_over = fit_usable_purchase_model(summary, "bgnbd", time_unit=time_unit, penalizer=penalizer)
+        fits[fit.model] = fit
+        seen = {(r.model, r.penalizer) for r in rejected}
+        rejected += [r for r in passed_over if (r.model, r.penalizer) not in seen]
+    return fits, rejected
+
+
 def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observation_end=None, *,
                        time_unit: str = "W", models="bgnbd,mbgnbd,pareto", period_days: int = 7,
                        penalizer: float = 0.0) -> HoldoutResult:
@@ -156,7 +192,7 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
         raise DataError(f"only {(summary['frequency'] > 0).sum()} customers bought twice before "
                         f"{calibration_end:%Y-%m-%d}: too few to validate a purchase model",
                         hint="Choose a later calibration end date.")
-    fits = {key: fit_purchase_model(summary, key, time_unit=time_unit, penalizer=penalizer) for key in keys}
+    fits, rejected = _usable_fits(summary, keys, time_unit, penalizer)
     duration = float(summary["duration_holdout"].iloc[0])
     f, r, t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     actual = summary["frequency_holdout"].to_numpy(dtype=float)
@@ -194,7 +230,7 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     return HoldoutResult(calibration_end=calibration_end, observation_end=observation_end, time_unit=time_unit,
                          fits=fits, customers=customers, periods=periods, metrics=metrics,
                          by_frequency=by_frequency, chosen=chosen, reason=reason, period_days=period_days,
-                         notes=notes)
+                         notes=notes, rejected=rejected)
 
 
 __all__ = ["HoldoutResult", "default_calibration_end", "holdout_validation", "model_label", "tracking_table"]
@@ -202,9 +238,10 @@ __all__ = ["HoldoutResult", "default_calibration_end", "holdout_validation", "mo
 
 def chosen_purchase_model(transactions: pd.DataFrame, analysis_date, *, time_unit: str = "W",
                           models="bgnbd,mbgnbd,pareto") -> str:
-    """The purchase model the CLV notebook chooses (lowest holdout RMSE, default split).
+    """The purchase models the CLV notebook prefers, chosen first (default split), e.g. ``"mbgnbd,pareto,bgnbd"``.
 
-    Notebooks that score CLV (overview, churn) call this so that their CLV uses the same
+    Notebooks that score CLV (overview, churn) pass this to :func:`crmlib.clv.fit_clv`, which
+    uses the first model whose refit on all data is usable, so that their CLV uses the same
     model as ``03_clv`` and ``exports/clv.csv``.
     """
-    return holdout_validation(transactions, None, analysis_date, time_unit=time_unit, models=models).chosen
+    return holdout_validation(transactions, None, analysis_date, time_unit=time_unit, models=models).preference

@@ -22,7 +22,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,9 +33,9 @@ from crmlib.clv.models import (
     SpendFit,
     check_summary,
     compress_rfm,
-    fit_purchase_model,
     fit_spend_model,
 )
+from crmlib.clv.usable import fit_usable_purchase_model
 from crmlib.errors import DataError
 from crmlib.settings import DEFAULTS
 
@@ -62,21 +62,28 @@ class CLVFit:
 
     purchase: PurchaseFit
     spend: SpendFit
+    rejected: list = field(default_factory=list)  # crmlib.clv.usable.Rejection of models passed over
 
     def to_dict(self) -> dict:
-        return {"purchase_model": self.purchase.to_dict(), "spend_model": self.spend.to_dict()}
+        return {"purchase_model": self.purchase.to_dict(), "spend_model": self.spend.to_dict(),
+                "rejected_models": [r.to_dict() for r in self.rejected]}
 
 
 def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D",
             penalizer: float = 0.0) -> CLVFit:
-    """Fit the purchase ``model`` and Gamma-Gamma on ``summary``.
+    """Fit the purchase ``model`` and Gamma-Gamma on ``summary``, never keeping an unusable purchase fit.
+
+    A degenerate purchase fit, or one without finite predictions for every customer, is
+    rejected (:mod:`crmlib.clv.usable`); BG/NBD, then BG/NBD with a penalizer, is used instead
+    and the rejections are in ``CLVFit.rejected``.
 
     Parameters
     ----------
     summary : DataFrame
         The per-customer summary in ``time_unit`` (``frequency``, ``recency``, ``T``, ``monetary_value``).
     model : str
-        Purchase model: ``"bgnbd"``, ``"mbgnbd"`` or ``"pareto"``.
+        Purchase model: ``"bgnbd"``, ``"mbgnbd"`` or ``"pareto"`` (or several, comma-separated,
+        in order of preference).
     time_unit : str
         ``"D"`` or ``"W"``, the unit the summary was built with.
     penalizer : float
@@ -88,8 +95,8 @@ def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D"
         The fitted purchase and spend models.
     """
     check_summary(summary, ("frequency", "recency", "T", "monetary_value"))
-    return CLVFit(purchase=fit_purchase_model(summary, model, time_unit=time_unit, penalizer=penalizer),
-                  spend=fit_spend_model(summary, penalizer=penalizer))
+    purchase, rejected = fit_usable_purchase_model(summary, model, time_unit=time_unit, penalizer=penalizer)
+    return CLVFit(purchase=purchase, spend=fit_spend_model(summary, penalizer=penalizer), rejected=rejected)
 
 
 def discounted_purchases(fit: PurchaseFit, summary: pd.DataFrame, horizon_months: int,
