@@ -223,8 +223,8 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
     keep = [c for c in stage.columns if c.startswith("_raw_") and schema.kinds[c[5:]] in CHECKED_KINDS]
     table = engine.materialize(stage.select(LINE, *keep, *extras, *(["_rule_column"] if wants_rule else []),
                                             **fields))
-    if cfg.name == "transactions":
-        table = engine.materialize(_signed_amounts(table, mapping, cfg))
+    if cfg.name == "transactions":  # computed as the cleaner reads it (it materialises its own first step)
+        table = _signed_amounts(table, mapping, cfg)
     parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding)
     _check_unreadable(engine, parsed, schema, log, na_values)
     return parsed
