@@ -8,14 +8,18 @@ customers who had bought by then, predict their repeat purchases in the holdout
 - ``periods``: repeat transactions per period (default weekly) over the whole span, actual
   vs each model's unconditional expectation summed over first-purchase cohorts (the
   "tracking" chart), with cumulative sums;
-- ``metrics``: total holdout repeat transactions predicted vs actual (cumulative error at
-  the end of the holdout), per-customer MAE and RMSE of the conditional expectation, and the
-  same errors of a naive baseline that extrapolates each customer's calibration rate;
+- ``metrics``: over the holdout period only, total repeat transactions predicted vs actual
+  (``holdout_error``, a share), per-customer MAE, RMSE and Spearman of the conditional
+  expectation, the RMSE difference to the best model with its paired-bootstrap 95 % interval,
+  and the errors of the naive baseline that carries each customer's calibration rate forward;
+  ``baselines`` holds both naive baselines (own rate, average rate) and ``deciles`` the
+  calibration by decile of predicted purchases (:mod:`crmlib.clv.holdout_metrics`);
 - ``by_frequency``: mean holdout transactions by calibration frequency, actual vs each model
   (the conditional-expectation chart).
 
-The chosen model is the one with the lowest per-customer RMSE in the holdout; ``reason``
-says so in a sentence with the numbers. A model whose calibration fit is degenerate or cannot
+The chosen model is the simplest one (BG/NBD, MBG/NBD, Pareto/NBD) whose holdout RMSE is not
+clearly worse than the lowest: when the bootstrap interval of the difference contains zero it is
+a tie and the simpler model wins; ``reason`` says so in a sentence with the numbers. A model whose calibration fit is degenerate or cannot
 predict every customer (:func:`crmlib.clv.usable.fit_problem`) is never compared or chosen: it
 is listed in ``rejected`` with the reason; when every model is rejected, BG/NBD with a penalizer
 is the last resort.
@@ -33,9 +37,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crmlib.clv.holdout_metrics import (
+    BOOTSTRAP_SAMPLES,
+    choose_model,
+    customer_metrics,
+    decile_calibration,
+)
 from crmlib.clv.models import PurchaseFit, fit_purchase_model, model_label, parse_models
 from crmlib.clv.usable import Rejection, fit_problem, fit_usable_purchase_model
 from crmlib.errors import DataError
+from crmlib.lang import gettext
 from crmlib.scans.summary import UNIT_DAYS, calibration_holdout_summary, purchase_days
 
 FREQUENCY_CAP = 7  # calibration frequencies of 7+ are pooled in the conditional-expectation table
@@ -69,6 +80,18 @@ class HoldoutResult:
     period_days: int = 7
     notes: list[str] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
+    baselines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    deciles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    choice: dict = field(default_factory=dict)
+
+    def reason_text(self, lang: str = "en") -> str:
+        """Why the chosen model was chosen, with the bootstrap interval, in ``lang``."""
+        return choice_text(self.metrics, self.choice, self.baselines, lang)
+
+    def holdout_periods(self) -> pd.DataFrame:
+        """The tracking table's periods that lie wholly inside the holdout."""
+        start = self.periods["period_end"] - pd.to_timedelta(self.periods["days"] - 1, unit="D")
+        return self.periods.loc[start > self.calibration_end]
 
     @property
     def preference(self) -> str:
@@ -87,6 +110,10 @@ class HoldoutResult:
             "metrics": self.metrics.to_dict(orient="records"),
             "chosen_model": self.chosen,
             "reason": self.reason,
+            "choice": self.choice,
+            "baselines": self.baselines.to_dict(orient="records"),
+            "calibration_by_decile": self.deciles.to_dict(orient="records"),
+            "holdout_periods": _period_errors(self),
             "rejected_models": [r.to_dict() for r in self.rejected],
             "fits": {k: v.to_dict() for k, v in self.fits.items()},
         }
@@ -141,9 +168,45 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
     return table
 
 
-def _errors(actual: np.ndarray, predicted: np.ndarray) -> tuple[float, float]:
-    diff = predicted - actual
-    return float(np.mean(np.abs(diff))), float(np.sqrt(np.mean(diff ** 2)))
+def choice_text(metrics: pd.DataFrame, choice: dict, baselines: pd.DataFrame, lang: str = "en") -> str:
+    """The model choice in a sentence: holdout RMSE, the bootstrap interval, tie or not, the baseline."""
+    by_key = metrics.set_index("model")
+    chosen, best = choice["chosen"], choice["best"]
+    row = by_key.loc[chosen]
+    own = baselines.set_index("baseline").loc["own_rate"]
+    if not choice["comparisons"]:
+        parts = [gettext(lang, "{model} is the only usable model: holdout RMSE {rmse:.3f} purchases per customer.").format(
+            model=row["label"], rmse=row["rmse"])]
+    else:
+        parts = [gettext(lang, "{model} has the lowest holdout RMSE, {rmse:.3f} purchases per customer; the other models' RMSE differences "
+                               "(paired bootstrap over customers):").format(
+            model=by_key.loc[best, "label"], rmse=by_key.loc[best, "rmse"])]
+    for key, comparison in choice["comparisons"].items():
+        if comparison["low"] <= 0:
+            template = gettext(lang, "{model}: {diff:+.3f} (95 % interval {low:+.3f} to {high:+.3f}), a tie.")
+        else:
+            template = gettext(lang, "{model}: {diff:+.3f} (95 % interval {low:+.3f} to {high:+.3f}), worse.")
+        parts.append(template.format(model=by_key.loc[key, "label"], diff=comparison["difference"],
+                                     low=comparison["low"], high=comparison["high"]))
+    if choice["tie"]:
+        parts.append(gettext(lang, "The difference is within the noise, so the simpler {model} is used.").format(
+            model=row["label"]))
+    parts.append(gettext(lang, "{model} predicts {predicted:,.0f} repeat purchases in the holdout against "
+                               "{actual:,.0f} made ({error:+.1%}); each customer's own calibration rate carried "
+                               "forward has RMSE {naive:.3f}.").format(
+        model=row["label"], predicted=row["predicted_holdout_total"], actual=row["actual_holdout_total"],
+        error=row["holdout_error"], naive=own["rmse"]))
+    return " ".join(parts)
+
+
+def _period_errors(result: HoldoutResult) -> dict:
+    """Per holdout period, actual vs each model's expected repeat purchases (totals and mean absolute error)."""
+    periods = result.holdout_periods()
+    out = {"periods": len(periods), "actual_total": float(periods["actual"].sum())}
+    for key in result.fits:
+        out[key] = {"expected_total": float(periods[key].sum()),
+                    "mean_absolute_error": float((periods[key] - periods["actual"]).abs().mean()) if len(periods) else None}
+    return out
 
 
 def _usable_fits(summary: pd.DataFrame, keys: list[str], time_unit: str,
@@ -198,27 +261,32 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     actual = summary["frequency_holdout"].to_numpy(dtype=float)
     customers = summary.copy()
     customers["naive"] = f / np.maximum(t, 1e-9) * duration  # calibration repeat rate, extrapolated
-    rows = []
-    naive_mae, naive_rmse = _errors(actual, customers["naive"].to_numpy())
+    average_rate = float(f.sum() / max(t.sum(), 1e-9))
+    baselines = pd.DataFrame([
+        {"baseline": "own_rate", **customer_metrics(actual, customers["naive"].to_numpy())},
+        {"baseline": "average_rate", **customer_metrics(actual, np.full_like(actual, average_rate * duration))},
+    ])
+    own = baselines.iloc[0]
+    predictions, rows = {}, []
     for key, fit in fits.items():
         with np.errstate(all="ignore"):
             predicted = np.asarray(fit.fitter().conditional_expected_number_of_purchases_up_to_time(duration, f, r, t), dtype=float)
-        customers[f"predicted_{key}"] = predicted
-        mae, rmse = _errors(actual, predicted)
+        customers[f"predicted_{key}"] = predictions[key] = predicted
+        m = customer_metrics(actual, predicted)
         rows.append({"model": key, "label": fit.label, "log_likelihood": fit.log_likelihood,
-                     "actual_holdout_total": actual.sum(), "predicted_holdout_total": predicted.sum(),
-                     "cumulative_error_pct": 100 * (predicted.sum() - actual.sum()) / max(actual.sum(), 1e-9),
-                     "mae": mae, "rmse": rmse, "naive_mae": naive_mae, "naive_rmse": naive_rmse,
-                     "fallback": fit.fallback or ""})
+                     "actual_holdout_total": m["actual_total"], "predicted_holdout_total": m["predicted_total"],
+                     "holdout_error": m["total_error_pct"] / 100, "mae": m["mae"], "rmse": m["rmse"],
+                     "spearman": m["spearman"], "naive_mae": own["mae"], "naive_rmse": own["rmse"],
+                     "naive_spearman": own["spearman"], "fallback": fit.fallback or ""})
+    chosen, best_key, comparisons = choose_model(actual, predictions)
     metrics = pd.DataFrame(rows)
-    best = metrics.sort_values(["rmse", "mae"]).iloc[0]
-    chosen = str(best["model"])
-    others = metrics.loc[metrics["model"] != chosen]
-    comparison = ", ".join(f"{row.label} {row.rmse:.3f}" for row in others.itertuples())
-    reason = (f"{best['label']} predicts each customer's holdout purchases best: RMSE {best['rmse']:.3f} "
-              f"transactions per customer" + (f" (vs {comparison})" if comparison else "")
-              + f"; its total for the holdout is off by {best['cumulative_error_pct']:+.1f} %, and the naive "
-              f"baseline (each customer's calibration rate carried forward) has RMSE {naive_rmse:.3f}.")
+    for column in ("difference", "low", "high"):
+        metrics[f"rmse_vs_best_{column}"] = [comparisons[k][column] if k in comparisons else 0.0 for k in metrics["model"]]
+    choice = {"best": best_key, "chosen": chosen, "tie": chosen != best_key,
+              "bootstrap_samples": BOOTSTRAP_SAMPLES,
+              "comparisons": {k: {"vs": best_key, **v} for k, v in comparisons.items()}}
+    reason = choice_text(metrics, choice, baselines, "en")
+    calibration = decile_calibration(actual, predictions)
     capped = np.minimum(f, FREQUENCY_CAP).astype(int)
     grouped = customers.assign(calibration_frequency=capped).groupby("calibration_frequency")
     by_frequency = grouped.agg(customers=("frequency_holdout", "size"), actual=("frequency_holdout", "mean"),
@@ -230,7 +298,7 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     return HoldoutResult(calibration_end=calibration_end, observation_end=observation_end, time_unit=time_unit,
                          fits=fits, customers=customers, periods=periods, metrics=metrics,
                          by_frequency=by_frequency, chosen=chosen, reason=reason, period_days=period_days,
-                         notes=notes, rejected=rejected)
+                         notes=notes, rejected=rejected, baselines=baselines, deciles=calibration, choice=choice)
 
 
 __all__ = ["HoldoutResult", "default_calibration_end", "holdout_validation", "model_label", "tracking_table"]
