@@ -6,7 +6,8 @@ Printed per size: seconds per notebook, wall time of the command, and the peak r
 summed over every process of the run (the runner, its workers and their kernels), sampled from
 ``/proc`` every 0.25 s. At the end: time(largest) / time(smallest), and the same dataset loaded
 by crmlib (read, map, parse, clean) and by plain pyarrow (read with GB18030 transcoding, amount
-and date parsing of the transactions, plus the other files read as they are), in the same run.
+and date parsing of the transactions, plus the other files — touchpoints included — read as they
+are), in the same run.
 
 The machine is shared: run it rarely and niced, and report the load average it prints.
 
@@ -119,7 +120,7 @@ def load_crmlib(data: Path) -> float:
 
 def load_pyarrow(data: Path) -> float:
     """Seconds for plain pyarrow on the same files: transactions transcoded from GB18030, amounts and
-    dates parsed; customers, feedback and spend read as CSV (in a fresh process)."""
+    dates parsed; customers, feedback, spend and touchpoints read as CSV (in a fresh process)."""
     done = subprocess.run([sys.executable, "-c", _PYARROW_CODE, str(data)], capture_output=True, text=True,
                           check=True)
     return float(done.stdout.strip().splitlines()[-1])
@@ -135,7 +136,7 @@ raw = (root / "transactions.csv").read_bytes().decode("gb18030").encode("utf-8")
 tx = csv.read_csv(io.BytesIO(raw), convert_options=csv.ConvertOptions(column_types={"客户编号": pa.string()}))
 amount = pc.cast(pc.replace_substring_regex(tx.column("实付金额"), "[¥,]", ""), pa.float64())
 dates = pc.strptime(tx.column("下单时间"), format="%Y/%m/%d %H:%M", unit="s")
-for name in ("customers.csv", "feedback.csv", "marketing_spend.csv"):
+for name in ("customers.csv", "feedback.csv", "marketing_spend.csv", "touchpoints.csv"):
     if (root / name).is_file():
         csv.read_csv(root / name)
 print(time.perf_counter() - t)
