@@ -37,9 +37,22 @@ def _cdnow(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from crmlib.data.config import read_config
     from crmlib.data.load import load_dataset
+    from crmlib.engine.select import activate, chosen_engine
+    from crmlib.engine.spark import SparkUnavailable, choose_engine
+    from crmlib.scans.summary import customer_summary
 
+    try:
+        choose_engine(args.engine)
+    except SparkUnavailable as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     dataset = load_dataset(args.data_dir, analysis_date=args.analysis_date or None)
+    config = read_config(args.data_dir)
+    engine = activate(chosen_engine(config.engine), config.spark)
+    customers = len(customer_summary(dataset.transactions, dataset.analysis_date))  # one scan on the engine
+    print(f"Engine: {engine.name} ({customers:,} customers summarised there)")
     print(f"{dataset.name}: {len(dataset.transactions):,} purchases of "
           f"{dataset.transactions['customer_id'].nunique():,} customers up to {dataset.analysis_date:%Y-%m-%d}")
     for table in ("customers", "feedback", "marketing_spend", "touchpoints"):
@@ -81,6 +94,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
     validate = commands.add_parser("validate", help="load a dataset and print its data-quality log")
     validate.add_argument("data_dir", help="dataset folder holding dataset.yaml")
     validate.add_argument("--analysis-date", default="", help="YYYY-MM-DD (default: last transaction date)")
+    validate.add_argument("--engine", choices=("duckdb", "spark"),
+                          help="engine for the scans (default: dataset.yaml `engine:`, else duckdb)")
     handlers["validate"] = _validate
 
     try:  # the report runner registers run / runs / params

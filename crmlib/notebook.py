@@ -34,10 +34,12 @@ from typing import TypeVar
 import pandas as pd
 
 from crmlib import PROJECT_ROOT, cache
+from crmlib.data.config import read_config
 from crmlib.data.load import Dataset, load_dataset_cached
 from crmlib.display.cards import Card, kpi_card, render_cards
 from crmlib.display.format import Formats
 from crmlib.display.tables import render_table
+from crmlib.engine.select import activate, chosen_engine
 from crmlib.exports import write_csv, write_json
 from crmlib.lang import LANGUAGES, Translator, in_language
 from crmlib.logs import log_from_environment
@@ -108,6 +110,8 @@ class Workbook:
         plots.setup()
         log_from_environment()
         dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)
+        config = read_config(dataset.root)  # engine: duckdb | spark (or --engine) runs the scans
+        activate(chosen_engine(config.engine), config.spark)
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
         folder = Path(export_dir) if export_dir else interactive_export_dir(dataset.root)
         workbook = cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)

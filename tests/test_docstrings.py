@@ -10,7 +10,8 @@ import pytest
 MODULES = ["crmlib.cache", "crmlib.churn.priority", "crmlib.lang", "crmlib.exports", "crmlib.plots", "crmlib.segment.tiers", "crmlib.churn.reasons", "crmlib.overview.kpi", "crmlib.data.quality", "crmlib.segment.migration", "crmlib.notebook", "crmlib.report.signals", "crmlib.clv.models", "crmlib.clv.likelihood", "crmlib.engine", "crmlib.scans.journeys", "crmlib.journey.attribution", "crmlib.journey.paths", "crmlib.journey.conversion", "crmlib.journey.roi", "crmlib.journey.retention", "crmlib.plots.journey", "crmlib.data.sample_journeys", "crmlib.logs",
            "crmlib.engine.progress", "crmlib.scans.summary", "crmlib.scans.source", "crmlib.scans.activity",
            "crmlib.scans.baskets", "crmlib.scans.features", "crmlib.feedback.distinct", "crmlib.churn.drivers",
-           "crmlib.churn.study", "crmlib.overview.recommend", "crmlib.data.costs"]
+           "crmlib.churn.study", "crmlib.overview.recommend", "crmlib.data.costs", "crmlib.engine.select",
+           "crmlib.engine.spark"]
 
 
 @pytest.mark.parametrize("name", MODULES)

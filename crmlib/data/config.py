@@ -29,7 +29,7 @@ DUPLICATE_ORDER_POLICIES = ("error", "first", "last", "sum")
 OUTLIER_POLICIES = ("keep", "drop")
 CONFIG_NAME = "dataset.yaml"
 DATASET_KEYS = ("name", "currency", "analysis_date", "returns", "zero_amounts", "duplicate_orders", "outliers",
-                "engine", "tables", "costs")
+                "engine", "spark", "tables", "costs")
 TABLE_KEYS = ("file", "columns", "encoding", "sheet", "separator", "date_format", "day_first", "decimal",
               "na_values", "max_unparsed_share", "cancelled_if")
 RULE_TESTS = ("starts_with", "ends_with", "equals", "in", "matches")
@@ -85,6 +85,7 @@ class DatasetConfig:
     duplicate_orders: str = "error"
     outliers: str = "keep"
     engine: str = "duckdb"
+    spark: dict = field(default_factory=dict)  # spark.* settings for engine: spark (crmlib.engine.spark)
     config_file: Path | None = None
     costs: CostSettings = field(default_factory=CostSettings)
 
@@ -133,6 +134,10 @@ class DatasetConfig:
             ("duplicate_orders", "error", DUPLICATE_ORDER_POLICIES), ("outliers", "keep", OUTLIER_POLICIES),
             ("engine", "duckdb", ENGINES))}
         analysis_date = _analysis_date(raw.get("analysis_date"), where)
+        spark = raw.get("spark") or {}
+        if not isinstance(spark, dict):
+            raise ConfigError("`spark:` must be a mapping of Spark settings", file=where,
+                              hint="e.g. `spark: {spark.master: 'local[*]', spark.driver.memory: 4g}`.")
         return cls(
             root=root,
             name=str(raw.get("name") or root.name),
@@ -143,6 +148,7 @@ class DatasetConfig:
             zero_amounts=zero_amounts,
             config_file=config_file,
             costs=CostSettings.from_mapping(raw.get("costs"), where),
+            spark={str(k): str(v) for k, v in spark.items()},
             **policies,
         )
 

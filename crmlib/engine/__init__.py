@@ -37,7 +37,7 @@ import pyarrow as pa
 
 from crmlib.engine.progress import Progress
 
-ENGINES = ("duckdb",)
+ENGINES = ("duckdb", "spark")  # spark: crmlib.engine.spark (the optional [spark] extra)
 ROW_COLUMN = "_row"  # position of the row in its source frame (int64)
 _names = itertools.count(1)
 
@@ -136,8 +136,19 @@ _default: Engine | None = None
 
 
 def default_engine() -> Engine:
-    """The process's shared DuckDB engine, created on first use."""
+    """The process's shared engine: DuckDB, created on first use, unless :func:`use_engine` chose another."""
     global _default
     if _default is None:
         _default = Engine.duckdb()
     return _default
+
+
+def use_engine(engine: Engine | None) -> Engine | None:
+    """Make ``engine`` the process's default (scans of pandas frames run there); returns the previous one.
+
+    ``None`` goes back to a fresh DuckDB engine on next use (:func:`crmlib.engine.select.activate`
+    picks the engine a dataset or ``--engine`` names).
+    """
+    global _default
+    previous, _default = _default, engine
+    return previous

@@ -39,3 +39,20 @@ def _duckdb_trim(value: str) -> str:
 def trim_spaces(value: ibis.Value) -> ibis.Value:
     """``value`` without leading and trailing spaces."""
     return _duckdb_trim(value)
+
+
+def _backend_name(table: ibis.Table) -> str:
+    try:
+        return table._find_backend().name
+    except Exception:  # an unbound table (memtables only): DuckDB runs it
+        return "duckdb"
+
+
+def ordered_join(value: ibis.Value, order: ibis.Value, separator: str, table: ibis.Table) -> ibis.Value:
+    """An aggregate: ``value`` of the group's rows joined by ``separator``, ordered by ``order`` (unique
+    in a group). DuckDB's ordered ``string_agg``; on Spark, sorted collected (order, value) pairs
+    (an ordered ``group_concat`` does not compile there, and DuckDB rejects the lambda this needs)."""
+    if _backend_name(table) != "pyspark":
+        return value.group_concat(separator, order_by=order)
+    pairs = ibis.struct({"order": order, "value": value}).collect()
+    return pairs.sort().map(lambda pair: pair["value"]).join(separator)

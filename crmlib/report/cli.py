@@ -56,6 +56,8 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
     run.add_argument("--pseudonymize", action="store_true", default=None,
                      help="hash customer ids and drop names/e-mails/phones in everything the HTML "
                           "shows (exports keep real ids)")
+    run.add_argument("--engine", choices=("duckdb", "spark"),
+                     help="engine for the scans of raw rows (default: dataset.yaml `engine:`, else duckdb)")
     run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
     run.add_argument("--pdf", action="store_true", default=None,
                      help="also print every page to an A4 PDF beside its HTML (needs chromium)")
@@ -100,14 +102,16 @@ def options_from_args(args: argparse.Namespace):
 
 
 def _run(args: argparse.Namespace) -> int:
+    from crmlib.engine.spark import SparkUnavailable, choose_engine
     from crmlib.report.params import UsageError
     from crmlib.report.runner import run_notebooks
     from crmlib.report.signals import Terminated, sigterm_as_interrupt
 
     try:
+        choose_engine(args.engine)  # the notebooks' kernels inherit the choice
         with sigterm_as_interrupt():
             result = run_notebooks(options_from_args(args))
-    except UsageError as exc:
+    except (UsageError, SparkUnavailable) as exc:
         print(f"Usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except Terminated:

@@ -41,6 +41,7 @@ import ibis
 import pandas as pd
 
 from crmlib.engine import Engine
+from crmlib.engine.functions import ordered_join
 from crmlib.errors import DataError
 from crmlib.settings import DEFAULTS
 
@@ -122,16 +123,20 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
              "converted", "end_at", "days_before_end", "revenue")
 
 
+def _in_step_order(touches: ibis.Table, column: str) -> ibis.Value:
+    """``column`` of a journey's contacts joined by :data:`SEPARATOR` in step order (an aggregate)."""
+    return ordered_join(touches[column], touches.step, SEPARATOR, touches)
+
+
 def journey_table(touches: ibis.Table) -> ibis.Table:
     """One row per journey: ``customer_id``, ``path``, ``type_path``, ``first_channel``,
     ``last_channel``, ``n_touches``, ``first_touch_at``, ``end_at``, ``converted``, ``revenue``,
     ``days_to_conversion`` (first contact to first order; null when not converted)."""
-    order = [touches.timestamp, touches.channel, touches.touchpoint_type]
     table = touches.group_by("customer_id").aggregate(
-        path=touches.channel.group_concat(SEPARATOR, order_by=order),
-        type_path=touches.touchpoint_type.group_concat(SEPARATOR, order_by=order),
-        first_channel=touches.channel.first(order_by=order),
-        last_channel=touches.channel.last(order_by=order),
+        path=_in_step_order(touches, "channel"),
+        type_path=_in_step_order(touches, "touchpoint_type"),
+        first_channel=touches.channel.argmin(touches.step),
+        last_channel=touches.channel.argmax(touches.step),
         n_touches=touches.step.max(),
         first_touch_at=touches.timestamp.min(),
         end_at=touches.end_at.max(),
