@@ -11,7 +11,8 @@ MODULES = ["crmlib.cache", "crmlib.churn.priority", "crmlib.lang", "crmlib.expor
            "crmlib.engine.progress", "crmlib.scans.summary", "crmlib.scans.source", "crmlib.scans.activity",
            "crmlib.scans.baskets", "crmlib.scans.features", "crmlib.feedback.distinct", "crmlib.churn.drivers",
            "crmlib.churn.study", "crmlib.overview.recommend", "crmlib.data.costs", "crmlib.engine.select",
-           "crmlib.engine.spark"]
+           "crmlib.engine.spark", "crmlib.data.sample_costs", "crmlib.scans.profit", "crmlib.profit",
+           "crmlib.profit.customers", "crmlib.profit.whale", "crmlib.profit.groups", "crmlib.profit.referrals"]
 
 
 @pytest.mark.parametrize("name", MODULES)

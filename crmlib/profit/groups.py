@@ -1,0 +1,85 @@
+"""Profit by group (segment, value tier, acquisition channel, city) and what the unprofitable share.
+
+Example
+-------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"revenue": [100.0, 50.0, 80.0], "profit": [30.0, -5.0, 10.0],
+...                   "gross_margin": [40.0, 5.0, 20.0], "channel": ["a", "a", "b"]})
+>>> profit_by(t, "channel")[["customers", "profit", "unprofitable_share", "margin_pct"]].to_dict("index")
+{'a': {'customers': 2, 'profit': 25.0, 'unprofitable_share': 0.5, 'margin_pct': 0.3}, \
+'b': {'customers': 1, 'profit': 10.0, 'unprofitable_share': 0.0, 'margin_pct': 0.25}}
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from crmlib.lang import N_, translator
+
+PROFILE_MEASURES = ("revenue", "return_rate", "service_contacts", "orders", "gross_margin_pct", "cost_to_serve")
+MEASURE_NAMES = {"revenue": N_("revenue"), "return_rate": N_("share of revenue returned"),
+                 "service_contacts": N_("service contacts"), "orders": N_("orders"),
+                 "gross_margin_pct": N_("gross margin % of revenue"), "cost_to_serve": N_("cost to serve")}
+
+
+def measure_labels(lang: str = "en") -> dict[str, str]:
+    """Profile measure -> its name in the reader's language (for the profile table's rows)."""
+    _ = translator(lang)
+    return {key: _(name) for key, name in MEASURE_NAMES.items()}
+
+
+def profit_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Per value of ``column``: customers, revenue, gross margin, profit, margin % of revenue,
+    profit per customer and the share of unprofitable customers (sorted by profit, highest first)."""
+    keys = table[column].astype("string").fillna("—")
+    grouped = table.assign(_losing=table["profit"] < 0).groupby(keys, sort=False)
+    out = pd.DataFrame({
+        "customers": grouped.size(),
+        "revenue": grouped["revenue"].sum(),
+        "gross_margin": grouped["gross_margin"].sum(),
+        "profit": grouped["profit"].sum(),
+        "unprofitable_share": grouped["_losing"].mean(),
+    })
+    out["margin_pct"] = out["gross_margin"] / out["revenue"].where(out["revenue"] > 0)
+    out["profit_per_customer"] = out["profit"] / out["customers"]
+    out.index.name = column
+    return out.sort_values("profit", ascending=False, kind="stable")
+
+
+def with_rates(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` plus ``return_rate`` (returned / bought) and ``gross_margin_pct`` per customer."""
+    revenue = table["revenue"].where(table["revenue"] > 0)
+    return table.assign(return_rate=(table["returns"] / revenue).fillna(0.0),
+                        gross_margin_pct=(table["gross_margin"] / revenue).fillna(0.0))
+
+
+def unprofitable_profile(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean of each :data:`PROFILE_MEASURES` for unprofitable and profitable customers, and the ratio."""
+    rated = with_rates(table)
+    losing = rated["profit"] < 0
+    means = pd.DataFrame({
+        "unprofitable": rated.loc[losing, list(PROFILE_MEASURES)].mean(),
+        "profitable": rated.loc[~losing, list(PROFILE_MEASURES)].mean(),
+    })
+    means["ratio"] = means["unprofitable"] / means["profitable"].replace(0, np.nan)
+    means.index.name = "measure"
+    return means
+
+
+def over_represented(table: pd.DataFrame, column: str, top: int = 3) -> pd.DataFrame:
+    """Values of ``column`` most over-represented among unprofitable customers: their share of the
+    unprofitable vs of everyone (lift), at least 2 unprofitable customers each."""
+    keys = table[column].astype("string").fillna("—")
+    losing = table["profit"] < 0
+    counts = pd.DataFrame({"unprofitable": keys[losing].value_counts(), "all": keys.value_counts()})
+    counts = counts.fillna(0).astype("int64")
+    counts["share_of_unprofitable"] = counts["unprofitable"] / max(int(losing.sum()), 1)
+    counts["share_of_all"] = counts["all"] / max(len(table), 1)
+    counts["lift"] = counts["share_of_unprofitable"] / counts["share_of_all"]
+    counts = counts.loc[counts["unprofitable"] >= 2].sort_values("lift", ascending=False, kind="stable")
+    counts.index.name = column
+    return counts.head(top)
+
+
+__all__ = ["measure_labels", "profit_by", "unprofitable_profile", "over_represented", "with_rates"]
