@@ -221,3 +221,52 @@ def test_longest_notebooks_start_first_after_a_previous_run(tmp_path):
         {"notebook": "01_b", "status": "ok", "duration_seconds": 20},
         {"notebook": "02_c", "status": "ok", "duration_seconds": 9}]})
     assert [s["stem"] for s in longest_first(specs, tmp_path, "now")] == ["03_new", "01_b", "02_c", "00_a"]
+
+
+def _run_args(*argv: str):
+    import argparse
+
+    from crmlib.report.cli import options_from_args, register
+
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command")
+    register(commands, {})
+    return options_from_args(parser.parse_args(["run", *argv]))
+
+
+def test_compare_digest_and_alert_options_from_the_command_line_and_the_config(tmp_path):
+    config = tmp_path / "monthly.yaml"
+    config.write_text("notebooks: [01, 03_clv]\ncompare: false\ndigest: true\nalert_exit_code: 7\n"
+                      "alerts: {churn_rate_up_points: 2, notebook_failed: true}\n", encoding="utf-8")
+    options = _run_args("--config", str(config))
+    assert options.notebooks == ["01", "03_clv"]  # YAML reads 01 as the number 1
+    assert (options.compare, options.digest, options.alert_exit_code) == (None, True, 7)
+    assert options.alerts == {"churn_rate_up_points": 2, "notebook_failed": True}
+    assert _run_args("--config", str(config), "--compare", "20241130-060000-monthly").compare == \
+        "20241130-060000-monthly"
+    assert _run_args().compare == "previous" and _run_args("--no-compare").compare is None
+    assert _run_args("--alert-exit-code", "9").alert_exit_code == 9
+
+
+@pytest.mark.parametrize("text, message", [
+    ("alerts: {churn_up: 2}\n", "unknown alert 'churn_up'"),
+    ("alerts: {csat_down_points: -1}\n", "needs a number of 0 or more"),
+])
+def test_a_bad_alert_in_the_run_config_is_a_usage_error_naming_the_file(tmp_path, text, message):
+    from crmlib.report.runner import load_run_config
+
+    config = tmp_path / "monthly.yaml"
+    config.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match=message) as raised:
+        load_run_config(config)
+    assert str(config) in str(raised.value)
+
+
+def test_an_alert_exit_code_that_already_means_something_is_refused_before_the_run(tmp_path):
+    from crmlib.report.runner import RunOptions
+
+    for code in (1, 3, 130):
+        with pytest.raises(UsageError, match="alert-exit-code"):
+            RunOptions(alert_exit_code=code).compare_options(tmp_path)
+    with pytest.raises(UsageError, match="no such run"):
+        RunOptions(compare="nowhere").compare_options(tmp_path)

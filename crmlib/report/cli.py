@@ -2,12 +2,14 @@
 
 Exit codes (shared with :mod:`crmlib.cli`): 0 every notebook succeeded, 1 a notebook failed
 or timed out, 2 bad options or parameters (nothing started), 3 the dataset failed
-validation (nothing started).
+validation (nothing started), N (``--alert-exit-code N``) the notebooks succeeded and an alert
+was crossed.
 
 Example
 -------
     crm-workbook run --data data/sample --name sample
     crm-workbook run --config monthly.yaml -p churn_window_days=120 --notebooks 03 04
+    crm-workbook run --config monthly.yaml --digest --alert-exit-code 4
     crm-workbook runs
     crm-workbook params 03_clv
     crm-workbook translate notebooks/01_overview.ipynb my_overview_zh.ipynb --lang zh
@@ -35,7 +37,7 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
                     "Options left out come from --config, then from the defaults.")
     run.add_argument("--config", help="run-config YAML holding any of the options below "
                      "(keys: data, name, params, notebooks, jobs, show_code, reports, timeout, "
-                     "pseudonymize, notebooks_dir, pdf)")
+                     "pseudonymize, notebooks_dir, pdf, compare, alerts, alert_exit_code, digest)")
     run.add_argument("--data", help="dataset folder holding dataset.yaml (default: data/sample)")
     run.add_argument("--name", help="run name, part of the folder name (default: dataset folder name)")
     run.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE",
@@ -61,6 +63,18 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
     run.add_argument("--notebooks-dir", help="folder of notebooks (default: notebooks/)")
     run.add_argument("--pdf", action="store_true", default=None,
                      help="also print every page to an A4 PDF beside its HTML (needs chromium)")
+    compare = run.add_mutually_exclusive_group()
+    compare.add_argument("--compare", metavar="RUN_ID",
+                         help="compare with this run (a folder name in the reports folder, or a path) "
+                              "instead of the previous successful run of the same name")
+    compare.add_argument("--no-compare", dest="compare", action="store_const", const=False,
+                         help="do not compare with an earlier run (no compare.html, changes.json)")
+    run.add_argument("--digest", action="store_true", default=None,
+                     help="print the digest (digest.txt: status, headline numbers and changes, alerts) at the "
+                          "end, e.g. for cron to mail")
+    run.add_argument("--alert-exit-code", type=int, metavar="N",
+                     help="exit with N (4-255) when an alert of the run config's alerts: is crossed and every "
+                          "notebook succeeded")
     handlers["run"] = _run
 
     runs = commands.add_parser("runs", help="list the runs in the reports folder with their status")
@@ -92,10 +106,13 @@ def options_from_args(args: argparse.Namespace):
     settings = load_run_config(args.config) if args.config else {}
     params = dict(settings.pop("params", {}) or {})
     params.update(parse_assignment(item) for item in args.param)
-    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "pseudonymize", "notebooks_dir", "pdf"):
+    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "pseudonymize", "notebooks_dir", "pdf",
+                "digest", "alert_exit_code"):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value
+    if args.compare is not None:
+        settings["compare"] = args.compare or None  # --no-compare: False -> None
     if args.notebooks:
         settings["notebooks"] = [n for item in args.notebooks for n in item.split(",") if n]
     return RunOptions(params=params, **settings)

@@ -4,8 +4,8 @@ Both are rebuilt from the runs' manifests while holding ``reports/.index.lock``,
 atomically (temporary file, then rename), so runs finishing at the same time cannot corrupt
 them. Each run shows its name, language and settings, status, three headline numbers (revenue,
 churn rate, value at risk: :func:`headline_numbers`) and links to its pages, PDFs and exports;
-the columns are :data:`RUN_COLUMNS`, and :func:`render_index` takes extra ``sections`` (e.g.
-trends across runs) to show above them. ``reports/latest`` is a symbolic link to the newest run whose notebooks all succeeded
+the columns are :data:`RUN_COLUMNS`, and :func:`render_index` takes extra ``sections`` to show
+above them: :func:`update_index` puts the trends across runs there (:mod:`crmlib.report.trends`). ``reports/latest`` is a symbolic link to the newest run whose notebooks all succeeded
 (``reports/latest.txt`` holds its folder name too, for systems without links).
 
 Example
@@ -168,6 +168,11 @@ def _pages_cell(run: dict, ctx: IndexContext) -> str:
     pdfs = [nb for nb in run.get("notebooks", []) if nb.get("pdf")]
     extra = [f'<a href="{esc(folder)}/exports/">{esc(_("exports"))}</a>',
              f'<a href="{esc(folder)}/manifest.json">manifest.json</a>']
+    files = (run.get("comparison") or {}).get("files") or {}
+    if files.get("html"):
+        extra.insert(0, f'<a href="{esc(folder)}/{esc(files["html"])}">{esc(_("What changed"))}</a>')
+    if files.get("digest_md"):
+        extra.insert(1 if files.get("html") else 0, f'<a href="{esc(folder)}/{esc(files["digest_md"])}">digest.md</a>')
     if pdfs:
         extra.insert(1, " ".join(f'<a href="{esc(folder)}/{esc(nb["pdf"])}">{esc(nb["notebook"][:2])}.pdf</a>'
                                  for nb in pdfs))
@@ -265,4 +270,8 @@ def update_index(reports: Path, lock_timeout: float = 120) -> Path:
         latest = next((r["folder"] for r in runs if r["status"] == "ok"), None)
         if latest is not None:
             _point_latest(reports, latest)
-        return atomic_write(reports / "index.html", render_index(runs, latest, reports).encode("utf-8"))
+        from crmlib.report.trends import render_trends
+
+        trends = render_trends(reports, runs, run_language(runs[0]) if runs else "en")
+        page = render_index(runs, latest, reports, sections=[trends] if trends else [])
+        return atomic_write(reports / "index.html", page.encode("utf-8"))

@@ -4,7 +4,9 @@ Order of work, so that a bad run changes nothing: check options and parameters (
 :class:`~crmlib.report.params.UsageError`), validate the dataset with
 :func:`crmlib.data.load.load_dataset` (a :class:`~crmlib.errors.DataError`), and only then claim
 ``reports/<YYYYMMDD-HHMMSS>-<name>/`` and start kernels, ``jobs`` notebooks at a time, each
-in its own worker process (:mod:`crmlib.report.worker`).
+in its own worker process (:mod:`crmlib.report.worker`). When the notebooks are done, the run
+is compared with the previous successful run of the same name, the ``alerts:`` are checked and
+the digest is written (:mod:`crmlib.report.whatchanged`).
 
 Example
 -------
@@ -31,7 +33,9 @@ import yaml
 
 from crmlib import PROJECT_ROOT, cache
 from crmlib.errors import DataError
+from crmlib.report.alerts import exit_code_for, validate_alerts
 from crmlib.report.index import update_index
+from crmlib.report.pages import page_label
 from crmlib.report.params import (
     UsageError,
     list_notebooks,
@@ -47,11 +51,13 @@ from crmlib.report.runfolder import (
     package_versions,
     write_manifest,
 )
+from crmlib.report.whatchanged import PREVIOUS, CompareOptions, nav_entry, what_changed
 
 EXIT_OK, EXIT_FAILED = 0, 1
 HEARTBEAT_SECONDS = 30.0
 CONFIG_KEYS = {"data", "name", "params", "notebooks", "jobs", "show_code", "reports", "timeout",
-               "pseudonymize", "notebooks_dir", "kernel", "pdf"}
+               "pseudonymize", "notebooks_dir", "kernel", "pdf", "compare", "alerts", "alert_exit_code",
+               "digest"}
 
 
 @dataclass
@@ -70,6 +76,15 @@ class RunOptions:
     notebooks_dir: str | Path = PROJECT_ROOT / "notebooks"
     kernel: str = "python3"
     pdf: bool = False  # also print every page to an A4 PDF (crmlib.report.pdf)
+    compare: str | None = PREVIOUS  # "previous", a run id or folder, or None (no comparison)
+    alerts: dict[str, object] = field(default_factory=dict)  # rule: threshold (crmlib.report.alerts)
+    alert_exit_code: int | None = None  # exit with this code when an alert is crossed
+    digest: bool = False  # print the digest at the end
+
+    def compare_options(self, reports: Path) -> CompareOptions:
+        """The comparison's options, checked (a :class:`UsageError` before anything is written)."""
+        return CompareOptions(compare=self.compare, alerts=dict(self.alerts or {}),
+                              alert_exit_code=self.alert_exit_code).checked(reports)
 
 
 @dataclass
@@ -77,6 +92,7 @@ class RunResult:
     folder: Path
     manifest: dict
     exit_code: int
+    digest: str = ""  # the digest's text (digest.txt)
 
 
 def load_run_config(path: str | Path) -> dict:
@@ -94,8 +110,14 @@ def load_run_config(path: str | Path) -> dict:
     for key in ("data", "reports", "notebooks_dir"):
         if key in config and not Path(str(config[key])).expanduser().is_absolute():
             config[key] = str((path.parent / str(config[key])).resolve())
-    if isinstance(config.get("notebooks"), str):
+    if isinstance(config.get("notebooks"), str | int):
         config["notebooks"] = [config["notebooks"]]
+    if isinstance(config.get("notebooks"), list):  # YAML reads `[01, 03]` as numbers: 1 -> "01"
+        config["notebooks"] = [f"{n:02d}" if isinstance(n, int) else str(n) for n in config["notebooks"]]
+    if "compare" in config:  # compare: previous | <run id> | false
+        config["compare"] = None if config["compare"] in (False, None, "none", "off") else str(config["compare"])
+    if "alerts" in config:
+        config["alerts"] = validate_alerts(config["alerts"], where=f"run config {path}")
     if "params" in config and not isinstance(config["params"], dict):
         raise UsageError(f"run config {path}: params must be a mapping of name: value")
     return config
@@ -148,9 +170,13 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
     declared, per_notebook = plan_parameters(notebooks, dict(options.params))
     settings = run_settings(dict(options.params))
+    reports = Path(options.reports).expanduser().resolve()
+    comparing = options.compare_options(reports)
 
+    from crmlib.data.config import read_config
     from crmlib.data.load import load_dataset_cached
     from crmlib.notebook import SALT_VARIABLE
+    from crmlib.report.compare import dataset_profile
 
     data_dir = resolve_data_dir(options.data)
     if not (data_dir / "dataset.yaml").is_file():
@@ -159,7 +185,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                              "with `crm-workbook sample --out DIR`.")
     analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
     dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)  # materialised once for the run
-    reports = Path(options.reports).expanduser().resolve()
+    profile = dataset_profile(dataset, read_config(data_dir))  # what later runs compare with
     from crmlib.data.store import prune_stores
 
     pruned = cache.prune() + prune_stores(cache.PRUNE_AFTER_DAYS)
@@ -187,7 +213,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                     "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
                     "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
                     "transactions": len(dataset.transactions),
-                    "customers": int(dataset.transactions["customer_id"].nunique())},
+                    "customers": int(dataset.transactions["customer_id"].nunique()), "profile": profile},
         "notebooks": [{"notebook": p.stem, "status": "pending", "ipynb": p.name,
                        "html": None} for p in notebooks],
         "packages": package_versions(), "git": git_state(),
@@ -207,6 +233,8 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
             ids_file.write_text("\n".join(sorted(ids)), encoding="utf-8")
         del dataset
         nav = [(p.stem, f"{p.stem}.html") for p in notebooks]
+        if comparing.enabled:
+            nav.append(nav_entry(settings.lang))
         specs = []
         for path in notebooks:
             params = {k: v for k, v in common.items() if k in declared[path]}
@@ -247,15 +275,23 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     manifest["notebooks"] = results
     ok = all(r["status"] == "ok" for r in results)
     manifest["status"] = "ok" if ok else "failed"
+    compare_nav = [(page_label(p.stem, settings.lang), f"{p.stem}.html") for p in notebooks]
+    changed = what_changed(folder, reports, manifest, comparing, nav=compare_nav + [nav_entry(settings.lang)],
+                           salt=salt if options.pseudonymize else None)
+    manifest["comparison"] = changed.manifest_entry()
     manifest["exports"] = list_exports(exports)
     _finish(manifest, folder, started)
     update_index(reports)
     if out is not None:
         counts = {s: sum(r["status"] == s for r in results) for s in ("ok", "failed", "timed_out")}
+        print(changed.summary_line(), file=out, flush=True)
         print(f"Done in {manifest['duration_seconds']:.1f} s: {counts['ok']} ok, {counts['failed']} failed, "
               f"{counts['timed_out']} timed out. Reports: {folder}/ (index: {reports / 'index.html'})",
               file=out, flush=True)
-    return RunResult(folder, manifest, EXIT_OK if ok else EXIT_FAILED)
+        if options.digest and changed.digest:
+            print("\n" + changed.digest, file=out, flush=True)
+    code = exit_code_for(ok, changed.alerts, comparing.alert_exit_code, EXIT_OK, EXIT_FAILED)
+    return RunResult(folder, manifest, code, changed.digest)
 
 
 def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
