@@ -54,8 +54,13 @@ def text_cells(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis
     """Cells as stripped text; NULL for blanks and ``na_values``."""
     text = column if is_text(column) else column.cast("string")
     text = trim_spaces(text)
-    return ibis.cases((text.isin(sorted(set(na_values) | {""})), ibis.null("string")), else_=text) if na_values \
-        else text.nullif("")
+    if not na_values:
+        return text.nullif("")
+    missing = sorted(set(na_values) | {""})
+    # a length test first: most cells are longer than every missing-value word, and it is far
+    # cheaper than looking the cell up in the list
+    short = text.length() <= max(len(v) for v in missing)
+    return ibis.cases((short & text.isin(missing), ibis.null("string")), else_=text)
 
 
 def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
