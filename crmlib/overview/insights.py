@@ -94,9 +94,9 @@ def kpi_change_sentence(headline: pd.DataFrame, kpi: str, name: str, lang: str =
     ``currency`` when given, shares (``percent``) as % with the change in percentage points.
 
     >>> h = pd.DataFrame({"kpi": ["revenue"], "period": ["2024-12"], "value": [1234.5], "previous": [1000.0],
-    ...                   "change": [0.2345], "change_points": [234.5], "available": [True]})
+    ...                   "change": [0.2346], "change_points": [234.6], "available": [True]})
     >>> kpi_change_sentence(h, "revenue", "收入", "zh", currency="CNY")
-    '2024年12月的收入为 ¥1,234.50（环比 +23.4%）。'
+    '2024年12月的收入为 ¥1,234.50（环比 +23.5%）。'
     """
     rows = headline.loc[headline["kpi"] == kpi]
     if rows.empty or not bool(rows["available"].iloc[0]):
