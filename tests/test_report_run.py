@@ -236,3 +236,44 @@ def test_a_stopped_run_stops_its_notebooks_and_says_so(tmp_path, signal_number, 
     while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert not [pid for pid in workers if _alive(pid)], "worker or kernel processes left running"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc")
+def test_a_killed_runner_takes_its_workers_and_kernels_with_it_and_the_run_is_marked_incomplete(tmp_path):
+    reports = tmp_path / "reports"
+    process = subprocess.Popen([sys.executable, "-m", "crmlib.cli", "run", "--data", str(CDNOW), "--notebooks-dir",
+                                str(BASIC), "-n", "01", "03", "-j", "1", "-p", "sleep_seconds=300",
+                                "--reports", str(reports)],
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(reports.glob("*/logs/03_slow.log")) or not _descendants(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.2)
+    time.sleep(3)  # let the worker start its kernel
+    workers = _descendants(process.pid)
+    process.kill()  # SIGKILL, as the out-of-memory killer does: no handler runs
+    process.communicate(timeout=60)
+    deadline = time.monotonic() + 30
+    while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not [pid for pid in workers if _alive(pid)], "worker or kernel processes left running"
+    (folder,) = run_folders(reports)
+    assert not (folder / "03_slow.html").exists()  # nothing written into the dead run afterwards
+    assert json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["status"] == "running"
+    listed = crm("runs", "--reports", str(reports))  # the next touch of the reports folder
+    assert listed.returncode == 0 and "incomplete" in listed.stdout
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["status"] == "incomplete" and "process ended" in manifest["incomplete_reason"]
+    assert {nb["notebook"]: nb["status"] for nb in manifest["notebooks"]} == {"01_ok": "ok",
+                                                                             "03_slow": "interrupted"}
+
+
+def test_reports_pointing_at_a_file_is_a_usage_error(tmp_path, capsys):
+    target = tmp_path / "reports.txt"
+    target.write_text("not a folder", encoding="utf-8")
+    for reports in (target, target / "sub"):
+        code = main(["run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "--reports", str(reports)])
+        assert code == 2
+        err = capsys.readouterr().err
+        assert "Usage error: --reports" in err and "is a file, not a folder" in err and "Errno" not in err
+    assert target.read_text(encoding="utf-8") == "not a folder"

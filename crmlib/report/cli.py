@@ -142,8 +142,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _runs(args: argparse.Namespace) -> int:
-    from crmlib.report.index import list_runs
+    from crmlib.report.index import list_runs, mark_incomplete
 
+    mark_incomplete(Path(args.reports), list_runs(Path(args.reports)))  # dead runs say so in their manifests
     runs = list_runs(Path(args.reports))
     if not runs:
         print(f"No runs in {args.reports}.")

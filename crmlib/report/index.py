@@ -31,7 +31,7 @@ from crmlib.display.format import Formats
 from crmlib.files import atomic_write
 from crmlib.lang import LANGUAGES, N_, translator
 from crmlib.report.pages import CJK_FONTS, page_label
-from crmlib.report.runfolder import host, process_alive, read_manifest
+from crmlib.report.runfolder import host, process_alive, read_manifest, write_manifest
 
 LOCK = ".index.lock"
 LATEST = "latest"
@@ -47,6 +47,33 @@ def run_status(manifest: dict) -> str:
     if status == "running" and manifest.get("host") == host() and not process_alive(manifest.get("pid")):
         return "incomplete"
     return status
+
+
+def mark_incomplete(reports: Path, runs: list[dict]) -> list[str]:
+    """Write ``incomplete`` into the manifest of every run whose process is gone (killed, machine
+    stopped) while its manifest still says ``running``; its running notebooks become
+    ``interrupted``, the pending ones ``not_run``. Returns the folders marked.
+
+    Only runs started on this machine are judged (``runs`` as :func:`list_runs` gives them)."""
+    marked = []
+    for run in runs:
+        if run["status"] != "incomplete":
+            continue
+        folder = reports / run["folder"]
+        manifest = read_manifest(folder)
+        if manifest is None or manifest.get("status") != "running":
+            continue
+        manifest["status"] = "incomplete"
+        manifest["incomplete_reason"] = "the runner's process ended before the run finished"
+        for entry in manifest.get("notebooks", []):
+            if entry.get("status") in ("pending", "running"):
+                entry["status"] = "interrupted" if entry["status"] == "running" else "not_run"
+        try:
+            write_manifest(folder, manifest)
+        except OSError:  # a read-only or full disk: the index still shows it as incomplete
+            continue
+        marked.append(run["folder"])
+    return marked
 
 
 def list_runs(reports: Path) -> list[dict]:
@@ -267,6 +294,8 @@ def update_index(reports: Path, lock_timeout: float = 120) -> Path:
     reports.mkdir(parents=True, exist_ok=True)
     with FileLock(str(reports / LOCK), timeout=lock_timeout):
         runs = list_runs(reports)
+        if mark_incomplete(reports, runs):
+            runs = list_runs(reports)
         latest = next((r["folder"] for r in runs if r["status"] == "ok"), None)
         if latest is not None:
             _point_latest(reports, latest)

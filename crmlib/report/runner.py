@@ -123,6 +123,26 @@ def load_run_config(path: str | Path) -> dict:
     return config
 
 
+def checked_reports_folder(reports: str | Path) -> Path:
+    """The reports folder as an absolute path; a :class:`UsageError` when it (or a folder above
+    it) is a file, before anything is written.
+
+    >>> try:
+    ...     checked_reports_folder(__file__)
+    ... except UsageError as exc:
+    ...     print("is a file, not a folder" in str(exc))
+    True
+    """
+    path = Path(reports).expanduser().resolve()
+    for candidate in (path, *path.parents):
+        if candidate.exists() and not candidate.is_dir():
+            raise UsageError(f"--reports {path}: {candidate} is a file, not a folder; give a folder for "
+                             "the run folders and index.html (it is created if missing)")
+        if candidate.exists():
+            break
+    return path
+
+
 def resolve_data_dir(data: str | Path) -> Path:
     """An absolute dataset folder: as given, else relative to the project (like Workbook.open)."""
     path = Path(data).expanduser()
@@ -170,7 +190,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
     notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
     declared, per_notebook = plan_parameters(notebooks, dict(options.params))
     settings = run_settings(dict(options.params))
-    reports = Path(options.reports).expanduser().resolve()
+    reports = checked_reports_folder(options.reports)
     comparing = options.compare_options(reports)
 
     from crmlib.data.config import read_config
@@ -244,6 +264,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                 "html": str(folder / f"{path.stem}.html"), "result": str(work / f"{path.stem}.json"),
                 "parameters": params, "cwd": str(path.parent), "timeout": float(options.timeout or 0),
                 "kernel": options.kernel, "show_code": bool(options.show_code), "pdf": bool(options.pdf),
+                "runner_pid": os.getpid(),  # the worker ends when this process does
                 "pseudonymize": {"ids_file": str(ids_file), "salt": salt} if ids_file else None,
                 "header": {"run_id": folder.name, "dataset": f"{manifest['dataset']['name']} ({data_dir})",
                            "analysis_date": manifest["dataset"]["analysis_date"],
@@ -344,6 +365,7 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                                            stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"], env=env)
                 running[spec["stem"]] = (process, spec, time.perf_counter(), log)
                 _set_status(manifest, spec["stem"], {"status": "running"})
+                write_manifest(folder, manifest)  # a killed run shows which notebooks were running
                 progress.started(spec["stem"], len(running))
             time.sleep(0.2)
             for stem, (process, spec, t_start, log) in list(running.items()):

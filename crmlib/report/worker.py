@@ -10,6 +10,11 @@ escapes as nbclient's ``CellTimeoutError`` and leaves the cell looking completed
 :func:`mark_timeout` turns it into an error output on that cell, so the executed notebook,
 its HTML and the manifest all say it timed out.
 
+A worker ends when the runner that started it dies, however it dies (SIGKILL from the
+out-of-memory killer included): :func:`stop_with_parent` asks Linux for a parent-death signal
+and watches the parent on other systems too. Its kernel follows, since ipykernel shuts down
+when its parent process is gone.
+
 Example
 -------
 >>> status_of(None, None)
@@ -19,7 +24,10 @@ Example
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +42,38 @@ from crmlib.files import atomic_write  # noqa: E402
 from crmlib.report.pages import PageHeader, map_output_text, notebook_title, render_html  # noqa: E402
 
 TIMEOUT_ENAME = "CellTimeoutError"
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def stop_with_parent(parent_pid: int | None, poll_seconds: float = 1.0) -> None:
+    """SIGTERM this process when the process ``parent_pid`` (the runner) is gone.
+
+    Linux sends the signal itself (``prctl(PR_SET_PDEATHSIG)``); a daemon thread that checks
+    every ``poll_seconds`` whether the parent changed covers other systems and the moment before
+    the request took effect.
+
+    >>> stop_with_parent(None)  # no runner named (a worker started by hand): nothing is watched
+    """
+    if not parent_pid:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(poll_seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    if os.getppid() != parent_pid:  # the runner died before we got here
+        os.kill(os.getpid(), signal.SIGTERM)
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def status_of(error: dict | None, timed_out: bool | None) -> str:
@@ -192,6 +232,7 @@ def run(spec: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    stop_with_parent(spec.get("runner_pid"))
     result = run(spec)
     atomic_write(Path(spec["result"]), json.dumps(result, indent=2).encode("utf-8"))
     return 0
