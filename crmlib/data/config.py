@@ -11,8 +11,10 @@ Example
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import yaml
@@ -20,6 +22,7 @@ import yaml
 from crmlib import PROJECT_ROOT
 from crmlib.data.costs import CostSettings
 from crmlib.data.schema import REQUIRED_TABLES, TABLES
+from crmlib.data.sources import SOURCE_KINDS, source_label
 from crmlib.engine import ENGINES
 from crmlib.errors import ConfigError
 
@@ -30,8 +33,9 @@ OUTLIER_POLICIES = ("keep", "drop")
 CONFIG_NAME = "dataset.yaml"
 DATASET_KEYS = ("name", "currency", "analysis_date", "returns", "zero_amounts", "duplicate_orders", "outliers",
                 "engine", "spark", "tables", "costs")
-TABLE_KEYS = ("file", "columns", "encoding", "sheet", "separator", "date_format", "day_first", "decimal",
+TABLE_KEYS = ("file", "parquet", "query", "table", "url", "password_env", "columns", "encoding", "sheet", "separator", "date_format", "day_first", "decimal",
               "na_values", "max_unparsed_share", "cancelled_if")
+_VAR_IN_NETLOC = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 RULE_TESTS = ("starts_with", "ends_with", "equals", "in", "matches")
 
 
@@ -68,7 +72,11 @@ class TableConfig:
     na_values: tuple[str, ...] | None = None
     max_unparsed_share: float = 0.0
     cancelled_if: Rule | None = None
-    kind: str = "file"  # where the rows come from; #14 adds "parquet" and "query"
+    kind: str = "file"  # where the rows come from: file | parquet | query | table (crmlib.data.sources)
+    url: str | None = None  # query/table: the database (no password; see password_env)
+    query: str | None = None  # query: the SQL; table: the table's name
+    password_env: str | None = None  # environment variable holding the database password
+    root: Path | None = None  # the dataset folder (relative SQLite/DuckDB files)
 
 
 @dataclass(frozen=True)
@@ -205,13 +213,28 @@ def _rule(name: str, spec: object, where: Path) -> Rule | None:
 def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConfig:
     if isinstance(spec, str):
         spec = {"file": spec}
-    if not isinstance(spec, dict) or "file" not in spec:
+    kinds = [k for k in SOURCE_KINDS if isinstance(spec, dict) and k in spec]
+    if len(kinds) != 1:
         raise ConfigError(
-            f"table {name!r} has no `file:`",
+            f"table {name!r} has no `file:`" if not kinds else f"table {name!r} names {len(kinds)} sources ({kinds})",
             file=where,
-            hint=f"Write `{name}: {{file: <file name in the dataset folder>}}`.",
+            hint=f"Write `{name}: {{file: <file name in the dataset folder>}}`, or one of `parquet: <folder or glob>`, "
+                 "`query: <SQL>` or `table: <name>` with `url: <database URL>`.",
         )
     _check_keys(spec, TABLE_KEYS, f"table {name!r}", where)
+    kind = kinds[0]
+    if kind in ("query", "table") and not spec.get("url"):
+        raise ConfigError(f"table {name!r} has `{kind}:` but no `url:`", file=where,
+                          hint="Add `url: postgresql://user@host:5432/db` (or sqlite:///file.db, duckdb:///file.duckdb) "
+                               "and `password_env: VARIABLE` for the password.")
+    if kind not in ("query", "table") and ("url" in spec or "password_env" in spec):
+        raise ConfigError(f"table {name!r} has `url:` but no `query:` or `table:`", file=where,
+                          hint="Add `query: SELECT ...` or `table: <name>` beside `url:`.")
+    if kind in ("query", "table") and urlsplit(str(spec["url"])).password and not _VAR_IN_NETLOC.search(
+            urlsplit(str(spec["url"])).netloc):
+        raise ConfigError(f"table {name!r}: `url:` holds a password", file=where,
+                          hint="Never write passwords into dataset.yaml: remove it from the URL and add "
+                               "`password_env: CRM_DB_PASSWORD` (or write ${CRM_DB_PASSWORD} in the URL).")
     columns = spec.get("columns") or {}
     schema = TABLES[name]
     strangers = sorted(set(columns) - set(schema.kinds))
@@ -224,7 +247,12 @@ def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConf
         )
     return TableConfig(
         name=name,
-        file=root / str(spec["file"]),
+        file=Path(source_label(kind, name, spec, root)),
+        kind=kind,
+        url=str(spec["url"]) if "url" in spec else None,
+        query=str(spec[kind]) if kind in ("query", "table") else None,
+        password_env=str(spec["password_env"]) if spec.get("password_env") else None,
+        root=root,
         columns={str(k): str(v) for k, v in columns.items()},
         encoding=str(spec.get("encoding", "auto")),
         sheet=spec.get("sheet"),

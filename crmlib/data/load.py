@@ -44,6 +44,7 @@ from crmlib.data.mapping import parse_source
 from crmlib.data.quality import Notice, QualityLog, check_reconciliation
 from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
+from crmlib.data.sources import source_hashes
 from crmlib.engine import Engine, default_engine
 
 TABLE_NAMES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoints", "products", "returns")
@@ -199,7 +200,10 @@ def sha256_file(path: Path) -> str:
 
 def input_hashes(config: DatasetConfig) -> dict[str, str]:
     """sha256 of every input file and of dataset.yaml, by file name."""
-    hashes = {cfg.file.name: sha256_file(cfg.file) for cfg in config.tables.values() if cfg.file.is_file()}
+    hashes = {cfg.file.name: sha256_file(cfg.file) for cfg in config.tables.values()
+              if cfg.kind == "file" and cfg.file.is_file()}
+    for cfg in config.tables.values():
+        hashes.update(source_hashes(cfg))  # Parquet lakes' files, database query results
     hashes["dataset.yaml"] = sha256_file(config.root / "dataset.yaml")
     return hashes
 

@@ -44,6 +44,7 @@ from crmlib.data.parsing import (
 from crmlib.data.quality import QualityLog
 from crmlib.data.readers import LINE, PROGRESS_EVERY, RawTable, excel_sheets, progress, read_raw
 from crmlib.data.schema import TABLES, TableSchema
+from crmlib.data.sources import read_parquet_source, read_query
 from crmlib.engine import Engine
 from crmlib.errors import DataError
 
@@ -69,7 +70,11 @@ class ParsedTable:
 
 
 def read_source(cfg: TableConfig) -> RawTable:
-    """The raw cells of a table's source (a file today; #14 adds Parquet folders and SQL queries)."""
+    """The raw cells of a table's source: a file, a Parquet lake or a database query (:mod:`crmlib.data.sources`)."""
+    if cfg.kind == "parquet":
+        return read_parquet_source(cfg)
+    if cfg.kind in ("query", "table"):
+        return read_query(cfg)
     return read_raw(cfg.file, encoding=cfg.encoding, sheet=cfg.sheet, separator=cfg.separator)
 
 

@@ -1,0 +1,249 @@
+"""Sources beyond files: Parquet lakes and SQL databases, read into the loader's raw cells.
+
+A table in ``dataset.yaml`` names exactly one source:
+
+- ``file:`` a CSV/Excel/Parquet file (:func:`crmlib.data.readers.read_raw`);
+- ``parquet:`` a Parquet file, folder (Hive-style ``key=value/`` partitions become columns) or glob;
+- ``query:`` (a SQL query) or ``table:`` (a table name) with ``url:`` — an SQLAlchemy-style URL of
+  PostgreSQL (``postgresql://user@host:5432/db``, read with psycopg), SQLite
+  (``sqlite:///relative.db``, ``sqlite:////absolute.db``) or a DuckDB file (``duckdb:///shop.duckdb``).
+
+Passwords never go into the yaml: ``password_env: CRM_DB_PASSWORD`` names the environment variable
+holding it, and ``${VAR}`` anywhere in the URL is replaced from the environment. Errors, labels and
+fingerprints use :func:`safe_url` (no password), and a database's own message has the password
+blanked. Rows are numbered ``_line`` 2, 3, … in the order the source returns them (as for Parquet
+files; give ``query:`` an ``ORDER BY`` for stable line numbers). Column mapping, parsing, cleaning and
+the quality log are the same as for files.
+
+Example
+-------
+>>> safe_url("postgresql://crm:secret@db.example:5432/shop")
+'postgresql://crm@db.example:5432/shop'
+>>> connect_url("postgresql://crm@db/shop", "PW", environ={"PW": "s3cret"})
+'postgresql://crm:s3cret@db/shop'
+>>> connect_url("sqlite:///${DIR}/shop.db", None, environ={"DIR": "/srv"})
+'sqlite:////srv/shop.db'
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+import numpy as np
+import pyarrow as pa
+
+from crmlib.data.readers import LINE, RawTable, _clean_name
+from crmlib.errors import ConfigError, DataError
+
+SOURCE_KINDS = ("file", "parquet", "query", "table")
+SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "sqlite": "sqlite", "duckdb": "duckdb"}
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_fetched: dict[tuple[str, str], pa.Table] = {}  # (safe url, sql) -> result, read once per process
+
+
+def _scheme(url: str) -> str:
+    scheme = urlsplit(url).scheme.split("+")[0].lower()
+    if scheme not in SCHEMES:
+        raise ConfigError(f"`url:` has the unsupported database type {scheme or '(none)'!r}",
+                          hint="Use postgresql://user@host:port/database, sqlite:///file.db or duckdb:///file.duckdb "
+                               "(MySQL is not supported yet: export to Parquet, or read it through DuckDB).")
+    return SCHEMES[scheme]
+
+
+def safe_url(url: str) -> str:
+    """``url`` without its password (for labels, errors, logs and cache keys)."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"{parts.username}@{host}" if parts.username else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def connect_url(url: str, password_env: str | None, environ: dict | None = None) -> str:
+    """``url`` with ``${VAR}`` replaced from the environment and the password of ``password_env`` added."""
+    environ = os.environ if environ is None else environ
+
+    def variable(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise ConfigError(f"`url:` uses ${{{name}}}, which is not set in the environment",
+                              hint=f"Set it before the run: export {name}=...")
+        return environ[name]
+
+    url = _VARIABLE.sub(variable, url)
+    if password_env:
+        if password_env not in environ:
+            raise ConfigError(f"`password_env: {password_env}` names an environment variable that is not set",
+                              hint=f"Set it before the run: export {password_env}=... (never write the password "
+                                   "into dataset.yaml).")
+        parts = urlsplit(url)
+        user = parts.username or ""
+        netloc = f"{user}:{quote(environ[password_env], safe='')}@{parts.hostname or ''}"
+        if parts.port:
+            netloc += f":{parts.port}"
+        url = urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def source_label(kind: str, name: str, spec: dict, root: Path) -> str:
+    """How errors and the quality log name a source (no password, no URL punctuation that looks like a path)."""
+    if kind == "file":
+        return str(root / str(spec["file"]))
+    if kind == "parquet":
+        return str(root / str(spec["parquet"]))
+    parts = urlsplit(safe_url(str(spec.get("url", ""))))
+    where = parts.hostname or Path(unquote(parts.path)).name or "?"
+    if parts.port:
+        where += f":{parts.port}"
+    database = Path(unquote(parts.path)).name if parts.hostname else ""
+    what = f"table {spec['table']}" if kind == "table" else "query"
+    return f"{name} {what} on {parts.scheme} {where}" + (f" database {database}" if database else "")
+
+
+def _local_path(url: str, root: Path) -> Path:
+    path = unquote(urlsplit(url).path)
+    path = path[1:] if path.startswith("/") else path  # sqlite:///x.db is relative, sqlite:////x.db absolute
+    return (root / path) if not Path(path).is_absolute() else Path(path)
+
+
+def _scrub(message: str, url: str) -> str:
+    password = urlsplit(url).password
+    if password:
+        for secret in {password, unquote(password), quote(unquote(password), safe="")}:
+            message = message.replace(secret, "***")
+    return " ".join(message.split())[:500]
+
+
+def sql_of(cfg) -> str:
+    """The SQL a ``query:``/``table:`` source runs."""
+    if cfg.kind == "table":
+        return "SELECT * FROM " + ".".join(f'"{part}"' for part in str(cfg.query).split("."))
+    return str(cfg.query)
+
+
+def _fetch(url: str, sql: str, root: Path) -> pa.Table:
+    scheme = _scheme(url)
+    if scheme == "duckdb":
+        import duckdb
+
+        path = _local_path(url, root)
+        if not path.is_file():
+            raise FileNotFoundError(f"no DuckDB file {path}")
+        with duckdb.connect(str(path), read_only=True) as con:
+            return con.sql(sql).fetch_arrow_table()
+    if scheme == "sqlite":
+        import sqlite3
+
+        path = _local_path(url, root)
+        if not path.is_file():
+            raise FileNotFoundError(f"no SQLite file {path}")
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description or []]
+            return _rows_to_arrow(names, cursor.fetchall())
+    try:
+        import psycopg
+    except ImportError as error:
+        raise ConfigError("reading PostgreSQL needs psycopg, which is not installed",
+                          hint="Install the extra: .venv/bin/pip install -e '.[postgres]'") from error
+    parts = urlsplit(url)
+    with psycopg.connect(host=parts.hostname or None, port=parts.port, dbname=unquote(parts.path.lstrip("/")) or None,
+                         user=unquote(parts.username) if parts.username else None,
+                         password=unquote(parts.password) if parts.password else None, connect_timeout=10) as con:
+        with con.cursor() as cursor:
+            cursor.execute(sql)
+            names = [d.name for d in cursor.description or []]
+            return _rows_to_arrow(names, cursor.fetchall())
+
+
+def _rows_to_arrow(names: list[str], rows: list[tuple]) -> pa.Table:
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    arrays = {}
+    for name, values in zip(names, columns, strict=True):
+        array = pa.array(list(values), from_pandas=True)
+        if pa.types.is_decimal(array.type):  # NUMERIC amounts as floats, as a CSV's are read
+            array = array.cast(pa.float64())
+        arrays[name] = array if len(values) else pa.array([], pa.string())
+    return pa.table(arrays)
+
+
+def read_query(cfg) -> RawTable:
+    """The rows of a ``query:``/``table:`` source (fetched once per process and query)."""
+    url = connect_url(cfg.url, cfg.password_env)
+    sql = sql_of(cfg)
+    key = (safe_url(url), sql)
+    if key not in _fetched:
+        try:
+            _fetched[key] = _fetch(url, sql, cfg.root)
+        except ConfigError:
+            raise
+        except Exception as error:
+            raise DataError(f"could not be read from the database: {type(error).__name__}: {_scrub(str(error), url)}",
+                            file=cfg.file, hint=f"Check `url:` ({safe_url(cfg.url)}), the password in "
+                            f"{cfg.password_env or 'the URL'}, and the SQL: {_scrub(sql, url)[:200]}") from error
+    return _numbered(_fetched[key], "database")
+
+
+def _parquet_files(pattern: Path) -> list[str]:
+    if pattern.is_dir():
+        return sorted(str(p) for p in pattern.rglob("*.parquet"))
+    return sorted(glob.glob(str(pattern), recursive=True))
+
+
+def read_parquet_source(cfg) -> RawTable:
+    """A ``parquet:`` file, folder (Hive partitions as columns) or glob, in file-name order."""
+    import pyarrow.dataset as ds
+
+    files = _parquet_files(cfg.file)
+    if not files:
+        raise DataError(f"(`parquet:` of the {cfg.name} table) matches no Parquet files", file=cfg.file,
+                        hint="Check `parquet:` in dataset.yaml: a .parquet file, a folder of them or a glob "
+                             "like lake/orders/**/*.parquet, relative to the dataset folder.")
+    base = str(cfg.file) if cfg.file.is_dir() else None
+    try:
+        dataset = ds.dataset(files, format="parquet", partitioning="hive", partition_base_dir=base)
+        table = dataset.to_table()
+    except Exception as error:
+        raise DataError(f"(`parquet:` of the {cfg.name} table) cannot be read as Parquet ({type(error).__name__}: "
+                        f"{error})", file=cfg.file,
+                        hint="Write the files again with one schema, or export CSV.") from error
+    return _numbered(table, "parquet")
+
+
+def _numbered(table: pa.Table, encoding: str) -> RawTable:
+    table = table.rename_columns([_clean_name(c) for c in table.column_names])
+    for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):  # partition keys
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+    lines = pa.array(np.arange(2, table.num_rows + 2, dtype=np.int64))
+    return RawTable(table.append_column(LINE, lines), encoding=encoding)
+
+
+def source_hashes(cfg) -> dict[str, str]:
+    """Fingerprints of a non-file source for the cache key: every Parquet file's bytes, or a query's result."""
+    if cfg.kind == "parquet":
+        digest = hashlib.sha256()
+        for path in _parquet_files(cfg.file):
+            digest.update(path.encode())
+            digest.update(Path(path).read_bytes())
+        return {f"{cfg.name}:parquet:{cfg.file.name}": digest.hexdigest()}
+    if cfg.kind in ("query", "table"):
+        raw = read_query(cfg)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, raw.table.schema) as writer:
+            writer.write_table(raw.table)
+        text = safe_url(cfg.url) + "\n" + sql_of(cfg)
+        return {f"{cfg.name}:query": hashlib.sha256(text.encode() + sink.getvalue().to_pybytes()).hexdigest()}
+    return {}
+
+
+__all__ = ["SOURCE_KINDS", "connect_url", "read_parquet_source", "read_query", "safe_url", "source_hashes",
+           "source_label", "sql_of"]
