@@ -33,9 +33,13 @@ def test_cdnow_run_shows_the_published_fit_and_exports(tmp_path):
     raw = (exports / "clv.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     clv = pd.read_csv(exports / "clv.csv", dtype={"customer_id": str})
-    assert list(clv.columns) == EXPORT_COLUMNS and len(clv) == 2357
+    assert [c for c in clv.columns if c not in ("clv_low", "clv_high")] == EXPORT_COLUMNS and len(clv) == 2357
+    assert (clv["clv_low"] <= clv["clv"] + 1e-6).all() and (clv["clv"] <= clv["clv_high"] + 1e-6).all()
+    assert set(report["final_fit"]["purchase_model"]["ci95"]) == set(report["final_fit"]["purchase_model"]["params"])
+    low, high = report["summary"]["total_clv_ci95"]
+    assert low < report["summary"]["total_clv"] < high
     assert clv["p_alive"].between(0, 1).all() and clv["clv"].ge(0).all()
     executed = nbformat.read(out, as_version=4)
     text = "\n".join(o.get("data", {}).get("text/markdown", "") for c in executed.cells if c.cell_type == "code"
                      for o in c.get("outputs", []))
-    assert "Model choice" in text and "top 10 %" in text
+    assert "Model choice" in text and "top 10 %" in text and "How sure?" in text and "Over the holdout alone" in text

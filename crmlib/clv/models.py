@@ -149,6 +149,7 @@ class PurchaseFit:
     seconds: float = 0.0
     warning: str = ""
     shrinkage: float = 0.0  # ridge on log-parameters (crmlib.clv.likelihood.fit_bgnbd), 0 = none
+    uncertainty: dict | None = None  # crmlib.clv.uncertainty.purchase_uncertainty, when computed
 
     @property
     def label(self) -> str:
@@ -168,7 +169,15 @@ class PurchaseFit:
                 "n_unique_rows": self.n_rows, "time_unit": self.time_unit,
                 "penalizer": self.penalizer, "fallback": self.fallback or None,
                 "warning": self.warning or None, "fit_seconds": round(self.seconds, 3),
-                **({"shrinkage": self.shrinkage} if self.shrinkage else {})}
+                **({"shrinkage": self.shrinkage} if self.shrinkage else {}), **_uncertainty_dict(self.uncertainty)}
+
+
+def _uncertainty_dict(uncertainty: dict | None) -> dict:
+    """``standard_errors``, ``ci95`` (and a note when there are none) for a fit's ``to_dict``."""
+    if uncertainty is None:
+        return {}
+    out = {"standard_errors": uncertainty["standard_errors"], "ci95": uncertainty["ci95"]}
+    return out | ({"uncertainty_note": uncertainty["note"]} if uncertainty.get("note") else {})
 
 
 def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None) -> float:
@@ -284,6 +293,7 @@ class SpendFit:
     penalizer: float = 0.0
     fallback: str = ""
     notes: list[str] = field(default_factory=list)
+    uncertainty: dict | None = None  # crmlib.clv.uncertainty.spend_uncertainty, when computed
 
     def fitter(self) -> GammaGammaFitter:
         """The lifetimes GammaGammaFitter with these parameters."""
@@ -296,7 +306,8 @@ class SpendFit:
                 "log_likelihood": self.log_likelihood, "n_fitted": self.n_fitted,
                 "n_excluded_nonpositive_spend": self.n_excluded,
                 "frequency_spend_correlation": self.frequency_spend_corr,
-                "penalizer": self.penalizer, "fallback": self.fallback or None, "notes": self.notes}
+                "penalizer": self.penalizer, "fallback": self.fallback or None, "notes": self.notes,
+                **_uncertainty_dict(self.uncertainty)}
 
 
 CORRELATION_WARNING = 0.3  # |Pearson r| above this questions Gamma-Gamma's independence assumption

@@ -34,13 +34,52 @@ def one_time_buyers(scores: pd.DataFrame) -> dict[str, float]:
     }
 
 
+INTERVAL_COLUMNS = ["clv_low", "clv_high"]  # 95 % interval of clv (crmlib.clv.uncertainty), when computed
+
+
 def export_frame(scores: pd.DataFrame) -> pd.DataFrame:
-    """The ``clv.csv`` columns in their public order (customer_id as a column)."""
-    return scores.reset_index().rename(columns={"index": "customer_id"})[EXPORT_COLUMNS]
+    """The ``clv.csv`` columns in their public order (customer_id as a column), the interval after ``clv``."""
+    columns = list(EXPORT_COLUMNS)
+    if all(c in scores.columns for c in INTERVAL_COLUMNS):
+        columns[columns.index("clv") + 1:columns.index("clv") + 1] = INTERVAL_COLUMNS
+    return scores.reset_index().rename(columns={"index": "customer_id"})[columns]
+
+
+def parameter_table(fit: CLVFit) -> pd.DataFrame:
+    """Every fitted parameter with its standard error and 95 % interval, and each model's log-likelihood.
+
+    >>> from crmlib.clv.models import PurchaseFit, SpendFit
+    >>> purchase = PurchaseFit("bgnbd", {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, -9582.4, 2357, 900, "W")
+    >>> spend = SpendFit({"p": 6.2, "q": 3.7, "v": 15.4}, -4000.0, 946, 0, 0.1)
+    >>> parameter_table(CLVFit(purchase, spend))[["model", "parameter", "estimate"]].iloc[[0, 4]].values.tolist()
+    [['BG/NBD', 'r', 0.24], ['BG/NBD', 'log-likelihood', -9582.4]]
+    """
+    rows = []
+    for fitted in (fit.purchase.to_dict(), fit.spend.to_dict()):
+        se, ci = fitted.get("standard_errors") or {}, fitted.get("ci95") or {}
+        for name, value in fitted["params"].items():
+            low, high = ci.get(name, (None, None))
+            rows.append({"model": fitted["label"], "parameter": name, "estimate": value,
+                         "standard_error": se.get(name), "ci95_low": low, "ci95_high": high})
+        rows.append({"model": fitted["label"], "parameter": "log-likelihood", "estimate": fitted["log_likelihood"],
+                     "standard_error": None, "ci95_low": None, "ci95_high": None})
+    return pd.DataFrame(rows)
+
+
+def decile_intervals(scores: pd.DataFrame, intervals: dict) -> pd.DataFrame:
+    """CLV by decile (1 = the top 10 %) with the 95 % interval of each decile's total.
+
+    ``intervals`` is the second value of :func:`crmlib.clv.uncertainty.clv_intervals`.
+    """
+    grouped = scores.groupby("clv_decile").agg(customers=("clv", "size"), clv=("clv", "sum")).reset_index()
+    bounds = intervals.get("by_decile") or {}
+    grouped["clv_low"] = [bounds.get(int(d), [None, None])[0] for d in grouped["clv_decile"]]
+    grouped["clv_high"] = [bounds.get(int(d), [None, None])[1] for d in grouped["clv_decile"]]
+    return grouped
 
 
 def model_report(fit: CLVFit, *, settings: dict, validation: dict | None = None,
-                 scores: pd.DataFrame | None = None) -> dict:
+                 scores: pd.DataFrame | None = None, intervals: dict | None = None) -> dict:
     """The ``clv_model.json`` content: chosen model, all fits, holdout metrics, fallbacks used."""
     fallbacks = [f for f in (fit.purchase.fallback, fit.spend.fallback) if f]
     if validation:
@@ -68,7 +107,11 @@ def model_report(fit: CLVFit, *, settings: dict, validation: dict | None = None,
             "one_time_buyers": one_time_buyers(scores),
             "clv_quantiles": {str(q): float(v) for q, v in scores["clv"].quantile([0.5, 0.9, 0.99]).items()},
         }
+        if intervals is not None:
+            report["summary"]["total_clv_ci95"] = intervals["total"]
+            report["summary"]["clv_by_decile_ci95"] = {str(k): v for k, v in intervals["by_decile"].items()}
+            report["summary"]["intervals_cover"] = intervals["covers"]
     return report
 
 
-__all__ = ["EXPORT_COLUMNS", "export_frame", "model_report", "one_time_buyers"]
+__all__ = ["EXPORT_COLUMNS", "INTERVAL_COLUMNS", "decile_intervals", "parameter_table", "export_frame", "model_report", "one_time_buyers"]

@@ -35,6 +35,7 @@ from crmlib.clv.models import (
     compress_rfm,
     fit_spend_model,
 )
+from crmlib.clv.uncertainty import purchase_uncertainty, spend_uncertainty
 from crmlib.clv.usable import fit_usable_purchase_model
 from crmlib.errors import DataError
 from crmlib.settings import DEFAULTS
@@ -73,8 +74,9 @@ def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D"
             penalizer: float = 0.0) -> CLVFit:
     """Fit the purchase ``model`` and Gamma-Gamma on ``summary``, never keeping an unusable purchase fit.
 
-    A degenerate purchase fit, or one without finite predictions for every customer, is
-    rejected (:mod:`crmlib.clv.usable`); BG/NBD, then BG/NBD with a penalizer, is used instead
+    Both fits carry ``uncertainty`` (standard errors and 95 % intervals from the likelihood's
+    Hessian, :mod:`crmlib.clv.uncertainty`). A degenerate purchase fit, or one without finite
+    predictions for every customer, is rejected (:mod:`crmlib.clv.usable`); BG/NBD, then BG/NBD with a penalizer, is used instead
     and the rejections are in ``CLVFit.rejected``.
 
     Parameters
@@ -96,7 +98,10 @@ def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D"
     """
     check_summary(summary, ("frequency", "recency", "T", "monetary_value"))
     purchase, rejected = fit_usable_purchase_model(summary, model, time_unit=time_unit, penalizer=penalizer)
-    return CLVFit(purchase=purchase, spend=fit_spend_model(summary, penalizer=penalizer), rejected=rejected)
+    spend = fit_spend_model(summary, penalizer=penalizer)
+    purchase.uncertainty = purchase_uncertainty(purchase, summary)
+    spend.uncertainty = spend_uncertainty(spend, summary)
+    return CLVFit(purchase=purchase, spend=spend, rejected=rejected)
 
 
 def discounted_purchases(fit: PurchaseFit, summary: pd.DataFrame, horizon_months: int,
