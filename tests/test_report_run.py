@@ -277,3 +277,46 @@ def test_reports_pointing_at_a_file_is_a_usage_error(tmp_path, capsys):
         err = capsys.readouterr().err
         assert "Usage error: --reports" in err and "is a file, not a folder" in err and "Errno" not in err
     assert target.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_a_full_disk_gives_one_clear_line_and_marks_the_run_failed_where_it_still_can(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from crmlib.report import runner
+
+    reports = tmp_path / "reports"
+    real, failed = runner.write_manifest, []
+
+    def full_once(folder, manifest):  # the disk is full when the finished notebook is recorded
+        if not failed and any(nb["status"] == "ok" for nb in manifest["notebooks"]):
+            failed.append(folder)
+            raise OSError(errno.ENOSPC, "No space left on device", str(folder / "manifest.json"))
+        return real(folder, manifest)
+
+    monkeypatch.setattr(runner, "write_manifest", full_once)
+    code = main(["run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "-n", "01", "--reports", str(reports)])
+    assert code == 1 and failed
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert f"could not write {failed[0] / 'manifest.json'}: No space left on device (" in err
+    assert "MB free in" in err and "is marked failed" in err
+    (folder,) = run_folders(reports)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))  # written once space was back
+    assert manifest["status"] == "failed" and "No space left on device" in manifest["failure_reason"]
+    assert manifest["finished"] and not list(reports.rglob("*.tmp"))
+    assert "failed" in (reports / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_reports_folder_that_cannot_be_created_is_one_clear_line(tmp_path, capsys, monkeypatch):
+    import errno
+
+    from crmlib.report import runner
+
+    def read_only(reports, name, now=None):
+        raise OSError(errno.EROFS, "Read-only file system", str(reports / name))
+
+    monkeypatch.setattr(runner, "create_run_folder", read_only)
+    code = main(["run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "-n", "01",
+                 "--reports", str(tmp_path / "reports")])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and len(err.splitlines()) == 1 and "Read-only file system" in err and "marked" not in err

@@ -121,7 +121,7 @@ def options_from_args(args: argparse.Namespace):
 def _run(args: argparse.Namespace) -> int:
     from crmlib.engine.spark import SparkUnavailable, choose_engine
     from crmlib.report.params import UsageError
-    from crmlib.report.runner import run_notebooks
+    from crmlib.report.runner import RunWriteError, run_notebooks
     from crmlib.report.signals import Terminated, sigterm_as_interrupt
 
     try:
@@ -131,6 +131,11 @@ def _run(args: argparse.Namespace) -> int:
     except (UsageError, SparkUnavailable) as exc:
         print(f"Usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except RunWriteError as exc:
+        where = f" The run {exc.folder.name} is marked failed." if exc.folder is not None else ""
+        print(f"Error: {exc}.{where} Free some space (or fix the folder's permissions) and run again.",
+              file=sys.stderr)
+        return EXIT_FAILED
     except Terminated:
         print("Stopped by SIGTERM; the notebooks were stopped and the run is marked as interrupted.",
               file=sys.stderr)

@@ -178,11 +178,75 @@ def _fail_result(stem: str, message: str, ipynb: Path) -> dict:
             "error_summary": message, "ipynb": ipynb.name, "html": None, "duration_seconds": 0.0}
 
 
-def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunResult:
+class RunWriteError(Exception):
+    """A file of the run could not be written (full disk, read-only or vanished folder …).
+
+    ``str()`` is the one line the user sees: what could not be written, why, and how much space
+    is left; ``folder`` is the run folder when one had been claimed (its manifest then says
+    ``failed`` with that reason, where the disk still allowed it)."""
+
+    def __init__(self, message: str, folder: Path | None = None):
+        super().__init__(message)
+        self.folder = folder
+
+
+def write_fault(exc: OSError, reports: Path) -> str:
+    """One line for an I/O error while writing a run: the file, the reason, the space left.
+
+    >>> import errno
+    >>> line = write_fault(OSError(errno.ENOSPC, "No space left on device", "/r/x/manifest.json"), Path("/"))
+    >>> line.startswith("could not write /r/x/manifest.json: No space left on device (") and "free" in line
+    True
+    """
+    import shutil
+
+    target = exc.filename or "a file of the run"
+    try:
+        free = f"{shutil.disk_usage(reports if reports.exists() else reports.parent).free / 1e6:,.1f} MB free in {reports}"
+    except OSError:
+        free = f"free space in {reports} unknown"
+    return f"could not write {target}: {exc.strerror or exc} ({free})"
+
+
+def run_notebooks(options: RunOptions, out: TextIO | None | str = "stdout") -> RunResult:
     """Run the selected notebooks into a new run folder and update the index.
 
-    Raises :class:`UsageError` or :class:`DataError` before anything is written.
+    Raises :class:`UsageError` or :class:`DataError` before anything is written, and
+    :class:`RunWriteError` when a file of the run cannot be written (the run is then marked
+    ``failed`` with the reason where the disk still allows it, its workers are stopped and its
+    temporary files removed). Progress goes to ``out`` (default: ``sys.stdout`` at the time of
+    the call; None: silent).
     """
+    out = sys.stdout if out == "stdout" else out
+    state: dict = {}
+    try:
+        return _run_notebooks(options, out, state)
+    except OSError as exc:
+        if "reports" not in state:  # reading the dataset or the notebooks: not a fault of the run folder
+            raise
+        line = write_fault(exc, state["reports"])
+        _mark_failed(state, line)
+        raise RunWriteError(line, state.get("folder")) from exc
+
+
+def _mark_failed(state: dict, reason: str) -> None:
+    """Record a write fault in the run's manifest and the index, as far as the disk allows."""
+    manifest, folder = state.get("manifest"), state.get("folder")
+    if manifest is None or folder is None:
+        return
+    manifest["status"] = "failed"
+    manifest["failure_reason"] = reason
+    for entry in manifest["notebooks"]:
+        if entry.get("status") in ("pending", "running"):
+            entry["status"] = "interrupted" if entry["status"] == "running" else "not_run"
+    try:
+        _finish(manifest, folder, state["started"])
+        update_index(state["reports"])
+    except OSError:
+        pass  # the disk is still full: the next run or `crm-workbook runs` marks it incomplete
+
+
+def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunResult:
     if int(options.jobs) < 1:
         raise UsageError("--jobs must be at least 1")
     if options.timeout is not None and float(options.timeout) < 0:
@@ -213,7 +277,9 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
         print(f"Cache: deleted {len(pruned)} result(s) unused for {cache.PRUNE_AFTER_DAYS} days.", file=out)
 
     started = datetime.now().astimezone()
+    state.update(reports=reports, started=started)  # from here on an OSError is a write fault
     folder = create_run_folder(reports, options.name or data_dir.name, started)
+    state["folder"] = folder
     exports = folder / "exports"
     exports.mkdir()
     (folder / "logs").mkdir()
@@ -238,6 +304,7 @@ def run_notebooks(options: RunOptions, out: TextIO | None = sys.stdout) -> RunRe
                        "html": None} for p in notebooks],
         "packages": package_versions(), "git": git_state(),
     }
+    state["manifest"] = manifest
     write_manifest(folder, manifest)
     update_index(reports)
 
