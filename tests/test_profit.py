@@ -116,3 +116,27 @@ def test_sample_recovers_planted_referrers_and_the_loss_leader():
     assert (t.loc[heavy, "profit"] < 0).mean() > 3 * (t.loc[~heavy, "profit"] < 0).mean()
     s = profit.whale_summary(t["profit"])
     assert 0 < s["unprofitable_share"] < 0.5 and s["peak_profit_share"] > 1
+
+
+def test_clv_on_profit_is_margin_times_revenue_clv_for_a_flat_margin(tmp_path):
+    import shutil
+
+    import yaml
+
+    from crmlib.clv import fit_clv, predict_customers
+    from crmlib.scans.summary import customer_summary
+
+    folder = tmp_path / "cdnow"
+    shutil.copytree("data/cdnow", folder)
+    config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
+    (folder / "dataset.yaml").write_text(yaml.safe_dump({**config, "costs": {"margin_rates": {"default": 0.3}}}),
+                                         encoding="utf-8")
+    ds = load_dataset(folder)
+    summary = customer_summary(ds.transactions, ds.analysis_date, time_unit="W")
+    scores = predict_customers(fit_clv(summary, time_unit="W"), summary, horizon_months=12)
+    ours = profit.profit_clv(scores, profit.customer_profit(ds))
+    np.testing.assert_allclose(ours.to_numpy(), 0.3 * scores["clv"].to_numpy(), rtol=1e-9, atol=1e-9)
+    served = profit.customer_profit(ds).assign(cost_to_serve=lambda t: 2.0 * t["orders"])
+    fewer = profit.profit_clv(scores, served)
+    discounted = scores["clv"] / scores["expected_avg_spend"]
+    np.testing.assert_allclose((ours - fewer).to_numpy(), (2.0 * discounted).fillna(0).to_numpy(), rtol=1e-9, atol=1e-9)

@@ -246,6 +246,8 @@ COLUMNS: dict[str, Column] = {
     "share_referring": _c(N_("Share who refer"), "percent", 1),
     "depth": _c(N_("Depth"), "count"),
     "nps_group": _c(N_("NPS group"), "code", context="NPS group"),
+    "measure": _c(N_("Measure"), "text"),
+    "return_rate": _c(N_("Share returned"), "percent", 1),
     # journeys (06_journey)
     "path": _c(N_("Path"), "text"),
     "journeys": _c(N_("Journeys"), "count"),

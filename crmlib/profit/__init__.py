@@ -12,6 +12,7 @@ Example
 0.5
 """
 
+from crmlib.profit.clv import profit_clv
 from crmlib.profit.customers import (
     EXPORT_COLUMNS,
     customer_profit,
@@ -40,4 +41,4 @@ from crmlib.profit.whale import whale_curve, whale_summary
 __all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "missing_cost_sources", "non_buyer_cost_to_serve",
            "profit_deciles", "measure_labels", "over_represented", "profit_by", "unprofitable_profile", "with_rates", "advocates", "last_nps",
            "promoters_and_referrers", "referral_network", "referral_trees", "referral_value", "whale_curve",
-           "whale_summary"]
+           "whale_summary", "profit_clv"]
