@@ -58,13 +58,10 @@ def _scheme(url: str) -> str:
 def safe_url(url: str) -> str:
     """``url`` without its password (for labels, errors, logs and cache keys)."""
     parts = urlsplit(url)
-    if parts.password is None:
+    user, at, host = parts.netloc.rpartition("@")
+    if not at:
         return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}@{host}"))
 
 
 def connect_url(url: str, password_env: str | None, environ: dict | None = None) -> str:
@@ -100,10 +97,9 @@ def source_label(kind: str, name: str, spec: dict, root: Path) -> str:
     if kind == "parquet":
         return str(root / str(spec["parquet"]))
     parts = urlsplit(safe_url(str(spec.get("url", ""))))
-    where = parts.hostname or Path(unquote(parts.path)).name or "?"
-    if parts.port:
-        where += f":{parts.port}"
-    database = Path(unquote(parts.path)).name if parts.hostname else ""
+    host = parts.netloc.rpartition("@")[2]
+    where = host or Path(unquote(parts.path)).name or "?"
+    database = Path(unquote(parts.path)).name if host else ""
     what = f"table {spec['table']}" if kind == "table" else "query"
     return f"{name} {what} on {parts.scheme} {where}" + (f" database {database}" if database else "")
 
