@@ -81,6 +81,15 @@ def test_manifest_records_inputs_parameters_and_environment(basic_run):
         assert nb["started"] <= nb["finished"] and nb["duration_seconds"] >= nb["html_seconds"] >= 0
 
 
+def test_the_run_log_holds_the_runners_diagnostics(basic_run):
+    _, _, folder, _ = basic_run
+    text = (folder / "run.log").read_text(encoding="utf-8")
+    assert f"[runner] crmlib.report.runner: run {folder.name}: dataset" in text
+    for stem, mark in (("01_ok", "ok"), ("02_fail", "FAILED"), ("03_slow", "TIMEOUT")):
+        assert f"start    {stem}" in text and f"{mark}" in text
+    assert "ValueError: fixture failure" in text and "status failed, exit code 1" in text
+
+
 def test_exports_hold_what_the_notebook_wrote(basic_run):
     _, _, folder, manifest = basic_run
     exports = folder / "exports"

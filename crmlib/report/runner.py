@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -33,6 +34,7 @@ import yaml
 
 from crmlib import PROJECT_ROOT, cache
 from crmlib.errors import DataError
+from crmlib.logs import LOG_VARIABLE, SOURCE_VARIABLE, log_to_file, stop_logging_to
 from crmlib.report.alerts import exit_code_for, validate_alerts
 from crmlib.report.index import update_index
 from crmlib.report.pages import page_label
@@ -54,6 +56,8 @@ from crmlib.report.runfolder import (
 from crmlib.report.whatchanged import PREVIOUS, CompareOptions, nav_entry, what_changed
 
 EXIT_OK, EXIT_FAILED = 0, 1
+RUN_LOG = "run.log"  # the run's diagnostics: the runner's and the kernels' crmlib messages
+log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30.0
 CONFIG_KEYS = {"data", "name", "params", "notebooks", "jobs", "show_code", "reports", "timeout",
                "pseudonymize", "notebooks_dir", "kernel", "pdf", "compare", "alerts", "alert_exit_code",
@@ -159,6 +163,7 @@ class Progress:
         self.t0 = time.perf_counter()
 
     def say(self, text: str) -> None:
+        log.info(text)
         if self.out is not None:
             print(f"[{time.perf_counter() - self.t0:6.1f}s] {text}", file=self.out, flush=True)
 
@@ -227,6 +232,19 @@ def run_notebooks(options: RunOptions, out: TextIO | None | str = "stdout") -> R
         line = write_fault(exc, state["reports"])
         _mark_failed(state, line)
         raise RunWriteError(line, state.get("folder")) from exc
+    except KeyboardInterrupt:
+        log.warning("run interrupted; notebooks stopped, run marked interrupted")
+        raise
+    finally:
+        if state.get("log_handler") is not None:
+            stop_logging_to(state["log_handler"])
+
+
+def _run_log(folder: Path) -> logging.Handler:
+    """The runner's messages into ``<run>/run.log``; a failing log write never stops the run."""
+    handler = log_to_file(folder / RUN_LOG, "runner")
+    handler.handleError = lambda record: None  # e.g. a full disk: the run's own error says so
+    return handler
 
 
 def _mark_failed(state: dict, reason: str) -> None:
@@ -280,6 +298,11 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     state.update(reports=reports, started=started)  # from here on an OSError is a write fault
     folder = create_run_folder(reports, options.name or data_dir.name, started)
     state["folder"] = folder
+    state["log_handler"] = _run_log(folder)
+    log.info("run %s: dataset %s (analysis date %s), notebooks %s, options %s", folder.name, data_dir,
+             f"{dataset.analysis_date:%Y-%m-%d}", [p.stem for p in notebooks], options)
+    if pruned:
+        log.info("cache: deleted %d result(s) unused for %d days", len(pruned), cache.PRUNE_AFTER_DAYS)
     exports = folder / "exports"
     exports.mkdir()
     (folder / "logs").mkdir()
@@ -367,6 +390,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     changed = what_changed(folder, reports, manifest, comparing, nav=compare_nav + [nav_entry(settings.lang)],
                            salt=salt if options.pseudonymize else None)
     manifest["comparison"] = changed.manifest_entry()
+    (log.warning if changed.error else log.info)("%s", changed.summary_line())
     manifest["exports"] = list_exports(exports)
     _finish(manifest, folder, started)
     update_index(reports)
@@ -379,6 +403,8 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
         if options.digest and changed.digest:
             print("\n" + changed.digest, file=out, flush=True)
     code = exit_code_for(ok, changed.alerts, comparing.alert_exit_code, EXIT_OK, EXIT_FAILED)
+    log.info("run %s finished in %.1f s: status %s, exit code %d", folder.name, manifest["duration_seconds"],
+             manifest["status"], code)
     return RunResult(folder, manifest, code, changed.digest)
 
 
@@ -421,24 +447,26 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
     results: dict[str, dict] = {}
     last_beat = time.perf_counter()
     env = worker_environment(jobs)
+    env[LOG_VARIABLE] = str(folder / RUN_LOG)  # the kernels append crmlib's messages to the run log
     try:
         while pending or running:
             while pending and len(running) < jobs:
                 spec = pending.pop(0)
                 spec_path = work / f"{spec['stem']}.spec.json"
                 spec_path.write_text(json.dumps(spec), encoding="utf-8")
-                log = open(logs / f"{spec['stem']}.log", "wb")  # closed when the worker ends
+                log_file = open(logs / f"{spec['stem']}.log", "wb")  # closed when the worker ends
                 process = subprocess.Popen([sys.executable, "-m", "crmlib.report.worker", str(spec_path)],
-                                           stdout=log, stderr=subprocess.STDOUT, cwd=spec["cwd"], env=env)
-                running[spec["stem"]] = (process, spec, time.perf_counter(), log)
+                                           stdout=log_file, stderr=subprocess.STDOUT, cwd=spec["cwd"],
+                                           env={**env, SOURCE_VARIABLE: spec["stem"]})
+                running[spec["stem"]] = (process, spec, time.perf_counter(), log_file)
                 _set_status(manifest, spec["stem"], {"status": "running"})
                 write_manifest(folder, manifest)  # a killed run shows which notebooks were running
                 progress.started(spec["stem"], len(running))
             time.sleep(0.2)
-            for stem, (process, spec, t_start, log) in list(running.items()):
+            for stem, (process, spec, t_start, log_file) in list(running.items()):
                 if process.poll() is None:
                     continue
-                log.close()
+                log_file.close()
                 del running[stem]
                 try:
                     result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
@@ -458,13 +486,13 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 busy = ", ".join(f"{s} ({time.perf_counter() - t:.0f} s)" for s, (_, _, t, _) in running.items())
                 progress.say(f"running  {busy}  ({progress.done}/{progress.total} done)")
     finally:
-        for process, _, _, log in running.values():  # interrupted: stop what still runs
+        for process, _, _, log_file in running.values():  # interrupted: stop what still runs
             process.terminate()
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-            log.close()
+            log_file.close()
     return [results[s["stem"]] for s in specs]
 
 
