@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -170,17 +170,59 @@ class Progress:
     def started(self, stem: str, running: int) -> None:
         self.say(f"start    {stem}  ({self.done}/{self.total} done, {running} running)")
 
-    def finished(self, stem: str, result: dict) -> None:
+    def finished(self, result: NotebookResult) -> None:
         self.done += 1
-        mark = {"ok": "ok      ", "failed": "FAILED  ", "timed_out": "TIMEOUT "}.get(result["status"], "?")
-        detail = f"  {result['error_summary']}" if result.get("error_summary") else ""
-        self.say(f"{mark} {result['notebook']} in {result['duration_seconds']:.1f} s  "
+        mark = {"ok": "ok      ", "failed": "FAILED  ", "timed_out": "TIMEOUT "}.get(result.status, "?")
+        detail = f"  {result.error_summary}" if result.error_summary else ""
+        self.say(f"{mark} {result.notebook} in {result.duration_seconds:.1f} s  "
                  f"({self.done}/{self.total} done){detail[:300]}")
 
 
-def _fail_result(stem: str, message: str, ipynb: Path) -> dict:
-    return {"notebook": stem, "status": "failed", "error": {"ename": "WorkerError", "evalue": message},
-            "error_summary": message, "ipynb": ipynb.name, "html": None, "duration_seconds": 0.0}
+@dataclass
+class NotebookResult:
+    """One notebook's outcome as the worker reports it and ``manifest.json`` records it.
+
+    >>> r = NotebookResult.from_worker({"notebook": "01_x", "status": "ok", "ipynb": "01_x.ipynb",
+    ...                                 "html": "01_x.html", "duration_seconds": 2.5, "execute_seconds": 2.0})
+    >>> r.ok, r.to_dict()["execute_seconds"], r.to_dict()["error_summary"]
+    (True, 2.0, '')
+    """
+
+    notebook: str
+    status: str  # ok | failed | timed_out
+    ipynb: str
+    html: str | None = None
+    error: dict | None = None
+    error_summary: str = ""
+    duration_seconds: float = 0.0
+    wall_seconds: float | None = None  # including the worker's start
+    log: str | None = None  # logs/<notebook>.log
+    details: dict = field(default_factory=dict)  # the worker's other fields: timings, parameters, pdf …
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @classmethod
+    def from_worker(cls, values: dict) -> NotebookResult:
+        """From the worker's result JSON (fields it does not name are kept in ``details``)."""
+        names = {"notebook", "status", "ipynb", "html", "error", "error_summary", "duration_seconds",
+                 "wall_seconds", "log"}
+        known = {k: v for k, v in values.items() if k in names}
+        known["error_summary"] = known.get("error_summary") or ""
+        known["duration_seconds"] = float(known.get("duration_seconds") or 0.0)
+        return cls(**known, details={k: v for k, v in values.items() if k not in names})
+
+    @classmethod
+    def worker_failed(cls, stem: str, message: str, ipynb: Path, seconds: float) -> NotebookResult:
+        """A worker that ended without a result (crashed, killed)."""
+        return cls(stem, "failed", ipynb.name, error={"ename": "WorkerError", "evalue": message},
+                   error_summary=message, duration_seconds=seconds)
+
+    def to_dict(self) -> dict:
+        """The manifest's entry for the notebook."""
+        core = {k: v for k, v in asdict(self).items() if k != "details"}
+        return {**self.details, **core}
 
 
 class RunWriteError(Exception):
@@ -369,7 +411,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
         order = longest_first(specs, reports, folder.name)
         results = _schedule(order, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
                             manifest, folder)
-        results = sorted(results, key=lambda r: [s["stem"] for s in specs].index(r["notebook"]))
+        results = sorted(results, key=lambda r: [s["stem"] for s in specs].index(r.notebook))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM via crmlib.report.signals
         manifest["status"] = "interrupted"
         for entry in manifest["notebooks"]:
@@ -383,8 +425,8 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
             leftover.unlink()
         work.rmdir()
 
-    manifest["notebooks"] = results
-    ok = all(r["status"] == "ok" for r in results)
+    manifest["notebooks"] = [r.to_dict() for r in results]
+    ok = all(r.ok for r in results)
     manifest["status"] = "ok" if ok else "failed"
     compare_nav = [(page_label(p.stem, settings.lang), f"{p.stem}.html") for p in notebooks]
     changed = what_changed(folder, reports, manifest, comparing, nav=compare_nav + [nav_entry(settings.lang)],
@@ -395,7 +437,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     _finish(manifest, folder, started)
     update_index(reports)
     if out is not None:
-        counts = {s: sum(r["status"] == s for r in results) for s in ("ok", "failed", "timed_out")}
+        counts = {s: sum(r.status == s for r in results) for s in ("ok", "failed", "timed_out")}
         print(changed.summary_line(), file=out, flush=True)
         print(f"Done in {manifest['duration_seconds']:.1f} s: {counts['ok']} ok, {counts['failed']} failed, "
               f"{counts['timed_out']} timed out. Reports: {folder}/ (index: {reports / 'index.html'})",
@@ -440,11 +482,11 @@ def _finish(manifest: dict, folder: Path, started: datetime) -> None:
 
 
 def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Progress,
-              manifest: dict, folder: Path) -> list[dict]:
+              manifest: dict, folder: Path) -> list[NotebookResult]:
     """Keep up to ``jobs`` worker processes busy; collect their results in notebook order."""
     pending = list(specs)
     running: dict[str, tuple[subprocess.Popen, dict, float, object]] = {}
-    results: dict[str, dict] = {}
+    results: dict[str, NotebookResult] = {}
     last_beat = time.perf_counter()
     env = worker_environment(jobs)
     env[LOG_VARIABLE] = str(folder / RUN_LOG)  # the kernels append crmlib's messages to the run log
@@ -469,18 +511,18 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 log_file.close()
                 del running[stem]
                 try:
-                    result = json.loads(Path(spec["result"]).read_text(encoding="utf-8"))
-                except (OSError, ValueError):
+                    result = NotebookResult.from_worker(json.loads(Path(spec["result"]).read_text(encoding="utf-8")))
+                except (OSError, ValueError, TypeError):
                     tail = (logs / f"{stem}.log").read_text(encoding="utf-8", errors="replace")[-800:]
-                    result = _fail_result(stem, f"worker exited with code {process.returncode} without "
-                                                f"a result; log tail: {tail.strip()}", Path(spec["ipynb"]))
-                    result["duration_seconds"] = round(time.perf_counter() - t_start, 3)
-                result["log"] = f"logs/{stem}.log"
-                result["wall_seconds"] = round(time.perf_counter() - t_start, 3)  # incl. worker start
+                    result = NotebookResult.worker_failed(
+                        stem, f"worker exited with code {process.returncode} without a result; log tail: "
+                              f"{tail.strip()}", Path(spec["ipynb"]), round(time.perf_counter() - t_start, 3))
+                result.log = f"logs/{stem}.log"
+                result.wall_seconds = round(time.perf_counter() - t_start, 3)
                 results[stem] = result
-                _set_status(manifest, stem, result)
+                _set_status(manifest, stem, result.to_dict())
                 write_manifest(folder, manifest)
-                progress.finished(stem, result)
+                progress.finished(result)
             if running and time.perf_counter() - last_beat > HEARTBEAT_SECONDS:
                 last_beat = time.perf_counter()
                 busy = ", ".join(f"{s} ({time.perf_counter() - t:.0f} s)" for s, (_, _, t, _) in running.items())
