@@ -44,6 +44,9 @@ def test_snapshot_table_types_and_label_checks():
     assert list(X.columns) == ["contract", "tenure_days"]
     with pytest.raises(DataError, match="neither yes nor no"):
         snapshot_table(snapshot.assign(churned=["maybe"] + list(snapshot["churned"][1:])))
+    blanks = snapshot.assign(churned=[None] * 3 + list(snapshot["churned"][3:]))
+    X, y = snapshot_table(blanks)
+    assert len(X) == len(y) == 197 and y.attrs["unlabelled"] == 3
     with pytest.raises(DataError, match="every customer"):
         snapshot_table(snapshot.assign(churned="No"))
     with pytest.raises(DataError, match="lacks the declared attributes"):
@@ -67,3 +70,4 @@ def test_planted_effects_are_recovered_and_the_auc_is_near_the_best_possible():
     # every customer was scored by a model that had not seen them: out-of-fold P(churn) is calibrated
     assert study.probabilities.mean() == pytest.approx(y.mean(), abs=0.03)
     assert study.to_dict()["evaluation"] == "stratified 5-fold cross-validation"
+

@@ -68,7 +68,8 @@ def snapshot_table(customers: pd.DataFrame, attributes: list[str] | None = None,
 
     ``attributes`` None takes every column but the id, the label columns and dates; text
     columns with more than ``MAX_CATEGORIES`` values are left out (ids, free text). A
-    ``tenure`` column becomes ``tenure_days`` (from ``tenure_unit``).
+    ``tenure`` column becomes ``tenure_days`` (from ``tenure_unit``). Customers with a blank
+    ``churned`` are left out and counted in ``y.attrs["unlabelled"]``.
     """
     if "churned" not in customers.columns:
         raise DataError("the customers table has no churned column, so churn cannot be learned from it",
@@ -76,7 +77,10 @@ def snapshot_table(customers: pd.DataFrame, attributes: list[str] | None = None,
     if tenure_unit not in TENURE_UNITS:
         raise DataError(f"unknown tenure unit {tenure_unit!r}", hint="Use 'months' or 'days'.")
     table = customers.set_index("customer_id") if "customer_id" in customers.columns else customers
+    unlabelled = table["churned"].isna()
+    table = table.loc[~unlabelled]  # customers without a label cannot be learned from: counted, not guessed
     y = _labels(table["churned"]).rename("churned")
+    y.attrs["unlabelled"] = int(unlabelled.sum())
     if y.nunique() < 2:
         raise DataError(f"every customer in the snapshot has churned = {bool(y.iloc[0])}",
                         column="churned", hint="A churn model needs both churned and retained customers.")
@@ -117,9 +121,11 @@ class SnapshotStudy:
     probabilities: pd.Series  # out-of-fold P(churn) of the chosen model, per customer
     folds: int
     features: list[str]
+    unlabelled: int = 0
 
     def to_dict(self) -> dict:
         return {"label_source": "snapshot", "evaluation": f"stratified {self.folds}-fold cross-validation",
+                "customers": len(self.probabilities), "unlabelled_customers_left_out": self.unlabelled,
                 "chosen_model": self.chosen, "metrics": self.metrics.to_dict(orient="records"),
                 "drivers": self.drivers.to_dict(orient="records"), "features": self.features}
 
@@ -157,7 +163,7 @@ def snapshot_study(customers: pd.DataFrame, attributes: list[str] | None = None,
     drivers["name"] = [driver_name(f, d) for f, d in zip(drivers["feature"], drivers["direction"], strict=True)]
     return SnapshotStudy(metrics=metrics, chosen=chosen, drivers=drivers,
                          probabilities=pd.Series(out_of_fold[chosen], index=X.index, name="churn_probability"),
-                         folds=folds, features=list(X.columns))
+                         folds=folds, features=list(X.columns), unlabelled=y.attrs.get("unlabelled", 0))
 
 
 __all__ = ["SnapshotStudy", "driver_name", "snapshot_study", "snapshot_table"]
