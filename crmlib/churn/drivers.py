@@ -30,6 +30,7 @@ import pandas as pd
 from sklearn.inspection import permutation_importance
 
 from crmlib.churn.features import feature_label
+from crmlib.lang import translator
 
 
 def _typical(column: pd.Series):
@@ -148,12 +149,14 @@ def driver_text(feature: str, direction: str, lang: str = "en") -> str:
     """E.g. "days since the last purchase is high" or "acquisition channel is social" (``"=social"``)."""
     if not feature:
         return ""
-    name = feature_label(feature, lang)
+    name, _ = feature_label(feature, lang), translator(lang)
     if direction.startswith("="):
-        return f"{name}为{direction[1:]}" if lang == "zh" else f"{name} is {direction[1:]}"
-    if lang == "zh":
-        return {"higher": f"{name}偏高", "lower": f"{name}偏低"}.get(direction, name)
-    return {"higher": f"{name} is high", "lower": f"{name} is low"}.get(direction, name)
+        return _("{feature} is {value}").format(feature=name, value=direction[1:])
+    if direction == "higher":
+        return _("{feature} is high").format(feature=name)
+    if direction == "lower":
+        return _("{feature} is low").format(feature=name)
+    return name
 
 
 def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "en",
@@ -195,13 +198,10 @@ def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "e
 
 def describe_drivers(importance: pd.DataFrame, top: int = 3, lang: str = "en") -> str:
     """A sentence naming the ``top`` drivers with positive importance, in plain words."""
-    useful = importance.loc[importance["importance"] > 0].head(top)
+    useful, _ = importance.loc[importance["importance"] > 0].head(top), translator(lang)
     if useful.empty:
-        return ("No single feature matters much: shuffling any one barely changes the model's ranking."
-                if lang != "zh" else "没有单个特征起决定作用：打乱任一特征都几乎不影响模型排序。")
+        return _("No single feature matters much: shuffling any one barely changes the model's ranking.")
     parts = [driver_text(f, d, lang) for f, d in zip(useful["feature"], useful["direction"], strict=True)]
     auc = ", ".join(f"{v:.3f}" for v in useful["importance"])
-    if lang == "zh":
-        return f"最容易流失的客户特征：{'；'.join(parts)}（打乱后ROC-AUC分别下降 {auc}）。"
-    return (f"Customers are most likely to churn when {'; when '.join(parts)} "
-            f"(shuffling these lowers ROC-AUC by {auc} respectively).")
+    return _("Customers are most likely to churn when {drivers} (shuffling these lowers ROC-AUC by {auc} "
+             "respectively).").format(drivers=_.pgettext("Churn drivers", "; when ").join(parts), auc=auc)

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.lang import NC_, pgettext
 from crmlib.scans.features import feedback_by_customer, purchase_activity, returns_by_customer
 from crmlib.settings import DEFAULTS
 
@@ -30,42 +31,43 @@ CATEGORICAL_ATTRIBUTES = ("acquisition_channel", "region", "city", "gender")
 LABEL_COLUMNS = ("churned", "churn_date", "tenure_days")
 MAX_CATEGORIES = 50  # a customer attribute with more distinct values is not used as a feature
 
-FEATURE_LABELS = {  # plain words for each feature (en, zh)
-    "frequency": ("repeat purchases so far", "累计复购次数"),
-    "recency": ("time between first and last purchase", "首末次购买间隔"),
-    "T": ("time since first purchase", "首次购买至今天数"),
-    "days_since_last": ("days since the last purchase", "距上次购买天数"),
-    "monetary_value": ("average repeat-purchase spend", "复购平均金额"),
-    "total_spend": ("total spend", "累计消费金额"),
-    "avg_order_value": ("average order value", "平均客单价"),
-    "n_orders": ("number of orders", "订单数"),
-    "purchase_rate": ("purchases per 30 days", "每30天购买次数"),
-    "overdue_ratio": ("days since last purchase / usual gap", "距上次购买天数/平均购买间隔"),
-    "recent_purchases": ("purchases in the recent period", "近期购买次数"),
-    "recent_spend": ("spend in the recent period", "近期消费金额"),
-    "n_returns": ("number of returns", "退货次数"),
-    "returned_share": ("share of spend returned", "退货金额占比"),
-    "n_feedback": ("number of feedback messages", "反馈条数"),
-    "mean_rating": ("average rating given", "平均评分"),
-    "mean_nps": ("average NPS answer", "平均NPS"),
-    "n_complaints": ("complaints (rating 1–2)", "投诉次数(评分1–2)"),
-    "recent_visits": ("visits in the recent period", "近期访问次数"),
-    "recent_service_contacts": ("service contacts in the recent period", "近期客服接触次数"),
-    "recent_contacts": ("contacts in the recent period", "近期接触次数"),
-    "days_since_last_contact": ("days since the last contact", "距上次接触天数"),
-    "age": ("age", "年龄"),
-    "days_since_signup": ("days since signup", "注册天数"),
-    "acquisition_channel": ("acquisition channel", "获客渠道"),
-    "region": ("region", "地区"),
-    "city": ("city", "城市"),
-    "gender": ("gender", "性别"),
+FEATURE_LABELS = {  # plain words for each feature (English; translated in churn.po)
+    "frequency": NC_("Churn feature", "repeat purchases so far"),
+    "recency": NC_("Churn feature", "time between first and last purchase"),
+    "T": NC_("Churn feature", "time since first purchase"),
+    "days_since_last": NC_("Churn feature", "days since the last purchase"),
+    "monetary_value": NC_("Churn feature", "average repeat-purchase spend"),
+    "total_spend": NC_("Churn feature", "total spend"),
+    "avg_order_value": NC_("Churn feature", "average order value"),
+    "n_orders": NC_("Churn feature", "number of orders"),
+    "purchase_rate": NC_("Churn feature", "purchases per 30 days"),
+    "overdue_ratio": NC_("Churn feature", "days since last purchase / usual gap"),
+    "recent_purchases": NC_("Churn feature", "purchases in the recent period"),
+    "recent_spend": NC_("Churn feature", "spend in the recent period"),
+    "n_returns": NC_("Churn feature", "number of returns"),
+    "returned_share": NC_("Churn feature", "share of spend returned"),
+    "n_feedback": NC_("Churn feature", "number of feedback messages"),
+    "mean_rating": NC_("Churn feature", "average rating given"),
+    "mean_nps": NC_("Churn feature", "average NPS answer"),
+    "n_complaints": NC_("Churn feature", "complaints (rating 1–2)"),
+    "recent_visits": NC_("Churn feature", "visits in the recent period"),
+    "recent_service_contacts": NC_("Churn feature", "service contacts in the recent period"),
+    "recent_contacts": NC_("Churn feature", "contacts in the recent period"),
+    "days_since_last_contact": NC_("Churn feature", "days since the last contact"),
+    "age": NC_("Churn feature", "age"),
+    "days_since_signup": NC_("Churn feature", "days since signup"),
+    "acquisition_channel": NC_("Churn feature", "acquisition channel"),
+    "region": NC_("Churn feature", "region"),
+    "city": NC_("Churn feature", "city"),
+    "gender": NC_("Churn feature", "gender"),
 }
 
 
 def feature_label(name: str, lang: str = "en") -> str:
     """The plain-words name of a feature."""
-    en, zh = FEATURE_LABELS.get(name, (name.replace("_", " "), name))
-    return zh if lang == "zh" else en
+    if name not in FEATURE_LABELS:
+        return name.replace("_", " ")
+    return pgettext(lang, "Churn feature", FEATURE_LABELS[name])
 
 
 def _purchase_features(transactions, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:

@@ -33,17 +33,18 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from threadpoolctl import threadpool_limits
 
 from crmlib.errors import DataError
+from crmlib.lang import NC_, pgettext
 
 MODELS = ("gradient_boosting", "logistic")
-MODEL_LABELS = {"gradient_boosting": "Gradient boosting", "logistic": "Logistic regression",
-                "p_alive": "BG/NBD 1 − P(alive)", "bgnbd_expected": "BG/NBD expected purchases in the window"}
-MODEL_LABELS_ZH = {"gradient_boosting": "梯度提升", "logistic": "逻辑回归",
-                   "p_alive": "BG/NBD 1 − P(存活)", "bgnbd_expected": "BG/NBD 窗口内预期购买次数"}
+MODEL_LABELS = {"gradient_boosting": NC_("Churn model", "Gradient boosting"),
+                "logistic": NC_("Churn model", "Logistic regression"),
+                "p_alive": NC_("Churn model", "BG/NBD 1 − P(alive)"),
+                "bgnbd_expected": NC_("Churn model", "BG/NBD expected purchases in the window")}  # English
 
 
 def model_labels(lang: str = "en") -> dict[str, str]:
     """Display names of the models and baselines in the notebook's language."""
-    return MODEL_LABELS_ZH if lang == "zh" else MODEL_LABELS
+    return {key: pgettext(lang, "Churn model", label) for key, label in MODEL_LABELS.items()}
 
 
 def signed_log1p(values):

@@ -15,10 +15,11 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.lang import NC_, pgettext
 
-REASON_LABELS = {"price": ("price too high", "价格太高"), "competitor": ("went to a competitor", "选择了竞争对手"),
-                 "service_quality": ("service quality", "服务质量差"),
-                 "product_quality": ("product quality", "产品质量问题"), "other": ("other", "其他")}
+REASON_LABELS = {"price": NC_("Exit reason", "price too high"), "competitor": NC_("Exit reason", "went to a competitor"),
+                 "service_quality": NC_("Exit reason", "service quality"),
+                 "product_quality": NC_("Exit reason", "product quality"), "other": NC_("Exit reason", "other")}
 
 
 def has_reasons(feedback: pd.DataFrame | None) -> bool:
@@ -30,8 +31,10 @@ def has_reasons(feedback: pd.DataFrame | None) -> bool:
 
 
 def reason_label(reason: str, lang: str = "en") -> str:
-    en, zh = REASON_LABELS.get(reason, (reason.replace("_", " "), reason))
-    return zh if lang == "zh" else en
+    """A stated exit reason in plain words (a reason outside REASON_LABELS as written, ``_`` as spaces)."""
+    if reason not in REASON_LABELS:
+        return reason.replace("_", " ")
+    return pgettext(lang, "Exit reason", REASON_LABELS[reason])
 
 
 def reason_labels(reasons: pd.Series, lang: str = "en") -> pd.Series:

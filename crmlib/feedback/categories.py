@@ -27,6 +27,7 @@ import pandas as pd
 from crmlib.data.editable import bundled_path, load_editable_yaml
 from crmlib.errors import ConfigError
 from crmlib.feedback.language import normalize_text
+from crmlib.lang import gettext
 
 UNCATEGORISED = "uncategorised"
 
@@ -86,7 +87,7 @@ def category_labels(lang: str = "en", taxonomy: dict | None = None) -> dict[str,
     """Display label per category key (and for ``uncategorised``)."""
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     labels = {key: entry.get(f"label_{lang}") or key for key, entry in taxonomy.items()}
-    labels[UNCATEGORISED] = "未归类" if lang == "zh" else "Uncategorised"
+    labels[UNCATEGORISED] = gettext(lang, "Uncategorised")
     return labels
 
 

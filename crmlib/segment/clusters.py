@@ -32,19 +32,13 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from crmlib.errors import DataError
+from crmlib.lang import NC_, translator
 
 RFM_FEATURES = ("recency", "frequency", "monetary")
-WORDS = {  # feature: (word when high, word when low, word when average), en and zh
-    "en": {
-        "recency": ("lapsed", "recent", "mid recency"),
-        "frequency": ("frequent", "rare buyers", "average frequency"),
-        "monetary": ("high spend", "low spend", "average spend"),
-    },
-    "zh": {
-        "recency": ("久未购买", "近期购买", "购买间隔一般"),
-        "frequency": ("高频", "低频", "频次一般"),
-        "monetary": ("高消费", "低消费", "消费一般"),
-    },
+WORDS = {  # feature: (word when high, word when low, word when average), English (zh in segment.po)
+    "recency": (NC_("Cluster", "lapsed"), NC_("Cluster", "recent"), NC_("Cluster", "mid recency")),
+    "frequency": (NC_("Cluster", "frequent"), NC_("Cluster", "rare buyers"), NC_("Cluster", "average frequency")),
+    "monetary": (NC_("Cluster", "high spend"), NC_("Cluster", "low spend"), NC_("Cluster", "average spend")),
 }
 
 
@@ -155,19 +149,18 @@ class RFMClusterer(BaseEstimator):
 
     def describe(self, position: pd.Series) -> str:
         """Plain words for one cluster from its features' percentile positions (0-1)."""
-        low, high = self.thirds
-        words = WORDS["zh" if self.lang == "zh" else "en"]
+        (low, high), _ = self.thirds, translator(self.lang)
         parts = []
         for feature in RFM_FEATURES:
-            high_word, low_word, mid_word = words[feature]
+            high_word, low_word, mid_word = WORDS[feature]
             value = position[feature]
-            parts.append(high_word if value > high else low_word if value < low else mid_word)
+            parts.append(_.pgettext("Cluster", high_word if value > high else low_word if value < low else mid_word))
         for attribute in self.attributes:
             value = position[attribute]
             if not low <= value <= high:
-                parts.append(f"{'high' if value > high else 'low'} {attribute}" if self.lang != "zh"
-                             else f"{attribute}{'高' if value > high else '低'}")
-        return ("，" if self.lang == "zh" else ", ").join(parts)
+                text = _("high {attribute}") if value > high else _("low {attribute}")
+                parts.append(text.format(attribute=attribute))
+        return _.pgettext("Cluster", ", ").join(parts)
 
     def predict_descriptions(self) -> pd.Series:
         """The description of each customer's cluster (same index as the fitted input)."""

@@ -21,7 +21,7 @@ import math
 
 import pandas as pd
 
-from crmlib.lang import translator
+from crmlib.lang import babel_locale, translator
 from crmlib.report.compare.feedback import category_label
 from crmlib.report.compare.formatting import MISSING, show, show_change
 from crmlib.report.compare.headline import BETTER, LABELS
@@ -124,7 +124,7 @@ def render_page(changes: dict, *, lang: str = "en", nav: list[tuple[str, str]] |
     title = page.text("What changed since the previous run")
     subtitle = page.text("Run {run_id} · {name} · analysis date {date}", run_id=run.get("run_id", ""),
                          name=run.get("name", ""), date=run.get("analysis_date", ""))
-    html_lang = "zh-CN" if lang == "zh" else "en"
+    html_lang = babel_locale(lang).replace("_", "-")
     return (f'<!DOCTYPE html>\n<html lang="{html_lang}"><head><meta charset="utf-8"><title>{title}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>\n'
             f'<body><nav class="crm-nav">{"".join(links)}</nav><main><h1>{title}</h1><p class="note">{subtitle}</p>\n'
