@@ -350,60 +350,20 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     (folder / "logs").mkdir()
     salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
     common = {"data_dir": str(data_dir), "export_dir": str(exports), "pseudonymize": bool(options.pseudonymize)}
-    manifest = {
-        "run_id": folder.name, "name": options.name or data_dir.name, "status": "running",
-        "started": started.isoformat(), "finished": None, "duration_seconds": None,
-        "host": host(), "pid": os.getpid(), "command": sys.argv,
-        "options": {"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
-                    "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
-                    "pdf": bool(options.pdf),
-                    "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
-        "parameters": {"runner": common, "overrides": dict(options.params)},
-        "settings": settings.to_dict(),
-        "dataset": {"name": dataset.name, "path": str(data_dir),
-                    "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
-                    "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
-                    "transactions": len(dataset.transactions),
-                    "customers": int(dataset.transactions["customer_id"].nunique()), "profile": profile},
-        "notebooks": [{"notebook": p.stem, "status": "pending", "ipynb": p.name,
-                       "html": None} for p in notebooks],
-        "packages": package_versions(), "git": git_state(),
-    }
+    manifest = new_manifest(options, folder, started, common, settings, dataset, data_dir, profile, notebooks)
     state["manifest"] = manifest
     write_manifest(folder, manifest)
     update_index(reports)
 
     work = Path(tempfile.mkdtemp(prefix="crm-run-"))
     try:
-        ids_file = None
-        if options.pseudonymize:
-            ids_file = work / "ids.txt"
-            ids = set(dataset.transactions["customer_id"].astype(str))
-            for table in (dataset.customers, dataset.feedback):
-                if table is not None and "customer_id" in table:
-                    ids |= set(table["customer_id"].dropna().astype(str))
-            ids_file.write_text("\n".join(sorted(ids)), encoding="utf-8")
+        ids_file = write_pseudonym_ids(dataset, work) if options.pseudonymize else None
         del dataset
         nav = [(p.stem, f"{p.stem}.html") for p in notebooks]
         if comparing.enabled:
             nav.append(nav_entry(settings.lang))
-        specs = []
-        for path in notebooks:
-            params = {k: v for k, v in common.items() if k in declared[path]}
-            params.update(per_notebook[path])
-            specs.append({
-                "stem": path.stem, "input": str(path), "ipynb": str(folder / path.name),
-                "html": str(folder / f"{path.stem}.html"), "result": str(work / f"{path.stem}.json"),
-                "parameters": params, "cwd": str(path.parent), "timeout": float(options.timeout or 0),
-                "kernel": options.kernel, "show_code": bool(options.show_code), "pdf": bool(options.pdf),
-                "runner_pid": os.getpid(),  # the worker ends when this process does
-                "pseudonymize": {"ids_file": str(ids_file), "salt": salt} if ids_file else None,
-                "header": {"run_id": folder.name, "dataset": f"{manifest['dataset']['name']} ({data_dir})",
-                           "analysis_date": manifest["dataset"]["analysis_date"],
-                           "started": started.strftime("%Y-%m-%d %H:%M:%S %z"),
-                           "parameters": {k: v for k, v in params.items() if k != "export_dir"},
-                           "nav": nav, "index_href": "../index.html"},
-            })
+        specs = notebook_specs(options, notebooks, declared, per_notebook, common, folder, work, manifest,
+                               nav, {"ids_file": str(ids_file), "salt": salt} if ids_file else None)
         if out is not None:
             print(f"Run {folder.name}: {len(specs)} notebook(s), {options.jobs} job(s), dataset "
                   f"{data_dir} ({manifest['dataset']['customers']:,} customers, analysis date "
@@ -448,6 +408,68 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     log.info("run %s finished in %.1f s: status %s, exit code %d", folder.name, manifest["duration_seconds"],
              manifest["status"], code)
     return RunResult(folder, manifest, code, changed.digest)
+
+
+def new_manifest(options: RunOptions, folder: Path, started: datetime, common: dict, settings, dataset,
+                 data_dir: Path, profile: dict, notebooks: list[Path]) -> dict:
+    """The manifest of a run that is starting: every notebook ``pending``, status ``running``."""
+    return {
+        "run_id": folder.name, "name": options.name or data_dir.name, "status": "running",
+        "started": started.isoformat(), "finished": None, "duration_seconds": None,
+        "host": host(), "pid": os.getpid(), "command": sys.argv,
+        "options": {"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
+                    "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
+                    "pdf": bool(options.pdf),
+                    "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
+        "parameters": {"runner": common, "overrides": dict(options.params)},
+        "settings": settings.to_dict(),
+        "dataset": {"name": dataset.name, "path": str(data_dir),
+                    "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
+                    "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
+                    "transactions": len(dataset.transactions),
+                    "customers": int(dataset.transactions["customer_id"].nunique()), "profile": profile},
+        "notebooks": [{"notebook": p.stem, "status": "pending", "ipynb": p.name,
+                       "html": None} for p in notebooks],
+        "packages": package_versions(), "git": git_state(),
+    }
+
+
+
+def write_pseudonym_ids(dataset, work: Path) -> Path:
+    """Every customer id of the dataset into ``work/ids.txt``, for the workers' pseudonymiser."""
+    ids = set(dataset.transactions["customer_id"].astype(str))
+    for table in (dataset.customers, dataset.feedback):
+        if table is not None and "customer_id" in table:
+            ids |= set(table["customer_id"].dropna().astype(str))
+    path = work / "ids.txt"
+    path.write_text("\n".join(sorted(ids)), encoding="utf-8")
+    return path
+
+
+def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, per_notebook: dict, common: dict,
+                   folder: Path, work: Path, manifest: dict, nav: list[tuple[str, str]],
+                   pseudonymize: dict | None) -> list[dict]:
+    """What each worker needs (``crmlib.report.worker``): paths, parameters, limits, page header."""
+    specs = []
+    started = datetime.fromisoformat(manifest["started"])
+    for path in notebooks:
+        params = {k: v for k, v in common.items() if k in declared[path]}
+        params.update(per_notebook[path])
+        specs.append({
+            "stem": path.stem, "input": str(path), "ipynb": str(folder / path.name),
+            "html": str(folder / f"{path.stem}.html"), "result": str(work / f"{path.stem}.json"),
+            "parameters": params, "cwd": str(path.parent), "timeout": float(options.timeout or 0),
+            "kernel": options.kernel, "show_code": bool(options.show_code), "pdf": bool(options.pdf),
+            "runner_pid": os.getpid(),  # the worker ends when this process does
+            "pseudonymize": pseudonymize,
+            "header": {"run_id": folder.name,
+                       "dataset": f"{manifest['dataset']['name']} ({manifest['dataset']['path']})",
+                       "analysis_date": manifest["dataset"]["analysis_date"],
+                       "started": started.strftime("%Y-%m-%d %H:%M:%S %z"),
+                       "parameters": {k: v for k, v in params.items() if k != "export_dir"},
+                       "nav": nav, "index_href": "../index.html"},
+        })
+    return specs
 
 
 def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
