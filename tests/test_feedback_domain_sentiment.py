@@ -1,0 +1,75 @@
+"""Domain sentiment (issue 18, item 1): a model of the dataset's own rated texts, measured on texts it never saw."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlib.feedback.sentiment import english_scores
+from crmlib.feedback.sentiment_domain import balanced_accuracy_of, domain_sentiment, rated_labels
+
+# plain complaints and plain praise: few or no sentiment words, so a lexicon reads them as neutral
+NEGATIVE = ["parcel still not arrived after {n} days", "charged twice for order {n}", "no reply from support since day {n}",
+            "driver left the box at the wrong door on day {n}", "refund for order {n} never came back",
+            "app logs me out after {n} seconds", "item {n} missing from the delivery", "waited {n} minutes on hold"]
+POSITIVE = ["arrived the next morning, order {n}", "refund was back on my card within {n} hours",
+            "courier called ahead and came at {n} o'clock", "support sorted order {n} in one call",
+            "box {n} well packed and complete", "new card delivered in {n} days as promised",
+            "exchange for size {n} done at the counter", "checkout took {n} seconds"]
+
+
+def domain_feedback(n: int = 800, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    positive = rng.random(n) < 0.5
+    templates = np.where(positive, rng.choice(POSITIVE, n), rng.choice(NEGATIVE, n))
+    texts = [t.format(n=int(k)) for t, k in zip(templates, rng.integers(2, 60, n), strict=True)]
+    rating = np.where(positive, rng.choice([4, 5], n), rng.choice([1, 2], n)).astype(float)
+    rated = rng.random(n) < 0.5  # half the texts carry a rating
+    return pd.DataFrame({"text": texts, "rating": np.where(rated, rating, np.nan), "truth": positive})
+
+
+def test_rated_labels_from_ratings_and_nps():
+    frame = pd.DataFrame({"rating": [5, 4, 3, 2, None, None, None], "nps": [0, None, 10, None, 9, 7, 3]})
+    assert rated_labels(frame).tolist()[:4] == [1.0, 1.0, pytest.approx(np.nan, nan_ok=True), 0.0]
+    assert rated_labels(frame).tolist()[4] == 1.0 and np.isnan(rated_labels(frame).tolist()[5])
+    assert rated_labels(frame).tolist()[6] == 0.0
+
+
+def test_the_domain_model_beats_the_generic_one_on_unrated_texts_it_never_saw():
+    feedback = domain_feedback()
+    labels = rated_labels(feedback)
+    generic = pd.Series(english_scores(feedback["text"]), index=feedback.index)
+    result = domain_sentiment(feedback["text"], labels, generic)
+    unrated = labels.isna()
+    truth = feedback.loc[unrated, "truth"].to_numpy()
+    blended = result.score[unrated].to_numpy() > 0
+    generic_accuracy = np.mean((generic[unrated].to_numpy() > 0) == truth)
+    accuracy = np.mean(blended == truth)
+    assert result.used and accuracy >= 0.9 and accuracy > generic_accuracy + 0.2, (accuracy, generic_accuracy)
+    assert balanced_accuracy_of(truth, blended) >= 0.9
+    cv = result.own_ratings_cv
+    assert cv["n"] == int((~unrated).sum()) and cv["blend"]["accuracy"] >= 0.9
+    assert cv["generic"]["accuracy"] < cv["blend"]["accuracy"]
+    assert result.to_dict()["own_ratings_cv"]["folds"] == 5
+
+
+def test_rated_texts_are_scored_out_of_fold():
+    """A rated text whose rating contradicts its words keeps the score of a model that never saw its rating."""
+    feedback = domain_feedback(400, seed=3)
+    labels = rated_labels(feedback)
+    first = labels.first_valid_index()
+    flipped = labels.copy()
+    flipped[first] = 1.0 - flipped[first]
+    generic = pd.Series(0.0, index=feedback.index)
+    honest = domain_sentiment(feedback["text"], labels, generic).score[first]
+    lied = domain_sentiment(feedback["text"], flipped, generic).score[first]
+    assert np.sign(honest) == np.sign(lied) == (1 if feedback.loc[first, "truth"] else -1)
+
+
+def test_too_few_ratings_keep_the_generic_model():
+    feedback = domain_feedback(60, seed=1)
+    labels = rated_labels(feedback).where(lambda s: s.index < 20)
+    generic = pd.Series(np.linspace(-1, 1, 60), index=feedback.index)
+    result = domain_sentiment(feedback["text"], labels, generic)
+    assert not result.used and result.score.equals(generic) and "too few" in result.own_ratings_cv["note"]
