@@ -173,6 +173,8 @@ class AnalysisSettings:
     half_life_days: float = setting(7.0, "time-decay attribution: a contact this many days earlier gets half the "
                                     "credit", "journey", above=0)
     paths_shown: int = setting(10, "number of paths shown in the tables and the path chart", "journey", minimum=1)
+    profit_rows: int = setting(10, "rows shown in the lists of customers and referrers", "profitability",
+                               minimum=1)
 
     n_topics: str = setting("auto", 'topics per language: a number, or "auto" for the count (3-8) with the best '
                             "UMass coherence", "feedback")

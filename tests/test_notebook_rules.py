@@ -28,7 +28,7 @@ EXPECTED = {  # each notebook's own parameters
     "05_feedback": {"n_topics", "sla_hours", "complaint_rating", "churn_window_days", "taxonomy_file", "n_examples"},
     "06_journey": {"lookback_days", "half_life_days", "paths_shown", "churn_window_days", "recent_days", "horizon_months",
                    "annual_discount_rate", "margin"},
-    "07_profitability": {"scheme", "top_n", "horizon_months", "annual_discount_rate"},
+    "07_profitability": {"scheme", "profit_rows", "horizon_months", "annual_discount_rate"},
 }
 
 
