@@ -56,6 +56,18 @@ def setup() -> None:
     STAMP.write_text(wanted)
 
 
+def test_workers(extra: list[str]) -> list[str]:
+    """pytest-xdist options: the suite's files spread over up to 4 processes (one per core), each
+    file kept in one process so its module-scoped runs happen once; none when ``-n``/``-p`` is given.
+
+    >>> test_workers(["-n", "0"])
+    []
+    """
+    if any(arg in {"-n", "--numprocesses", "-p"} or arg.startswith(("-n", "--numprocesses=")) for arg in extra):
+        return []
+    return ["-n", str(max(1, min(4, os.cpu_count() or 1))), "--dist", "loadfile"]
+
+
 def main(argv: list[str]) -> int:
     command, extra = (argv[0], argv[1:]) if argv else ("help", [])
     if command not in {"setup", "report", "test", "lab"}:
@@ -66,7 +78,7 @@ def main(argv: list[str]) -> int:
         return _call(BIN / "crm-workbook", "run", *(extra or ["--data", "data/sample", "--name", "sample"]))
     if command == "test":
         lint = _call(BIN / "ruff", "check", *LINT_PATHS)
-        return _call(BIN / "python", "-m", "pytest", *extra) or lint
+        return _call(BIN / "python", "-m", "pytest", *test_workers(extra), *extra) or lint
     if command == "lab":
         return _call(BIN / "jupyter", "lab", "notebooks/", *extra)
     return 0
