@@ -25,8 +25,13 @@ def test_sample_exports(tmp_path):
     assert all(kpis["definitions"][name] for name in headline)
     card = pd.read_csv(exports / "scorecard.csv", encoding="utf-8-sig")
     assert (exports / "scorecard.csv").read_bytes()[:3] == b"\xef\xbb\xbf"
-    assert list(card.columns) == SCORECARD_COLUMNS
+    assert list(card.columns) == [*SCORECARD_COLUMNS, "revenue_clv"]  # the sample has costs: CLV on profit
     assert card["customer_id"].is_unique and len(card) == 5120
+    assert kpis["value_basis"] == "profit" and (card["clv"] < card["revenue_clv"]).mean() > 0.9
+    profit = kpis["profit"]
+    assert 0 < profit["gross_margin_pct"] < 1 and 0 < profit["unprofitable_share"] < 1
+    assert profit["mean_profit_clv"] == pytest.approx(card["clv"].mean())
+    assert profit["cltv_cac_ratio"] == pytest.approx(profit["mean_profit_clv"] / profit["cac"])
     assert card["value_at_risk"].is_monotonic_decreasing
     assert kpis["value_at_risk"]["total"] == pytest.approx(card["value_at_risk"].sum())  # the index shows it
     assert card["next_action"].notna().all() and card["clv"].notna().all()
@@ -47,3 +52,4 @@ def test_cdnow_in_chinese_marks_missing_kpis(tmp_path):
     assert not (exports / "recommendations.csv").exists()  # CDNOW has no product or category
     card = pd.read_csv(exports / "scorecard.csv", encoding="utf-8-sig", dtype={"customer_id": str})
     assert len(card) == 2357 and card["latest_nps"].isna().all()
+    assert "profit" not in kpis and "revenue_clv" not in card  # no costs: revenue, as before

@@ -38,10 +38,13 @@ INTERVAL_COLUMNS = ["clv_low", "clv_high"]  # 95 % interval of clv (crmlib.clv.u
 
 
 def export_frame(scores: pd.DataFrame) -> pd.DataFrame:
-    """The ``clv.csv`` columns in their public order (customer_id as a column), the interval after ``clv``."""
+    """The ``clv.csv`` columns in their public order (customer_id as a column), the interval after ``clv``,
+    and ``profit_clv`` last when the scores have it (CLV on profit, :func:`crmlib.profit.customer_value`)."""
     columns = list(EXPORT_COLUMNS)
     if all(c in scores.columns for c in INTERVAL_COLUMNS):
         columns[columns.index("clv") + 1:columns.index("clv") + 1] = INTERVAL_COLUMNS
+    if "profit_clv" in scores.columns:
+        columns.append("profit_clv")
     return scores.reset_index().rename(columns={"index": "customer_id"})[columns]
 
 

@@ -105,6 +105,8 @@ COLUMNS: dict[str, Column] = {
     # CLV
     "clv": _c(N_("CLV"), "money", 2),
     "clv_decile": _c(N_("CLV decile"), "count"),
+    "profit_clv": _c(N_("CLV on profit"), "money", 2),
+    "revenue_clv": _c(N_("CLV on revenue"), "money", 2),
     "p_alive": _c(N_("P(alive)"), "percent", 1),
     "expected_purchases": _c(N_("Expected purchases"), "number", 2),
     "expected_avg_spend": _c(N_("Expected spend per purchase"), "money", 2),
@@ -176,6 +178,7 @@ COLUMNS: dict[str, Column] = {
     "attract": _c(N_("First purchase"), "percent", 1),
     "retain": _c(N_("Repeat purchase"), "percent", 1),
     "raise_value": _c(N_("High value"), "percent", 1),
+    "advocate": _c(N_("Advocate"), "percent", 1),
     # data quality
     "table": _c(N_("Table"), "code", context="table"),
     "file": _c(N_("File"), "text"),

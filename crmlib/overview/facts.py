@@ -24,10 +24,20 @@ import pandas as pd
 from crmlib.churn.definition import suggest_window
 from crmlib.churn.scoring import ChurnStudy, score_churn
 from crmlib.clv.simple_cltv import simple_cltv_summary
-from crmlib.clv.value import CLVFit, predict_customers
+from crmlib.clv.value import CLVFit
 from crmlib.feedback.analysis import FeedbackAnalysis, score_feedback
 from crmlib.feedback.categories import UNCATEGORISED
 from crmlib.overview import kpi
+from crmlib.profit import (
+    advocates,
+    customer_profit,
+    customer_value,
+    has_costs,
+    has_referrals,
+    last_nps,
+    profit_headline,
+    referral_value,
+)
 from crmlib.scans.summary import customer_summary, purchase_days
 from crmlib.segment import (
     comparison_date,
@@ -54,11 +64,12 @@ class OverviewFacts:
     lifecycle: pd.DataFrame
     """``lifecycle_stage`` and ``crm_stage`` of every known customer."""
     clv: pd.DataFrame
-    """CLV scores (:func:`crmlib.clv.predict_customers`)."""
+    """CLV scores (:func:`crmlib.profit.customer_value`: on profit with product costs, ``revenue_clv`` beside)."""
     churn: pd.DataFrame
     """Churn probability, top driver and value at risk (:func:`crmlib.churn.score_churn`)."""
     simple: dict
-    """The simple-formula CLTV (:func:`crmlib.clv.simple_cltv.simple_cltv_summary`)."""
+    """The simple-formula CLTV (:func:`crmlib.clv.simple_cltv.simple_cltv_summary`; on revenue when ``clv``
+    is on profit, to compare with its ``revenue_clv``)."""
     cac: pd.DataFrame | None
     """CAC per acquisition channel; None without marketing spend."""
     cltv_cac: pd.DataFrame | None
@@ -73,6 +84,15 @@ class OverviewFacts:
     """Scored feedback (no topics); None without a feedback table."""
     complaints: pd.Series | None
     """Share of negative texts mentioning each named complaint category (label -> share)."""
+    value_basis: str = "revenue"
+    """What ``clv``, value at risk and CLTV/CAC are on: ``profit``, ``margin`` or ``revenue``
+    (:func:`crmlib.profit.value_basis`)."""
+    profit: dict | None = None
+    """The profit headline (:func:`crmlib.profit.profit_headline`); None without product costs."""
+    advocates: pd.Index | None = None
+    """Advocates (:func:`crmlib.profit.advocates`); None without ``referred_by`` in the customers table."""
+    referrals: pd.DataFrame | None = None
+    """Referrals per referrer (:func:`crmlib.profit.referral_value`); None without ``referred_by``."""
 
 
 def complaint_shares(feedback: FeedbackAnalysis | None, lang: str = "en") -> pd.Series | None:
@@ -106,7 +126,8 @@ def complaint_shares(feedback: FeedbackAnalysis | None, lang: str = "en") -> pd.
 
 def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: AnalysisSettings = DEFAULTS,
                    sentiment_model=None, summary: pd.DataFrame | None = None,
-                   weekly_summary: pd.DataFrame | None = None, days: pd.DataFrame | None = None) -> OverviewFacts:
+                   weekly_summary: pd.DataFrame | None = None, days: pd.DataFrame | None = None,
+                   profit_table: pd.DataFrame | None = None) -> OverviewFacts:
     """Run the overview's analyses on ``dataset`` with the shared fits.
 
     Parameters
@@ -126,6 +147,10 @@ def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: Ana
         The per-customer summaries in days and weeks (``wb.summary()``, ``wb.summary("W")``); computed if None.
     days : DataFrame, optional
         One row per customer and purchase day (:func:`crmlib.scans.summary.purchase_days`); computed if None.
+    profit_table : DataFrame, optional
+        Profit per buyer (:func:`crmlib.profit.customer_profit`); computed if None and the dataset has
+        product costs or referrals. With product costs CLV, value at risk and CLTV/CAC are on profit
+        (:func:`crmlib.profit.customer_value`).
 
     Returns
     -------
@@ -141,20 +166,34 @@ def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: Ana
     segments = segment_table(summary, scheme=settings.scheme, lang=settings.lang)
     known_ids = dataset.customers["customer_id"] if dataset.has("customers") else None
     stages = lifecycle_stages(dataset.transactions, dataset.analysis_date, customer_ids=known_ids)
-    clv = predict_customers(clv_fit, weekly, horizon_months=settings.horizon_months,
-                            annual_discount_rate=settings.annual_discount_rate, margin=settings.margin)
+    referrals = has_referrals(dataset)
+    if profit_table is None and (referrals or has_costs(dataset)):
+        profit_table = customer_profit(dataset)
+    clv = customer_value(dataset, clv_fit, weekly, horizon_months=settings.horizon_months,
+                         annual_discount_rate=settings.annual_discount_rate, margin=settings.margin,
+                         table=profit_table)
+    basis = clv.attrs["value_basis"]
     cac = (kpi.cac_table(dataset.transactions, dataset.customers, dataset.marketing_spend)
            if dataset.has("marketing_spend") else None)
     comparison = comparison_date(dataset.analysis_date, settings.comparison_months)
     before, after = segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme)
     feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model)
                 if dataset.has("feedback") else None)
+    champions = refs = None
+    if referrals:
+        value = clv["clv"] if basis == "profit" else profit_table["revenue"]
+        refs = referral_value(dataset.customers, profit_table["revenue"], value)
+        champions = advocates(refs, last_nps(dataset.feedback), segments["value_tier"].eq("high"))
+    cltv_cac = (kpi.cltv_cac_by_channel(clv["clv"], dataset.customers, cac)
+                if cac is not None and dataset.has("customers") else None)
     return OverviewFacts(
         window=window, monthly=monthly, headline=kpi.headline(monthly), segments=segments,
         lifecycle=pd.DataFrame({"lifecycle_stage": stages, "crm_stage": crm_stages(stages)}), clv=clv,
         churn=score_churn(study, clv=clv["clv"], p_alive=clv["p_alive"]),
-        simple=simple_cltv_summary(summary, churn_window_days=settings.simple_cltv_lapse_days, margin=settings.margin),
-        cac=cac, cltv_cac=(kpi.cltv_cac_by_channel(clv["clv"], dataset.customers, cac)
-                           if cac is not None and dataset.has("customers") else None),
+        simple=simple_cltv_summary(summary, churn_window_days=settings.simple_cltv_lapse_days,
+                                   margin=1.0 if basis == "profit" else settings.margin),
+        cac=cac, cltv_cac=cltv_cac,
         comparison=comparison, segments_before=before, segments_after=after, feedback=feedback,
-        complaints=complaint_shares(feedback, settings.lang))
+        complaints=complaint_shares(feedback, settings.lang), value_basis=basis,
+        profit=profit_headline(profit_table, clv["clv"], cac) if basis == "profit" else None, advocates=champions,
+        referrals=refs)

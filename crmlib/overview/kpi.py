@@ -181,8 +181,10 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.DataFrame | None) -> pd.DataFrame:
-    """The CRM funnel (identified → first purchase → repeat → high value) overall and per channel.
+def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.DataFrame | None,
+                      advocates: pd.Index | None = None) -> pd.DataFrame:
+    """The CRM funnel (identified → first purchase → repeat → high value, → advocate when
+    ``advocates`` are given) overall and per channel.
 
     ``purchase_days`` and ``tiers`` are per buyer (index ``customer_id``); the identified
     customers are the customers table plus buyers missing from it. Each group's funnel comes
@@ -198,11 +200,11 @@ def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.
         if "acquisition_channel" in customers:
             channel = customers.set_index("customer_id")["acquisition_channel"].astype(object)
             channel = channel.reindex(identified).fillna("unknown")
-    frames = [crm_funnel(purchase_days, tiers, len(identified)).assign(channel=N_("all channels"))]
+    frames = [crm_funnel(purchase_days, tiers, len(identified), advocates).assign(channel=N_("all channels"))]
     if channel.nunique() > 1 or channel.iloc[0] != "all":
         for name, members in channel.groupby(channel).groups.items():
             buyers = purchase_days.index.intersection(members)
-            frames.append(crm_funnel(purchase_days.reindex(buyers), tiers.reindex(buyers), len(members))
+            frames.append(crm_funnel(purchase_days.reindex(buyers), tiers.reindex(buyers), len(members), advocates)
                           .assign(channel=name))
     out = pd.concat(frames, ignore_index=True)
     return out[["channel", "stage", "customers", "share_of_identified", "conversion_from_previous"]]

@@ -67,13 +67,14 @@ def build_scorecard(segments: pd.DataFrame, *, lifecycle: pd.DataFrame | None = 
                     products: pd.Series | None = None) -> pd.DataFrame:
     """Join the per-customer results (each indexed by ``customer_id``) into the scorecard.
 
-    Every buyer in ``segments`` gets a row; a column whose source is missing stays empty.
+    Every buyer in ``segments`` gets a row; a column whose source is missing stays empty. When ``clv``
+    is on profit (:func:`crmlib.profit.customer_value`) its ``revenue_clv`` is added as the last column.
     """
     parts = [segments.reindex(columns=["segment", "segment_label", "value_tier"])]
     if lifecycle is not None:
         parts.append(lifecycle.reindex(columns=["lifecycle_stage", "crm_stage"]))
     if clv is not None:
-        parts.append(clv.reindex(columns=["clv", "p_alive"]))
+        parts.append(clv.reindex(columns=["clv", "p_alive", *[c for c in ("revenue_clv",) if c in clv]]))
     if churn is not None:
         parts.append(churn.reindex(columns=["churn_probability", "value_at_risk"]))
     if feedback is not None:
@@ -84,7 +85,7 @@ def build_scorecard(segments: pd.DataFrame, *, lifecycle: pd.DataFrame | None = 
         parts.append(products.rename("recommended_products").to_frame())
     card = pd.concat([p.reindex(segments.index) for p in parts], axis=1)
     card.index.name = "customer_id"
-    card = card.reset_index().reindex(columns=SCORECARD_COLUMNS)
+    card = card.reset_index().reindex(columns=SCORECARD_COLUMNS + [c for c in ("revenue_clv",) if c in card])
     if "value_at_risk" in card and card["value_at_risk"].notna().any():
         card = card.sort_values("value_at_risk", ascending=False, kind="stable")
     return card.reset_index(drop=True)

@@ -17,6 +17,7 @@ from crmlib.profit.customers import (
     EXPORT_COLUMNS,
     customer_profit,
     has_costs,
+    has_referrals,
     missing_cost_sources,
     non_buyer_cost_to_serve,
     profit_deciles,
@@ -28,6 +29,8 @@ from crmlib.profit.groups import (
     unprofitable_profile,
     with_rates,
 )
+from crmlib.profit.headline import UNITS as HEADLINE_UNITS
+from crmlib.profit.headline import profit_headline
 from crmlib.profit.referrals import (
     advocates,
     last_nps,
@@ -36,9 +39,11 @@ from crmlib.profit.referrals import (
     referral_trees,
     referral_value,
 )
+from crmlib.profit.value import basis_note, customer_value, value_basis
 from crmlib.profit.whale import whale_curve, whale_summary
 
-__all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "missing_cost_sources", "non_buyer_cost_to_serve",
+__all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "has_referrals", "missing_cost_sources", "non_buyer_cost_to_serve",
            "profit_deciles", "measure_labels", "over_represented", "profit_by", "unprofitable_profile", "with_rates", "advocates", "last_nps",
            "promoters_and_referrers", "referral_network", "referral_trees", "referral_value", "whale_curve",
-           "whale_summary", "profit_clv"]
+           "whale_summary", "profit_clv", "value_basis", "customer_value", "basis_note",
+           "profit_headline", "HEADLINE_UNITS"]

@@ -35,6 +35,11 @@ def has_costs(dataset: Dataset) -> bool:
                 or (dataset.costs or {}).get("margin_rates"))
 
 
+def has_referrals(dataset: Dataset) -> bool:
+    """Whether the customers table names each customer's referrer (``referred_by``)."""
+    return bool(dataset.has("customers") and "referred_by" in dataset.customers)
+
+
 def missing_cost_sources(dataset: Dataset) -> list[str]:
     """What would make the profit view complete, as catalogue messages (empty when all is there)."""
     costs = dataset.costs or {}
@@ -67,7 +72,8 @@ def customer_profit(dataset: Dataset) -> pd.DataFrame:
     product cost (:func:`has_costs`), gross margin, profit and decile are missing."""
     table = profit_scan(dataset.transactions, dataset.returns, dataset.costs or {}, dataset.products,
                         dataset.feedback)
-    table = table.loc[table["orders"] > 0].copy()  # buyers; others' costs: non_buyer_cost_to_serve
+    table = table.loc[table["orders"] > 0].sort_index()  # buyers (others' costs: non_buyer_cost_to_serve), in id
+    # order: the engine's row order varies from run to run, and profit_deciles breaks ties by position
     if not has_costs(dataset):  # nothing prices the goods: no margin, no profit (never a guess)
         table["gross_margin"] = np.nan
         table["profit"] = np.nan

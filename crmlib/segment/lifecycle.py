@@ -16,7 +16,8 @@ means d < N, so ``active`` is exactly "not churned" under the churn notebook's r
 The mapping onto the CRM stages identify / attract / retain / raise value is editable data
 (``crm_stage`` in ``crmlib/resources/actions.yaml``). The funnel (:func:`crm_funnel`) counts
 identified → purchased → repeat purchase → high value customers (high tier among the repeat
-buyers, so every stage is a subset of the one before).
+buyers, so every stage is a subset of the one before) and, given the advocates, → advocate (the
+high-value repeat buyers whose referrals bought: the stage after raising value).
 
 Both summaries come from :func:`crmlib.scans.summary.customer_summary`; nothing here scans
 transactions itself.
@@ -43,6 +44,8 @@ from crmlib.segment.actions import load_actions
 
 STAGES = ("prospect", "new", "won_back", "active", "at_risk", "lapsed")
 CRM_STAGES = ("identify", "attract", "retain", "raise_value")
+ADVOCATE_STAGE = "advocate"
+"""The funnel's stage after raising value (issue 20): high-value repeat buyers whose referrals bought."""
 
 
 def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: int = 90,
@@ -105,8 +108,9 @@ def crm_stages(stages: pd.Series, path=None) -> pd.Series:
     return stages.map(crm_stage_map(path)).rename("crm_stage")
 
 
-def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int) -> pd.DataFrame:
-    """Funnel over the four CRM stages: identified → purchased → repeat → high value.
+def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int,
+               advocates: pd.Index | None = None) -> pd.DataFrame:
+    """Funnel over the four CRM stages: identified → purchased → repeat → high value (→ advocate).
 
     Parameters
     ----------
@@ -116,6 +120,9 @@ def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int) -> pd.
         Value tier per buyer (a repeat buyer in the ``high`` tier counts as raised value).
     n_identified : int
         All known customers (customers table plus buyers not in it).
+    advocates : Index, optional
+        Customer ids of the advocates (:func:`crmlib.profit.advocates`); adds the stage
+        ``advocate``: the high-value repeat buyers among them.
 
     Returns
     -------
@@ -128,7 +135,11 @@ def crm_funnel(frequency: pd.Series, tiers: pd.Series, n_identified: int) -> pd.
     if n_identified < len(frequency):
         raise DataError(f"{n_identified} identified customers but {len(frequency)} buyers",
                         hint="Count every buyer as identified (customers table ∪ buyers).")
-    funnel = pd.DataFrame({"stage": list(CRM_STAGES), "customers": counts})
+    stages = list(CRM_STAGES)
+    if advocates is not None:
+        stages.append(ADVOCATE_STAGE)
+        counts.append(int((high & frequency.index.isin(advocates)).sum()))
+    funnel = pd.DataFrame({"stage": stages, "customers": counts})
     funnel["share_of_identified"] = funnel["customers"] / max(n_identified, 1)
     previous = funnel["customers"].shift(1)
     funnel["conversion_from_previous"] = funnel["customers"] / previous.where(previous > 0)
