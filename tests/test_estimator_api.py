@@ -11,7 +11,11 @@ from sklearn.base import clone
 from crmlib.churn import ChurnClassifier
 from crmlib.feedback.sentiment import ChineseSentimentClassifier
 from crmlib.feedback.topics import TopicModel
-from crmlib.overview.recommend import CooccurrenceRecommender, PopularityRecommender
+from crmlib.overview.recommend import (
+    CooccurrenceRecommender,
+    EaseRecommender,
+    PopularityRecommender,
+)
 from crmlib.segment.clusters import RFMClusterer
 
 ESTIMATORS = {
@@ -20,6 +24,7 @@ ESTIMATORS = {
     "ChineseSentimentClassifier": (ChineseSentimentClassifier(C=2.0), {"C": 2.0}),
     "PopularityRecommender": (PopularityRecommender("product", n=2), {"item_col": "product", "n": 2}),
     "CooccurrenceRecommender": (CooccurrenceRecommender("product", n=1), {"item_col": "product", "n": 1}),
+    "EaseRecommender": (EaseRecommender("product", n=1, l2=5.0), {"item_col": "product", "n": 1, "l2": 5.0}),
     "ChurnClassifier": (ChurnClassifier("logistic", random_state=5), {"model": "logistic", "random_state": 5}),
 }
 
