@@ -1,7 +1,7 @@
 """Every scan gives the same numbers on Spark (local mode) as on DuckDB, to 1e-9, on the bundled
 sample and on CDNOW: the per-customer summary, calibration/holdout, purchase days, churn rates
-(overall and by group), cohorts, monthly activity, churn features and labels, baskets and
-recommendations, and the journeys. One Spark session serves the whole module."""
+(overall and by group), cohorts, monthly activity, churn features and labels, profit per customer,
+baskets and recommendations, and the journeys. One Spark session serves the whole module."""
 
 from __future__ import annotations
 
@@ -97,6 +97,20 @@ def test_churn_features_and_labels(spark, dataset):
     same(both(spark, features._return_features, dataset.returns, cutoff, purchases.index, purchases["total_spend"]))
     same(both(spark, features._feedback_features, dataset.feedback, cutoff, purchases.index))
     same(both(spark, purchase_labels, dataset.transactions, cutoff, 60, dataset.analysis_date))
+
+
+def test_profit_per_customer(spark, dataset):
+    """Margins, returns and cost to serve; customers in first-seen order on both engines (the profit
+    deciles break ties by that order)."""
+    from crmlib.profit.customers import customer_profit
+    from crmlib.scans.profit import profit_scan
+
+    costs = {**(dataset.costs or {}), "margin_rates": {"default": 0.3}}  # CDNOW has no costs: price it
+    same(both(spark, profit_scan, dataset.transactions, dataset.returns, costs, dataset.products, dataset.feedback))
+    duck, on_spark = both(spark, customer_profit, dataset)
+    first_seen = pd.unique(dataset.transactions["customer_id"])
+    assert list(duck.index) == list(first_seen)
+    same((duck, on_spark))
 
 
 def test_baskets_and_recommendations(spark):

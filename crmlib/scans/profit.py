@@ -33,7 +33,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from crmlib.scans.source import Rows, as_float, money, rows_of, run
+from crmlib.engine import ROW_COLUMN
+from crmlib.scans.source import Rows, as_float, has_row_order, money, rows_of, run
 
 PROFIT_COLUMNS = ["revenue", "returns", "gross_margin", "revenue_without_cost", "discounts", "orders", "n_returns",
                   "service_contacts", "service_cost", "cost_to_serve"]
@@ -77,6 +78,19 @@ def _count_orders(t: ibis.Table) -> ibis.Value:
     return t.order_id.nunique() if "order_id" in t.columns else t.count()
 
 
+def _first_seen(t: ibis.Table) -> dict:
+    """``_first``: the customer's first row in the input, when known (the engine's output order is arbitrary)."""
+    return {"_first": t[ROW_COLUMN].min()} if has_row_order(t) else {}
+
+
+def _per_customer(expr: ibis.Table, label: str, source: Rows, table: str = "transactions") -> pd.DataFrame:
+    """Run a per-customer aggregate; customers in the order they first appear in ``source``."""
+    frame = run(expr, label, source, table)
+    if "_first" in frame:
+        frame = frame.sort_values("_first", kind="stable").drop(columns="_first")
+    return frame.set_index("customer_id")
+
+
 def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Rows | None = None,
                 feedback: Rows | None = None) -> pd.DataFrame:
     """One row per customer with a purchase, return or feedback row: :data:`PROFIT_COLUMNS` (floats).
@@ -90,16 +104,16 @@ def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Ro
         products, ["product"], "products", optional=("unit_cost", "margin_rate"))
     frames = []
     bought = _line_margin(rows_of(purchases, ["customer_id", "amount"], optional=optional), items, rates)
-    frames.append(run(bought.group_by("customer_id").aggregate(
+    frames.append(_per_customer(bought.group_by("customer_id").aggregate(
         revenue=as_float(money(bought.amount).sum()), _margin_in=as_float(money(bought._margin).sum()),
         revenue_without_cost=as_float(money(bought.amount).sum(where=bought._margin.isnull())),
         discounts=as_float(money(bought.discount).sum()) if "discount" in bought.columns else ibis.literal(0.0),
-        orders=_count_orders(bought)), "profit per customer", purchases).set_index("customer_id"))
+        orders=_count_orders(bought), **_first_seen(bought)), "profit per customer", purchases))
     if returns is not None and len(returns):
         back = _line_margin(rows_of(returns, ["customer_id", "amount"], optional=optional), items, rates)
-        frames.append(run(back.group_by("customer_id").aggregate(
+        frames.append(_per_customer(back.group_by("customer_id").aggregate(
             returns=-as_float(money(back.amount).sum()), _margin_back=as_float(money(back._margin).sum()),
-            n_returns=_count_orders(back)), "returns per customer", returns).set_index("customer_id"))
+            n_returns=_count_orders(back), **_first_seen(back)), "returns per customer", returns))
     contact = costs.get("service_contact") or {}
     if feedback is not None and len(feedback) and contact:
         fb = rows_of(feedback, ["customer_id"], "feedback", optional=("channel",))
@@ -111,9 +125,9 @@ def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Ro
         else:
             cost = ibis.literal(fallback)
         fb = fb.mutate(_cost=cost)
-        frames.append(run(fb.group_by("customer_id").aggregate(
-            service_contacts=fb.count(), service_cost=as_float(money(fb._cost).sum())),
-            "service cost per customer", feedback, "feedback").set_index("customer_id"))
+        frames.append(_per_customer(fb.group_by("customer_id").aggregate(
+            service_contacts=fb.count(), service_cost=as_float(money(fb._cost).sum()), **_first_seen(fb)),
+            "service cost per customer", feedback, "feedback"))
     table = pd.concat(frames, axis=1).fillna({c: 0.0 for c in PROFIT_COLUMNS})
     for column in PROFIT_COLUMNS:
         if column not in table:
