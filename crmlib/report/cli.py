@@ -36,7 +36,8 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
                     "(executed notebooks, HTML, exports/, manifest.json) and update reports/index.html. "
                     "Options left out come from --config, then from the defaults.")
     run.add_argument("--config", help="run-config YAML holding any of the options below "
-                     "(keys: data, name, params, notebooks, jobs, show_code, reports, timeout, "
+                     "(keys: data, name, params, notebooks, jobs, show_code, reports, timeout, notebook_timeout, "
+                     "start_timeout, "
                      "pseudonymize, notebooks_dir, pdf, compare, alerts, alert_exit_code, digest)")
     run.add_argument("--data", help="dataset folder holding dataset.yaml (default: data/sample)")
     run.add_argument("--name", help="run name, part of the folder name (default: dataset folder name)")
@@ -55,6 +56,12 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
     run.add_argument("--timeout", type=float,
                      help="per-cell timeout in seconds; a cell running longer fails its notebook "
                           "(default 600, 0 = no limit)")
+    run.add_argument("--notebook-timeout", type=float, metavar="SECONDS",
+                     help="per-notebook limit in seconds, kernel start to page: a notebook running longer is "
+                          "stopped with its kernel and marked timed out (default 7200, 0 = no limit)")
+    run.add_argument("--start-timeout", type=float, metavar="SECONDS",
+                     help="seconds a kernel may take to start and answer; a kernel that dies or does not answer "
+                          "fails its notebook (default 120)")
     run.add_argument("--pseudonymize", action="store_true", default=None,
                      help="hash customer ids and drop names/e-mails/phones in everything the HTML "
                           "shows (exports keep real ids)")
@@ -106,8 +113,8 @@ def options_from_args(args: argparse.Namespace):
     settings = load_run_config(args.config) if args.config else {}
     params = dict(settings.pop("params", {}) or {})
     params.update(parse_assignment(item) for item in args.param)
-    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "pseudonymize", "notebooks_dir", "pdf",
-                "digest", "alert_exit_code"):
+    for key in ("data", "name", "jobs", "show_code", "reports", "timeout", "notebook_timeout", "start_timeout",
+                "pseudonymize", "notebooks_dir", "pdf", "digest", "alert_exit_code"):
         value = getattr(args, key)
         if value is not None:
             settings[key] = value

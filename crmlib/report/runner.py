@@ -60,7 +60,7 @@ RUN_LOG = "run.log"  # the run's diagnostics: the runner's and the kernels' crml
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30.0
 CONFIG_KEYS = {"data", "name", "params", "notebooks", "jobs", "show_code", "reports", "timeout",
-               "pseudonymize", "notebooks_dir", "kernel", "pdf", "compare", "alerts", "alert_exit_code",
+               "notebook_timeout", "start_timeout", "pseudonymize", "notebooks_dir", "kernel", "pdf", "compare", "alerts", "alert_exit_code",
                "digest"}
 
 
@@ -75,7 +75,9 @@ class RunOptions:
     jobs: int = 2
     show_code: bool = False
     reports: str | Path = PROJECT_ROOT / "reports"
-    timeout: float = 600.0
+    timeout: float = 600.0  # per cell (0: no limit)
+    notebook_timeout: float = 7200.0  # per notebook, kernel start to page (0: no limit)
+    start_timeout: float = 120.0  # for the kernel to start and answer
     pseudonymize: bool = False
     notebooks_dir: str | Path = PROJECT_ROOT / "notebooks"
     kernel: str = "python3"
@@ -174,6 +176,8 @@ class Progress:
         self.done += 1
         mark = {"ok": "ok      ", "failed": "FAILED  ", "timed_out": "TIMEOUT "}.get(result.status, "?")
         detail = f"  {result.error_summary}" if result.error_summary else ""
+        if result.ok and (result.details.get("kernel_start_attempts") or 1) > 1:
+            detail = "  (its kernel was started a second time: the first start lost a port to a parallel kernel)"
         self.say(f"{mark} {result.notebook} in {result.duration_seconds:.1f} s  "
                  f"({self.done}/{self.total} done){detail[:300]}")
 
@@ -311,6 +315,10 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
         raise UsageError("--jobs must be at least 1")
     if options.timeout is not None and float(options.timeout) < 0:
         raise UsageError("--timeout must be 0 (no limit) or a number of seconds")
+    if options.notebook_timeout is not None and float(options.notebook_timeout) < 0:
+        raise UsageError("--notebook-timeout must be 0 (no limit) or a number of seconds")
+    if float(options.start_timeout or 0) <= 0:
+        raise UsageError("--start-timeout must be a positive number of seconds")
     notebooks = select_notebooks(list_notebooks(options.notebooks_dir), list(options.notebooks))
     declared, per_notebook = plan_parameters(notebooks, dict(options.params))
     settings = run_settings(dict(options.params))
@@ -418,6 +426,8 @@ def new_manifest(options: RunOptions, folder: Path, started: datetime, common: d
         "started": started.isoformat(), "finished": None, "duration_seconds": None,
         "host": host(), "pid": os.getpid(), "command": sys.argv,
         "options": {"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
+                    "notebook_timeout_seconds": float(options.notebook_timeout or 0),
+                    "start_timeout_seconds": float(options.start_timeout),
                     "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
                     "pdf": bool(options.pdf),
                     "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
@@ -459,6 +469,8 @@ def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, p
             "stem": path.stem, "input": str(path), "ipynb": str(folder / path.name),
             "html": str(folder / f"{path.stem}.html"), "result": str(work / f"{path.stem}.json"),
             "parameters": params, "cwd": str(path.parent), "timeout": float(options.timeout or 0),
+            "notebook_timeout": float(options.notebook_timeout or 0), "start_timeout": float(options.start_timeout),
+            "log": str(folder / "logs" / f"{path.stem}.log"),
             "kernel": options.kernel, "show_code": bool(options.show_code), "pdf": bool(options.pdf),
             "runner_pid": os.getpid(),  # the worker ends when this process does
             "pseudonymize": pseudonymize,
@@ -528,12 +540,16 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 progress.started(spec["stem"], len(running))
             time.sleep(0.2)
             for stem, (process, spec, t_start, log_file) in list(running.items()):
-                if process.poll() is None:
+                over = spec.get("notebook_timeout") and time.perf_counter() - t_start > spec["notebook_timeout"]
+                if process.poll() is None and not over:
                     continue
+                if over:
+                    result = _stop_overdue(process, spec)
                 log_file.close()
                 del running[stem]
                 try:
-                    result = NotebookResult.from_worker(json.loads(Path(spec["result"]).read_text(encoding="utf-8")))
+                    if not over:
+                        result = NotebookResult.from_worker(json.loads(Path(spec["result"]).read_text(encoding="utf-8")))
                 except (OSError, ValueError, TypeError):
                     tail = (logs / f"{stem}.log").read_text(encoding="utf-8", errors="replace")[-800:]
                     result = NotebookResult.worker_failed(
@@ -551,13 +567,54 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 progress.say(f"running  {busy}  ({progress.done}/{progress.total} done)")
     finally:
         for process, _, _, log_file in running.values():  # interrupted: stop what still runs
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_process_tree(process)
             log_file.close()
     return [results[s["stem"]] for s in specs]
+
+
+def stop_process_tree(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a worker and everything it started (its kernel runs in a session of its own): SIGTERM,
+    then SIGKILL for what is still there after ``grace`` seconds.
+
+    >>> p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    >>> stop_process_tree(p); p.poll() is not None
+    True
+    """
+    import psutil
+
+    try:
+        tree = [psutil.Process(process.pid)]
+        tree += tree[0].children(recursive=True)  # before the worker goes: its kernel is reparented then
+    except psutil.NoSuchProcess:
+        tree = []
+    for member in tree:
+        try:
+            member.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _, alive = psutil.wait_procs(tree, timeout=grace)
+    for member in alive:
+        try:
+            member.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _stop_overdue(process: subprocess.Popen, spec: dict) -> NotebookResult:
+    """A worker past the per-notebook limit: stopped with its kernel, its page says so."""
+    from crmlib.report.worker import stopped
+
+    limit = spec["notebook_timeout"]
+    log.warning("%s ran past the per-notebook limit of %g s; stopping its worker and kernel", spec["stem"], limit)
+    stop_process_tree(process)
+    message = (f"the notebook ran longer than the per-notebook limit of {limit:g} s and was stopped with its "
+               "kernel; raise --notebook-timeout (0 = no limit) or make the notebook faster")
+    return NotebookResult.from_worker(stopped(spec, message, round(limit, 3)))
 
 
 def _set_status(manifest: dict, stem: str, values: dict) -> None:

@@ -10,6 +10,12 @@ escapes as nbclient's ``CellTimeoutError`` and leaves the cell looking completed
 :func:`mark_timeout` turns it into an error output on that cell, so the executed notebook,
 its HTML and the manifest all say it timed out.
 
+A kernel that dies at start-up or does not answer within the spec's ``start_timeout`` fails the
+notebook with a ``KernelStartError`` naming the kernel's own last error from this worker's log; a
+start that lost a port race to a parallel kernel (``ZMQError: Address already in use``) is tried
+once more. The runner stops a worker (with its kernel) that runs past the per-notebook limit and
+renders what had run with :func:`stopped`.
+
 A worker ends when the runner that started it dies, however it dies (SIGKILL from the
 out-of-memory killer included): :func:`stop_with_parent` asks Linux for a parent-death signal
 and watches the parent on other systems too. Its kernel follows, since ipykernel shuts down
@@ -24,7 +30,9 @@ Example
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import signal
 import sys
 import threading
@@ -42,6 +50,7 @@ from crmlib.files import atomic_write  # noqa: E402
 from crmlib.report.pages import PageHeader, map_output_text, notebook_title, render_html  # noqa: E402
 
 TIMEOUT_ENAME = "CellTimeoutError"
+NOTEBOOK_TIMEOUT_ENAME = "NotebookTimeoutError"  # the whole notebook ran past --notebook-timeout
 
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
@@ -88,23 +97,59 @@ def mark_timeout(nb, timeout: float):
 
     Returns the index of that cell (None if no cell had started, e.g. the kernel never came up).
     """
+    message = (f"This cell was stopped after the per-cell timeout of {timeout:g} s; the notebook "
+               f"is marked as failed (timed out). Raise --timeout or make the cell faster.")
+    return mark_stopped(nb, message)
+
+
+def mark_stopped(nb, message: str, ename: str = TIMEOUT_ENAME):
+    """Add the error ``ename: message`` to the last cell that started; its index, or None.
+
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    >>> nb.cells[0].metadata["papermill"] = {"start_time": "2025-01-01T00:00:00"}
+    >>> mark_stopped(nb, "stopped", "NotebookTimeoutError"), nb.cells[0].outputs[-1]["ename"]
+    (0, 'NotebookTimeoutError')
+    """
     started = [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"
                and cell.get("metadata", {}).get("papermill", {}).get("start_time")]
     if not started:
         return None
     index = started[-1]
     cell = nb.cells[index]
-    message = (f"This cell was stopped after the per-cell timeout of {timeout:g} s; the notebook "
-               f"is marked as failed (timed out). Raise --timeout or make the cell faster.")
     # the kernel is interrupted while it shuts down; that KeyboardInterrupt is not the story
     outputs = [o for o in cell.get("outputs", [])
                if not (o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt")]
     outputs.append(nbformat.v4.new_output(
-        "error", ename=TIMEOUT_ENAME, evalue=message, traceback=[f"{TIMEOUT_ENAME}: {message}"]))
+        "error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"]))
     cell["outputs"] = outputs
     cell.metadata.setdefault("papermill", {}).update(status="failed", exception=True)
     nb.metadata.setdefault("papermill", {})["exception"] = True
     return index
+
+
+def stopped(spec: dict, message: str, seconds: float) -> dict:
+    """The result of a notebook whose worker the runner stopped at the per-notebook limit.
+
+    The executed notebook as far as papermill saved it gets ``NotebookTimeoutError: message`` on
+    the cell that was running (or a notice on top when no cell had started) and its page is
+    rendered, so the page, the notebook and the manifest all say what happened.
+    """
+    output = Path(spec["ipynb"])
+    html = None
+    try:
+        nb = nbformat.read(output, as_version=4) if output.exists() else nbformat.read(spec["input"], as_version=4)
+        if mark_stopped(nb, message, NOTEBOOK_TIMEOUT_ENAME) is None:
+            nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**The notebook was stopped:** {message}"))
+        nbformat.write(nb, output)
+        write_html(spec, "timed_out", f"{NOTEBOOK_TIMEOUT_ENAME}: {message}", seconds)
+        html = Path(spec["html"]).name
+    except Exception as exc:  # the page is a courtesy; the manifest says what happened anyway
+        message += f" (its page could not be made: {type(exc).__name__}: {exc})"
+    return {"notebook": spec["stem"], "status": "timed_out", "ipynb": output.name, "html": html,
+            "error": {"ename": NOTEBOOK_TIMEOUT_ENAME, "evalue": message, "cell_index": None,
+                      "execution_count": None},
+            "error_summary": f"{NOTEBOOK_TIMEOUT_ENAME}: {message}", "duration_seconds": seconds,
+            "parameters": spec["parameters"]}
 
 
 def _error_dict(exc) -> dict:
@@ -114,8 +159,95 @@ def _error_dict(exc) -> dict:
             "execution_count": getattr(exc, "exec_count", None)}
 
 
+ADDRESS_IN_USE = "Address already in use"  # ipykernel's ZMQError when another kernel took its port
+START_ATTEMPTS = 2  # a kernel start that lost a port race is tried once more
+
+
+def cells_started(nb) -> int:
+    """How many code cells papermill started (0: the kernel never came up)."""
+    return sum(1 for cell in nb.cells if cell.cell_type == "code"
+               and cell.get("metadata", {}).get("papermill", {}).get("start_time"))
+
+
+def kernel_last_error(text: str) -> str:
+    """The last error line a kernel wrote to its log (e.g. ``zmq.error.ZMQError: Address already in use``).
+
+    >>> kernel_last_error("Traceback (most recent call last):\\nzmq.error.ZMQError: Address already in use\\n")
+    'zmq.error.ZMQError: Address already in use'
+    >>> kernel_last_error("all fine")
+    ''
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    errors = [line for line in lines if re.match(r"(?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*(?:Error|Exception|Exit)(?::|$)", line)]
+    return errors[-1][:300] if errors else ""
+
+
+def _log_size(spec: dict) -> int:
+    try:
+        return Path(spec["log"]).stat().st_size if spec.get("log") else 0
+    except OSError:
+        return 0
+
+
+def _log_since(spec: dict, offset: int) -> str:
+    try:
+        with open(spec["log"], "rb") as handle:
+            handle.seek(offset)
+            return handle.read().decode("utf-8", errors="replace")
+    except (OSError, KeyError, TypeError):
+        return ""
+
+
+def _say(text: str) -> None:
+    """A line in the worker's log (stdout) and, through crmlib's logger, in the run's run.log."""
+    print(f"[crm-workbook worker] {text}", flush=True)
+    logging.getLogger("crmlib.report.worker").warning("%s", text)
+
+
 def execute(spec: dict) -> dict:
-    """Execute ``spec["input"]`` into ``spec["ipynb"]``; return status, error and timings."""
+    """Execute ``spec["input"]`` into ``spec["ipynb"]``; return status, error and timings.
+
+    A kernel that dies or does not answer within ``spec["start_timeout"]`` seconds fails the
+    notebook with a ``KernelStartError`` naming the kernel's own last error; one that lost a port
+    race to a parallel kernel (``ZMQError: Address already in use``) is started once more.
+    """
+    attempts = 0
+    while True:
+        attempts += 1
+        offset = _log_size(spec)
+        result = _execute_once(spec)
+        failed_start = result.pop("kernel_start_failed", False)
+        if not failed_start:
+            break
+        said = _log_since(spec, offset)
+        if ADDRESS_IN_USE in said and attempts < START_ATTEMPTS:
+            _say(f"{spec.get('stem', '')}: the kernel could not start ({kernel_last_error(said) or ADDRESS_IN_USE}): "
+                 "a port race with a parallel kernel; starting it once more")
+            continue
+        last = kernel_last_error(said)
+        retried = f"; started {attempts} times" if attempts > 1 else ""
+        error = result["error"]
+        error.update(ename="KernelStartError",
+                     evalue=f"the kernel ({spec['kernel']}) did not start: {error['ename']}: {error['evalue']}"
+                            + (f" (kernel's last error: {last})" if last else "") + retried)
+        _say(f"{spec.get('stem', '')}: {error['evalue']}")
+        _notice_on_top(Path(spec["ipynb"]), spec, error["evalue"])
+        break
+    result["kernel_start_attempts"] = attempts
+    return result
+
+
+def _notice_on_top(output: Path, spec: dict, message: str) -> None:
+    """Put a visible notice at the top of a notebook that could not be run."""
+    try:
+        nb = nbformat.read(output, as_version=4)
+    except (OSError, ValueError):
+        nb = nbformat.read(spec["input"], as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(f"**The notebook could not be run:** {message}"))
+    nbformat.write(nb, output)
+
+
+def _execute_once(spec: dict) -> dict:
     import papermill
     from nbclient.exceptions import CellTimeoutError
     from papermill.exceptions import PapermillExecutionError
@@ -124,13 +256,13 @@ def execute(spec: dict) -> dict:
     from crmlib.report.translate import for_language
 
     output = Path(spec["ipynb"])
-    error, timed_out = None, False
+    error, timed_out, failed_start = None, False, False
     try:  # the narrative in the run's language (Markdown cells by the message catalogue)
         source = for_language(nbformat.read(spec["input"], as_version=4), spec["parameters"].get("lang"))
         papermill.execute_notebook(
             source, str(output), parameters=spec["parameters"], kernel_name=spec["kernel"],
             cwd=spec["cwd"], execution_timeout=spec["timeout"] or None, progress_bar=False,
-            log_output=False, start_timeout=spec.get("start_timeout", 60))
+            log_output=False, start_timeout=spec.get("start_timeout") or 60)
     except PapermillExecutionError as exc:
         error = _error_dict(exc)
     except CellTimeoutError:
@@ -146,12 +278,16 @@ def execute(spec: dict) -> dict:
     except Exception as exc:  # kernel died or never started, unreadable notebook, ...
         error = {"ename": type(exc).__name__, "evalue": str(exc), "cell_index": None,
                  "execution_count": None}
+        try:  # papermill writes the output before it starts the kernel: no cell started = no kernel
+            failed_start = cells_started(nbformat.read(output, as_version=4)) == 0
+        except (OSError, ValueError):
+            failed_start = False
         if not output.exists():
             nb = nbformat.read(spec["input"], as_version=4)
             nb.cells.insert(0, nbformat.v4.new_markdown_cell(
                 f"**The notebook could not be run:** `{type(exc).__name__}`"))
             nbformat.write(nb, output)
-    return {"status": status_of(error, timed_out), "error": error}
+    return {"status": status_of(error, timed_out), "error": error, "kernel_start_failed": failed_start}
 
 
 def error_summary(error: dict | None) -> str:
@@ -233,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     stop_with_parent(spec.get("runner_pid"))
+    from crmlib.logs import log_from_environment
+
+    log_from_environment()  # the worker's own lines (kernel start retries, failures) into run.log
     result = run(spec)
     atomic_write(Path(spec["result"]), json.dumps(result, indent=2).encode("utf-8"))
     return 0
