@@ -36,7 +36,14 @@ import pandas as pd
 from crmlib import PROJECT_ROOT, cache
 from crmlib.data.config import read_config
 from crmlib.data.load import Dataset, load_dataset_cached
-from crmlib.display.cards import Card, kpi_card, render_cards
+from crmlib.display.cards import (
+    FIRST_SCREEN_KEY,
+    KPI_NAMES,
+    PAGE_KPIS,
+    Card,
+    kpi_card,
+    render_cards,
+)
 from crmlib.display.format import Formats
 from crmlib.display.tables import render_table
 from crmlib.engine.select import activate, chosen_engine
@@ -232,10 +239,22 @@ class Workbook:
         return Path(os.path.relpath(target, page_folder)).as_posix()
 
     def cards(self, cards: Sequence[Card]) -> None:
-        """Display a row of KPI cards (see :mod:`crmlib.display.cards`)."""
+        """Display a row of KPI cards (see :mod:`crmlib.display.cards`); the report page shows the
+        first row right under its title, followed by the sentences shown beside it
+        (:mod:`crmlib.report.firstscreen`)."""
         from IPython.display import display
 
-        display(render_cards(cards))
+        display(render_cards(cards), metadata={FIRST_SCREEN_KEY: True})
+
+    def page_cards(self, page: str, churn_window_days: int = 90) -> None:
+        """Display the first screen's KPI cards of ``page`` (a key of
+        :data:`crmlib.display.cards.PAGE_KPIS`: ``"churn"``, ``"clv"`` …) from the dataset's monthly
+        KPIs (computed once per dataset and churn window for every page of a run, see :meth:`cached`)."""
+        from crmlib.overview.kpi import dataset_monthly_kpis
+
+        monthly = self.cached(dataset_monthly_kpis, self.dataset, churn_window_days)
+        _ = self.gettext
+        self.cards(self.kpi_cards(monthly, {key: _(KPI_NAMES[key]) for key in PAGE_KPIS[page]}))
 
     def kpi_cards(self, monthly: pd.DataFrame, names: dict[str, str]) -> list[Card]:
         """One card per KPI of ``names`` (key -> shown name) from the monthly KPI table: last complete

@@ -100,12 +100,23 @@ def test_a_dataset_without_feedback_gets_one_sentence_and_no_empty_sections(runs
     assert len(chinese_characters(text)) < 400
 
 
+FIRST_SCREEN = """(() => {
+    const title = [...document.querySelectorAll('h1')].filter(h => h.offsetParent !== null);
+    const card = document.querySelector('.crm-card-value');
+    const h2 = document.querySelector('main h2, .jp-Notebook h2');
+    const top = el => el ? el.getBoundingClientRect().top : Infinity;
+    return {titles: title.length, number_on_first_screen: top(card) + 30 < window.innerHeight,
+            cards_before_sections: top(card) < top(h2), number: /[0-9]/.test(card ? card.textContent : '')};
+})()"""
+FIRST_SCREEN_OK = {"titles": 1, "number_on_first_screen": True, "cards_before_sections": True, "number": True}
+
+
 @needs_chromium
 @pytest.mark.browser
 def test_every_page_reads_offline_at_desktop_and_phone_width(runs):
     profile = Path(tempfile.mkdtemp(prefix="crm-chromium-"))
     browser = Chromium(profile)
-    seen, wide = {}, {}
+    seen, wide, first = {}, {}, {}
     try:
         for key in ("zh", "en", "zh-cdnow"):
             shots = runs[key] / "screenshots"
@@ -117,6 +128,8 @@ def test_every_page_reads_offline_at_desktop_and_phone_width(runs):
                     scroll = browser.evaluate(session, "document.documentElement.scrollWidth")
                     if width < 600 and scroll > width:
                         wide[f"{key}/{page.name}"] = scroll
+                    if width < 600 and page.name.startswith("0"):
+                        first[f"{key}/{page.name}"] = browser.evaluate(session, FIRST_SCREEN)
                     browser.screenshot(session, shots / f"{page.stem}-{width}.png")
                     browser.close_tab(session)
     finally:
@@ -125,6 +138,8 @@ def test_every_page_reads_offline_at_desktop_and_phone_width(runs):
     print("screenshots:", [str(runs[k] / "screenshots") for k in ("zh", "en", "zh-cdnow")])
     assert {k: v for k, v in seen.items() if v != NO_PROBLEMS} == {}
     assert wide == {}  # no page-level sideways scroll on a phone
+    # the first screen of a phone: one title, then KPI cards with numbers, before any section heading
+    assert {k: v for k, v in first.items() if v != FIRST_SCREEN_OK} == {}
 
 
 @needs_chromium

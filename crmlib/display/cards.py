@@ -1,6 +1,11 @@
 """KPI cards for a page's first screen: the value, its change against the previous month coloured
 by whether that is good or bad for the KPI, and a sparkline (inline SVG: no script, no network).
 
+Every report page opens with a row of cards: :data:`PAGE_KPIS` names the monthly KPIs of each page
+(``Workbook.page_cards``), :data:`KPI_NAMES` their shown names. A row displayed in a notebook
+carries :data:`FIRST_SCREEN_KEY` in its output metadata, so the report page can put it right under
+the title (:mod:`crmlib.report.firstscreen`).
+
 Example
 -------
 >>> from crmlib.display.format import Formats
@@ -21,7 +26,9 @@ import numpy as np
 import pandas as pd
 
 from crmlib.display.format import MISSING, Formats
-from crmlib.lang import translator
+from crmlib.lang import N_, translator
+
+FIRST_SCREEN_KEY = "crmlib_first_screen"  # output metadata of a row of cards: the page's first screen
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,29 @@ KPI_STYLES = {
     "clv": KpiStyle("money", 0),
     "share": KpiStyle("percent", 1),
 }
+
+
+KPI_NAMES = {
+    "revenue": N_("Revenue"), "orders": N_("Orders"), "active_customers": N_("Buyers this month"),
+    "new_customers": N_("First-time buyers this month"), "aov": N_("Average order value"),
+    "purchase_frequency": N_("Orders per buyer this month"), "repeat_purchase_rate": N_("Repeat purchase rate"),
+    "churn_rate": N_("Churn rate"), "cac": N_("CAC"), "csat": "CSAT", "nps": "NPS",
+}
+"""The shown name (message id) of each monthly KPI of :func:`crmlib.overview.kpi.monthly_kpis`."""
+
+PAGE_KPIS = {
+    "data_quality": ("orders", "revenue", "active_customers", "new_customers"),
+    "overview": ("revenue", "active_customers", "churn_rate", "repeat_purchase_rate", "aov", "new_customers",
+                 "cac", "nps"),
+    "segmentation": ("active_customers", "new_customers", "repeat_purchase_rate", "purchase_frequency"),
+    "clv": ("revenue", "aov", "purchase_frequency", "repeat_purchase_rate"),
+    "churn": ("churn_rate", "active_customers", "repeat_purchase_rate", "new_customers"),
+    "feedback": ("csat", "nps", "churn_rate", "active_customers"),
+    "journey": ("new_customers", "cac", "active_customers", "revenue"),
+    "profitability": ("revenue", "aov", "orders", "active_customers"),
+}
+"""The KPIs on each page's first screen, in order (a KPI the dataset cannot give is left out; an even
+number fills the two columns of a phone)."""
 
 
 @dataclass(frozen=True)
@@ -140,15 +170,18 @@ class Cards:
 
     def _repr_html_(self) -> str:
         esc = html.escape
+        notes = {card.note for card in self.cards}
+        shared = notes.pop() if len(notes) == 1 and len(self.cards) > 1 else ""  # said once, under the row
         parts = []
         for card in self.cards:
             change = (f'<div class="crm-card-change crm-{esc(card.tone)}">{esc(card.change)}</div>'
                       if card.change else "")
-            note = f'<div class="crm-card-note">{esc(card.note)}</div>' if card.note else ""
+            note = f'<div class="crm-card-note">{esc(card.note)}</div>' if card.note and not shared else ""
             parts.append(f'<div class="crm-card"><div class="crm-card-label">{esc(card.label)}</div>'
                          f'<div class="crm-card-value">{esc(card.value)}</div>{change}'
                          f'{sparkline_svg(card.series)}{note}</div>')
-        return f'<div class="crm-cards">{"".join(parts)}</div>'
+        caption = f'<div class="crm-cards-note">{esc(shared)}</div>' if shared else ""
+        return f'<div class="crm-cards">{"".join(parts)}</div>{caption}'
 
     def __repr__(self) -> str:
         return "\n".join(f"{c.label}: {c.value} {c.change}".rstrip() for c in self.cards)

@@ -232,6 +232,23 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
     return monthly
 
 
+def dataset_monthly_kpis(dataset, churn_window_days: int = 90, gap_share: float = 0.9) -> pd.DataFrame:
+    """:func:`monthly_kpis` of a dataset from its transactions alone (the purchase days are scanned
+    here); a ``churn_window_days`` of 0 picks the gap within which ``gap_share`` of repeat purchases
+    fall, as 04_churn does. What every page's KPI cards show (``Workbook.page_cards``).
+
+    >>> from crmlib.data.load import load_dataset
+    >>> monthly = dataset_monthly_kpis(load_dataset("data/sample"))
+    >>> monthly.index[-1], round(float(monthly["churn_rate"].iloc[-1]), 3)
+    ('2024-12', 0.154)
+    """
+    from crmlib.churn import suggest_window
+    from crmlib.scans.summary import purchase_days
+
+    days = purchase_days(dataset.transactions, dataset.analysis_date)
+    return monthly_kpis(dataset, days, churn_window_days or suggest_window(days, gap_share))
+
+
 def _satisfaction_by_month(dataset, reasons: dict) -> dict[str, pd.Series]:
     """CSAT and NPS by month from :mod:`crmlib.feedback.satisfaction`, or the reason they are missing.
 

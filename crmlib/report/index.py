@@ -160,14 +160,31 @@ def _run_cell(run: dict, ctx: IndexContext) -> str:
             f"<br><small>{started}{took} · {esc(run['folder'])}</small>")
 
 
+KEY_SETTINGS = {"churn_window_days": N_("Churn window"), "scheme": N_("Segment scheme"),
+                "horizon_months": N_("CLV horizon")}
+"""Settings every run lists (from its manifest's ``settings``), whether or not they were changed."""
+
+
+def _setting_text(name: str, value, _) -> str:
+    if name == "churn_window_days":
+        return _("chosen from the purchase gaps") if value == 0 else _("{n} days").format(n=value)
+    if name == "horizon_months":
+        return _("{n} months").format(n=value)
+    return _plain(value)
+
+
 def _dataset_cell(run: dict, ctx: IndexContext) -> str:
     esc, _ = html.escape, ctx._
     dataset = run.get("dataset", {})
+    used = run.get("settings") or {}
+    overrides = run.get("parameters", {}).get("overrides") or {}
     settings = [(_("Language"), LANGUAGE_NAMES.get(run_language(run), run_language(run))),
                 (_("Analysis date"), dataset.get("analysis_date") or "")]
-    settings += [(name, value) for name, value in sorted((run.get("parameters", {}).get("overrides") or {}).items())
-                 if name != "lang"]
-    items = "".join(f"<li>{esc(str(k))}: {esc(_plain(v))}</li>" for k, v in settings if v != "")
+    settings += [(_(label), _setting_text(name, used.get(name, overrides.get(name)), _))
+                 for name, label in KEY_SETTINGS.items() if name in used or name in overrides]
+    settings += [(name, _plain(value)) for name, value in sorted(overrides.items())
+                 if name != "lang" and name not in KEY_SETTINGS]
+    items = "".join(f"<li>{esc(str(k))}: {esc(str(v))}</li>" for k, v in settings if v != "")
     return (f"{esc(str(dataset.get('name', '')))}<br><small>{esc(str(dataset.get('path', '')))}</small>"
             f'<ul class="settings">{items}</ul>')
 

@@ -29,6 +29,7 @@ from jinja2 import DictLoader
 
 from crmlib.lang import LANGUAGES, N_, translator
 from crmlib.narrative import MISSING_TABLE_KEY
+from crmlib.report.firstscreen import lift_first_screen
 
 TEMPLATE_NAME = "crm_report.html.j2"
 TEMPLATE = r"""{%- extends 'index.html.j2' -%}
@@ -51,6 +52,7 @@ body, .jp-Notebook, .jp-RenderedHTMLCommon { font-family: system-ui, -apple-syst
 html, body { max-width: 100%; overflow-x: hidden; }
 body { margin: 0; }
 .jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 8px 16px 32px; box-sizing: border-box; }
+.jp-Cell.jp-mod-noOutputs.jp-mod-noInput { display: none; }
 .jp-Cell, .jp-OutputArea-output, .jp-RenderedHTMLCommon { max-width: 100%; min-width: 0; box-sizing: border-box; }
 .jp-OutputArea-output { overflow-x: auto; }
 .jp-RenderedImage img, .jp-OutputArea-output img { max-width: 100%; height: auto; }
@@ -87,6 +89,7 @@ table.crm-table .crm-date { white-space: nowrap; }
   overflow-wrap: anywhere; }
 .crm-card-change { font-size: 13px; font-weight: 600; }
 .crm-card-note { font-size: 11px; color: #6b7280; }
+.crm-cards-note { font-size: 12px; color: #6b7280; margin: -8px 0 12px; }
 .crm-good { color: #15803d; } .crm-bad { color: #b91c1c; } .crm-neutral { color: #4b5563; }
 .crm-spark { display: block; margin-top: 4px; color: #2563eb; max-width: 100%; }
 div.dt-container { max-width: 100%; font-size: 13px; }
@@ -94,7 +97,8 @@ div.dt-container .dt-layout-table { overflow-x: auto; }
 @media (max-width: 600px) {
   .jp-Notebook { padding: 4px 8px 24px; }
   .jp-RenderedHTMLCommon h1 { font-size: 22px; }
-  .crm-cards { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .crm-cards { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .crm-card { padding: 8px 10px; }
   .crm-card-value { font-size: 18px; }
 }
 @media print {
@@ -274,7 +278,7 @@ def render_html(nb, header: PageHeader, *, show_code: bool = False) -> str:
         embed_images=True,
         language_code=header.lang,  # <html lang>: CJK glyph choice
     )
-    safe = without_missing_sections(map_output_text(nb, lambda text: text))
+    safe = lift_first_screen(without_missing_sections(map_output_text(nb, lambda text: text)))
     interactive = False
     for cell in safe.cells:
         for output in cell.get("outputs", []):
@@ -293,10 +297,22 @@ def render_html(nb, header: PageHeader, *, show_code: bool = False) -> str:
 
 
 def notebook_title(nb, fallback: str) -> str:
-    """The first Markdown heading of the notebook, else ``fallback``."""
+    """The page's title: the first Markdown heading of the notebook (in a Markdown cell, or one a
+    code cell showed, e.g. ``wb.say("# " + _("06 · Journeys"))``), else ``fallback``.
+
+    >>> import nbformat
+    >>> said = nbformat.v4.new_output("display_data", {"text/markdown": "# 06 · Journeys"})
+    >>> notebook_title(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[said])]), "06")
+    '06 · Journeys'
+    """
     for cell in nb.cells:
         if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
+            texts = [cell.source]
+        else:
+            texts = ["".join(t) if isinstance(t, list) else t for t in
+                     (o.get("data", {}).get("text/markdown") for o in cell.get("outputs", [])) if t is not None]
+        for text in texts:
+            for line in text.splitlines():
                 if line.startswith("#"):
                     return line.lstrip("#").strip() or fallback
     return fallback
