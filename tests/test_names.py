@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "crmlib"
-PLOT_HELPERS = {"setup", "new_figure", "label", "currency_unit", "percent_axis", "legend_outside", "colour_for",
+PLOT_HELPERS = {"setup", "new_figure", "label", "currency_unit", "percent_axis", "legend_outside", "colour_for", "group_colours",
                 "group_label", "close", "model_label", "model_labels", "kpi_unit"}
 """Public functions of crmlib.plots that draw nothing (style, axes labels, names)."""
 

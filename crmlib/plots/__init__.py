@@ -100,9 +100,18 @@ def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
 
 
 def legend_outside(ax, **kwargs) -> None:
-    """Put the legend to the right of the plot, outside the data."""
+    """Put the legend to the right of the plot, outside the data (every chart with a legend does).
+
+    >>> fig, ax = new_figure()
+    >>> _ = ax.plot([0, 1], [0, 1], label="actual")
+    >>> legend_outside(ax, title="series")
+    >>> bool(ax.get_legend().get_bbox_to_anchor().x0 > ax.get_window_extent().x1)
+    True
+    """
     if ax.get_legend_handles_labels()[0]:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0, frameon=False, **kwargs)
+        options = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "borderaxespad": 0, "frameon": False,
+                   **kwargs}
+        ax.legend(**options)
 
 
 # One colour per segment key / value tier / lifecycle stage on every page (seaborn "deep" and "muted").
@@ -117,11 +126,47 @@ SEGMENT_COLOURS = {
 }
 
 
+@lru_cache(maxsize=1)
+def _label_keys() -> dict[str, str]:
+    """Shown name -> key of every segment (both schemes) and value tier, in every language."""
+    from crmlib.lang import LANGUAGES, pgettext
+    from crmlib.segment.schemes import load_rules
+
+    names = {}
+    for scheme in load_rules().values():
+        for entry in scheme:
+            names.update({entry[lang]: entry["key"] for lang in LANGUAGES if entry.get(lang)})
+    for tier in TIER_COLOURS:
+        names.update({pgettext(lang, "Value tier", tier): tier for lang in LANGUAGES})
+    return names
+
+
 def colour_for(key: str, palette: dict[str, str] | None = None) -> str:
-    """The fixed colour of a segment key, tier or stage (a stable colour from a hash for others)."""
+    """The fixed colour of a segment or value tier — by key or by its shown name in any language —
+    so that a segment has one colour on every page (a stable colour from a hash for others).
+
+    >>> colour_for("champions") == colour_for("Champions") == colour_for("冠军客户") == SEGMENT_COLOURS["champions"]
+    True
+    """
     palette = palette if palette is not None else {**SEGMENT_COLOURS, **TIER_COLOURS}
+    key = key if key in palette else _label_keys().get(key, key)
     if key in palette:
         return palette[key]
     spare = ["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c",
              "#ccb974", "#64b5cd"]
     return spare[sum(map(ord, str(key))) % len(spare)]
+
+
+def group_colours(groups) -> list[str] | None:
+    """The fixed colours of ``groups`` when every one is a segment or value tier (key or shown
+    name), else None (the chart's own colour cycle: channels, cities …).
+
+    >>> group_colours(["high", "低"]), group_colours(["email", "search"])
+    (['#4c72b0', '#c44e52'], None)
+    """
+    palette = {**SEGMENT_COLOURS, **TIER_COLOURS}
+    names = _label_keys()
+    groups = [str(g) for g in groups]
+    if not groups or not all(g in palette or names.get(g) in palette for g in groups):
+        return None
+    return [colour_for(g) for g in groups]

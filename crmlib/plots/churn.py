@@ -19,9 +19,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from crmlib.lang import N_, gettext
-from crmlib.plots import colour_for, currency_unit, label, new_figure, percent_axis
+from crmlib.plots import (
+    colour_for,
+    currency_unit,
+    group_colours,
+    label,
+    legend_outside,
+    new_figure,
+    percent_axis,
+)
 
 GROUP_NAMES = {"segment": N_("segment"), "acquisition_channel": N_("acquisition channel"), "region": N_("region"),
                "city": N_("city"), "gender": N_("gender"), "channel": N_("channel"), "value_tier": N_("value tier")}
@@ -44,7 +53,7 @@ def plot_gap_distribution(purchase_days: pd.DataFrame, window_days: int, suggest
     if suggested is not None and suggested != window_days:
         ax.axvline(suggested, color="black", linestyle="--",
                    label=gettext(lang, "{share:.0%} of gaps within {suggested} days").format(share=share, suggested=suggested))
-    ax.legend()
+    legend_outside(ax)
     label(ax, gettext(lang, "Days between a customer's consecutive purchases"),
           gettext(lang, "gap in days (clipped at the {clip_quantile:.0%} quantile)").format(clip_quantile=clip_quantile),
           gettext(lang, "repeat purchases"))
@@ -54,10 +63,12 @@ def plot_gap_distribution(purchase_days: pd.DataFrame, window_days: int, suggest
 def plot_churn_rates(rates: pd.DataFrame, *, lang: str = "en", title: str | None = None):
     """Monthly churn rate, one line per group."""
     fig, ax = new_figure()
-    for group, part in rates.groupby("group", sort=True):
-        ax.plot(part["month"], part["churn_rate"], marker="o", markersize=3, label=str(group))
+    parts = list(rates.groupby("group", sort=True))
+    colours = group_colours([group for group, _part in parts]) or [None] * len(parts)  # a segment's own colour
+    for (group, part), colour in zip(parts, colours, strict=True):
+        ax.plot(part["month"], part["churn_rate"], marker="o", markersize=3, label=str(group), color=colour)
     if rates["group"].nunique() > 1:
-        ax.legend(title=gettext(lang, "group"), fontsize="small")
+        legend_outside(ax, title=gettext(lang, "group"), fontsize="small")
     percent_axis(ax)
     ax.set_ylim(bottom=0)
     ticks = sorted(rates["month"].unique())
@@ -76,7 +87,7 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, lang: str = "en", max_months: i
     fig, ax = new_figure(10, max(4.0, 0.28 * len(shown) + 1.5))
     sns.heatmap(shown, ax=ax, cmap="Blues", vmin=0, vmax=max(0.5, float(np.nanmax(shown.to_numpy()[:, 1:]))
                                                                if shown.shape[1] > 1 else 1.0),
-                annot=shown.shape[1] <= 13, fmt=".0%", cbar_kws={"label": gettext(lang, "share buying")},
+                annot=shown.shape[1] <= 13, fmt=".0%", cbar_kws={"label": gettext(lang, "share buying"), "format": PercentFormatter(1.0)},
                 mask=shown.isna())
     label(ax, gettext(lang, "Cohort retention: share of each first-purchase month buying N months later"),
           gettext(lang, "months since first purchase"), gettext(lang, "first-purchase month "
@@ -87,8 +98,12 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, lang: str = "en", max_months: i
 def plot_survival(result, *, lang: str = "en", title: str | None = None):
     """Kaplan–Meier survival curves (with 95 % bands) of each group."""
     fig, ax = new_figure()
-    for fitter in result.fitters.values():
-        fitter.plot_survival_function(ax=ax, ci_show=len(result.fitters) <= 6)
+    colours = group_colours(list(result.fitters)) or [None] * len(result.fitters)  # a segment's own colour
+    for fitter, colour in zip(result.fitters.values(), colours, strict=True):
+        fitter.plot_survival_function(ax=ax, ci_show=len(result.fitters) <= 6,
+                                      **({"color": colour} if colour else {}))
+    legend_outside(ax, fontsize="small")
+    percent_axis(ax)
     if np.isfinite(result.logrank_p_value):
         ax.text(0.99, 0.97, gettext(lang, "log-rank p = {logrank_p_value:.3g}").format(logrank_p_value=result.logrank_p_value),
                 transform=ax.transAxes, ha="right", va="top")
@@ -107,7 +122,7 @@ def plot_lift(lift: dict[str, pd.DataFrame], labels: dict[str, str], *, lang: st
                label=labels.get(name, name))
     ax.axhline(1.0, color="grey", linestyle=":")
     ax.set_xticks(range(1, 11))
-    ax.legend(fontsize="small")
+    legend_outside(ax, fontsize="small")
     label(ax, gettext(lang, "Lift by decile of predicted churn risk (test cutoff)"),
           gettext(lang, "decile (1 = highest predicted risk)"),
           gettext(lang, "churn rate / overall churn rate"))
@@ -120,7 +135,9 @@ def plot_calibration(calibration: dict[str, pd.DataFrame], labels: dict[str, str
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label=gettext(lang, "perfect calibration"))
     for name, table in calibration.items():
         ax.plot(table["mean_predicted"], table["observed_churn_rate"], marker="o", label=labels.get(name, name))
-    ax.legend(fontsize="small")
+    legend_outside(ax, fontsize="small")
+    percent_axis(ax)
+    percent_axis(ax, "x")
     label(ax, gettext(lang, "Calibration on the test cutoff"),
           gettext(lang, "mean predicted churn probability"),
           gettext(lang, "observed churn rate"))
@@ -158,7 +175,7 @@ def plot_reason_shares(shares: pd.DataFrame, by: str | None = None, *, lang: str
     fig, ax = new_figure()
     table.plot(kind="barh", stacked=True, ax=ax)
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
-    ax.legend(fontsize="small", bbox_to_anchor=(1.0, 1.0), loc="upper left")
+    legend_outside(ax, fontsize="small")
     name = group_label(by, lang)
     label(ax, gettext(lang, "Exit reasons by {name}").format(name=name), gettext(lang, "share of "
                                                                                               "answers"), name)
@@ -173,7 +190,7 @@ def plot_reason_trend(trend: pd.DataFrame, *, lang: str = "en"):
     for reason in trend.columns:
         ax.plot(trend.index, trend[reason], marker="o", label=reason_label(reason, lang))
     percent_axis(ax)
-    ax.legend(fontsize="small")
+    legend_outside(ax, fontsize="small")
     label(ax, gettext(lang, "Exit reasons over time"),
           gettext(lang, "period"), gettext(lang, "share of answers"))
     return fig

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.lang import gettext
-from crmlib.plots import currency_unit, label, new_figure
+from crmlib.plots import currency_unit, label, legend_outside, new_figure, percent_axis
 
 
 def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end: pd.Timestamp, *,
@@ -41,7 +41,7 @@ def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end
     for key, name in labels.items():
         ax.plot(periods["period_end"], periods[f"{key}{suffix}"], linestyle="--", label=name)
     ax.axvline(calibration_end, color="grey", linestyle=":", label=gettext(lang, "calibration end"))
-    ax.legend()
+    legend_outside(ax)
     if cumulative:
         label(ax, gettext(lang, "Cumulative repeat transactions: actual vs models"),
               gettext(lang, "date"), gettext(lang, "cumulative repeat transactions"))
@@ -60,7 +60,7 @@ def plot_conditional_expectation(by_frequency: pd.DataFrame, labels: dict[str, s
     for key, name in labels.items():
         ax.plot(x, by_frequency[key], marker="s", linestyle="--", label=name)
     ax.set_xticks(x, by_frequency["label"])
-    ax.legend()
+    legend_outside(ax)
     label(ax, gettext(lang, "Holdout purchases by calibration-period frequency"),
           gettext(lang, "repeat purchases in the calibration period"),
           gettext(lang, "mean purchases in the holdout"))
@@ -97,7 +97,7 @@ def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en"):
     ax.plot(lorenz["customer_share"] * 100, lorenz["value_share"] * 100, linewidth=2,
             label=gettext(lang, "customers ranked by CLV"))
     ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=gettext(lang, "equal shares"))
-    ax.legend()
+    legend_outside(ax)
     label(ax, gettext(lang, "Concentration of predicted CLV"),
           gettext(lang, "top customers (% of all)"),
           gettext(lang, "share of total CLV (%)"))
@@ -111,7 +111,8 @@ def plot_p_alive(scores: pd.DataFrame, *, lang: str = "en"):
     repeat = scores.loc[scores["frequency"] > 0, "p_alive"]
     ax.hist([repeat, once], bins=np.linspace(0, 1, 21), stacked=True,
             label=[gettext(lang, "repeat buyers"), gettext(lang, "one-time buyers")])
-    ax.legend()
+    legend_outside(ax)
+    percent_axis(ax, "x")
     label(ax, gettext(lang, "Probability that a customer is still active"),
           gettext(lang, "P(alive)"), gettext(lang, "customers"))
     return fig
@@ -130,7 +131,7 @@ def plot_simple_vs_model(scores: pd.DataFrame, simple: pd.Series, *, lang: str =
         low = float(min(joined.min()))
         high = float(max(joined.max()))
         ax.plot([low, high], [low, high], color="grey", linestyle=":", label=gettext(lang, "equal"))
-        ax.legend()
+        legend_outside(ax)
     ax.set_xscale("log")
     ax.set_yscale("log")
     label(ax, gettext(lang, "Simple formula CLTV vs model CLV per customer"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from crmlib.plots import label, new_figure
+from crmlib.plots import group_colours, label, legend_outside, new_figure, percent_axis
 
 SENTIMENT_COLOURS = {"positive": "C2", "neutral": "C7", "negative": "C3", "unknown": "C8"}
 
@@ -28,7 +28,8 @@ def plot_sentiment_shares(shares: pd.DataFrame, title: str = "Sentiment of feedb
                label=(legend or {}).get(column, column))
         bottom += values
     ax.set_ylim(0, 1)
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1))
+    percent_axis(ax)
+    legend_outside(ax)
     label(ax, title, xlabel, ylabel)
     return fig
 
@@ -41,7 +42,7 @@ def plot_satisfaction_trend(monthly: pd.DataFrame, title: str = "CSAT and NPS by
     ax.plot(monthly.index, monthly["csat"], marker="o", markersize=3, color="C0", label=names[0])
     ax.plot(monthly.index, monthly["nps"], marker="s", markersize=3, color="C1", label=names[1])
     ax.axhline(0, color="grey", linewidth=0.8)
-    ax.legend()
+    legend_outside(ax)
     label(ax, title, xlabel, ylabel)
     return fig
 
@@ -58,7 +59,8 @@ def plot_category_shares(shares: pd.DataFrame, negative_shares: pd.DataFrame | N
     if negative_shares is not None:
         aligned = negative_shares.set_index("category")["share"].reindex(shares["category"]).to_numpy()
         ax.barh(y + height / 2, aligned, height, color="C3", label=names[1])
-        ax.legend()
+        legend_outside(ax)
+    percent_axis(ax, "x")
     ax.set_yticks(y, shares["label"])
     ax.invert_yaxis()
     label(ax, title, xlabel, ylabel)
@@ -97,7 +99,7 @@ def plot_handling_times(handling: pd.DataFrame, sla_hours: float, title: str = "
         ax.hist(hours, bins=bins, color="C0", edgecolor="white")
         ax.set_xscale("log")
     ax.axvline(sla_hours, color="C3", linestyle="--", label=f"{sla_name} {sla_hours:g} h")
-    ax.legend()
+    legend_outside(ax)
     label(ax, title, xlabel, ylabel)
     return fig
 
@@ -117,7 +119,8 @@ def plot_group_comparison(comparison: pd.DataFrame, metrics: dict[str, str],
     fig, axes = new_figure(4 * len(metrics), 3.5, ncols=len(metrics), squeeze=False)
     for (column, name), ax in zip(metrics.items(), axes.ravel(), strict=True):
         values = comparison[column]
-        ax.bar(comparison.index.astype(str), values, color=[f"C{i}" for i in range(len(values))])
+        colours = group_colours(comparison.index) or [f"C{i}" for i in range(len(values))]  # a tier's own colour
+        ax.bar(comparison.index.astype(str), values, color=colours)
         ax.axhline(0, color="grey", linewidth=0.8)
         label(ax, name, xlabel, name)
     fig.suptitle(title)

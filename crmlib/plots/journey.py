@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
 from crmlib.lang import translator
-from crmlib.plots import label, new_figure
+from crmlib.plots import currency_unit, label, legend_outside, new_figure
 
 MODEL_NAMES = {  # catalogue ids of the attribution models
     "first_touch": "first touch", "last_touch": "last touch", "linear": "linear",
@@ -132,7 +132,7 @@ def plot_conversion_by_touch(table: pd.DataFrame, by: str = "channel", lang: str
     ax.barh(y - 0.2, shown["rate_without"], height=0.4, label=_("journeys without it"), color="C7")
     ax.set_yticks(y, shown[by].astype(str))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right")
+    legend_outside(ax)
     title = _("Conversion of journeys by channel") if by == "channel" else _("Conversion of journeys by touchpoint type")
     label(ax, title, _("share of journeys ending in a first purchase"),
           _("channel") if by == "channel" else _("touchpoint type"))
@@ -153,7 +153,7 @@ def plot_attribution(shares: pd.DataFrame, lang: str = "en"):
                 label=model_label(model, lang), color=f"C{i}")
     ax.set_yticks(y, shown.index.astype(str))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right", fontsize=8)
+    legend_outside(ax, fontsize=8)
     label(ax, _("Share of first purchases credited to each channel"), _("share of first purchases"), _("channel"))
     return fig
 
@@ -185,7 +185,8 @@ def plot_acquisition_cost(roi: pd.DataFrame, currency: str, lang: str = "en"):
     if "cac" in shown:
         ax.barh(y - 0.2, shown["cac"], height=0.4, label=_("single-channel CAC"), color="C7")
     ax.set_yticks(y, shown["channel"].astype(str))
-    ax.legend(loc="lower right")
-    label(ax, _("Cost of a first purchase by channel"), _("{currency} per first purchase").format(currency=currency),
+    legend_outside(ax)
+    label(ax, _("Cost of a first purchase by channel"),
+          _("{currency} per first purchase").format(currency=currency_unit(currency, lang)),
           _("channel"))
     return fig

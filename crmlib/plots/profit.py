@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
 from crmlib.lang import translator
-from crmlib.plots import label, new_figure
+from crmlib.plots import currency_unit, label, legend_outside, new_figure
 
 
 def plot_whale_curve(curve: pd.DataFrame, lang: str = "en"):
@@ -37,7 +37,7 @@ def plot_whale_curve(curve: pd.DataFrame, lang: str = "en"):
         ax.axhline(1.0, color="C7", linestyle="--", linewidth=1, label=_("total profit"))
         ax.yaxis.set_major_formatter(PercentFormatter(1.0))
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(loc="lower right")
+    legend_outside(ax)
     label(ax, _("The whale curve: cumulative profit by customers ranked by profit"),
           _("share of customers, most profitable first"),
           _("cumulative share of total profit") if shares else _("cumulative profit"))
@@ -54,8 +54,8 @@ def plot_profit_by(table: pd.DataFrame, by: str, currency: str, lang: str = "en"
     ax.barh(y - 0.2, shown["profit"], height=0.4, label=_("profit"), color="C0")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, shown.index.astype(str))
-    ax.legend(loc="lower right")
-    label(ax, _("Gross margin and profit by {group}").format(group=by), currency, by)
+    legend_outside(ax)
+    label(ax, _("Gross margin and profit by {group}").format(group=by), currency_unit(currency, lang), by)
     return fig
 
 

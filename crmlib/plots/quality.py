@@ -14,7 +14,7 @@ import pandas as pd
 
 from crmlib.lang import gettext
 from crmlib.overview.dataquality import table_name
-from crmlib.plots import currency_unit, label, new_figure
+from crmlib.plots import currency_unit, label, legend_outside, new_figure
 
 
 def plot_coverage(coverage: pd.DataFrame, title: str | None = None, xlabel: str | None = None,
@@ -23,7 +23,7 @@ def plot_coverage(coverage: pd.DataFrame, title: str | None = None, xlabel: str 
     fig, ax = new_figure()
     for column in coverage.columns:
         ax.plot(coverage.index, coverage[column], marker="o", markersize=3, label=table_name(column, lang))
-    ax.legend(title=gettext(lang, "table"))
+    legend_outside(ax, title=gettext(lang, "table"))
     label(ax, title or gettext(lang, "Rows per month by table"),
           xlabel or gettext(lang, "month"), ylabel or gettext(lang, "rows"))
     return fig
@@ -39,7 +39,7 @@ def plot_order_values(amounts: pd.Series, currency: str, title: str | None = Non
     ax.set_xscale("log")
     median = positive.median()
     ax.axvline(median, color="C3", linestyle="--", label=gettext(lang, "median {median:,.2f}").format(median=median))
-    ax.legend()
+    legend_outside(ax)
     label(ax, title or gettext(lang, "Distribution of order value"),
           gettext(lang, "{name} ({currency}, log scale)").format(name=xlabel or gettext(lang, "order value"),
                                                                 currency=currency_unit(currency, lang)),

@@ -104,7 +104,7 @@ def plot_cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str
     frame.columns = [names.get(c, c) for c in frame.columns]
     fig, ax = new_figure(8, max(2.5, 0.6 * len(frame) + 1.5))
     sns.heatmap(frame, annot=True, fmt=".0%", vmin=0, vmax=1, cmap="RdYlGn", ax=ax,
-                cbar_kws={"label": gettext(lang, "percentile")})
+                cbar_kws={"label": gettext(lang, "percentile"), "format": PercentFormatter(1.0)})
     label(ax, _t("cluster_profiles", lang), _t("feature", lang), _t("cluster", lang))
     return fig
 
@@ -128,7 +128,7 @@ def plot_profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = N
     ax.bar(x + 0.2, profile["revenue_share"], width=0.4, label=_t("revenue_share", lang))
     ax.set_xticks(x, profile[by].astype(str), rotation=30 if len(profile) > 6 else 0)
     ax.yaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend()
+    legend_outside(ax)
     label(ax, _t("profile", lang, by=name), name, _t("share", lang))
     return fig
 
@@ -140,7 +140,7 @@ def plot_tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_label
     fig, ax = new_figure(8, max(3.0, 0.4 * len(frame) + 1.5))
     frame.plot.barh(stacked=True, ax=ax, color=colours, width=0.7)
     ax.xaxis.set_major_formatter(PercentFormatter(1.0))
-    ax.legend(title=_t("tier", lang), bbox_to_anchor=(1.01, 1), loc="upper left", frameon=False)
+    legend_outside(ax, title=_t("tier", lang))
     label(ax, _t("mix", lang, by=by_label), _t("customers_share", lang), by_label)
     return fig
 
@@ -150,7 +150,7 @@ def plot_migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: s
     shares = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
     fig, ax = new_figure(max(7, 0.75 * len(matrix.columns) + 3), max(4.5, 0.5 * len(matrix) + 2))
     sns.heatmap(shares, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
-                cbar_kws={"label": _t("share", lang)}, annot_kws={"fontsize": 8})
+                cbar_kws={"label": _t("share", lang), "format": PercentFormatter(1.0)}, annot_kws={"fontsize": 8})
     label(ax, _t("migration", lang, before=before, after=after),
           _t("after", lang, date=after), _t("before", lang, date=before))
     return fig
