@@ -29,6 +29,7 @@ from crmlib.profit.groups import (
     unprofitable_profile,
     with_rates,
 )
+from crmlib.profit.headline import DEFINITIONS as HEADLINE_DEFINITIONS
 from crmlib.profit.headline import UNITS as HEADLINE_UNITS
 from crmlib.profit.headline import profit_headline
 from crmlib.profit.referrals import (
@@ -46,4 +47,4 @@ __all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "has_referrals", "m
            "profit_deciles", "measure_labels", "over_represented", "profit_by", "unprofitable_profile", "with_rates", "advocates", "last_nps",
            "promoters_and_referrers", "referral_network", "referral_trees", "referral_value", "whale_curve",
            "whale_summary", "profit_clv", "value_basis", "customer_value", "basis_note",
-           "profit_headline", "HEADLINE_UNITS"]
+           "profit_headline", "HEADLINE_UNITS", "HEADLINE_DEFINITIONS"]

@@ -25,6 +25,15 @@ UNITS = {"revenue": "currency", "gross_margin": "currency", "profit": "currency"
          "mean_profit_clv": "currency per buyer", "cac": "currency per new customer",
          "cltv_cac_ratio": "mean CLV on profit / CAC (all channels)"}
 
+DEFINITIONS = {
+    "gross_margin_pct": "gross margin (net of returns) / revenue of the kept purchases",
+    "profit": "gross margin - cost to serve (service contacts, return handling, shipping)",
+    "unprofitable_share": "share of buyers whose profit over the analysis period is below 0",
+    "revenue_without_cost_share": "share of revenue no cost source priced (no margin counted for it)",
+    "mean_profit_clv": "mean CLV on profit per buyer over the CLV horizon (crmlib.profit.customer_value)",
+    "cltv_cac_ratio": "mean CLV on profit / CAC of all channels (marketing spend / new customers)",
+}
+
 
 def profit_headline(table: pd.DataFrame, clv: pd.Series | None = None, cac: pd.DataFrame | None = None) -> dict:
     """Profit headline from :func:`crmlib.profit.customer_profit` (``table``), the CLV on profit per buyer
@@ -50,4 +59,4 @@ def profit_headline(table: pd.DataFrame, clv: pd.Series | None = None, cac: pd.D
     return out
 
 
-__all__ = ["UNITS", "profit_headline"]
+__all__ = ["UNITS", "DEFINITIONS", "profit_headline"]
