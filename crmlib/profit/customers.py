@@ -72,8 +72,7 @@ def customer_profit(dataset: Dataset) -> pd.DataFrame:
     product cost (:func:`has_costs`), gross margin, profit and decile are missing."""
     table = profit_scan(dataset.transactions, dataset.returns, dataset.costs or {}, dataset.products,
                         dataset.feedback)
-    table = table.loc[table["orders"] > 0].sort_index()  # buyers (others' costs: non_buyer_cost_to_serve), in id
-    # order: the engine's row order varies from run to run, and profit_deciles breaks ties by position
+    table = table.loc[table["orders"] > 0].copy()  # buyers; others' costs: non_buyer_cost_to_serve
     if not has_costs(dataset):  # nothing prices the goods: no margin, no profit (never a guess)
         table["gross_margin"] = np.nan
         table["profit"] = np.nan
