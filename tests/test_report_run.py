@@ -17,6 +17,8 @@ import pytest
 from crmlib import PROJECT_ROOT
 from crmlib.cli import main
 from crmlib.data.load import load_dataset
+from crmlib.report.manifest import Manifest
+from crmlib.report.runfolder import write_manifest
 
 pytestmark = pytest.mark.slow
 
@@ -88,6 +90,21 @@ def test_the_run_log_holds_the_runners_diagnostics(basic_run):
     for stem, mark in (("01_ok", "ok"), ("02_fail", "FAILED"), ("03_slow", "TIMEOUT")):
         assert f"start    {stem}" in text and f"{mark}" in text
     assert "ValueError: fixture failure" in text and "status failed, exit code 1" in text
+
+
+def test_the_manifest_is_read_and_written_through_one_dataclass_unchanged(basic_run, tmp_path):
+    _, _, folder, _ = basic_run
+    text = (folder / "manifest.json").read_text(encoding="utf-8")
+    assert list(json.loads(text)) == [  # the keys and order the runner wrote before the dataclass
+        "run_id", "name", "status", "started", "finished", "duration_seconds", "host", "pid", "command", "options",
+        "parameters", "settings", "dataset", "notebooks", "packages", "git", "comparison", "exports"]
+    manifest = Manifest.read(folder)
+    assert manifest.extra == {} and manifest.run_id == folder.name and manifest.status == "failed"
+    assert manifest.notebook("02_fail")["status"] == "failed" and manifest.exports and manifest.comparison
+    write_manifest(tmp_path, manifest)
+    assert (tmp_path / "manifest.json").read_text(encoding="utf-8") == text
+    manifest.stop("incomplete", incomplete_reason="gone")  # a later key goes last, the others keep their place
+    assert list(manifest.to_dict())[-1] == "incomplete_reason" and manifest.status == "incomplete"
 
 
 def test_exports_hold_what_the_notebook_wrote(basic_run):

@@ -30,6 +30,7 @@ from filelock import FileLock
 from crmlib.display.format import Formats
 from crmlib.files import atomic_write
 from crmlib.lang import LANGUAGES, N_, translator
+from crmlib.report.manifest import Manifest
 from crmlib.report.pages import CJK_FONTS, page_label
 from crmlib.report.runfolder import host, process_alive, read_manifest, write_manifest
 
@@ -60,14 +61,10 @@ def mark_incomplete(reports: Path, runs: list[dict]) -> list[str]:
         if run["status"] != "incomplete":
             continue
         folder = reports / run["folder"]
-        manifest = read_manifest(folder)
-        if manifest is None or manifest.get("status") != "running":
+        manifest = Manifest.read(folder)
+        if manifest is None or manifest.status != "running":
             continue
-        manifest["status"] = "incomplete"
-        manifest["incomplete_reason"] = "the runner's process ended before the run finished"
-        for entry in manifest.get("notebooks", []):
-            if entry.get("status") in ("pending", "running"):
-                entry["status"] = "interrupted" if entry["status"] == "running" else "not_run"
+        manifest.stop("incomplete", incomplete_reason="the runner's process ended before the run finished")
         try:
             write_manifest(folder, manifest)
         except OSError:  # a read-only or full disk: the index still shows it as incomplete

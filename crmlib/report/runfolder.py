@@ -28,8 +28,8 @@ from crmlib import PROJECT_ROOT
 from crmlib.data.load import sha256_file
 from crmlib.exports import to_plain
 from crmlib.files import atomic_write
+from crmlib.report.manifest import MANIFEST, Manifest
 
-MANIFEST = "manifest.json"
 PACKAGES = ("crmlib", "pandas", "numpy", "scipy", "scikit-learn", "lifetimes", "lifelines",
             "matplotlib", "seaborn", "jieba", "snownlp", "papermill", "nbconvert", "nbclient",
             "nbformat", "ipykernel", "jupyter_client")
@@ -59,18 +59,19 @@ def create_run_folder(reports: Path, name: str, now: datetime | None = None) -> 
     raise FileExistsError(f"could not find a free run folder name for {stem} in {reports}")
 
 
-def write_manifest(folder: Path, manifest: dict) -> Path:
+def write_manifest(folder: Path, manifest: Manifest | dict) -> Path:
     """Write ``manifest.json`` atomically (readers never see half a file)."""
+    if isinstance(manifest, Manifest):
+        manifest = manifest.to_dict()
     text = json.dumps(to_plain(manifest), indent=2, ensure_ascii=False)
     return atomic_write(folder / MANIFEST, text.encode("utf-8"))
 
 
 def read_manifest(folder: Path) -> dict | None:
-    """The run's manifest, or None if the folder has none (or it cannot be read)."""
-    try:
-        return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    """The run's manifest as a plain dict (read through :class:`Manifest`), or None if the folder
+    has none (or it cannot be read)."""
+    manifest = Manifest.read(folder)
+    return None if manifest is None else manifest.to_dict()
 
 
 def package_versions() -> dict[str, str]:

@@ -37,6 +37,7 @@ from crmlib.errors import DataError
 from crmlib.logs import LOG_VARIABLE, SOURCE_VARIABLE, log_to_file, stop_logging_to
 from crmlib.report.alerts import exit_code_for, validate_alerts
 from crmlib.report.index import update_index
+from crmlib.report.manifest import Manifest
 from crmlib.report.pages import page_label
 from crmlib.report.params import (
     UsageError,
@@ -96,7 +97,7 @@ class RunOptions:
 @dataclass
 class RunResult:
     folder: Path
-    manifest: dict
+    manifest: Manifest
     exit_code: int
     digest: str = ""  # the digest's text (digest.txt)
 
@@ -298,11 +299,7 @@ def _mark_failed(state: dict, reason: str) -> None:
     manifest, folder = state.get("manifest"), state.get("folder")
     if manifest is None or folder is None:
         return
-    manifest["status"] = "failed"
-    manifest["failure_reason"] = reason
-    for entry in manifest["notebooks"]:
-        if entry.get("status") in ("pending", "running"):
-            entry["status"] = "interrupted" if entry["status"] == "running" else "not_run"
+    manifest.stop("failed", failure_reason=reason)
     try:
         _finish(manifest, folder, state["started"])
         update_index(state["reports"])
@@ -360,7 +357,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     common = {"data_dir": str(data_dir), "export_dir": str(exports), "pseudonymize": bool(options.pseudonymize)}
     manifest = new_manifest(options, folder, started, common, settings, dataset, data_dir, profile, notebooks)
     state["manifest"] = manifest
-    write_manifest(folder, manifest)
+    _write(folder, manifest)
     update_index(reports)
 
     work = Path(tempfile.mkdtemp(prefix="crm-run-"))
@@ -374,17 +371,14 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
                                nav, {"ids_file": str(ids_file), "salt": salt} if ids_file else None)
         if out is not None:
             print(f"Run {folder.name}: {len(specs)} notebook(s), {options.jobs} job(s), dataset "
-                  f"{data_dir} ({manifest['dataset']['customers']:,} customers, analysis date "
-                  f"{manifest['dataset']['analysis_date']})", file=out, flush=True)
+                  f"{data_dir} ({manifest.dataset['customers']:,} customers, analysis date "
+                  f"{manifest.dataset['analysis_date']})", file=out, flush=True)
         order = longest_first(specs, reports, folder.name)
         results = _schedule(order, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
                             manifest, folder)
         results = sorted(results, key=lambda r: [s["stem"] for s in specs].index(r.notebook))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM via crmlib.report.signals
-        manifest["status"] = "interrupted"
-        for entry in manifest["notebooks"]:
-            if entry["status"] in ("pending", "running"):
-                entry["status"] = "interrupted" if entry["status"] == "running" else "not_run"
+        manifest.stop("interrupted")
         _finish(manifest, folder, started)
         update_index(reports)
         raise
@@ -393,55 +387,55 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
             leftover.unlink()
         work.rmdir()
 
-    manifest["notebooks"] = [r.to_dict() for r in results]
+    manifest.notebooks = [r.to_dict() for r in results]
     ok = all(r.ok for r in results)
-    manifest["status"] = "ok" if ok else "failed"
+    manifest.status = "ok" if ok else "failed"
     compare_nav = [(page_label(p.stem, settings.lang), f"{p.stem}.html") for p in notebooks]
-    changed = what_changed(folder, reports, manifest, comparing, nav=compare_nav + [nav_entry(settings.lang)],
+    changed = what_changed(folder, reports, manifest.to_dict(), comparing, nav=compare_nav + [nav_entry(settings.lang)],
                            salt=salt if options.pseudonymize else None)
-    manifest["comparison"] = changed.manifest_entry()
+    manifest.comparison = changed.manifest_entry()
     (log.warning if changed.error else log.info)("%s", changed.summary_line())
-    manifest["exports"] = list_exports(exports)
+    manifest.exports = list_exports(exports)
     _finish(manifest, folder, started)
     update_index(reports)
     if out is not None:
         counts = {s: sum(r.status == s for r in results) for s in ("ok", "failed", "timed_out")}
         print(changed.summary_line(), file=out, flush=True)
-        print(f"Done in {manifest['duration_seconds']:.1f} s: {counts['ok']} ok, {counts['failed']} failed, "
+        print(f"Done in {manifest.duration_seconds:.1f} s: {counts['ok']} ok, {counts['failed']} failed, "
               f"{counts['timed_out']} timed out. Reports: {folder}/ (index: {reports / 'index.html'})",
               file=out, flush=True)
         if options.digest and changed.digest:
             print("\n" + changed.digest, file=out, flush=True)
     code = exit_code_for(ok, changed.alerts, comparing.alert_exit_code, EXIT_OK, EXIT_FAILED)
-    log.info("run %s finished in %.1f s: status %s, exit code %d", folder.name, manifest["duration_seconds"],
-             manifest["status"], code)
+    log.info("run %s finished in %.1f s: status %s, exit code %d", folder.name, manifest.duration_seconds,
+             manifest.status, code)
     return RunResult(folder, manifest, code, changed.digest)
 
 
 def new_manifest(options: RunOptions, folder: Path, started: datetime, common: dict, settings, dataset,
-                 data_dir: Path, profile: dict, notebooks: list[Path]) -> dict:
+                 data_dir: Path, profile: dict, notebooks: list[Path]) -> Manifest:
     """The manifest of a run that is starting: every notebook ``pending``, status ``running``."""
-    return {
-        "run_id": folder.name, "name": options.name or data_dir.name, "status": "running",
-        "started": started.isoformat(), "finished": None, "duration_seconds": None,
-        "host": host(), "pid": os.getpid(), "command": sys.argv,
-        "options": {"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
+    return Manifest(
+        run_id=folder.name, name=options.name or data_dir.name, status="running",
+        started=started.isoformat(), finished=None, duration_seconds=None,
+        host=host(), pid=os.getpid(), command=sys.argv,
+        options={"jobs": int(options.jobs), "timeout_seconds": float(options.timeout or 0),
                     "notebook_timeout_seconds": float(options.notebook_timeout or 0),
                     "start_timeout_seconds": float(options.start_timeout),
                     "show_code": bool(options.show_code), "pseudonymize": bool(options.pseudonymize),
                     "pdf": bool(options.pdf),
                     "kernel": options.kernel, "notebooks_dir": str(Path(options.notebooks_dir).resolve())},
-        "parameters": {"runner": common, "overrides": dict(options.params)},
-        "settings": settings.to_dict(),
-        "dataset": {"name": dataset.name, "path": str(data_dir),
+        parameters={"runner": common, "overrides": dict(options.params)},
+        settings=settings.to_dict(),
+        dataset={"name": dataset.name, "path": str(data_dir),
                     "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
                     "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
                     "transactions": len(dataset.transactions),
                     "customers": int(dataset.transactions["customer_id"].nunique()), "profile": profile},
-        "notebooks": [{"notebook": p.stem, "status": "pending", "ipynb": p.name,
-                       "html": None} for p in notebooks],
-        "packages": package_versions(), "git": git_state(),
-    }
+        notebooks=[{"notebook": p.stem, "status": "pending", "ipynb": p.name,
+                    "html": None} for p in notebooks],
+        packages=package_versions(), git=git_state(),
+    )
 
 
 
@@ -457,11 +451,11 @@ def write_pseudonym_ids(dataset, work: Path) -> Path:
 
 
 def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, per_notebook: dict, common: dict,
-                   folder: Path, work: Path, manifest: dict, nav: list[tuple[str, str]],
+                   folder: Path, work: Path, manifest: Manifest, nav: list[tuple[str, str]],
                    pseudonymize: dict | None) -> list[dict]:
     """What each worker needs (``crmlib.report.worker``): paths, parameters, limits, page header."""
     specs = []
-    started = datetime.fromisoformat(manifest["started"])
+    started = datetime.fromisoformat(manifest.started)
     for path in notebooks:
         params = {k: v for k, v in common.items() if k in declared[path]}
         params.update(per_notebook[path])
@@ -475,8 +469,8 @@ def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, p
             "runner_pid": os.getpid(),  # the worker ends when this process does
             "pseudonymize": pseudonymize,
             "header": {"run_id": folder.name,
-                       "dataset": f"{manifest['dataset']['name']} ({manifest['dataset']['path']})",
-                       "analysis_date": manifest["dataset"]["analysis_date"],
+                       "dataset": f"{manifest.dataset['name']} ({manifest.dataset['path']})",
+                       "analysis_date": manifest.dataset["analysis_date"],
                        "started": started.strftime("%Y-%m-%d %H:%M:%S %z"),
                        "parameters": {k: v for k, v in params.items() if k != "export_dir"},
                        "nav": nav, "index_href": "../index.html"},
@@ -508,15 +502,19 @@ def worker_environment(jobs: int) -> dict[str, str]:
     return env
 
 
-def _finish(manifest: dict, folder: Path, started: datetime) -> None:
+def _finish(manifest: Manifest, folder: Path, started: datetime) -> None:
     finished = datetime.now().astimezone()
-    manifest["finished"] = finished.isoformat()
-    manifest["duration_seconds"] = round((finished - started).total_seconds(), 3)
-    write_manifest(folder, manifest)
+    manifest.finished = finished.isoformat()
+    manifest.duration_seconds = round((finished - started).total_seconds(), 3)
+    _write(folder, manifest)
+
+
+def _write(folder: Path, manifest: Manifest) -> None:
+    write_manifest(folder, manifest.to_dict())
 
 
 def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Progress,
-              manifest: dict, folder: Path) -> list[NotebookResult]:
+              manifest: Manifest, folder: Path) -> list[NotebookResult]:
     """Keep up to ``jobs`` worker processes busy; collect their results in notebook order."""
     pending = list(specs)
     running: dict[str, tuple[subprocess.Popen, dict, float, object]] = {}
@@ -535,8 +533,8 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                                            stdout=log_file, stderr=subprocess.STDOUT, cwd=spec["cwd"],
                                            env={**env, SOURCE_VARIABLE: spec["stem"]})
                 running[spec["stem"]] = (process, spec, time.perf_counter(), log_file)
-                _set_status(manifest, spec["stem"], {"status": "running"})
-                write_manifest(folder, manifest)  # a killed run shows which notebooks were running
+                manifest.set_notebook(spec["stem"], {"status": "running"})
+                _write(folder, manifest)  # a killed run shows which notebooks were running
                 progress.started(spec["stem"], len(running))
             time.sleep(0.2)
             for stem, (process, spec, t_start, log_file) in list(running.items()):
@@ -558,8 +556,8 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 result.log = f"logs/{stem}.log"
                 result.wall_seconds = round(time.perf_counter() - t_start, 3)
                 results[stem] = result
-                _set_status(manifest, stem, result.to_dict())
-                write_manifest(folder, manifest)
+                manifest.set_notebook(stem, result.to_dict())
+                _write(folder, manifest)
                 progress.finished(result)
             if running and time.perf_counter() - last_beat > HEARTBEAT_SECONDS:
                 last_beat = time.perf_counter()
@@ -615,9 +613,3 @@ def _stop_overdue(process: subprocess.Popen, spec: dict) -> NotebookResult:
     message = (f"the notebook ran longer than the per-notebook limit of {limit:g} s and was stopped with its "
                "kernel; raise --notebook-timeout (0 = no limit) or make the notebook faster")
     return NotebookResult.from_worker(stopped(spec, message, round(limit, 3)))
-
-
-def _set_status(manifest: dict, stem: str, values: dict) -> None:
-    for entry in manifest["notebooks"]:
-        if entry["notebook"] == stem:
-            entry.update(values)
