@@ -73,3 +73,35 @@ def test_too_few_ratings_keep_the_generic_model():
     generic = pd.Series(np.linspace(-1, 1, 60), index=feedback.index)
     result = domain_sentiment(feedback["text"], labels, generic)
     assert not result.used and result.score.equals(generic) and "too few" in result.own_ratings_cv["note"]
+
+
+def test_score_feedback_uses_the_domain_blend_and_the_summary_reports_it():
+    from crmlib.feedback.analysis import feedback_summary, score_feedback
+
+    feedback = domain_feedback(400, seed=5).assign(customer_id="c1")
+    result = score_feedback(feedback.drop(columns="truth"), topics=False)
+    rated = feedback["rating"].notna()
+    method = result.scored["sentiment_method"]
+    assert (method[rated] == "domain-blend-out-of-fold").all() and (method[~rated] == "domain-blend-unrated").all()
+    unrated_accuracy = np.mean((result.scored.loc[~rated, "sentiment_score"] > 0) == feedback.loc[~rated, "truth"])
+    assert unrated_accuracy >= 0.9
+    labels = result.scored["sentiment_label"].astype(str)
+    assert labels.eq(np.where(result.scored["sentiment_score"] >= 0.05, "positive",
+                              np.where(result.scored["sentiment_score"] <= -0.05, "negative", "neutral"))).all()
+    summary = feedback_summary(result, accuracy={}, sla=None, analysis_date="2024-12-31")["accuracy"]
+    assert summary["domain_model_used"] and summary["own_ratings_cv"]["n"] == int(rated.sum())
+    assert summary["texts_by_model"] == {"domain_blend_out_of_fold": int(rated.sum()),
+                                         "domain_blend_unrated": int((~rated).sum()), "generic": 0}
+    generic = score_feedback(feedback.drop(columns="truth"), topics=False, domain=False)
+    assert (generic.scored["sentiment_method"] == "vader").all()
+
+
+def test_without_ratings_the_generic_model_scores_everything_and_says_so():
+    from crmlib.feedback.analysis import score_feedback
+
+    feedback = domain_feedback(100, seed=6).drop(columns=["truth", "rating"]).assign(customer_id="c1")
+    result = score_feedback(feedback, topics=False)
+    info = result.sentiment_models
+    assert not info["domain_model_used"] and info["own_ratings_cv"]["n"] == 0
+    assert info["texts_by_model"] == {"domain_blend_out_of_fold": 0, "domain_blend_unrated": 0, "generic": 100}
+    assert (result.scored["sentiment_method"] == "vader").all()

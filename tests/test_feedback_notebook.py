@@ -42,6 +42,9 @@ def test_runs_on_a_sample_with_feedback_and_writes_the_exports(tmp_path):
     assert -100 <= summary["nps"]["value"] <= 100 and 0 <= summary["csat"]["value"] <= 100
     assert summary["sla"]["items"] > 0 and summary["topics"]["topics"]
     assert sum(summary["sentiment_shares"].values()) == pytest.approx(1)
+    cv = summary["accuracy"]["own_ratings_cv"]  # the sample's texts carry ratings: the domain blend scored them
+    assert summary["accuracy"]["domain_model_used"] and cv["blend"]["balanced_accuracy"] >= cv["generic"]["balanced_accuracy"]
+    assert "自身评分的交叉验证" in text and "各模型打分的文本" in text
 
 
 @pytest.mark.slow

@@ -35,6 +35,7 @@ from crmlib.feedback.categories import (
 from crmlib.feedback.language import languages
 from crmlib.feedback.satisfaction import satisfaction_table
 from crmlib.feedback.sentiment import score_sentiment
+from crmlib.feedback.sentiment_domain import with_domain_sentiment
 from crmlib.feedback.tokenize import tokenize_series
 from crmlib.feedback.topics import TopicModel
 
@@ -53,6 +54,7 @@ class FeedbackAnalysis:
     categories: pd.DataFrame
     topic_models: dict = field(default_factory=dict)  # "zh" / "en" -> fitted TopicModel
     taxonomy: dict = field(default_factory=dict)
+    sentiment_models: dict = field(default_factory=dict)  # with_domain_sentiment's summary: weight, CV, counts
 
     @property
     def ongoing(self) -> pd.DataFrame:
@@ -77,11 +79,13 @@ def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
 
 
 def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxonomy: dict | None = None,
-                   sentiment_model=None, topics: bool = True) -> FeedbackAnalysis:
+                   sentiment_model=None, topics: bool = True, domain: bool = True) -> FeedbackAnalysis:
     """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
 
     Without a ``text`` column every row gets an empty text: language ``none``, no sentiment. Topics are fitted on
-    the texts that are not exit-survey answers; ``topics=False`` skips them.
+    the texts that are not exit-survey answers; ``topics=False`` skips them. With ``domain`` (the default), texts
+    carrying a rating or NPS answer train a model of the dataset's own words that is blended with the generic
+    one (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`); ``domain=False`` keeps the generic scores.
     """
     scored = feedback.copy()
     if "text" not in scored:  # ratings / NPS only: an empty text keeps every later step uniform
@@ -91,6 +95,10 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     scored["language"] = languages(texts)
     scored["tokens"] = tokenize_series(texts, scored["language"])
     scored = scored.join(score_sentiment(texts, scored["language"], model=sentiment_model))
+    sentiment_models = {}
+    if domain:
+        columns, sentiment_models = with_domain_sentiment(scored)
+        scored[columns.columns] = columns
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     matrix = category_matrix(texts, taxonomy)
     scored["category"] = primary_category(matrix)
@@ -108,7 +116,8 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
         scored.loc[assigned.index, "topic_label"] = assigned["topic_label"]
         scored.loc[assigned.index, "topic_weight"] = assigned["topic_weight"]
         models[group] = model
-    return FeedbackAnalysis(scored=scored, categories=matrix, topic_models=models, taxonomy=taxonomy)
+    return FeedbackAnalysis(scored=scored, categories=matrix, topic_models=models, taxonomy=taxonomy,
+                            sentiment_models=sentiment_models)
 
 
 def topic_table(result: FeedbackAnalysis) -> pd.DataFrame:
@@ -188,6 +197,10 @@ def feedback_summary(result: FeedbackAnalysis, *, accuracy: dict, sla: dict | No
                        "negative_texts": negative_shares[["category", "texts", "share"]].to_dict(orient="records")},
         "sla": sla,
         "sentiment_accuracy": accuracy,
+        "accuracy": {"own_ratings_cv": result.sentiment_models.get("own_ratings_cv"),
+                     "domain_model_used": result.sentiment_models.get("domain_model_used", False),
+                     "domain_weight": result.sentiment_models.get("domain_weight", 0.0),
+                     "texts_by_model": result.sentiment_models.get("texts_by_model")},
     }
 
 

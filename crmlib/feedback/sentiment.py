@@ -206,6 +206,15 @@ def _label(score: np.ndarray) -> np.ndarray:
                      ["unknown", "positive", "negative"], "neutral")
 
 
+def label_of(score: np.ndarray) -> pd.Categorical:
+    """Sentiment labels of scores (−1 … +1, NaN = unknown) with the ±0.05 neutral band.
+
+    >>> label_of(np.array([0.5, 0.0, -0.2, np.nan])).tolist()
+    ['positive', 'neutral', 'negative', 'unknown']
+    """
+    return pd.Categorical(_label(np.asarray(score, dtype=float)), categories=list(SENTIMENT_LABELS))
+
+
 def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.DataFrame:
     """Sentiment of every text: ``sentiment_score`` (-1 … +1), ``sentiment_label``, ``sentiment_method``.
 
@@ -225,7 +234,7 @@ def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.Da
     if english.any():
         score[english] = per_distinct(english_scores, values[english]).astype(float)
         method[english] = "vader"
-    label = pd.Categorical(_label(score), categories=list(SENTIMENT_LABELS))
+    label = label_of(score)
     return pd.DataFrame({"sentiment_score": score, "sentiment_label": label,
                          "sentiment_method": method}, index=texts.index)
 

@@ -31,6 +31,8 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
+from crmlib.feedback.sentiment import label_of
+
 FOLDS = 5
 MIN_RATED = 40  # fewer rated texts (or fewer than 10 of either kind) and only the generic model is used
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the domain model in the blend, chosen by cross-validation
@@ -118,4 +120,61 @@ def domain_sentiment(texts: pd.Series, labels: pd.Series, generic: pd.Series, *,
     return DomainSentiment(score.clip(-1, 1), float(weight), cv, True)
 
 
-__all__ = ["DomainSentiment", "balanced_accuracy_of", "domain_sentiment", "rated_labels"]
+METHODS = {"oof": "domain-blend-out-of-fold", "unrated": "domain-blend-unrated"}
+
+
+def with_domain_sentiment(scored: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Rescore the texts of ``scored`` (from the generic model) with :func:`domain_sentiment`.
+
+    ``scored`` has ``text``, ``language``, ``is_exit_survey``, ``sentiment_score`` and optionally
+    ``rating`` / ``nps``. Texts with letters are scored; exit-survey answers never train the domain
+    model (they are scored as unrated). Returns the new ``sentiment_score``, ``sentiment_label``
+    and ``sentiment_method`` columns and a summary: the blend weight, ``own_ratings_cv`` and how
+    many texts each model scored (``sentiment_method`` says which scored a row).
+
+    >>> fb = pd.DataFrame({"text": ["ok"], "language": ["en"], "is_exit_survey": [False],
+    ...                    "sentiment_score": [0.3]})
+    >>> columns, info = with_domain_sentiment(fb)
+    >>> info["domain_model_used"], info["texts_by_model"]
+    (False, {'domain_blend_out_of_fold': 0, 'domain_blend_unrated': 0, 'generic': 1})
+    """
+    columns = scored[["sentiment_score", "sentiment_label", "sentiment_method"]].copy() \
+        if "sentiment_method" in scored else scored[["sentiment_score"]].assign(sentiment_method="")
+    has_text = scored["language"].astype(str).ne("none")
+    labels = rated_labels(scored).where(~scored["is_exit_survey"].astype(bool))[has_text]
+    counts = {"domain_blend_out_of_fold": 0, "domain_blend_unrated": 0, "generic": int(has_text.sum())}
+    if labels.notna().sum() == 0:
+        info = {"domain_model_used": False, "domain_weight": 0.0,
+                "own_ratings_cv": {"n": 0, "note": "no rated texts (rating or NPS): generic model only"}}
+        return columns, {**info, "texts_by_model": counts}
+    result = domain_sentiment(scored.loc[has_text, "text"], labels, scored.loc[has_text, "sentiment_score"])
+    if result.used:
+        rated = labels.notna()
+        columns.loc[result.score.index, "sentiment_score"] = result.score
+        method = np.where(rated, METHODS["oof"], METHODS["unrated"])
+        columns.loc[rated.index, "sentiment_method"] = method
+        counts = {"domain_blend_out_of_fold": int(rated.sum()), "domain_blend_unrated": int((~rated).sum()),
+                  "generic": 0}
+    score = columns["sentiment_score"].to_numpy(dtype=float)
+    columns["sentiment_label"] = label_of(score)
+    return columns, {**result.to_dict(), "texts_by_model": counts}
+
+
+def cv_figures(info: dict) -> dict:
+    """The figures of a domain-model summary (:func:`with_domain_sentiment`) as flat fields for a sentence.
+
+    >>> cv = {"n": 50, "positive": 30, "negative": 20, "folds": 5,
+    ...       **{k: {"accuracy": 0.9, "balanced_accuracy": 0.8} for k in ("blend", "domain_only", "generic")}}
+    >>> cv_figures({"own_ratings_cv": cv, "domain_weight": 0.5})["domain_b"]
+    0.8
+    """
+    cv = info["own_ratings_cv"]
+    fields = {"n": cv["n"], "positive": cv["positive"], "negative": cv["negative"], "folds": cv["folds"],
+              "weight": info["domain_weight"]}
+    for key, name in (("blend", "blend"), ("domain_only", "domain"), ("generic", "generic")):
+        fields[name], fields[f"{name}_b"] = cv[key]["accuracy"], cv[key]["balanced_accuracy"]
+    return fields
+
+
+__all__ = ["DomainSentiment", "balanced_accuracy_of", "cv_figures", "domain_sentiment", "rated_labels",
+           "with_domain_sentiment"]
