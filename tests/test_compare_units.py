@@ -501,7 +501,7 @@ def test_trends_chart_each_run_names_kpis_across_its_runs(tmp_path):
     assert section_html.count("<svg") == 4  # revenue, buyers, churn rate, CSAT: what kpis.json holds
     points = re.findall(r"<title>(\d{4}-\d{2}-\d{2}) · [^:]+: ([^<]+)</title>", section_html)
     revenue = [value for date, value in points][:3]
-    assert revenue == ["900", "1,000", "1,100"]  # in analysis-date order; the interrupted run left out
+    assert revenue == ["CN¥900", "CN¥1,000", "CN¥1,100"]  # in analysis-date order, with the currency; the interrupted run left out
 
 
 @pytest.mark.parametrize("name", [

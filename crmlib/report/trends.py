@@ -11,6 +11,8 @@ Example
 >>> svg = sparkline(series["revenue"], "money", "en", "Revenue this month")
 >>> svg.startswith("<svg") and "<script" not in svg and "349,063" in svg
 True
+>>> "¥349,063" in sparkline(series["revenue"], "money", "zh", "本月收入", currency="CNY")
+True
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import html
 from collections import defaultdict
 from pathlib import Path
 
+from crmlib.display.format import Formats
 from crmlib.lang import translator
 from crmlib.report.compare.formatting import show
 from crmlib.report.compare.headline import LABELS, headline_metrics
@@ -47,8 +50,16 @@ def trend_series(reports: Path, runs: list[dict]) -> dict[str, dict[str, list[tu
     return {name: dict(series) for name, series in out.items()}
 
 
-def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title: str) -> str:
-    """One KPI across runs as a small SVG line chart with the last value written beside it."""
+def _shown(value: float, kind: str, lang: str, currency: str) -> str:
+    """A value as the chart writes it: money with the currency's symbol when the run states one."""
+    if kind == "money" and currency:
+        return Formats(lang, currency).money(value, 0)
+    return show(value, kind, lang)
+
+
+def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title: str, currency: str = "") -> str:
+    """One KPI across runs as a small SVG line chart with the last value written beside it
+    (money with ``currency``'s symbol: ``¥349,063``)."""
     esc = html.escape
     values = [p[2] for p in points]
     low, high = min(values), max(values)
@@ -60,9 +71,9 @@ def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title:
               for i, v in enumerate(values)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2"><title>{esc(date)} · {esc(folder)}: '
-                   f"{esc(show(value, kind, lang))}</title></circle>"
+                   f"{esc(_shown(value, kind, lang, currency))}</title></circle>"
                    for (x, y), (date, folder, value) in zip(coords, points, strict=True))
-    last = esc(show(values[-1], kind, lang))
+    last = esc(_shown(values[-1], kind, lang, currency))
     return (f'<svg class="trend" role="img" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{esc(title)}</title>'
             f'<text x="{PAD}" y="10" font-size="10" fill="#4b5563">{esc(title)}</text>'
@@ -81,6 +92,8 @@ def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
                  for r in sorted(runs, key=lambda r: str(r.get("started", "")))}
     if not series:
         return ""
+    currencies = {str(r.get("name") or ""): RunFolder(Path(reports) / r["folder"], manifest=r).currency
+                  for r in sorted(runs, key=lambda r: str(r.get("started", ""))) if r.get("status") in SHOWN_STATUS}
     kinds = {"revenue": "money", "active_customers": "count", "churn_rate": "share", "csat": "percent",
              "clv_total": "money", "value_at_risk_share": "share"}
     heading = _("Trends by run name")
@@ -88,7 +101,8 @@ def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
     for name in sorted(series):
         own = languages.get(name, lang)
         _ = translator(own)
-        charts = "".join(sparkline(series[name][key], kinds[key], own, _(LABELS[key]))
+        currency = currencies.get(name, "")
+        charts = "".join(sparkline(series[name][key], kinds[key], own, _(LABELS[key]), currency)
                          for key in TREND_KPIS if key in series[name])
         dates = sorted({d for points in series[name].values() for d, _f, _v in points})
         span = f"{dates[0]} – {dates[-1]}" if len(dates) > 1 else dates[0]
