@@ -78,5 +78,6 @@ def plot_hit_rates(results: dict[str, float], title: str, xlabel: str, ylabel: s
     bars = ax.bar(list(results), list(results.values()), color=["C0", "C7"][: len(results)])
     ax.bar_label(bars, labels=[f"{v:.0%}" for v in results.values()])
     ax.set_ylim(0, 1)
+    percent_axis(ax)
     label(ax, title, xlabel, ylabel)
     return fig

@@ -21,7 +21,7 @@ import seaborn as sns
 from matplotlib.ticker import PercentFormatter
 
 from crmlib.lang import N_, gettext, pgettext
-from crmlib.plots import TIER_COLOURS, colour_for, label, legend_outside, new_figure
+from crmlib.plots import TIER_COLOURS, colour_for, currency_unit, label, legend_outside, new_figure
 
 TEXT = {
     "segment_sizes": N_("Segment sizes vs revenue share"),
@@ -78,13 +78,14 @@ def plot_segment_sizes(overview: pd.DataFrame, lang: str = "en"):
     return fig
 
 
-def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary"):
-    """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it."""
+def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary", currency: str = ""):
+    """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it (the colour bar
+    names ``currency``'s symbol when given)."""
     grid = table.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean")
     grid = grid.reindex(index=range(5, 0, -1), columns=range(1, 6))
     fig, ax = new_figure(7, 5)
     sns.heatmap(grid, annot=True, fmt=".0f", cmap="YlGnBu", ax=ax,
-                cbar_kws={"label": _t("monetary", lang)})
+                cbar_kws={"label": _t("monetary", lang) + (f" ({currency_unit(currency, lang)})" if currency else "")})
     name = _t("monetary", lang)
     label(ax, _t("rfm_heatmap", lang, value=name), _t("f_score", lang), _t("r_score", lang))
     return fig
