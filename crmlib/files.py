@@ -42,7 +42,9 @@ def atomic_write(path: str | Path, data: bytes) -> Path:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         temporary.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:  # a full disk's write names no file
+            exc.filename = str(path)
         raise
     return path

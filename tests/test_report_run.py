@@ -346,3 +346,52 @@ def test_a_reports_folder_that_cannot_be_created_is_one_clear_line(tmp_path, cap
                  "--reports", str(tmp_path / "reports")])
     err = capsys.readouterr().err.strip()
     assert code == 1 and len(err.splitlines()) == 1 and "Read-only file system" in err and "marked" not in err
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 2 MB filesystem (tmpfs) for the reports; skipped where mounting one is not permitted."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    try:
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
+                              capture_output=True, text=True, timeout=30)
+    except OSError as exc:
+        pytest.skip(f"cannot mount a 2 MB tmpfs for the full-disk test: {exc}")
+    if done.returncode != 0:
+        pytest.skip("cannot mount a 2 MB tmpfs for the full-disk test (needs root or CAP_SYS_ADMIN): "
+                    + (done.stderr.strip() or f"mount exited {done.returncode}"))
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], capture_output=True, timeout=30)
+
+
+def _leave_free(mount: Path, free_bytes: int) -> None:
+    (mount / "ballast").write_bytes(b"\0" * (shutil.disk_usage(mount).free - free_bytes))
+
+
+def test_a_really_full_disk_at_the_first_manifest_is_one_clear_line(small_disk):
+    _leave_free(small_disk, 4096)  # room for run.log's first line, not for the 5 KB manifest
+    reports = small_disk / "reports"
+    done = crm("run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "-n", "01", "--reports", str(reports))
+    assert done.returncode == 1, done.stderr
+    err = done.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err, err
+    (folder,) = run_folders(reports)
+    assert f"could not write {folder / 'manifest.json'}: No space left on device (0.0 MB free in {reports})" in err
+    assert "could not be marked failed" in err
+    assert not list(small_disk.rglob("*.tmp")) and not (folder / "01_ok.html").exists()
+
+
+def test_a_page_that_does_not_fit_fails_its_notebook_and_the_run_says_why(small_disk):
+    _leave_free(small_disk, 120_000)  # the manifests, notebook and exports fit; the 270 KB page does not
+    reports = small_disk / "reports"
+    done = crm("run", "--data", str(CDNOW), "--notebooks-dir", str(BASIC), "-n", "01", "--reports", str(reports))
+    assert done.returncode == 1, done.stderr
+    (folder,) = run_folders(reports)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (entry,) = manifest["notebooks"]
+    assert manifest["status"] == "failed" and entry["status"] == "failed" and entry["html"] is None
+    assert f"the page could not write {folder / '01_ok.html'}: No space left on device (" in entry["error_summary"]
+    assert "MB free in" in entry["error_summary"] and "FAILED   01_ok" in done.stdout
+    assert (folder / "exports" / "fixture_ok.csv").is_file() and not (folder / "01_ok.html").exists()
+    assert not list(small_disk.rglob("*.tmp"))

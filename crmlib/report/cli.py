@@ -139,7 +139,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Usage error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RunWriteError as exc:
-        where = f" The run {exc.folder.name} is marked failed." if exc.folder is not None else ""
+        where = "" if exc.folder is None else f" The run {exc.folder.name} is marked failed." if exc.marked else \
+            f" The run {exc.folder.name} could not be marked failed (its manifest could not be written either)."
         print(f"Error: {exc}.{where} Free some space (or fix the folder's permissions) and run again.",
               file=sys.stderr)
         return EXIT_FAILED

@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 from datetime import datetime
 from importlib import metadata
@@ -124,3 +125,17 @@ def host() -> str:
     return platform.node() or "unknown"
 
 
+def write_fault(exc: OSError, reports: Path) -> str:
+    """One line for an I/O error while writing a run: the file, the reason, the space left.
+
+    >>> import errno
+    >>> line = write_fault(OSError(errno.ENOSPC, "No space left on device", "/r/x/manifest.json"), Path("/"))
+    >>> line.startswith("could not write /r/x/manifest.json: No space left on device (") and "free" in line
+    True
+    """
+    target = exc.filename or "a file of the run"
+    try:
+        free = f"{shutil.disk_usage(reports if reports.exists() else reports.parent).free / 1e6:,.1f} MB free in {reports}"
+    except OSError:
+        free = f"free space in {reports} unknown"
+    return f"could not write {target}: {exc.strerror or exc} ({free})"

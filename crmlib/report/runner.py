@@ -52,6 +52,7 @@ from crmlib.report.runfolder import (
     host,
     list_exports,
     package_versions,
+    write_fault,
     write_manifest,
 )
 from crmlib.report.whatchanged import PREVIOUS, CompareOptions, nav_entry, what_changed
@@ -237,27 +238,9 @@ class RunWriteError(Exception):
     is left; ``folder`` is the run folder when one had been claimed (its manifest then says
     ``failed`` with that reason, where the disk still allowed it)."""
 
-    def __init__(self, message: str, folder: Path | None = None):
+    def __init__(self, message: str, folder: Path | None = None, marked: bool = False):
         super().__init__(message)
-        self.folder = folder
-
-
-def write_fault(exc: OSError, reports: Path) -> str:
-    """One line for an I/O error while writing a run: the file, the reason, the space left.
-
-    >>> import errno
-    >>> line = write_fault(OSError(errno.ENOSPC, "No space left on device", "/r/x/manifest.json"), Path("/"))
-    >>> line.startswith("could not write /r/x/manifest.json: No space left on device (") and "free" in line
-    True
-    """
-    import shutil
-
-    target = exc.filename or "a file of the run"
-    try:
-        free = f"{shutil.disk_usage(reports if reports.exists() else reports.parent).free / 1e6:,.1f} MB free in {reports}"
-    except OSError:
-        free = f"free space in {reports} unknown"
-    return f"could not write {target}: {exc.strerror or exc} ({free})"
+        self.folder, self.marked = folder, marked  # marked: its manifest says failed
 
 
 def run_notebooks(options: RunOptions, out: TextIO | None | str = "stdout") -> RunResult:
@@ -277,8 +260,8 @@ def run_notebooks(options: RunOptions, out: TextIO | None | str = "stdout") -> R
         if "reports" not in state:  # reading the dataset or the notebooks: not a fault of the run folder
             raise
         line = write_fault(exc, state["reports"])
-        _mark_failed(state, line)
-        raise RunWriteError(line, state.get("folder")) from exc
+        marked = _mark_failed(state, line)
+        raise RunWriteError(line, state.get("folder"), marked) from exc
     except KeyboardInterrupt:
         log.warning("run interrupted; notebooks stopped, run marked interrupted")
         raise
@@ -294,17 +277,22 @@ def _run_log(folder: Path) -> logging.Handler:
     return handler
 
 
-def _mark_failed(state: dict, reason: str) -> None:
-    """Record a write fault in the run's manifest and the index, as far as the disk allows."""
+def _mark_failed(state: dict, reason: str) -> bool:
+    """Record a write fault in the run's manifest and the index, as far as the disk allows;
+    whether the manifest now says ``failed``."""
     manifest, folder = state.get("manifest"), state.get("folder")
     if manifest is None or folder is None:
-        return
+        return False
     manifest.stop("failed", failure_reason=reason)
     try:
         _finish(manifest, folder, state["started"])
+    except OSError:
+        return False  # the disk is still full: a manifest left saying running is marked incomplete later
+    try:
         update_index(state["reports"])
     except OSError:
-        pass  # the disk is still full: the next run or `crm-workbook runs` marks it incomplete
+        pass
+    return True
 
 
 def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunResult:

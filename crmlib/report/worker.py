@@ -344,8 +344,13 @@ def run(spec: dict) -> dict:
     except Exception as exc:  # the notebook ran, but its page could not be made: say so
         result["html"] = None
         result["status"] = "failed"
-        result["error_summary"] = (result["error_summary"] + "; " if result["error_summary"] else "") \
-            + f"HTML conversion failed: {type(exc).__name__}: {exc}"
+        if isinstance(exc, OSError):  # e.g. a full disk: the file, the reason, the space left
+            from crmlib.report.runfolder import write_fault
+
+            reason = f"the page {write_fault(exc, Path(spec['html']).parent)}"
+        else:
+            reason = f"HTML conversion failed: {type(exc).__name__}: {exc}"
+        result["error_summary"] = (result["error_summary"] + "; " if result["error_summary"] else "") + reason
     if spec.get("pdf") and result.get("html"):
         from crmlib.report.pdf import PdfError, print_pdf
 
