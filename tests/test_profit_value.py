@@ -97,3 +97,31 @@ def test_advocates_are_the_stage_after_raising_value():
     customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"], "acquisition_channel": ["x", "x", "y", "y"]})
     by = funnel_by_channel(frequency, tiers, customers, pd.Index(["a"])).set_index(["channel", "stage"])["customers"]
     assert by["all channels", "advocate"] == 1 and by["x", "advocate"] == 1 and by["y", "advocate"] == 0
+
+
+def test_loss_reasons_and_actions_by_hand(tmp_path):
+    table = pd.DataFrame({
+        "revenue": [100.0, 100.0, 200.0, 50.0, 300.0, 80.0],
+        "returns": [60.0, 10.0, 0.0, 0.0, 0.0, 0.0],
+        "gross_margin": [-2.0, -1.0, 30.0, 10.0, 90.0, 8.0],
+        "orders": [1, 1, 2, 5, 3, 1], "n_returns": [1, 1, 0, 0, 0, 2],
+        "service_cost": [0.0, 0.0, 40.0, 0.0, 10.0, 0.0],
+        "profit": [-65.0, -64.0, -46.0, -80.0, 26.0, -100.0]}, index=list("abcdef"))
+    costs = {"return_handling": 45.0, "shipping_per_order": 18.0}
+    reasons = profit.loss_reasons(table, costs)
+    # a: no margin, 60 % returned; b: no margin, 10 % returned; c: service 40 > shipping 36; d: shipping 90;
+    # e is profitable (left out); f: handling 2 x 45 = 90 > shipping 18
+    assert reasons.to_dict() == {"a": "returns", "b": "low_margin", "c": "service", "d": "shipping", "f": "returns"}
+    actions = profit.loss_actions(table, costs, "zh")
+    assert actions["customers"].sum() == 5 and actions["loss"].sum() == pytest.approx(-355.0)
+    assert actions["loss"].is_monotonic_increasing and actions["share_of_loss"].sum() == pytest.approx(1.0)
+    assert actions.at[0, "loss_reason"] == "退货" and actions.at[0, "loss"] == pytest.approx(-165.0)
+    assert actions["next_action"].str.len().gt(0).all()
+    # an edited action table without the profit section still gives the bundled actions
+    from crmlib.segment.actions import actions_path
+
+    edited = tmp_path / "actions.yaml"
+    text = actions_path().read_text(encoding="utf-8")
+    edited.write_text(text[:text.index("\nprofit:")] + "\n", encoding="utf-8")
+    assert profit.loss_actions(table, costs, "en", path=edited)["next_action"].tolist() == \
+        profit.loss_actions(table, costs, "en")["next_action"].tolist()

@@ -32,6 +32,7 @@ from crmlib.profit.groups import (
 from crmlib.profit.headline import DEFINITIONS as HEADLINE_DEFINITIONS
 from crmlib.profit.headline import UNITS as HEADLINE_UNITS
 from crmlib.profit.headline import profit_headline
+from crmlib.profit.losses import loss_actions, loss_reasons
 from crmlib.profit.referrals import (
     advocates,
     last_nps,
@@ -47,4 +48,5 @@ __all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "has_referrals", "m
            "profit_deciles", "measure_labels", "over_represented", "profit_by", "unprofitable_profile", "with_rates", "advocates", "last_nps",
            "promoters_and_referrers", "referral_network", "referral_trees", "referral_value", "whale_curve",
            "whale_summary", "profit_clv", "value_basis", "customer_value", "basis_note",
-           "profit_headline", "HEADLINE_UNITS", "HEADLINE_DEFINITIONS"]
+           "profit_headline", "HEADLINE_UNITS", "HEADLINE_DEFINITIONS",
+           "loss_reasons", "loss_actions"]

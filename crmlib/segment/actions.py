@@ -24,6 +24,9 @@ from crmlib.errors import ConfigError
 from crmlib.segment.schemes import SCHEMES, load_rules
 
 KINDS = ("tiers", "rfm11", "cn8", "lifecycle", "crm_stages")
+OPTIONAL_KINDS = ("profit",)
+"""Sections an edited copy may leave out (the bundled table's section is used then): ``profit`` holds
+the actions for unprofitable customers by their main loss reason (:func:`crmlib.profit.loss_reasons`)."""
 
 
 def actions_path() -> Path:
@@ -36,7 +39,7 @@ def _validate(data: dict, path: str) -> dict:
     if missing:
         raise ConfigError(f"the action table lacks the sections {missing}", file=path,
                           hint="Keep every section of the bundled actions.yaml.")
-    for kind in KINDS:
+    for kind in KINDS + tuple(k for k in OPTIONAL_KINDS if isinstance(data.get(k), dict)):
         for key, entry in data[kind].items():
             absent = [f for f in ("action_en", "action_zh") if f not in (entry or {})]
             if absent:
@@ -54,15 +57,15 @@ def action_table(kind: str, lang: str = "en", path: str | Path | None = None,
                  rules_path: str | Path | None = None) -> pd.DataFrame:
     """Tidy table ``key, label, action`` (plus ``crm_stage`` for lifecycle) in ``lang``.
 
-    ``kind`` is one of ``tiers``, ``rfm11``, ``cn8``, ``lifecycle``, ``crm_stages``. Segment
+    ``kind`` is one of ``tiers``, ``rfm11``, ``cn8``, ``lifecycle``, ``crm_stages``, ``profit``. Segment
     labels come from the rule table, so every segment of the scheme is listed (with an empty
     action if the action table has none).
     """
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+    if kind not in KINDS + OPTIONAL_KINDS:
+        raise ValueError(f"kind must be one of {KINDS + OPTIONAL_KINDS}, not {kind!r}")
     if lang not in ("en", "zh"):
         raise ValueError(f"lang must be 'en' or 'zh', not {lang!r}")
-    entries = load_actions(path)[kind]
+    entries = load_actions(path).get(kind) or load_actions()[kind]
     rows = []
     if kind in SCHEMES:
         rules = load_rules(rules_path)[kind]
