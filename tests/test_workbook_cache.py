@@ -111,7 +111,8 @@ def test_argument_keys_follow_content():
 
 @pytest.mark.slow
 def test_notebooks_of_a_run_share_the_expensive_results(tmp_path, monkeypatch):
-    """01 computes the CLV fit, the churn study and the Chinese model; 03, 04 and 05 reuse them."""
+    """01 computes the CLV fit, the churn study, the Chinese model and the domain sentiment blend; 03, 04 and 05
+    reuse them."""
     from notebook_runs import run_notebook
 
     data = write_sample(tmp_path / "data", SampleParameters(n_customers=500, seed=11))
@@ -131,4 +132,6 @@ def test_notebooks_of_a_run_share_the_expensive_results(tmp_path, monkeypatch):
         ("01_overview", "computed"), ("03_clv", "reused"), ("04_churn", "reused")]
     assert by_result["crmlib.churn.scoring.churn_study"] == [("01_overview", "computed"), ("04_churn", "reused")]
     assert by_result["crmlib.feedback.sentiment.chinese_model"] == [
+        ("01_overview", "computed"), ("05_feedback", "reused")]
+    assert by_result["crmlib.feedback.sentiment_domain.domain_sentiment"] == [  # the rated texts' blend
         ("01_overview", "computed"), ("05_feedback", "reused")]

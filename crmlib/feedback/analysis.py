@@ -79,13 +79,15 @@ def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
 
 
 def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxonomy: dict | None = None,
-                   sentiment_model=None, topics: bool = True, domain: bool = True) -> FeedbackAnalysis:
+                   sentiment_model=None, topics: bool = True, domain: bool = True,
+                   domain_fit=None) -> FeedbackAnalysis:
     """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
 
     Without a ``text`` column every row gets an empty text: language ``none``, no sentiment. Topics are fitted on
     the texts that are not exit-survey answers; ``topics=False`` skips them. With ``domain`` (the default), texts
     carrying a rating or NPS answer train a model of the dataset's own words that is blended with the generic
-    one (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`); ``domain=False`` keeps the generic scores.
+    one (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`, fitted by ``domain_fit``, see there);
+    ``domain=False`` keeps the generic scores.
     """
     scored = feedback.copy()
     if "text" not in scored:  # ratings / NPS only: an empty text keeps every later step uniform
@@ -97,7 +99,7 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     scored = scored.join(score_sentiment(texts, scored["language"], model=sentiment_model))
     sentiment_models = {}
     if domain:
-        columns, sentiment_models = with_domain_sentiment(scored)
+        columns, sentiment_models = with_domain_sentiment(scored, fit=domain_fit)
         scored[columns.columns] = columns
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     matrix = category_matrix(texts, taxonomy)

@@ -22,6 +22,7 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -123,14 +124,16 @@ def domain_sentiment(texts: pd.Series, labels: pd.Series, generic: pd.Series, *,
 METHODS = {"oof": "domain-blend-out-of-fold", "unrated": "domain-blend-unrated"}
 
 
-def with_domain_sentiment(scored: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+def with_domain_sentiment(scored: pd.DataFrame, fit=None) -> tuple[pd.DataFrame, dict]:
     """Rescore the texts of ``scored`` (from the generic model) with :func:`domain_sentiment`.
 
     ``scored`` has ``text``, ``language``, ``is_exit_survey``, ``sentiment_score`` and optionally
     ``rating`` / ``nps``. Texts with letters are scored; exit-survey answers never train the domain
     model (they are scored as unrated). Returns the new ``sentiment_score``, ``sentiment_label``
     and ``sentiment_method`` columns and a summary: the blend weight, ``own_ratings_cv`` and how
-    many texts each model scored (``sentiment_method`` says which scored a row).
+    many texts each model scored (``sentiment_method`` says which scored a row). ``fit`` is the
+    function called as ``fit(texts, labels, generic)`` (:func:`domain_sentiment` by default;
+    a notebook passes ``cached_fit(wb.cached)`` so that 01 and 05 of a run fit it once).
 
     >>> fb = pd.DataFrame({"text": ["ok"], "language": ["en"], "is_exit_survey": [False],
     ...                    "sentiment_score": [0.3]})
@@ -147,7 +150,8 @@ def with_domain_sentiment(scored: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
         info = {"domain_model_used": False, "domain_weight": 0.0,
                 "own_ratings_cv": {"n": 0, "note": "no rated texts (rating or NPS): generic model only"}}
         return columns, {**info, "texts_by_model": counts}
-    result = domain_sentiment(scored.loc[has_text, "text"], labels, scored.loc[has_text, "sentiment_score"])
+    fit = fit if fit is not None else domain_sentiment
+    result = fit(scored.loc[has_text, "text"], labels, scored.loc[has_text, "sentiment_score"])
     if result.used:
         rated = labels.notna()
         columns.loc[result.score.index, "sentiment_score"] = result.score
@@ -158,6 +162,17 @@ def with_domain_sentiment(scored: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     score = columns["sentiment_score"].to_numpy(dtype=float)
     columns["sentiment_label"] = label_of(score)
     return columns, {**result.to_dict(), "texts_by_model": counts}
+
+
+def cached_fit(cached):
+    """:func:`domain_sentiment` through a notebook's ``wb.cached``, so the notebooks of a run fit it once.
+
+    >>> calls = []
+    >>> fit = cached_fit(lambda function, *args: calls.append(function.__name__))
+    >>> fit("texts", "labels", "generic"), calls
+    (None, ['domain_sentiment'])
+    """
+    return partial(cached, domain_sentiment)
 
 
 def cv_figures(info: dict) -> dict:
@@ -176,5 +191,5 @@ def cv_figures(info: dict) -> dict:
     return fields
 
 
-__all__ = ["DomainSentiment", "balanced_accuracy_of", "cv_figures", "domain_sentiment", "rated_labels",
+__all__ = ["DomainSentiment", "balanced_accuracy_of", "cached_fit", "cv_figures", "domain_sentiment", "rated_labels",
            "with_domain_sentiment"]

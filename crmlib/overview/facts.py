@@ -127,7 +127,7 @@ def complaint_shares(feedback: FeedbackAnalysis | None, lang: str = "en") -> pd.
 def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: AnalysisSettings = DEFAULTS,
                    sentiment_model=None, summary: pd.DataFrame | None = None,
                    weekly_summary: pd.DataFrame | None = None, days: pd.DataFrame | None = None,
-                   profit_table: pd.DataFrame | None = None) -> OverviewFacts:
+                   profit_table: pd.DataFrame | None = None, domain_fit=None) -> OverviewFacts:
     """Run the overview's analyses on ``dataset`` with the shared fits.
 
     Parameters
@@ -143,6 +143,9 @@ def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: Ana
         ``margin``, ``simple_cltv_lapse_days`` and ``comparison_months``.
     sentiment_model : ChineseSentimentClassifier, optional
         For Chinese feedback (:func:`crmlib.feedback.sentiment.chinese_model`); trained when needed if None.
+    domain_fit : callable, optional
+        Fits the domain sentiment blend (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`);
+        the notebook passes ``sentiment_domain.cached_fit(wb.cached)`` to share it with 05.
     summary, weekly_summary : DataFrame, optional
         The per-customer summaries in days and weeks (``wb.summary()``, ``wb.summary("W")``); computed if None.
     days : DataFrame, optional
@@ -177,7 +180,7 @@ def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: Ana
            if dataset.has("marketing_spend") else None)
     comparison = comparison_date(dataset.analysis_date, settings.comparison_months)
     before, after = segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme)
-    feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model)
+    feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model, domain_fit=domain_fit)
                 if dataset.has("feedback") else None)
     champions = refs = None
     if referrals:
