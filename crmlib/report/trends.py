@@ -30,7 +30,7 @@ from crmlib.report.compare.runs import RunFolder
 TREND_KPIS = ("revenue", "active_customers", "churn_rate", "csat", "clv_total", "value_at_risk_share")
 """The headline numbers charted per run name."""
 SHOWN_STATUS = ("ok", "failed")
-WIDTH, HEIGHT, PAD = 168, 46, 5
+WIDTH, HEIGHT, PAD, TOP = 168, 58, 5, 22  # TOP: the KPI's name and its last value, on two lines
 
 
 def trend_series(reports: Path, runs: list[dict]) -> dict[str, dict[str, list[tuple[str, str, float]]]]:
@@ -64,10 +64,10 @@ def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title:
     values = [p[2] for p in points]
     low, high = min(values), max(values)
     span = (high - low) or (abs(high) or 1.0)
-    plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD - 12
+    plot_w, plot_h = WIDTH - 2 * PAD, HEIGHT - 2 * PAD - TOP
     step = plot_w / max(1, len(points) - 1)
     coords = [(PAD + (i * step if len(points) > 1 else plot_w / 2),
-               PAD + 12 + plot_h - (v - low) / span * plot_h if high != low else PAD + 12 + plot_h / 2)
+               PAD + TOP + plot_h - (v - low) / span * plot_h if high != low else PAD + TOP + plot_h / 2)
               for i, v in enumerate(values)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     dots = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.2"><title>{esc(date)} · {esc(folder)}: '
@@ -77,8 +77,7 @@ def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title:
     return (f'<svg class="trend" role="img" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
             f'xmlns="http://www.w3.org/2000/svg"><title>{esc(title)}</title>'
             f'<text x="{PAD}" y="10" font-size="10" fill="#4b5563">{esc(title)}</text>'
-            f'<text x="{WIDTH - PAD}" y="10" font-size="10" text-anchor="end" fill="#111827" '
-            f'font-weight="bold">{last}</text>'
+            f'<text x="{PAD}" y="23" font-size="11" fill="#111827" font-weight="bold">{last}</text>'
             f'<polyline points="{line}" fill="none" stroke="#1d4ed8" stroke-width="1.5"/>'
             f'<g fill="#1d4ed8">{dots}</g></svg>')
 
@@ -107,8 +106,9 @@ def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
         dates = sorted({d for points in series[name].values() for d, _f, _v in points})
         span = f"{dates[0]} – {dates[-1]}" if len(dates) > 1 else dates[0]
         runs_count = max(len(points) for points in series[name].values())
+        count = _.ngettext("{n} run, {span}", "{n} runs, {span}", runs_count).format(n=runs_count, span=span)
         rows.append(f'<div class="trend-row"><div class="trend-name"><b>{html.escape(name)}</b><br>'
-                    f'<small>{html.escape(_("{n} runs, {span}").format(n=runs_count, span=span))}</small></div>'
+                    f'<small>{html.escape(count)}</small></div>'
                     f"{charts}</div>")
     style = ("<style>.trend-row { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin: 6px 0; }"
              ".trend-name { width: 150px; } svg.trend { background: #f9fafb; border-radius: 4px; }</style>")
