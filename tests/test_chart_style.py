@@ -72,6 +72,9 @@ def test_rates_and_shares_read_as_percentages_and_money_axes_name_the_currency()
     assert feedback_plots.plot_sentiment_shares(shares).axes[0].yaxis.get_major_formatter()(0.4, 0) == "40%"
     scores = pd.DataFrame({"frequency": [0, 1, 2], "p_alive": [0.2, 0.8, 0.9]})
     assert clv_plots.plot_p_alive(scores).axes[0].xaxis.get_major_formatter()(0.8, 0) == "80%"
+    alive = pd.DataFrame([[0.2, 0.9], [0.1, 0.7]], index=[0, 1], columns=[0, 10])
+    assert clv_plots.plot_matrix(alive, "P(alive)", "P(alive)", share=True).axes[1].yaxis.get_major_formatter()(
+        0.5, 0) == "50%"
     profit = pd.DataFrame({"gross_margin": [10.0, 20.0], "profit": [5.0, -2.0]}, index=["a", "b"])
     assert profit_plots.plot_profit_by(profit, "segment", "CNY", lang="zh").axes[0].get_xlabel() == "¥"
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from crmlib.lang import gettext
 from crmlib.plots import currency_unit, label, legend_outside, new_figure, percent_axis
@@ -67,12 +68,14 @@ def plot_conditional_expectation(by_frequency: pd.DataFrame, labels: dict[str, s
     return fig
 
 
-def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: str = "en", unit_name: str = ""):
-    """Heatmap of a frequency × recency matrix (P(alive) or expected purchases)."""
+def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: str = "en", unit_name: str = "",
+                share: bool = False):
+    """Heatmap of a frequency × recency matrix (P(alive) or expected purchases); ``share``: the values
+    are probabilities, shown on the colour bar in %."""
     fig, ax = new_figure(7.5, 5.0)
     image = ax.imshow(matrix.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis",
                       extent=(float(matrix.columns.min()), float(matrix.columns.max()), -0.5, matrix.index.max() + 0.5))
-    fig.colorbar(image, ax=ax, label=colorbar_label)
+    fig.colorbar(image, ax=ax, label=colorbar_label, format=PercentFormatter(1.0) if share else None)
     ax.grid(False)
     ax.yaxis.get_major_locator().set_params(integer=True)
     label(ax, title, gettext(lang, "recency (last purchase − first purchase, {unit_name})").format(unit_name=unit_name),
