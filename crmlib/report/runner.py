@@ -529,7 +529,11 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
                 over = spec.get("notebook_timeout") and time.perf_counter() - t_start > spec["notebook_timeout"]
                 if process.poll() is None and not over:
                     continue
-                if over:
+                if over and Path(spec["result"]).exists():  # done, but its process did not end: stop it
+                    log.warning("%s: its worker had written its result but not ended; stopped", stem)
+                    stop_process_tree(process)
+                    over = False
+                elif over:
                     result = _stop_overdue(process, spec)
                 log_file.close()
                 del running[stem]
