@@ -30,7 +30,7 @@ NOTEBOOKS = {  # stem: code cells
     "05_port_taken": ["print('never')"],
 }
 SLEEPS = {"01_sleeps": ["import time", "time.sleep(300)", "print('woke up')"]}
-START_LIMIT, NOTEBOOK_LIMIT = 15, 20
+START_LIMIT, NOTEBOOK_LIMIT = 25, 45  # the limit leaves a loaded machine time to reach the sleep
 
 
 def _notebooks(folder: Path, notebooks: dict[str, list[str]]) -> Path:
@@ -136,7 +136,10 @@ def test_a_notebook_past_the_notebook_limit_is_stopped_with_its_kernel(sleep_run
     assert NOTEBOOK_LIMIT <= slow["wall_seconds"] < NOTEBOOK_LIMIT + 30
     executed = nbformat.read(folder / "01_sleeps.ipynb", as_version=4)
     sleeping = next(c for c in executed.cells if "time.sleep" in c.source)
-    assert [o["ename"] for o in sleeping.outputs if o["output_type"] == "error"] == ["NotebookTimeoutError"]
+    if sleeping.metadata.get("papermill", {}).get("start_time"):  # the cell that was running says so
+        assert [o["ename"] for o in sleeping.outputs if o["output_type"] == "error"] == ["NotebookTimeoutError"]
+    else:  # the machine was too loaded to reach it: the notice on top says so
+        assert "The notebook was stopped" in executed.cells[0].source
     assert "woke up" not in json.dumps([c.get("outputs", []) for c in executed.cells])
     page = (folder / "01_sleeps.html").read_text(encoding="utf-8")
     assert "crm-status-timed_out" in page and "per-notebook limit" in page
