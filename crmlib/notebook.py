@@ -48,9 +48,10 @@ from crmlib.display.format import Formats
 from crmlib.display.tables import render_table
 from crmlib.engine.select import activate, chosen_engine
 from crmlib.exports import write_csv, write_json
-from crmlib.lang import LANGUAGES, Translator, in_language
+from crmlib.lang import LANGUAGES, N_, Translator, in_language
 from crmlib.logs import log_from_environment
 from crmlib.narrative import MISSING_TABLE_KEY
+from crmlib.readiness import NotEnoughData
 from crmlib.scans.summary import customer_summary
 
 INTERACTIVE_REPORTS = PROJECT_ROOT / "reports" / "interactive"  # <dataset>/exports when export_dir is empty
@@ -59,6 +60,10 @@ PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_
 ID_COLUMNS = ("customer_id",)
 SALT_VARIABLE = "CRM_WORKBOOK_SALT"
 T = TypeVar("T")
+SECTIONS = {"clv": N_("Customer lifetime value"), "churn-model": N_("Churn model"),  # wb.attempt's sections
+            "clusters": N_("Clusters"), "topics": N_("Topics"), "window": N_("Churn window"),
+            "simple-cltv": N_("The simple CLTV formula"), "kpis": N_("Monthly KPIs"),
+            "churn-rates": N_("Monthly churn rates")}
 log = logging.getLogger(__name__)
 
 
@@ -286,6 +291,38 @@ class Workbook:
                  "entry (its file and columns) to `{folder}/dataset.yaml` (see the README).").format(
             table=table, enables=enables, folder=self.dataset.root.name)
         display(Markdown(html.escape(text, quote=False)), metadata={MISSING_TABLE_KEY: table})
+
+    def attempt(self, section: str, function: Callable[..., T], /, *args, **kwargs) -> T | None:
+        """``function(*args, **kwargs)``, or ``None`` when the data is too thin for it.
+
+        When ``function`` raises :class:`~crmlib.readiness.NotEnoughData`, the notebook says in one
+        sentence why the section cannot run and what data would enable it (:meth:`cannot_run`) and
+        goes on; the report page leaves out the cells tagged ``needs-<section>``. Cells after it
+        test the result for ``None``. Pass ``wb.cached`` as the function to cache a result.
+
+        Example
+        -------
+        >>> clusters = wb.attempt("clusters", seg.RFMClusterer().fit, table)   # doctest: +SKIP
+        """
+        try:
+            return function(*args, **kwargs)
+        except NotEnoughData as reason:
+            self.cannot_run(section, reason)
+            return None
+
+    def cannot_run(self, section: str, reason: NotEnoughData) -> None:
+        """Say that ``section`` cannot run, why and what data would enable it; the page then leaves
+        out the cells tagged ``needs-<section>`` (as for a missing table, :meth:`missing_table`)."""
+        from IPython.display import Markdown, display
+
+        _ = self.gettext
+        because, enables = reason.sentences(self.lang)
+        title = SECTIONS.get(section)
+        text = (_("**{section}: not enough data.** {reason} {enables}").format(
+            section=_(title), reason=because, enables=enables) if title else
+            _("**Not enough data for this section.** {reason} {enables}").format(reason=because, enables=enables))
+        log.info("section %s cannot run: %s", section, reason.problem)
+        display(Markdown(html.escape(text, quote=False)), metadata={MISSING_TABLE_KEY: section})
 
     def export_csv(self, frame: pd.DataFrame, name: str) -> Path:
         """Write ``exports/<name>`` (UTF-8 with BOM; real ids, never pseudonymised)."""

@@ -198,6 +198,6 @@ def test_bad_input_gets_a_clear_error():
         parse_models("bgnbd,nbd")
     with pytest.raises(DataError, match="lacks"):
         fit_purchase_model(pd.DataFrame({"frequency": [1.0]}), "bgnbd")
-    with pytest.raises(DataError, match="nobody bought twice"):
+    with pytest.raises(DataError, match="bought on two different days"):
         fit_purchase_model(pd.DataFrame({"frequency": [0.0, 0.0], "recency": [0.0, 0.0], "T": [5.0, 6.0]}))
     assert parse_models(" BGNBD, pareto,bgnbd") == ["bgnbd", "pareto"]

@@ -42,7 +42,7 @@ def test_simple_cltv_by_hand():
 def test_simple_cltv_caps_the_lifespan_and_rejects_short_histories():
     summary = customer_summary(TX[TX["customer_id"] == "a"], "2024-12-31")
     assert simple_cltv_summary(summary, max_lifespan_years=7)["expected_lifespan_years"] == 7  # nobody churned
-    with pytest.raises(DataError, match="older than"):
+    with pytest.raises(DataError, match="days or more before the analysis date"):
         annual_churn_rate(customer_summary(TX[TX["customer_id"] == "c"], "2024-12-31"))
 
 

@@ -156,7 +156,7 @@ def test_umass_coherence_by_hand():
 
 
 def test_topics_on_too_little_text_raise_a_clear_error():
-    with pytest.raises(DataError, match="too few texts"):
+    with pytest.raises(DataError, match="too few distinct words"):
         TopicModel(min_df=3).fit(pd.Series([["a"], ["b"]]))
 
 

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.lang import N_
+from crmlib.readiness import NotEnoughData
 from crmlib.settings import DEFAULTS
 
 
@@ -38,14 +40,17 @@ def _gaps(purchase_days: pd.DataFrame) -> pd.Series:
 def suggest_window(purchase_days: pd.DataFrame, share: float = DEFAULTS.gap_share) -> int:
     """The gap in whole days within which ``share`` of repeat purchases fall (rounded up).
 
-    Raises DataError when there are no repeat purchases to learn from.
+    Raises NotEnoughData when there are no repeat purchases to learn from.
     """
     if not 0 < share < 1:
         raise ValueError(f"share must be between 0 and 1, not {share!r}")
     gaps = _gaps(purchase_days)
     if gaps.empty:
-        raise DataError("no customer bought on two different days, so the purchase gaps are unknown",
-                        hint="Set the churn window by hand (churn_window_days) or use more history.")
+        raise NotEnoughData(
+            N_("None of the {n:,} customers bought on two different days, so there are no gaps between purchases "
+               "to choose a churn window from."),
+            N_("Repeat purchases would enable this; until then the churn window is `churn_window_days`."),
+            n=int(purchase_days["customer_id"].nunique()) if "customer_id" in purchase_days else 0)
     return int(np.ceil(gaps.quantile(share, interpolation="linear")))
 
 

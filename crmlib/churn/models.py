@@ -32,8 +32,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 from threadpoolctl import threadpool_limits
 
-from crmlib.errors import DataError
-from crmlib.lang import NC_, pgettext
+from crmlib.lang import N_, NC_, pgettext
+from crmlib.readiness import NotEnoughData
 
 MODELS = ("gradient_boosting", "logistic")
 MODEL_LABELS = {"gradient_boosting": NC_("Churn model", "Gradient boosting"),
@@ -101,8 +101,10 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
         """Fit on features ``X`` and churn labels ``y`` (bool); returns self."""
         y = np.asarray(y, dtype=bool)
         if len(np.unique(y)) < 2:
-            raise DataError("every training customer has the same churn label, so there is nothing to learn",
-                            hint="Use an earlier cutoff or a different churn window.")
+            raise NotEnoughData(
+                N_("All {n:,} training customers have the same churn label, so there is nothing to learn."),
+                N_("A history in which some customers bought again within the churn window and others did not would "
+                   "enable this."), n=len(y))
         self.numeric_features_ = list(X.select_dtypes("number").columns)
         self.categorical_features_ = [c for c in X.columns if c not in self.numeric_features_]
         with self._threads():

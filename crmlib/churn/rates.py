@@ -23,6 +23,8 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.lang import N_
+from crmlib.readiness import NotEnoughData
 from crmlib.scans.activity import monthly_churn_counts
 
 RATE_COLUMNS = ["month", "group", "customers_at_start", "churned", "churn_rate"]
@@ -47,7 +49,8 @@ def churn_rate_by_month(
     Returns
     -------
     Long frame with ``month`` ("YYYY-MM"), ``group`` ("all" without groups),
-    ``customers_at_start``, ``churned`` and ``churn_rate`` (NaN when nobody was active).
+    ``customers_at_start``, ``churned`` and ``churn_rate`` (NaN when nobody was active). Raises
+    :class:`~crmlib.readiness.NotEnoughData` when no complete month starts a window after the first purchase.
     """
     missing = [c for c in ("customer_id", "day") if c not in purchase_days]
     if missing:
@@ -59,8 +62,12 @@ def churn_rate_by_month(
     if isinstance(purchase_days, pd.DataFrame) and purchase_days.empty:
         return pd.DataFrame(columns=RATE_COLUMNS)
     out = monthly_churn_counts(purchase_days, window_days, analysis_date, groups)  # one engine scan
-    if out.empty:
-        return pd.DataFrame(columns=RATE_COLUMNS)
+    if out.empty:  # no complete month starts a full window after the first purchase
+        raise NotEnoughData(
+            N_("No calendar month that starts {window:,} days or more after the first purchase is complete by the "
+               "analysis date {date:%Y-%m-%d}, so there is no month whose churn rate can be measured."),
+            N_("At least {window:,} days and one full calendar month of history, or a shorter `churn_window_days`, "
+               "would enable this."), window=window_days, date=pd.Timestamp(analysis_date))
     out["churn_rate"] = out["churned"] / out["customers_at_start"].where(out["customers_at_start"] > 0)
     return out[RATE_COLUMNS]
 

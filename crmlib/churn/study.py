@@ -33,6 +33,8 @@ from crmlib.churn.metrics import calibration_table, lift_by_decile, score_metric
 from crmlib.churn.models import MODEL_LABELS, MODELS, ChurnClassifier
 from crmlib.engine import default_engine
 from crmlib.errors import DataError
+from crmlib.lang import N_
+from crmlib.readiness import NotEnoughData
 from crmlib.scans.journeys import engagement_features
 from crmlib.settings import DEFAULTS
 
@@ -70,10 +72,11 @@ def default_cutoffs(analysis_date, window_days: int, first_purchase) -> tuple[pd
     train = test - pd.Timedelta(days=window_days)
     start = pd.Timestamp(first_purchase).normalize()
     if train - start < pd.Timedelta(days=window_days):
-        raise DataError(
-            f"the data start {start:%Y-%m-%d}, too late for a {window_days}-day churn window: training "
-            f"at {train:%Y-%m-%d} would see less than one window of history",
-            hint="Use a shorter churn window, or more history (at least three windows of data).")
+        raise NotEnoughData(
+            N_("The purchases span {span:,} days, too short to train and test a churn model with a {window:,}-day "
+               "window (one window of history, one to learn the outcome, one to test it)."),
+            N_("At least {need:,} days of purchase history, or a shorter `churn_window_days`, would enable this."),
+            span=int((end - start).days), window=window_days, need=3 * window_days)
     return train, test
 
 
@@ -205,8 +208,14 @@ def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, tra
     X_train, y_train = tables.training_set(train_cutoff, window_days, analysis_date, label_source, recent_days)
     X_test, y_test = tables.training_set(test_cutoff, window_days, analysis_date, label_source, recent_days)
     if y_test.nunique() < 2:
-        raise DataError("every customer at the test cutoff has the same churn label, so no model can be measured",
-                        hint="Use another cutoff or churn window.")
+        everyone_churned = bool(y_test.iloc[0]) if len(y_test) else True
+        raise NotEnoughData(
+            N_("All {n:,} customers at the test cutoff {cutoff:%Y-%m-%d} stayed away for the next {window:,} days, so "
+               "a churn model cannot be tested.") if everyone_churned else
+            N_("All {n:,} customers at the test cutoff {cutoff:%Y-%m-%d} bought again within {window:,} days, so a "
+               "churn model cannot be tested."),
+            N_("A history in which some customers bought again within the churn window and others did not would "
+               "enable this."), n=len(y_test), cutoff=test_cutoff, window=window_days)
     fitted, rows, scores, lift, calibration, notes = {}, [], pd.DataFrame({"churned": y_test}), {}, {}, []
     X_fit, y_fit = training_sample(X_train, y_train, max_train_customers, random_state)
     for name in models:

@@ -46,6 +46,7 @@ from lifetimes.utils import ConvergenceError
 
 from crmlib.clv.likelihood import fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd
 from crmlib.errors import DataError
+from crmlib.readiness import require_repeat_buyers
 
 
 class ScaledParetoNBDFitter(ParetoNBDFitter):
@@ -248,8 +249,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
     """
     rows = compress_rfm(summary)
     if (rows["frequency"] > 0).sum() == 0:
-        raise DataError("nobody bought twice, so a repeat-purchase model cannot be fitted",
-                        hint="Use a longer period (an earlier calibration start or a later analysis date).")
+        require_repeat_buyers(summary, 1)
     attempts = [penalizer] + [p for p in ladder if p > penalizer]
     errors = []
     start = time.perf_counter()

@@ -32,6 +32,8 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.lang import N_
+from crmlib.readiness import NotEnoughData
 from crmlib.settings import DEFAULTS
 
 DAYS_PER_YEAR = 365.25
@@ -57,8 +59,11 @@ def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.s
     _check(summary)
     old_enough = _observed_days(summary) >= churn_window_days
     if not old_enough.any():
-        raise DataError(f"no customer is older than {churn_window_days} days, so a churn rate cannot be measured",
-                        hint="Use a shorter churn window or a longer history.")
+        raise NotEnoughData(
+            N_("No customer's first purchase is {window:,} days or more before the analysis date, so the simple "
+               "formula's yearly churn rate cannot be measured."),
+            N_("A history of at least {window:,} days, or a shorter `simple_cltv_lapse_days`, would enable this."),
+            window=churn_window_days)
     lapsed = summary["days_since_last"].to_numpy() > churn_window_days
     return float(lapsed[old_enough].mean())
 

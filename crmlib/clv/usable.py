@@ -42,6 +42,7 @@ from crmlib.clv.models import (
 )
 from crmlib.errors import DataError
 from crmlib.lang import gettext
+from crmlib.readiness import NotEnoughData
 
 SHRINKAGE_LADDER = (0.001, 0.01, 0.1, 1.0)  # ridge on log-parameters, tried in turn as the last resort
 IMPLAUSIBLE_RATIO = 10.0  # predicted total > 10 × the customers' own past rates carried forward = nonsense
@@ -145,7 +146,7 @@ def fit_usable_purchase_model(summary: pd.DataFrame, models="bgnbd", *, time_uni
         try:
             fit = fit_purchase_model(summary, key, time_unit=time_unit, penalizer=penalizer, shrinkage=shrink)
         except DataError as error:
-            if "nobody bought twice" in error.problem:
+            if isinstance(error, NotEnoughData):
                 raise
             rejected.append(Rejection(key, "no_convergence", {"error": error.problem.splitlines()[0]},
                                       penalizer, shrink))

@@ -46,7 +46,8 @@ from crmlib.clv.holdout_metrics import (
 from crmlib.clv.models import PurchaseFit, fit_purchase_model, model_label, parse_models
 from crmlib.clv.usable import Rejection, fit_problem, fit_usable_purchase_model
 from crmlib.errors import DataError
-from crmlib.lang import gettext
+from crmlib.lang import N_, gettext
+from crmlib.readiness import MIN_REPEAT_BUYERS, NotEnoughData
 from crmlib.scans.summary import UNIT_DAYS, calibration_holdout_summary, purchase_days
 
 FREQUENCY_CAP = 7  # calibration frequencies of 7+ are pooled in the conditional-expectation table
@@ -248,13 +249,24 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     keys = parse_models(models)
     observation_end = (pd.Timestamp(observation_end) if observation_end not in (None, "")
                        else transactions["order_date"].max()).normalize()
-    calibration_end = (pd.Timestamp(calibration_end) if calibration_end not in (None, "")
-                       else default_calibration_end(transactions, observation_end)).normalize()
+    if calibration_end in (None, ""):
+        calibration_end = default_calibration_end(transactions, observation_end).normalize()
+        first = transactions["order_date"].min().normalize()
+        if calibration_end >= observation_end:
+            raise NotEnoughData(
+                N_("All purchases fall between {first:%Y-%m-%d} and {last:%Y-%m-%d}, which leaves no holdout period "
+                   "to check purchase models on."),
+                N_("A history of at least a few months would enable this."), first=first, last=observation_end)
+    calibration_end = pd.Timestamp(calibration_end).normalize()
     summary = calibration_holdout_summary(transactions, calibration_end, observation_end, time_unit)
-    if (summary["frequency"] > 0).sum() < 10:
-        raise DataError(f"only {(summary['frequency'] > 0).sum()} customers bought twice before "
-                        f"{calibration_end:%Y-%m-%d}: too few to validate a purchase model",
-                        hint="Choose a later calibration end date.")
+    repeat = int((summary["frequency"] > 0).sum())
+    if repeat < MIN_REPEAT_BUYERS:
+        raise NotEnoughData(
+            N_("Only {repeat:,} of {total:,} customers bought on two different days before the calibration end "
+               "{calibration_end:%Y-%m-%d}, too few to check purchase models on a holdout."),
+            N_("A longer history, with at least {minimum:,} customers who bought again before the calibration end "
+               "(a later `calibration_end` moves it), would enable this."),
+            repeat=repeat, total=len(summary), calibration_end=calibration_end, minimum=MIN_REPEAT_BUYERS)
     fits, rejected = _usable_fits(summary, keys, time_unit, penalizer)
     duration = float(summary["duration_holdout"].iloc[0])
     f, r, t = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))

@@ -38,6 +38,7 @@ from crmlib.feedback.sentiment import score_sentiment
 from crmlib.feedback.sentiment_domain import with_domain_sentiment
 from crmlib.feedback.tokenize import tokenize_series
 from crmlib.feedback.topics import TopicModel
+from crmlib.readiness import NotEnoughData
 
 TOPIC_GROUPS = {"zh": ("zh", "mixed"), "en": ("en",)}
 MIN_TOPIC_TEXTS = 30  # fewer texts in a language group: no topics for it
@@ -55,6 +56,7 @@ class FeedbackAnalysis:
     topic_models: dict = field(default_factory=dict)  # "zh" / "en" -> fitted TopicModel
     taxonomy: dict = field(default_factory=dict)
     sentiment_models: dict = field(default_factory=dict)  # with_domain_sentiment's summary: weight, CV, counts
+    topics_skipped: dict = field(default_factory=dict)  # "zh" / "en" -> NotEnoughData: why it has no topics
 
     @property
     def ongoing(self) -> pd.DataFrame:
@@ -88,6 +90,8 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     carrying a rating or NPS answer train a model of the dataset's own words that is blended with the generic
     one (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`, fitted by ``domain_fit``, see there);
     ``domain=False`` keeps the generic scores.
+    A language whose texts are too few or too repetitive for topics gets none, and the reason is in
+    ``topics_skipped``.
     """
     scored = feedback.copy()
     if "text" not in scored:  # ratings / NPS only: an empty text keeps every later step uniform
@@ -105,13 +109,17 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     matrix = category_matrix(texts, taxonomy)
     scored["category"] = primary_category(matrix)
     scored["topic"], scored["topic_label"], scored["topic_weight"] = "", "", np.nan
-    models = {}
+    models, skipped = {}, {}
     usable = ~scored["is_exit_survey"] & scored["tokens"].map(len).gt(0)
     for group, members in TOPIC_GROUPS.items():
         rows = usable & scored["language"].astype(str).isin(members)
         if not topics or rows.sum() < MIN_TOPIC_TEXTS:
             continue
-        model = TopicModel(n_topics=n_topics).fit(scored.loc[rows, "tokens"])
+        try:
+            model = TopicModel(n_topics=n_topics).fit(scored.loc[rows, "tokens"])
+        except NotEnoughData as reason:
+            skipped[group] = reason
+            continue
         assigned = model.assign(scored.loc[rows, "tokens"])
         found = assigned["topic"] >= 0
         scored.loc[assigned.index[found], "topic"] = group + "-" + assigned.loc[found, "topic"].astype(str)
@@ -119,7 +127,7 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
         scored.loc[assigned.index, "topic_weight"] = assigned["topic_weight"]
         models[group] = model
     return FeedbackAnalysis(scored=scored, categories=matrix, topic_models=models, taxonomy=taxonomy,
-                            sentiment_models=sentiment_models)
+                            sentiment_models=sentiment_models, topics_skipped=skipped)
 
 
 def topic_table(result: FeedbackAnalysis) -> pd.DataFrame:

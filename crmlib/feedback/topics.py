@@ -30,7 +30,8 @@ from sklearn.base import BaseEstimator
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from crmlib.errors import DataError
+from crmlib.lang import N_
+from crmlib.readiness import NotEnoughData
 
 
 def _identity(tokens):
@@ -100,15 +101,20 @@ class TopicModel(BaseEstimator):
         try:
             matrix = self.vectorizer_.fit_transform(docs)
         except ValueError as error:  # empty vocabulary
-            raise DataError(f"too few texts or words to find topics ({len(docs)} texts with words)",
-                            column="text", hint="Topics need at least a few dozen texts; lower min_df.") from error
+            raise NotEnoughData(
+                N_("The {n:,} texts share too few distinct words (each in at least {min_df} texts and not in most of "
+                   "them) to find topics."),
+                N_("A few dozen texts that use varied words would enable this."),
+                n=len(docs), min_df=self.min_df) from error
         if self.n_topics == "auto":
             candidates = [k for k in self.candidates if 1 < k < min(matrix.shape)]
         else:
             candidates = [int(self.n_topics)]
         if not candidates or candidates[0] >= min(matrix.shape) + 1:
-            raise DataError(f"cannot fit {candidates} topics to {matrix.shape[0]} texts and "
-                            f"{matrix.shape[1]} words", column="text", hint="Ask for fewer topics.")
+            raise NotEnoughData(
+                N_("{n:,} texts with {words:,} distinct words are too few to separate topics."),
+                N_("A few dozen texts that use varied words (or a smaller `n_topics`) would enable this."),
+                n=int(matrix.shape[0]), words=int(matrix.shape[1]))
         binary = (matrix > 0).astype(np.int32).tocsc()
         fitted, rows = {}, []
         for k in candidates:

@@ -17,7 +17,7 @@ Example
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -37,7 +37,9 @@ from crmlib.profit import (
     last_nps,
     profit_headline,
     referral_value,
+    value_basis,
 )
+from crmlib.readiness import NotEnoughData
 from crmlib.scans.summary import customer_summary, purchase_days
 from crmlib.segment import (
     comparison_date,
@@ -63,23 +65,25 @@ class OverviewFacts:
     """Segment table of the buyers (:func:`crmlib.segment.segment_table`)."""
     lifecycle: pd.DataFrame
     """``lifecycle_stage`` and ``crm_stage`` of every known customer."""
-    clv: pd.DataFrame
-    """CLV scores (:func:`crmlib.profit.customer_value`: on profit with product costs, ``revenue_clv`` beside)."""
-    churn: pd.DataFrame
-    """Churn probability, top driver and value at risk (:func:`crmlib.churn.score_churn`)."""
-    simple: dict
+    clv: pd.DataFrame | None
+    """CLV scores (:func:`crmlib.profit.customer_value`: on profit with product costs, ``revenue_clv`` beside);
+    None without a CLV fit (too few repeat buyers)."""
+    churn: pd.DataFrame | None
+    """Churn probability, top driver and value at risk (:func:`crmlib.churn.score_churn`); None without a
+    churn study or a CLV fit."""
+    simple: dict | None
     """The simple-formula CLTV (:func:`crmlib.clv.simple_cltv.simple_cltv_summary`; on revenue when ``clv``
-    is on profit, to compare with its ``revenue_clv``)."""
+    is on profit, to compare with its ``revenue_clv``); None when no customer is older than its lapse days."""
     cac: pd.DataFrame | None
     """CAC per acquisition channel; None without marketing spend."""
     cltv_cac: pd.DataFrame | None
     """Mean CLV, CAC and their ratio per channel; None without spend or customers."""
     comparison: pd.Timestamp
     """The date segment shifts are measured against."""
-    segments_before: pd.Series
-    """Segment key per customer at ``comparison``."""
-    segments_after: pd.Series
-    """Segment key per customer at the analysis date."""
+    segments_before: pd.Series | None
+    """Segment key per customer at ``comparison``; None when it is before the first purchase."""
+    segments_after: pd.Series | None
+    """Segment key per customer at the analysis date; None when ``segments_before`` is."""
     feedback: FeedbackAnalysis | None
     """Scored feedback (no topics); None without a feedback table."""
     complaints: pd.Series | None
@@ -93,6 +97,9 @@ class OverviewFacts:
     """Advocates (:func:`crmlib.profit.advocates`); None without ``referred_by`` in the customers table."""
     referrals: pd.DataFrame | None = None
     """Referrals per referrer (:func:`crmlib.profit.referral_value`); None without ``referred_by``."""
+    not_enough: dict = field(default_factory=dict)
+    """Section -> :class:`crmlib.readiness.NotEnoughData`: what the data could not support (monthly KPIs
+    without a complete month, the simple formula without a customer older than its lapse days)."""
 
 
 def complaint_shares(feedback: FeedbackAnalysis | None, lang: str = "en") -> pd.Series | None:
@@ -124,7 +131,7 @@ def complaint_shares(feedback: FeedbackAnalysis | None, lang: str = "en") -> pd.
     return shares.loc[shares["category"] != UNCATEGORISED].set_index("label")["share"]
 
 
-def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: AnalysisSettings = DEFAULTS,
+def overview_facts(dataset, *, clv_fit: CLVFit | None, study: ChurnStudy | None, settings: AnalysisSettings = DEFAULTS,
                    sentiment_model=None, summary: pd.DataFrame | None = None,
                    weekly_summary: pd.DataFrame | None = None, days: pd.DataFrame | None = None,
                    profit_table: pd.DataFrame | None = None, domain_fit=None) -> OverviewFacts:
@@ -134,10 +141,12 @@ def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: Ana
     ----------
     dataset : Dataset
         A :class:`crmlib.data.load.Dataset`.
-    clv_fit : CLVFit
+    clv_fit : CLVFit or None
         The CLV fit on the weekly summary (:func:`crmlib.clv.fit_clv`, as ``03_clv`` chooses it).
-    study : ChurnStudy
-        The churn study with the settings' window (:func:`crmlib.churn.churn_study`).
+    study : ChurnStudy or None
+        The churn study with the settings' window (:func:`crmlib.churn.churn_study`). Either may be None
+        when the data cannot support it (:class:`crmlib.readiness.NotEnoughData`): no CLV, churn scores,
+        value at risk or CLTV/CAC then.
     settings : AnalysisSettings
         Uses ``churn_window_days``, ``scheme``, ``lang``, ``horizon_months``, ``annual_discount_rate``,
         ``margin``, ``simple_cltv_lapse_days`` and ``comparison_months``.
@@ -165,38 +174,48 @@ def overview_facts(dataset, *, clv_fit: CLVFit, study: ChurnStudy, settings: Ana
               else customer_summary(dataset.transactions, dataset.analysis_date, "W"))
     days = days if days is not None else purchase_days(dataset.transactions, dataset.analysis_date)
     window = settings.churn_window_days or suggest_window(days)
-    monthly = kpi.monthly_kpis(dataset, days, window)
+    not_enough = {}
+    try:
+        monthly = kpi.monthly_kpis(dataset, days, window)
+    except NotEnoughData as reason:  # no complete month: no KPI trends or cards
+        monthly, not_enough["kpis"] = pd.DataFrame(index=pd.Index([], name="month")), reason
     segments = segment_table(summary, scheme=settings.scheme, lang=settings.lang)
     known_ids = dataset.customers["customer_id"] if dataset.has("customers") else None
     stages = lifecycle_stages(dataset.transactions, dataset.analysis_date, customer_ids=known_ids)
     referrals = has_referrals(dataset)
     if profit_table is None and (referrals or has_costs(dataset)):
         profit_table = customer_profit(dataset)
-    clv = customer_value(dataset, clv_fit, weekly, horizon_months=settings.horizon_months,
-                         annual_discount_rate=settings.annual_discount_rate, margin=settings.margin,
-                         table=profit_table)
-    basis = clv.attrs["value_basis"]
+    clv = (customer_value(dataset, clv_fit, weekly, horizon_months=settings.horizon_months,
+                          annual_discount_rate=settings.annual_discount_rate, margin=settings.margin,
+                          table=profit_table) if clv_fit is not None else None)
+    basis = clv.attrs["value_basis"] if clv is not None else value_basis(dataset, settings.margin)
     cac = (kpi.cac_table(dataset.transactions, dataset.customers, dataset.marketing_spend)
            if dataset.has("marketing_spend") else None)
     comparison = comparison_date(dataset.analysis_date, settings.comparison_months)
-    before, after = segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme)
+    first_purchase = dataset.transactions["order_date"].min().normalize()
+    before, after = (segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme)
+                     if first_purchase <= comparison < dataset.analysis_date else (None, None))  # else: no shift
     feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model, domain_fit=domain_fit)
                 if dataset.has("feedback") else None)
     champions = refs = None
     if referrals:
-        value = clv["clv"] if basis == "profit" else profit_table["revenue"]
+        value = clv["clv"] if basis == "profit" and clv is not None else profit_table["revenue"]
         refs = referral_value(dataset.customers, profit_table["revenue"], value)
         champions = advocates(refs, last_nps(dataset.feedback), segments["value_tier"].eq("high"))
     cltv_cac = (kpi.cltv_cac_by_channel(clv["clv"], dataset.customers, cac)
-                if cac is not None and dataset.has("customers") else None)
+                if cac is not None and clv is not None and dataset.has("customers") else None)
+    try:
+        simple = simple_cltv_summary(summary, churn_window_days=settings.simple_cltv_lapse_days,
+                                     margin=1.0 if basis == "profit" else settings.margin)
+    except NotEnoughData as reason:
+        simple, not_enough["simple-cltv"] = None, reason
     return OverviewFacts(
         window=window, monthly=monthly, headline=kpi.headline(monthly), segments=segments,
         lifecycle=pd.DataFrame({"lifecycle_stage": stages, "crm_stage": crm_stages(stages)}), clv=clv,
-        churn=score_churn(study, clv=clv["clv"], p_alive=clv["p_alive"]),
-        simple=simple_cltv_summary(summary, churn_window_days=settings.simple_cltv_lapse_days,
-                                   margin=1.0 if basis == "profit" else settings.margin),
+        churn=(score_churn(study, clv=clv["clv"], p_alive=clv["p_alive"])
+               if study is not None and clv is not None else None), simple=simple,
         cac=cac, cltv_cac=cltv_cac,
         comparison=comparison, segments_before=before, segments_after=after, feedback=feedback,
         complaints=complaint_shares(feedback, settings.lang), value_basis=basis,
-        profit=profit_headline(profit_table, clv["clv"], cac) if basis == "profit" else None, advocates=champions,
-        referrals=refs)
+        profit=profit_headline(profit_table, clv["clv"], cac) if basis == "profit" and clv is not None else None,
+        advocates=champions, referrals=refs, not_enough=not_enough)

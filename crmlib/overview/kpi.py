@@ -34,6 +34,7 @@ import pandas as pd
 
 from crmlib.errors import DataError
 from crmlib.lang import N_
+from crmlib.readiness import COMPLETE_MONTH_ENABLES, NO_COMPLETE_MONTH, NotEnoughData
 from crmlib.scans.activity import first_purchases, monthly_activity_counts
 
 DEFINITIONS = {
@@ -78,8 +79,7 @@ def monthly_activity(transactions, analysis_date: str | pd.Timestamp) -> pd.Data
     end = last_complete_month(analysis_date)
     out = monthly_activity_counts(transactions, analysis_date)
     if out.empty:
-        raise DataError(f"there are no transactions up to {end} to compute KPIs from",
-                        hint="Check the analysis date.")
+        raise NotEnoughData(NO_COMPLETE_MONTH, COMPLETE_MONTH_ENABLES, date=pd.Timestamp(analysis_date))
     out = out.reindex(pd.period_range(out.index.min(), end, freq="M")).fillna(0.0)
     out["aov"] = out["revenue"] / out["orders"].where(out["orders"] > 0)
     out["purchase_frequency"] = out["orders"] / out["active_customers"].where(out["active_customers"] > 0)
@@ -224,7 +224,10 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
         monthly["cac"] = monthly_cac(dataset.transactions, dataset.customers, dataset.marketing_spend)
     else:
         reasons["cac"] = N_("no marketing_spend table: CAC needs spend per month and acquisition channel")
-    rates = churn_rate_by_month(purchase_days, churn_window_days, dataset.analysis_date)
+    try:
+        rates = churn_rate_by_month(purchase_days, churn_window_days, dataset.analysis_date)
+    except NotEnoughData:  # a history shorter than the churn window and a month: no churn rate
+        rates = pd.DataFrame({"month": [], "churn_rate": []})
     monthly["churn_rate"] = rates.set_index("month")["churn_rate"].reindex(monthly.index)
     for name, value in _satisfaction_by_month(dataset, reasons).items():
         monthly[name] = value.reindex(monthly.index)

@@ -32,7 +32,8 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from crmlib.errors import DataError
-from crmlib.lang import NC_, translator
+from crmlib.lang import N_, NC_, translator
+from crmlib.readiness import NotEnoughData
 
 RFM_FEATURES = ("recency", "frequency", "monetary")
 WORDS = {  # feature: (word when high, word when low, word when average), English (zh in segment.po)
@@ -116,8 +117,11 @@ class RFMClusterer(BaseEstimator):
         distinct = len(np.unique(x, axis=0))
         high = min(high, distinct - 1)
         if high < low:
-            raise DataError(f"only {distinct} distinct customers: too few to form {low} clusters",
-                            hint="Use a smaller k range or more data.")
+            raise NotEnoughData(
+                N_("Only {distinct:,} customers differ in recency, frequency or spend, too few to form {low} "
+                   "clusters."),
+                N_("Data with at least {need:,} customers who differ in when, how often or how much they buy would "
+                   "enable this."), distinct=distinct, low=low, need=low + 1)
         rows, models = [], {}
         for k in range(low, high + 1):
             with threadpool_limits(limits=self.n_threads, user_api="openmp"):

@@ -35,12 +35,16 @@ EXPORT_COLUMNS = [
 ]
 
 
-def segments_export(table: pd.DataFrame, scheme: str, clusters: pd.Series, cluster_descriptions: pd.Series,
-                    lifecycle: pd.Series, lang: str = "en", actions_path=None) -> pd.DataFrame:
+def segments_export(table: pd.DataFrame, scheme: str, clusters: pd.Series | None,
+                    cluster_descriptions: pd.Series | None, lifecycle: pd.Series, lang: str = "en",
+                    actions_path=None) -> pd.DataFrame:
     """Assemble the segments.csv frame from the segment table, clusters and lifecycle stages.
 
-    All inputs are indexed by customer_id; customers of ``table`` define the rows.
+    All inputs are indexed by customer_id; customers of ``table`` define the rows. Without
+    clusters (``None``: too few distinct customers to cluster) the cluster columns are empty.
     """
+    clusters = pd.Series(dtype="Int64") if clusters is None else clusters
+    cluster_descriptions = pd.Series(dtype=object) if cluster_descriptions is None else cluster_descriptions
     out = table.copy()
     out["scheme"] = scheme
     out["cluster"] = clusters.reindex(out.index).astype("Int64")
