@@ -61,6 +61,9 @@ class NotEnoughData(DataError):
         self.reason, self.enables, self.fields = reason, enables, fields
         super().__init__(reason.format(**fields), hint=enables.format(**fields))
 
+    def __reduce__(self):  # picklable (cached results may carry one, e.g. FeedbackAnalysis.topics_skipped)
+        return _rebuild, (self.reason, self.enables, self.fields)
+
     def sentences(self, lang: str = "en") -> tuple[str, str]:
         """The reason and what would enable the analysis, in ``lang``."""
         _ = translator(lang)
@@ -70,6 +73,10 @@ class NotEnoughData(DataError):
         """The reason followed by what would enable the analysis, in ``lang``."""
         reason, enables = self.sentences(lang)
         return f"{reason}{'' if lang == 'zh' else ' '}{enables}"
+
+
+def _rebuild(reason: str, enables: str, fields: dict) -> NotEnoughData:
+    return NotEnoughData(reason, enables, **fields)
 
 
 def require_repeat_buyers(summary: pd.DataFrame, minimum: int = MIN_REPEAT_BUYERS) -> None:

@@ -4,6 +4,7 @@ the data suffices the same analysis runs."""
 
 from __future__ import annotations
 
+import pickle
 import re
 
 import pandas as pd
@@ -113,4 +114,5 @@ def test_repetitive_texts_get_no_topics_and_say_why():
     result = score_feedback(feedback)  # English only: VADER, no model to train
     assert result.topic_models == {} and list(result.topics_skipped) == ["en"]
     assert result.topics_skipped["en"].reason == raised.value.reason
+    assert pickle.loads(pickle.dumps(result)).topics_skipped["en"].text("zh") == raised.value.text("zh")
     assert result.scored["sentiment_label"].astype(str).eq("positive").all()  # the rest still ran
