@@ -257,7 +257,10 @@ class Workbook:
         KPIs (computed once per dataset and churn window for every page of a run, see :meth:`cached`)."""
         from crmlib.overview.kpi import dataset_monthly_kpis
 
-        monthly = self.cached(dataset_monthly_kpis, self.dataset, churn_window_days)
+        try:
+            monthly = self.cached(dataset_monthly_kpis, self.dataset, churn_window_days)
+        except NotEnoughData:  # no complete month yet: no cards (01_overview says why)
+            return
         _ = self.gettext
         self.cards(self.kpi_cards(monthly, {key: _(KPI_NAMES[key]) for key in PAGE_KPIS[page]}))
 

@@ -178,7 +178,8 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
                      "change": (value - previous) / abs(previous) if previous else np.nan,
                      "change_points": value - previous, "unit": UNITS.get(name, ""),
                      "definition": DEFINITIONS.get(name, ""), "available": True, "reason": ""})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["kpi", "period", "value", "previous", "change", "change_points", "unit",
+                                       "definition", "available", "reason"])  # the columns even without a month
 
 
 def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.DataFrame | None,
