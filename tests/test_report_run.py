@@ -231,6 +231,14 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _interruptible() -> None:
+    """In the child before exec: Ctrl-C works as at a terminal, whatever this test process inherited
+    (an ignored or blocked SIGINT is passed on to children, and Python then never raises
+    KeyboardInterrupt; other tests in a pytest-xdist worker may leave it so)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
 def _alive(pid: int) -> bool:
     stat = Path(f"/proc/{pid}/stat")
     return stat.exists() and stat.read_text().split(") ", 1)[1][0] != "Z"  # zombies are gone
@@ -242,7 +250,8 @@ def test_a_stopped_run_stops_its_notebooks_and_says_so(tmp_path, signal_number, 
     reports = tmp_path / "reports"
     process = subprocess.Popen([sys.executable, "-m", "crmlib.cli", "run", "--data", str(CDNOW), "--notebooks-dir",
                                 str(BASIC), "-n", "03", "-p", "sleep_seconds=300", "--reports", str(reports)],
-                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=_interruptible)
     deadline = time.monotonic() + 120
     while not list(reports.glob("*/logs/03_slow.log")) or not _descendants(process.pid):
         assert process.poll() is None and time.monotonic() < deadline, process.communicate()
