@@ -104,3 +104,10 @@ def test_sparkline_spans_its_box():
     ys = [float(p.split(",")[1]) for p in points]
     assert xs == [0.0, 50.0, 100.0] and min(ys) == 2.0 and max(ys) == 18.0  # highest value at the top
     assert sparkline_svg([1.0]) == ""
+
+
+def test_csat_and_nps_groups_are_already_percent_and_are_not_multiplied_again():
+    """satisfaction_table gives CSAT and the promoter/detractor shares in % (57.2), not as 0-1 shares."""
+    frame = pd.DataFrame({"csat": [57.165], "promoters": [38.0], "detractors": [12.5], "churn_rate": [0.25]},
+                         index=pd.Index(["retained"], name="churn_status"))
+    assert render_table(frame, EN).cells == [["retained", "57.2%", "38.0%", "12.5%", "25.0%"]]

@@ -34,7 +34,10 @@ from crmlib.lang import N_
 
 @dataclass(frozen=True)
 class Column:
-    """A column's label (English message id), kind and decimals (for numbers, money, percent)."""
+    """A column's label (English message id), kind and decimals (for numbers, money, percent).
+
+    ``percent`` shows a share (0.154 → 15.4%); ``percent100`` a value already in % (CSAT 57.2 → 57.2%).
+    """
 
     label: str
     kind: str = "text"
@@ -214,10 +217,10 @@ COLUMNS: dict[str, Column] = {
     "share_of_negative": _c(N_("Share of negative"), "percent", 1),
     "nps": _c(N_("NPS"), "number", 1),
     "nps_answers": _c(N_("NPS answers"), "count"),
-    "promoters": _c(N_("Promoters"), "percent", 1),
-    "passives": _c(N_("Passives"), "percent", 1),
-    "detractors": _c(N_("Detractors"), "percent", 1),
-    "csat": _c(N_("CSAT"), "percent", 1),
+    "promoters": _c(N_("Promoters"), "percent100", 1),
+    "passives": _c(N_("Passives"), "percent100", 1),
+    "detractors": _c(N_("Detractors"), "percent100", 1),
+    "csat": _c(N_("CSAT"), "percent100", 1),
     "ratings": _c(N_("Ratings"), "count"),
     "items": _c(N_("Items"), "count"),
     "resolved": _c(N_("Resolved"), "count"),
@@ -324,14 +327,15 @@ def column_spec(name, values: pd.Series | None = None, overrides: dict | None = 
     if isinstance(given, Column):
         spec = given
     elif isinstance(given, str) and given in {"text", "code", "identifier", "examples", "count", "number", "money",
-                                              "percent", "points", "date", "month", "days", "bool"}:
+                                              "percent", "percent100", "points", "date", "month", "days",
+                                              "bool"}:
         spec = replace(COLUMNS.get(name, _infer(name, values)), kind=given, decimals=None)
     else:
         spec = COLUMNS.get(name) or _infer(name, values)
-    if spec.kind in {"number", "money", "percent", "points"} and spec.decimals is None:
+    if spec.kind in {"number", "money", "percent", "percent100", "points"} and spec.decimals is None:
         if spec.kind == "money":
             return spec.with_decimals(2)
-        if spec.kind in {"percent", "points"}:
+        if spec.kind in {"percent", "percent100", "points"}:
             return spec.with_decimals(1)
         return spec.with_decimals(fixed_decimals(values) if values is not None else 2)
     return spec

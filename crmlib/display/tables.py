@@ -33,7 +33,7 @@ from crmlib.display.columns import Column, column_spec
 from crmlib.display.format import MISSING, Formats
 from crmlib.lang import translator
 
-NUMERIC_KINDS = {"count", "number", "money", "percent", "points", "days"}
+NUMERIC_KINDS = {"count", "number", "money", "percent", "percent100", "points", "days"}
 
 
 def _cell_class(kind: str) -> str:
@@ -73,6 +73,8 @@ def format_cell(value, spec: Column, formats: Formats) -> str:
         return formats.money(value, spec.decimals if spec.decimals is not None else 2)
     if kind == "percent":
         return formats.percent(value, spec.decimals if spec.decimals is not None else 1)
+    if kind == "percent100":  # already in % (CSAT 57.2, promoters 38.0): not a share to multiply by 100
+        return formats.percent(value / 100, spec.decimals if spec.decimals is not None else 1)
     if kind == "points":
         return formats.points(value, spec.decimals if spec.decimals is not None else 1)
     if kind == "days":
