@@ -107,7 +107,7 @@ def test_contract_labels_hand_computed():
 
 def test_default_cutoffs_need_enough_history():
     assert churn.default_cutoffs("2024-12-31", 90, "2023-01-01") == (pd.Timestamp("2024-07-04"), pd.Timestamp("2024-10-02"))
-    with pytest.raises(DataError, match="too late"):
+    with pytest.raises(DataError, match=r"span 213 days, too short(.|\n)*At least 270 days"):
         churn.default_cutoffs("2024-12-31", 90, "2024-06-01")
 
 
