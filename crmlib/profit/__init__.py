@@ -41,7 +41,7 @@ from crmlib.profit.referrals import (
     referral_trees,
     referral_value,
 )
-from crmlib.profit.value import basis_note, customer_value, value_basis
+from crmlib.profit.value import basis_note, customer_value, profit_against_revenue, value_basis
 from crmlib.profit.whale import whale_curve, whale_summary
 
 __all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "has_referrals", "missing_cost_sources", "non_buyer_cost_to_serve",
@@ -49,4 +49,4 @@ __all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "has_referrals", "m
            "promoters_and_referrers", "referral_network", "referral_trees", "referral_value", "whale_curve",
            "whale_summary", "profit_clv", "value_basis", "customer_value", "basis_note",
            "profit_headline", "HEADLINE_UNITS", "HEADLINE_DEFINITIONS",
-           "loss_reasons", "loss_actions"]
+           "loss_reasons", "loss_actions", "profit_against_revenue"]

@@ -101,4 +101,21 @@ def basis_note(basis: str, lang: str = "en", margin: float = DEFAULTS.margin) ->
              "them on profit.")
 
 
-__all__ = ["BASES", "value_basis", "customer_value", "basis_note"]
+def profit_against_revenue(value: pd.DataFrame, deciles: pd.Series) -> tuple[dict, pd.DataFrame]:
+    """How the CLV on profit (``value["clv"]``) compares with the revenue CLV (``value["revenue_clv"]``):
+    the two totals, the profit share, the customers expected to lose money and the rank correlation,
+    and both totals per revenue-CLV decile.
+
+    >>> v = pd.DataFrame({"clv": [30.0, -2.0, 10.0], "revenue_clv": [100.0, 20.0, 40.0]}, index=["a", "b", "c"])
+    >>> facts, table = profit_against_revenue(v, pd.Series([1, 3, 2], index=["a", "b", "c"], name="clv_decile"))
+    >>> float(facts["share"]), facts["losing"], table["profit_clv"].tolist()
+    (0.2375, 1, [30.0, 10.0, -2.0])
+    """
+    facts = {"value": value["clv"].sum(), "revenue": value["revenue_clv"].sum(), "losing": int((value["clv"] < 0).sum()),
+             "rank": value["clv"].corr(value["revenue_clv"], method="spearman")}
+    facts["share"] = facts["value"] / facts["revenue"]
+    table = value.rename(columns={"clv": "profit_clv"}).groupby(deciles)[["revenue_clv", "profit_clv"]].sum()
+    return facts, table.reset_index()
+
+
+__all__ = ["BASES", "value_basis", "customer_value", "basis_note", "profit_against_revenue"]
