@@ -44,3 +44,14 @@ def test_a_quick_scan_prints_nothing(capsys):
     with Progress("customer_summary", rows=10):
         pass
     assert capsys.readouterr().err == ""
+
+
+def test_under_the_runner_progress_goes_to_the_runs_log_and_not_into_the_page(tmp_path, monkeypatch, capsys):
+    log = tmp_path / "run.log"
+    monkeypatch.setenv("CRM_WORKBOOK_LOG", str(log))  # what the runner sets for each kernel
+    handler = log_to_file(log, "01_overview")
+    with Progress("customer_summary", rows=12, table="transactions", quiet_seconds=0):
+        pass
+    stop_logging_to(handler)
+    assert capsys.readouterr().err == ""  # the cell's output, i.e. the report page
+    assert "scan customer_summary: 12 transactions rows in" in log.read_text(encoding="utf-8")

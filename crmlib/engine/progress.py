@@ -4,8 +4,9 @@ A scan that runs longer than :data:`QUIET_SECONDS` prints, every :data:`EVERY_SE
 such as ``scan customer_summary: 2,400,000 of 4,950,000 transactions rows (48 %), 6 s`` and, at
 the end, ``scan customer_summary: 4,950,000 transactions rows in 11.8 s``. Lines go to
 ``sys.stderr`` (in a notebook: the cell's output) and to the ``crmlib.progress`` logger at INFO,
-which under ``crm-workbook run`` appends them to the run's log (:mod:`crmlib.logs`). Short scans
-print nothing.
+which under ``crm-workbook run`` appends them to the run's log (:mod:`crmlib.logs`). Under the
+runner they go to the log only: a report page does not carry timings that depend on the machine's
+load (and would be English on a Chinese page). Short scans print nothing.
 
 Example
 -------
@@ -18,10 +19,13 @@ scan customer_summary: 1,000 transactions rows in ... s
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import time
 from collections.abc import Callable
+
+from crmlib.logs import LOG_VARIABLE
 
 LOGGER = logging.getLogger("crmlib.progress")
 QUIET_SECONDS = 3.0
@@ -29,8 +33,10 @@ EVERY_SECONDS = 10.0
 
 
 def emit(line: str, stream=None) -> None:
-    """Print ``line`` to ``stream`` (default stderr) and log it (the run's log under the runner)."""
-    print(line, file=stream or sys.stderr, flush=True)
+    """Log ``line`` (the run's log under the runner) and print it to ``stream``; without a
+    ``stream``, to stderr unless the runner's log takes it (``CRM_WORKBOOK_LOG`` is set)."""
+    if stream is not None or not os.environ.get(LOG_VARIABLE):
+        print(line, file=stream or sys.stderr, flush=True)
     LOGGER.info(line)
 
 
