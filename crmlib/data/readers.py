@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from crmlib.data.encoding import canonical_encoding, detect_encoding, locate_decode_error
+from crmlib.engine.progress import emit
 from crmlib.errors import DataError
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -96,8 +96,9 @@ def _sniff_separator(header: str) -> str:
 
 
 def progress(message: str) -> None:
-    """A progress line for long loads, on stderr (shown in the notebook and in the runner's log)."""
-    print(message, file=sys.stderr, flush=True)
+    """A progress line for long loads: in the notebook, and under the runner in its log only
+    (:func:`crmlib.engine.progress.emit`)."""
+    emit(message)
 
 
 def _progress(name: str, rows: int, done: bool = False) -> None:
