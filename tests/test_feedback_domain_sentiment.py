@@ -105,3 +105,39 @@ def test_without_ratings_the_generic_model_scores_everything_and_says_so():
     assert not info["domain_model_used"] and info["own_ratings_cv"]["n"] == 0
     assert info["texts_by_model"] == {"domain_blend_out_of_fold": 0, "domain_blend_unrated": 0, "generic": 100}
     assert (result.scored["sentiment_method"] == "vader").all()
+
+
+def test_past_the_training_limit_a_stratified_sample_trains_and_the_other_rated_texts_are_held_out():
+    """Scale (issue 13): the model learns from at most ``max_training_texts`` rated texts; every text is still scored."""
+    feedback = domain_feedback(1200, seed=5)
+    labels = rated_labels(feedback)
+    generic = pd.Series(0.0, index=feedback.index)
+    result = domain_sentiment(feedback["text"], labels, generic, max_training_texts=200)
+    rated = labels.notna()
+    cv = result.own_ratings_cv
+    assert result.trained.sum() == cv["trained_on_texts"] == cv["n"] == 200 and cv["rated_texts"] == rated.sum()
+    assert not (result.trained & ~rated).any()  # only rated texts train
+    share = labels[result.trained].mean()
+    assert abs(share - labels[rated].mean()) < 0.01  # stratified: the positive share is kept
+    held_out = rated & ~result.trained
+    truth = feedback.loc[held_out, "truth"].to_numpy()
+    accuracy = np.mean((result.score[held_out].to_numpy() > 0) == truth)
+    assert cv["held_out"]["n"] == held_out.sum() and cv["held_out"]["accuracy"] == pytest.approx(accuracy)
+    assert accuracy >= 0.9 and result.score.notna().all()
+    full = domain_sentiment(feedback["text"], labels, generic)  # below the default limit: every rated text trains
+    assert full.trained.equals(rated) and "held_out" not in full.own_ratings_cv
+
+
+def test_the_scored_rows_say_which_rated_texts_were_held_out_of_training():
+    from functools import partial
+
+    from crmlib.feedback.sentiment_domain import with_domain_sentiment
+
+    feedback = domain_feedback(600, seed=6)
+    scored = feedback.assign(language="en", is_exit_survey=False, sentiment_score=0.0)
+    columns, info = with_domain_sentiment(scored, fit=partial(domain_sentiment, max_training_texts=100))
+    counts = info["texts_by_model"]
+    rated = int(feedback["rating"].notna().sum())
+    assert counts == {"domain_blend_out_of_fold": 100, "domain_blend_unrated": 600 - rated,
+                      "domain_blend_held_out": rated - 100, "generic": 0}
+    assert columns["sentiment_method"].value_counts()["domain-blend-held-out"] == rated - 100
