@@ -43,7 +43,7 @@ from crmlib.feedback.sentiment import label_of
 FOLDS = 5
 MIN_RATED = 40  # fewer rated texts (or fewer than 10 of either kind) and only the generic model is used
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # weight of the domain model in the blend, chosen by cross-validation
-MAX_TRAINING_TEXTS = 20_000  # rated texts the domain model learns from at most (a stratified sample)
+MAX_TRAINING_TEXTS = 50_000  # rated texts the domain model learns from at most (a stratified sample)
 
 
 def rated_labels(feedback: pd.DataFrame) -> pd.Series:
