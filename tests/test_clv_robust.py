@@ -46,8 +46,14 @@ def test_the_generator_reproduces_the_degenerate_fits(no_dropout):
     _, tx = no_dropout
     summary = customer_summary(tx, tx["order_date"].max(), time_unit="W")
     fits = {key: fit_purchase_model(summary, key, time_unit="W") for key in ("bgnbd", "mbgnbd")}
-    assert all(fit.params["a"] < 1e-6 for fit in fits.values()), {k: f.params for k, f in fits.items()}
-    assert all(fit_problem(fit, summary).kind == "degenerate" for fit in fits.values())
+    params = {k: f.params for k, f in fits.items()}
+    # both run towards a -> 0; where the optimiser stops on the ridge depends on the numerical stack
+    # (BG/NBD: a < 1e-6 in earlier CI runs, a = 0.0019 with numpy 2.4.6 / scipy 1.17.1, then a + b < 1 and
+    # some predictions are not finite), so the check is that each lands where it cannot be used
+    assert params["mbgnbd"]["a"] < 1e-6 and params["bgnbd"]["a"] < 0.01, params
+    assert params["bgnbd"]["a"] < 1e-6 or params["bgnbd"]["a"] + params["bgnbd"]["b"] < 1, params
+    assert fit_problem(fits["mbgnbd"], summary).kind == "degenerate"
+    assert fit_problem(fits["bgnbd"], summary).kind in ("degenerate", "non_finite")
 
 
 def test_fit_problem_on_hand_made_fits():
