@@ -236,6 +236,29 @@ def test_a_different_currency_leaves_every_money_amount_out(tmp_path):
     assert section(changes, "segments")["status"] == "compared"
 
 
+def test_value_at_risk_on_profit_is_not_compared_with_value_at_risk_on_revenue(tmp_path):
+    # product costs added between the runs: 04_churn's value at risk and retention list are on profit now
+    on_profit = churn_model(235.0, 500.0)
+    on_profit["value_at_risk"]["value_basis"] = "profit"
+    reports = tmp_path / "reports"
+    then = make_run(reports, "20241130-060000-monthly", analysis_date=THEN_DATE, exports=then_exports(),
+                    overrides={"lang": "zh"})
+    now = make_run(reports, "20241231-060000-monthly", analysis_date=NOW_DATE,
+                   exports=now_exports(**{"churn_model.json": on_profit}), overrides={"lang": "zh"})
+    changes = compare_runs(RunFolder(then), RunFolder(now)).changes
+    assert [(d["area"], d["what"], d["then"], d["now"]) for d in changes["not_comparable"]] == [
+        ("value", "value at risk measured on", "revenue", "profit")]
+    kpi = section(changes, "kpis")
+    assert {r["key"] for r in kpi["not_compared"]} == {"value_at_risk", "value_at_risk_share"}
+    assert {"churn_rate", "clv_total", "revenue"} <= {r["key"] for r in kpi["rows"]}
+    assert section(changes, "retention") == {"status": "not_comparable", "blocked_by": ["value"]}
+    assert section(changes, "clv")["status"] == "compared"
+    page = write_and_read_page(changes, RunFolder(now))
+    assert "风险价值的计量口径：上次 收入，本次 利润——不比较风险价值与挽留名单。" in page
+    same = compare_runs(RunFolder(then), RunFolder(then)).changes  # two revenue runs, one without kpis.json
+    assert same["not_comparable"] == []
+
+
 def test_segment_scheme_change_leaves_segments_out_but_not_tiers(tmp_path):
     reports = tmp_path / "reports"
     then = make_run(reports, "20241130-060000-monthly", analysis_date=THEN_DATE, exports=then_exports())

@@ -42,7 +42,7 @@ WRITTEN_BY = {"kpis.json": "01_overview", "segments.csv": "02_segmentation", "cl
 """Which notebook writes each export the comparison reads."""
 
 NEEDS = {"segments": ("transactions", "segments"), "tiers": ("transactions", "tiers"),
-         "retention": ("transactions", "churn", "clv", "currency"),
+         "retention": ("transactions", "churn", "clv", "value", "currency"),
          "clv_totals": ("transactions", "clv", "currency"),
          "clv_by_tier": ("transactions", "clv", "currency", "tiers"),
          "clv_parameters": ("transactions", "clv", "currency"), "feedback": ("feedback",)}

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from crmlib.report.compare.runs import RunFolder
 
 AREAS = ("currency", "transactions", "customers", "marketing", "churn", "segments", "tiers", "clv",
-         "feedback")
+         "value", "feedback")
 """Areas of definitions; each number of the comparison depends on some of them."""
 
 
@@ -79,8 +79,23 @@ def run_definitions(run: RunFolder) -> dict[tuple[str, str], object]:
         ("clv", "CLV horizon (months)"): clv_settings.get("horizon_months"),
         ("clv", "annual discount rate"): clv_settings.get("annual_discount_rate"),
         ("clv", "margin"): clv_settings.get("margin"),
+        ("value", "value at risk measured on"): value_basis(kpis, churn),
     }
     return found
+
+
+def value_basis(kpis: dict, churn: dict) -> str | None:
+    """``profit`` when the run's value at risk and retention list were on profit (product costs
+    known), else ``revenue``; None when the run wrote neither kpis.json nor churn_model.json.
+
+    Both notebooks record ``value_basis`` only when it is profit, so a run of either without it
+    (and every run before profitability existed) was on revenue.
+
+    >>> value_basis({}, {"value_at_risk": {"value_basis": "profit"}}), value_basis({"headline": []}, {})
+    ('profit', 'revenue')
+    """
+    recorded = _first(kpis.get("value_basis"), (churn.get("value_at_risk") or {}).get("value_basis"))
+    return recorded or ("revenue" if kpis or churn else None)
 
 
 def differences(then: dict, now: dict) -> list[Difference]:

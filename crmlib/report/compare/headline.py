@@ -31,8 +31,8 @@ KPI_AREAS = {
 }
 EXTRA_AREAS = {
     "customers": ("transactions",), "clv_total": ("transactions", "clv", "currency"),
-    "value_at_risk": ("transactions", "churn", "clv", "currency"),
-    "value_at_risk_share": ("transactions", "churn", "clv"),
+    "value_at_risk": ("transactions", "churn", "clv", "value", "currency"),
+    "value_at_risk_share": ("transactions", "churn", "clv", "value"),
 }
 ORDER = ("revenue", "orders", "aov", "active_customers", "new_customers", "purchase_frequency",
          "repeat_purchase_rate", "churn_rate", "cac", "csat", "nps", "customers", "clv_total",

@@ -54,7 +54,8 @@ FILE_CHANGES = {"changed": "changed", "unchanged": "unchanged", "added": "added"
 AREA_LABELS = {"currency": "money amounts", "transactions": "everything computed from transactions",
                "customers": "what uses the customers table", "marketing": "CAC",
                "churn": "churn rate, value at risk and the retention list", "segments": "segments",
-               "tiers": "value tiers", "clv": "CLV", "feedback": "feedback"}
+               "tiers": "value tiers", "clv": "CLV", "value": "value at risk and the retention list",
+               "feedback": "feedback"}
 
 
 class Page:
@@ -161,8 +162,11 @@ def _not_comparable(page: Page) -> str:
     found = page.changes.get("not_comparable") or []
     if not found:
         return ""
+    worded = {"revenue", "profit"}  # value bases (definitions.value_basis), said in the reader's language
     items = "".join("<li>" + page.text("{what}: {then} then, {now} now — {area} left out.",
-                                       what=page._(d["what"]), then=d["then"], now=d["now"],
+                                       what=page._(d["what"]),
+                                       then=page._(d["then"]) if d["then"] in worded else d["then"],
+                                       now=page._(d["now"]) if d["now"] in worded else d["now"],
                                        area=page._(AREA_LABELS.get(d["area"], d["area"]))) + "</li>"
                     for d in found)
     return f'<div class="box warn"><b>{page.text("Not comparable")}</b><ul>{items}</ul></div>'
