@@ -190,3 +190,22 @@ def test_cached_load_is_reused_until_a_file_changes(tmp_path, monkeypatch):
     assert len(calls) == 2 and len(third.transactions) == 4
     io_module.load_dataset_cached(folder, analysis_date="2024-01-05")
     assert len(calls) == 3
+
+
+def test_a_date_format_that_first_appears_after_the_planned_sample_is_read(tmp_path):
+    # 25,000 distinct ISO timestamps, then 50 Chinese dates: the plan's sample of distinct values may
+    # miss the Chinese ones, the plan must not (each digit pattern is looked at)
+    from crmlib.data.mapping import DISTINCT_FOR_DATES
+
+    header = "customer_id,order_date,amount\n"
+    iso = [f"c{i % 500},2023-{1 + i // 2500 % 12:02d}-{1 + i % 28:02d} {i // 60 % 24:02d}:{i % 60:02d}:"
+           f"{(i * 7) % 60:02d},{i % 90 + 1}" for i in range(25000)]
+    chinese = [f"z{i},2024年01月{1 + i % 28:02d}日 08:03,5" for i in range(50)]
+    assert len(set(iso)) > DISTINCT_FOR_DATES
+    ds = load_dataset(write_dataset(tmp_path / "ds", {"tx.csv": header + "\n".join(iso + chinese) + "\n"},
+                                    transactions_config()))
+    assert len(ds.transactions) == 25050
+    late = ds.transactions.loc[ds.transactions["customer_id"].str.startswith("z")]
+    assert len(late) == 50
+    assert late["order_date"].dt.strftime("%Y-%m-%d %H:%M").tolist() == [
+        f"2024-01-{1 + i % 28:02d} 08:03" for i in range(50)]

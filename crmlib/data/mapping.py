@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 
 import ibis
@@ -49,7 +50,9 @@ from crmlib.engine import Engine
 from crmlib.errors import DataError
 
 CHECKED_KINDS = ("date", "amount", "number")
-DISTINCT_FOR_DATES = 20000
+DISTINCT_FOR_DATES = 20000  # distinct values the date plan reads ...
+SHAPES_FOR_DATES = 1000  # ... plus, of each digit pattern the sample misses (up to this many patterns),
+EXAMPLES_PER_SHAPE = 2000  # this many values
 
 
 @dataclass
@@ -143,10 +146,8 @@ def _date_plan(engine: Engine, table: ibis.Table, cells: str, cfg: TableConfig, 
     column = table[cells]
     if not column.type().is_string():
         return declared_plan([])
-    distinct = engine.to_pandas(table.select(v=column).filter(ibis._.v.notnull())
-                                .distinct().limit(DISTINCT_FOR_DATES))["v"].tolist()
     try:
-        return plan_dates(distinct, cfg.day_first)
+        return plan_dates(date_examples(engine, table.select(v=column)), cfg.day_first)
     except AmbiguousDates as exc:
         sep = exc.separator
         raise DataError(
@@ -158,6 +159,34 @@ def _date_plan(engine: Engine, table: ibis.Table, cells: str, cfg: TableConfig, 
             f"'%m{sep}%d{sep}%Y' (month first) for this table in dataset.yaml, or `day_first: true` / "
             "`false` when the column also holds other formats.",
         ) from None
+
+
+def date_examples(engine: Engine, cells: ibis.Table) -> list[str]:
+    """Distinct values of the text column ``cells.v`` to plan its date formats from.
+
+    A sample of :data:`DISTINCT_FOR_DATES` distinct values, plus up to :data:`EXAMPLES_PER_SHAPE`
+    values of each digit pattern (every digit read as 9: ``2024年1月14日`` -> ``9999年9月99日``) that
+    the sample does not show, so that a format first appearing late in a large file is planned too.
+
+    >>> import pandas as pd
+    >>> from crmlib.engine import Engine
+    >>> cells = ibis.memtable(pd.DataFrame({"v": ["2024-01-05", "2024-01-06", "2024年1月14日"]}))
+    >>> sorted(date_examples(Engine.duckdb(), cells))
+    ['2024-01-05', '2024-01-06', '2024年1月14日']
+    """
+    values = cells.filter(cells.v.notnull()).distinct()
+    sample = engine.to_pandas(values.limit(DISTINCT_FOR_DATES))["v"].tolist()
+    if len(sample) < DISTINCT_FOR_DATES:
+        return sample  # every distinct value
+    shaped = values.mutate(shape=values.v.re_replace(r"[0-9]", "9"))
+    seen = {re.sub(r"[0-9]", "9", str(v)) for v in sample}
+    shapes = engine.to_pandas(shaped.select("shape").distinct().limit(SHAPES_FOR_DATES + len(seen)))["shape"]
+    unseen = [shape for shape in shapes if shape not in seen][:SHAPES_FOR_DATES]
+    if not unseen:
+        return sample
+    rows = shaped.filter(shaped.shape.isin(unseen))
+    rows = rows.mutate(n=ibis.row_number().over(group_by="shape", order_by="v")).filter(ibis._.n < EXAMPLES_PER_SHAPE)
+    return sample + engine.to_pandas(rows.select("v"))["v"].tolist()
 
 
 def _parser(kind: str, column: ibis.Value, cfg: TableConfig, na_values, plan=None) -> ibis.Value:
