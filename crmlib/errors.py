@@ -38,6 +38,9 @@ class DataError(ValueError):
         self.hint = hint
         super().__init__(self._render())
 
+    def __reduce__(self):  # picklable with its message and fields (raised in a child process, re-raised here)
+        return _restore, (type(self), self.args, self.__dict__.copy())
+
     def _render(self) -> str:
         where = self.file or "input"
         if self.column:
@@ -47,6 +50,13 @@ class DataError(ValueError):
         if self.hint:
             lines.append(f"How to fix: {self.hint}")
         return "\n".join(lines)
+
+
+def _restore(cls, args, state):
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(DataError):

@@ -28,7 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import yaml
 
@@ -56,6 +56,9 @@ from crmlib.report.runfolder import (
     write_manifest,
 )
 from crmlib.report.whatchanged import PREVIOUS, CompareOptions, nav_entry, what_changed
+
+if TYPE_CHECKING:
+    from crmlib.report.run_dataset import RunDataset
 
 EXIT_OK, EXIT_FAILED = 0, 1
 RUN_LOG = "run.log"  # the run's diagnostics: the runner's and the kernels' crmlib messages
@@ -310,10 +313,8 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     reports = checked_reports_folder(options.reports)
     comparing = options.compare_options(reports)
 
-    from crmlib.data.config import read_config
-    from crmlib.data.load import load_dataset_cached
     from crmlib.notebook import SALT_VARIABLE
-    from crmlib.report.compare import dataset_profile
+    from crmlib.report.run_dataset import run_dataset
 
     data_dir = resolve_data_dir(options.data)
     if not (data_dir / "dataset.yaml").is_file():
@@ -321,8 +322,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
                         hint="Pass --data with a dataset folder (e.g. data/sample), or create one "
                              "with `crm-workbook sample --out DIR`.")
     analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
-    dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)  # materialised once for the run
-    profile = dataset_profile(dataset, read_config(data_dir))  # what later runs compare with
+    dataset = run_dataset(data_dir, analysis_date, bool(options.pseudonymize))  # materialised once for the run
     from crmlib.data.store import prune_stores
 
     pruned = cache.prune() + prune_stores(cache.PRUNE_AFTER_DAYS)
@@ -343,14 +343,14 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     (folder / "logs").mkdir()
     salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
     common = {"data_dir": str(data_dir), "export_dir": str(exports), "pseudonymize": bool(options.pseudonymize)}
-    manifest = new_manifest(options, folder, started, common, settings, dataset, data_dir, profile, notebooks)
+    manifest = new_manifest(options, folder, started, common, settings, dataset, data_dir, notebooks)
     state["manifest"] = manifest
     _write(folder, manifest)
     update_index(reports)
 
     work = Path(tempfile.mkdtemp(prefix="crm-run-"))
     try:
-        ids_file = write_pseudonym_ids(dataset, work) if options.pseudonymize else None
+        ids_file = write_pseudonym_ids(dataset.ids, work) if options.pseudonymize else None
         del dataset
         nav = [(p.stem, f"{p.stem}.html") for p in notebooks]
         if comparing.enabled:
@@ -400,8 +400,8 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     return RunResult(folder, manifest, code, changed.digest)
 
 
-def new_manifest(options: RunOptions, folder: Path, started: datetime, common: dict, settings, dataset,
-                 data_dir: Path, profile: dict, notebooks: list[Path]) -> Manifest:
+def new_manifest(options: RunOptions, folder: Path, started: datetime, common: dict, settings,
+                 dataset: RunDataset, data_dir: Path, notebooks: list[Path]) -> Manifest:
     """The manifest of a run that is starting: every notebook ``pending``, status ``running``."""
     return Manifest(
         run_id=folder.name, name=options.name or data_dir.name, status="running",
@@ -418,8 +418,8 @@ def new_manifest(options: RunOptions, folder: Path, started: datetime, common: d
         dataset={"name": dataset.name, "path": str(data_dir),
                     "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
                     "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
-                    "transactions": len(dataset.transactions),
-                    "customers": int(dataset.transactions["customer_id"].nunique()), "profile": profile},
+                    "transactions": dataset.transactions, "customers": dataset.customers,
+                    "profile": dataset.profile},
         notebooks=[{"notebook": p.stem, "status": "pending", "ipynb": p.name,
                     "html": None} for p in notebooks],
         packages=package_versions(), git=git_state(),
@@ -427,14 +427,10 @@ def new_manifest(options: RunOptions, folder: Path, started: datetime, common: d
 
 
 
-def write_pseudonym_ids(dataset, work: Path) -> Path:
-    """Every customer id of the dataset into ``work/ids.txt``, for the workers' pseudonymiser."""
-    ids = set(dataset.transactions["customer_id"].astype(str))
-    for table in (dataset.customers, dataset.feedback):
-        if table is not None and "customer_id" in table:
-            ids |= set(table["customer_id"].dropna().astype(str))
+def write_pseudonym_ids(ids: str, work: Path) -> Path:
+    """The dataset's customer ids (:func:`crmlib.report.run_dataset.pseudonym_ids`) into ``work/ids.txt``."""
     path = work / "ids.txt"
-    path.write_text("\n".join(sorted(ids)), encoding="utf-8")
+    path.write_text(ids, encoding="utf-8")
     return path
 
 
