@@ -44,6 +44,7 @@ def test_runs_on_the_sample_from_the_notebooks_folder(tmp_path):
     assert metrics["gradient_boosting"]["roc_auc"] > metrics["p_alive"]["roc_auc"]
     assert model["definition"]["window_days"] == 90 and model["test_cutoff"] == "2024-10-02"
     assert "exit survey" in text and "No feedback table" not in text and "acquisition_channel" not in text
+    assert "with the engagement features (recent visits, service contacts, days since the last contact)" in text
     assert images >= 12  # gaps, 2 rates, cohorts, survival, lift, calibration, drivers, 3 reasons, value at risk
 
 

@@ -213,3 +213,31 @@ def test_attributed_cac_divides_the_channels_spend(sample_attribution):
         ds.marketing_spend.loc[ds.marketing_spend["acquisition_channel"] == "search", "spend"].sum()
         / search["attributed_conversions"])
     assert spend.set_index("channel").at["wechat", "spend_source"] == "touchpoint cost"
+
+
+def test_engagement_gain_finds_churn_that_only_the_contacts_foretell():
+    # Everyone buys the same amounts on the same days; at each cutoff a random half visited the app ten
+    # days before and buys again within the window, the others do not. Purchases cannot tell them apart
+    # (the train cutoff's buyers are drawn independently of the test cutoff's), the visits can.
+    from crmlib.churn.study import ChurnTables
+
+    rng = np.random.default_rng(7)
+    ids = [f"c{i:04d}" for i in range(800)]
+    common = pd.date_range("2023-01-15", "2024-05-15", freq="60D")
+    orders = [(c, d) for c in ids for d in common]
+    visits = []
+    for visit, purchase in (("2024-05-22", "2024-07-01"), ("2024-09-20", "2024-11-01")):  # cutoffs 06-01, 09-30
+        engaged = np.asarray(ids)[rng.random(len(ids)) < 0.5]
+        visits += [(c, pd.Timestamp(visit)) for c in engaged]
+        orders += [(c, pd.Timestamp(purchase)) for c in engaged]
+    transactions = pd.DataFrame(orders, columns=["customer_id", "order_date"]).assign(amount=50.0)
+    transactions["order_id"] = [f"o{i}" for i in range(len(transactions))]
+    contacts = pd.DataFrame(visits, columns=["customer_id", "timestamp"]).assign(
+        channel="app", touchpoint_type="app_visit")
+    gain = journey.engagement_gain(ChurnTables(transactions, touchpoints=contacts), window_days=90,
+                                   analysis_date="2024-12-31", train_cutoff="2024-06-01", test_cutoff="2024-09-30")
+    assert (gain["train_cutoff"], gain["test_cutoff"]) == ("2024-06-01", "2024-09-30")
+    assert "recent_visits" in gain["features"]
+    assert gain["roc_auc_with"] > 0.95
+    assert abs(gain["roc_auc_without"] - 0.5) < 0.1
+    assert gain["gain"] == pytest.approx(gain["roc_auc_with"] - gain["roc_auc_without"])

@@ -38,6 +38,29 @@ def test_sample_exports(tmp_path):
     recs = pd.read_csv(exports / "recommendations.csv", encoding="utf-8-sig")
     assert list(recs.columns) == ["customer_id", "rank", "product", "score"]
     assert recs.groupby("customer_id")["rank"].max().max() == 3
+    _check_attributed_cac(kpis["attributed_cac_by_channel"])
+
+
+def _check_attributed_cac(exported: list[dict]) -> None:
+    """The overview's attributed CAC (issue 19 item 5) against last-touch credit counted here in pandas:
+    each first purchase credited to the channel of its customer's last contact in the 30 days before it."""
+    from crmlib.data.load import load_dataset
+
+    ds = load_dataset("data/sample")
+    table = pd.DataFrame(exported).set_index("channel")
+    assert {"first_touch", "last_touch", "linear", "time_decay", "markov", "single_channel_cac", "spend"} <= set(
+        table.columns)
+    first = ds.transactions.groupby("customer_id")["order_date"].min().rename("first_order").reset_index()
+    touches = ds.touchpoints.merge(first, on="customer_id")
+    before = touches[(touches["timestamp"] < touches["first_order"])
+                     & ((touches["first_order"] - touches["timestamp"]).dt.total_seconds() <= 30 * 86400)]
+    last = before.sort_values(["customer_id", "timestamp", "channel", "touchpoint_type"]).groupby("customer_id").tail(1)
+    credited = last["channel"].value_counts()
+    spend = ds.marketing_spend.groupby("acquisition_channel")["spend"].sum()
+    expected = (spend / credited).dropna()
+    assert len(expected) >= 3
+    assert table.loc[expected.index, "last_touch"].to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
+    assert table.loc[expected.index, "spend"].to_numpy() == pytest.approx(spend[expected.index].to_numpy())
 
 
 @pytest.mark.slow
@@ -53,3 +76,4 @@ def test_cdnow_in_chinese_marks_missing_kpis(tmp_path):
     card = pd.read_csv(exports / "scorecard.csv", encoding="utf-8-sig", dtype={"customer_id": str})
     assert len(card) == 2357 and card["latest_nps"].isna().all()
     assert "profit" not in kpis and "revenue_clv" not in card  # no costs: revenue, as before
+    assert "attributed_cac_by_channel" not in kpis  # no touchpoints
