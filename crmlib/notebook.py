@@ -35,7 +35,7 @@ import pandas as pd
 
 from crmlib import PROJECT_ROOT, cache
 from crmlib.data.config import read_config
-from crmlib.data.load import Dataset, load_dataset_cached
+from crmlib.data.load import LATE_ANALYSIS_MESSAGE, Dataset, late_analysis_date, load_dataset_cached
 from crmlib.display.cards import (
     FIRST_SCREEN_KEY,
     KPI_NAMES,
@@ -53,6 +53,7 @@ from crmlib.logs import log_from_environment
 from crmlib.narrative import MISSING_TABLE_KEY
 from crmlib.readiness import NotEnoughData
 from crmlib.scans.summary import customer_summary
+from crmlib.settings import DEFAULTS
 
 INTERACTIVE_REPORTS = PROJECT_ROOT / "reports" / "interactive"  # <dataset>/exports when export_dir is empty
 PERSONAL_COLUMNS = re.compile(r"(^|_)(name|e-?mail|phone|mobile|tel|address)($|_)|姓名|名字|手机|电话|邮箱|地址",
@@ -113,8 +114,12 @@ class Workbook:
 
     @classmethod
     def open(cls, data_dir: str | Path = "data/sample", *, analysis_date: str = "", export_dir: str = "",
-             pseudonymize: bool = False, lang: str = "en") -> Workbook:
-        """Load ``data_dir`` (relative to the working directory or the project) and set up charts."""
+             pseudonymize: bool = False, lang: str = "en", churn_window_days: int | None = None) -> Workbook:
+        """Load ``data_dir`` (relative to the working directory or the project) and set up charts.
+
+        ``churn_window_days`` (the notebook's, when it has one) decides when the analysis date is
+        too long after the last purchase (loading warns with the default window).
+        """
         from crmlib import plots
 
         if lang not in LANGUAGES:
@@ -127,7 +132,12 @@ class Workbook:
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
         folder = Path(export_dir) if export_dir else interactive_export_dir(dataset.root)
         workbook = cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
-        for warning in dataset.page_warnings:  # e.g. an analysis date long after the last purchase
+        warnings = list(dataset.page_warnings)
+        if churn_window_days and churn_window_days != DEFAULTS.churn_window_days:
+            warnings = [w for w in warnings if getattr(w, "template", None) != LATE_ANALYSIS_MESSAGE]
+            warnings += late_analysis_date(dataset.analysis_date, dataset.transactions["order_date"].max(),
+                                           churn_window_days)
+        for warning in warnings:  # e.g. an analysis date long after the last purchase
             workbook.say("⚠ " + (warning.text(lang) if hasattr(warning, "text") else str(warning)))
         return workbook
 

@@ -361,6 +361,25 @@ def test_analysis_date_long_after_the_last_purchase_is_a_warning_everywhere(tmp_
     assert "Warning: The analysis date 2030-01-01 is 2,182 days" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("window, warned", [(None, True), (90, True), (100, True), (180, False)])
+def test_the_late_analysis_date_warning_follows_the_notebooks_churn_window(tmp_path, monkeypatch, window, warned):
+    from crmlib.notebook import Workbook
+
+    monkeypatch.setenv("CRM_WORKBOOK_CACHE", "off")
+    folder = write_dataset(tmp_path / "ds", {"tx.csv": BASIC_TRANSACTIONS},  # last purchase 2024-01-11
+                           {**transactions_config(), "analysis_date": "2024-05-10"})  # 120 days later
+    said = []
+    monkeypatch.setattr(Workbook, "say", lambda self, text: said.append(text))
+    Workbook.open(folder, export_dir=str(tmp_path / "exports"), churn_window_days=window)
+    late = [text for text in said if "days after the last purchase" in text]
+    if warned:
+        assert late == [f"⚠ The analysis date 2024-05-10 is 120 days after the last purchase (2024-01-11), more than a "
+                        f"{window or 90}-day churn window: every customer looks lapsed. Leave `analysis_date` empty to "
+                        "use the last purchase date, unless the export is truly that old."]
+    else:
+        assert late == []
+
+
 def test_validate_exits_3_on_bad_input_and_names_the_fix(tmp_path, capsys):
     folder = write_dataset(tmp_path / "ds", {"tx.csv": TX + "a,2024-01-01,abc\n"}, transactions_config())
     assert main(["validate", str(folder)]) == 3

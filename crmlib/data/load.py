@@ -46,9 +46,14 @@ from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
 from crmlib.data.sources import source_hashes
 from crmlib.engine import Engine, default_engine
+from crmlib.lang import N_
+from crmlib.settings import DEFAULTS
 
 TABLE_NAMES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoints", "products", "returns")
-LATE_ANALYSIS_DAYS = 90  # the notebooks' default churn window
+LATE_ANALYSIS_MESSAGE = N_(
+    "The analysis date {date} is {gap:,} days after the last purchase ({last}), more than a "
+    "{window}-day churn window: every customer looks lapsed. Leave `analysis_date` empty to use the "
+    "last purchase date, unless the export is truly that old.")
 
 
 @dataclass
@@ -264,14 +269,26 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
 
 
 def _late_analysis_date(cutoff: pd.Timestamp, purchases: pa.Table) -> list[str]:
-    last = pd.Timestamp(pa.compute.max(purchases["order_date"]).as_py()).normalize()
-    gap = (cutoff - last).days
-    if gap <= LATE_ANALYSIS_DAYS:
+    return late_analysis_date(cutoff, pa.compute.max(purchases["order_date"]).as_py())
+
+
+def late_analysis_date(analysis_date, last_purchase, window_days: int = DEFAULTS.churn_window_days) -> list[Notice]:
+    """The warning (a one-item list) when ``analysis_date`` is more than one churn window after the last purchase.
+
+    Loading warns with the default window; :meth:`crmlib.notebook.Workbook.open` again with the
+    notebook's ``churn_window_days``.
+
+    >>> late_analysis_date(pd.Timestamp("2024-05-01"), pd.Timestamp("2024-01-02"), 180)
+    []
+    >>> late_analysis_date(pd.Timestamp("2024-05-01"), pd.Timestamp("2024-01-02"), 90)[0].values["gap"]
+    120
+    """
+    last = pd.Timestamp(last_purchase).normalize()
+    gap = (pd.Timestamp(analysis_date) - last).days
+    if gap <= window_days:
         return []
-    return [Notice.of("The analysis date {date} is {gap:,} days after the last purchase ({last}), more than a "
-                      "{window}-day churn window: every customer looks lapsed. Leave `analysis_date` empty to use the "
-                      "last purchase date, unless the export is truly that old.", date=f"{cutoff:%Y-%m-%d}", gap=gap,
-                      last=f"{last:%Y-%m-%d}", window=LATE_ANALYSIS_DAYS)]
+    return [Notice.of(LATE_ANALYSIS_MESSAGE, date=f"{pd.Timestamp(analysis_date):%Y-%m-%d}", gap=gap,
+                      last=f"{last:%Y-%m-%d}", window=int(window_days))]
 
 
 def _net_returns(purchases: pa.Table, returns: pa.Table, log: QualityLog, file: str) -> tuple[pa.Table, pa.Table]:
