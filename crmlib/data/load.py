@@ -169,6 +169,9 @@ def _parquet_rows(path: Path) -> int:
     return pq.ParquetFile(path).metadata.num_rows
 
 
+TEXT = pd.StringDtype("pyarrow")  # ids and text: Arrow buffers, not one Python object per value (~8x less memory)
+
+
 def to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
     """A cleaned Arrow table as the pandas frame analyses use (string ids and text, ns dates, floats)."""
     kinds = TABLES[name].kinds
@@ -179,7 +182,7 @@ def to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
         values = table.column(column)
         kind = kinds.get(column)
         if kind in ("id", "text"):
-            columns[column] = values.to_pandas(types_mapper={pa.string(): pd.StringDtype()}.get).astype("string")
+            columns[column] = values.to_pandas(types_mapper={pa.string(): TEXT}.get).astype(TEXT)
         elif kind == "date":
             columns[column] = values.to_pandas().astype("datetime64[ns]")
         elif kind in ("amount", "number"):
