@@ -280,15 +280,24 @@ def _raise_on_conflicts(engine: Engine, t: ibis.Table, conflict: ibis.Value, par
     if not count:
         return
     key = [c for c in ("order_id", "product") if c in parsed.mapping]
-    rows = engine.to_pandas(t.filter(conflict).order_by([*key, LINE]).select(LINE, *key, "customer_id", "amount")
+    fields = {"customer": "customer_id", "amount": "amount", "day": "_day", "quantity": "quantity"}
+    fields = {word: column for word, column in fields.items() if column in t.columns}
+    rows = t.filter(conflict)
+    per_order = rows.group_by("_key").aggregate(**{word: rows[column].nunique() for word, column in fields.items()})
+    varies = engine.to_pandas(per_order.aggregate(**{word: (per_order[word] > 1).any() for word in fields})).iloc[0]
+    differ = [word for word in fields if bool(varies[word])] or ["amount", "customer"]
+    listed = {"customer": "customer_id", "amount": "amount", "day": "day", "quantity": "quantity"}
+    shown_columns = [*key, "customer_id", "amount", *(listed[w] for w in ("day", "quantity") if w in differ)]
+    rows = engine.to_pandas(rows.mutate(day=rows._day.cast("date")).order_by([*key, LINE])
+                            .select(LINE, *dict.fromkeys([*key, "customer_id", "amount", "day",
+                                                          *(["quantity"] if "quantity" in fields else [])]))
                             .limit(6))
-    shown = [(int(r[LINE]), " / ".join(f"{c}={_fmt(r[c])}" for c in [*key, "customer_id", "amount"]))
-             for _, r in rows.iterrows()]
+    shown = [(int(r[LINE]), " / ".join(f"{c}={_fmt(r[c])}" for c in shown_columns)) for _, r in rows.iterrows()]
     lines_hint = ("" if "product" in parsed.mapping else
                   " If the file has one row per order line, map `product:` (e.g. the stock code) so the lines "
                   "of one order are told apart.")
     raise DataError(
-        f"{count:,} rows share an order id with another row but differ in amount or customer "
+        f"{count:,} rows share an order id with another row but differ in {' and '.join(differ)} "
         "(not a plain duplicate, so it is not clear which is right)",
         file=parsed.cfg.file, column=parsed.mapping["order_id"], rows=shown,
         hint="Choose what to do in dataset.yaml: `duplicate_orders: first` (keep the first row), `last` "
@@ -543,7 +552,9 @@ def clean_touchpoints(engine: Engine, parsed: ParsedTable, known: ibis.Table, cu
                                                 "kept (flagged)", "customer_id"), parsed, log)
     result = in_line_order(engine, kept.select(LINE, *_columns(parsed, kept)))
     if result.num_rows == 0:
-        raise DataError("has no contact left after cleaning: see the data-quality log (`crm-workbook validate`)",
+        counts = engine.to_pandas(t.group_by(REASON).aggregate(n=t.count()).order_by(ibis.desc("n")))
+        parts = [f"{int(n):,} {reason}" for reason, n in zip(counts[REASON], counts["n"], strict=True) if reason]
+        raise DataError("has no contact left after cleaning: " + ("; ".join(parts) if parts else "no rows"),
                         file=parsed.cfg.file, hint="Check the column mapping, the timestamp format and the analysis date.")
     log.add("touchpoints", parsed.file, "rows kept", rows=result.num_rows, action="kept")
     return result

@@ -157,7 +157,9 @@ def _raise_decode_error(data: bytes, path: Path, encoding: str, exc: Exception) 
 def _parse_csv(data: bytes, path: Path, encoding: str, sep: str, names: list[str], newlines: bool) -> pa.Table:
     read = pacsv.ReadOptions(encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
                              block_size=BLOCK_BYTES)
-    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=newlines)
+    malformed = []  # rows whose number of fields is not the header's (pyarrow does not say their line)
+    parse = pacsv.ParseOptions(delimiter=sep, newlines_in_values=newlines,
+                               invalid_row_handler=lambda row: malformed.append(row) or "error")
     convert = pacsv.ConvertOptions(column_types={n: pa.string() for n in names}, strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     try:
@@ -177,11 +179,42 @@ def _parse_csv(data: bytes, path: Path, encoding: str, sep: str, names: list[str
         message = str(exc).split("\n")[0]
         if "decode" in message.lower() or "utf8" in message.lower() or "utf-8" in message.lower():
             _raise_decode_error(data, path, encoding, exc)
+        if malformed:
+            row = malformed[0]
+            line = line_of_text(data, row.text, encoding)
+            raise DataError(
+                f"is not a well-formed table: {'line ' + str(line) if line else 'a line'} has {row.actual_columns} "
+                f"fields where the header has {row.expected_columns}",
+                file=path, rows=[(line, row.text[:200])] if line else [],
+                hint="Look for an unquoted separator or line break inside a cell on that line; re-export with "
+                "quoting (or fix the line).",
+            ) from exc
         raise DataError(
             f"is not a well-formed table: {message}",
             file=path,
             hint="Look for unquoted separators or line breaks inside a cell; re-export with quoting.",
         ) from exc
+
+
+def line_of_text(data: bytes, text: str, encoding: str) -> int | None:
+    """The file line number (header = 1) of the first line of ``data`` that starts with ``text``.
+
+    >>> line_of_text(b"a,b\\n1,2\\n3,4,5\\n", "3,4,5", "utf-8")
+    3
+    """
+    try:
+        needle = text.encode("utf-8" if encoding in ("utf-8", "utf-8-sig") else encoding)
+    except (LookupError, UnicodeError):
+        return None
+    start = 0
+    while needle:
+        at = data.find(needle, start)
+        if at < 0:
+            return None
+        if at == 0 or data[at - 1:at] in (b"\n", b"\r"):
+            return data.count(b"\n", 0, at) + 1
+        start = at + 1
+    return None
 
 
 def _excel_column(values: list) -> pa.Array:
