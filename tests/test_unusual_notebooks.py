@@ -68,3 +68,36 @@ def test_every_notebook_succeeds_and_says_what_cannot_run(run):
     assert not exports & {"clv.csv", "clv_model.json", "churn_risk.csv", "churn_model.json"}
     segments = (folder / "exports" / "segments.csv").read_text(encoding="utf-8-sig").splitlines()
     assert len(segments) == 2 and "cluster" in segments[0].split(",")
+
+
+NOTEBOOKS = ("00_data_quality", "01_overview", "02_segmentation", "03_clv", "04_churn", "05_feedback", "06_journey",
+             "07_profitability")
+
+
+@pytest.mark.parametrize("name", ["one_time_buyers", "one_day", "two_months_ratings_only",
+                                  "two_months_repetitive_text"])
+def test_every_notebook_succeeds_on_the_other_unusual_datasets(tmp_path, name):
+    # issue 15 item 11: all one-time buyers, everything on one day, two months of history with
+    # ratings-only or repetitive feedback; each notebook succeeds and says what it cannot do
+    from unusual import BUILDERS
+
+    data = BUILDERS[name](tmp_path / name)
+    reports = tmp_path / "reports"
+    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--reports", str(reports),
+                           "--no-compare", "--jobs", "2"], capture_output=True, text=True, cwd=PROJECT_ROOT,
+                          timeout=900)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (folder,) = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert {n["notebook"]: n["status"] for n in manifest["notebooks"]} == dict.fromkeys(NOTEBOOKS, "ok")
+    ds = load_dataset(data)
+    pages = {n: visible_text((folder / f"{n}.html").read_text(encoding="utf-8")) for n in NOTEBOOKS}
+    if name in ("one_time_buyers", "one_day"):  # no repeat purchase (or no holdout period): no CLV model
+        reason = reason_of(holdout_validation, ds.transactions, None, ds.analysis_date, models="bgnbd")
+        assert reason.text("en").split(".")[0] in pages["03_clv"]
+        assert "not enough data." in pages["03_clv"]
+        assert not (folder / "exports" / "clv.csv").exists()
+    if name == "two_months_repetitive_text":  # the same two words again and again: no topics, and why
+        assert "not enough data." in pages["05_feedback"] and "Topics per language" not in pages["05_feedback"]
+        assert (folder / "exports" / "feedback_scored.csv").is_file()
+    assert (folder / "exports" / "segments.csv").is_file() and (folder / "exports" / "data_quality.json").is_file()

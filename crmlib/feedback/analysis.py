@@ -38,6 +38,7 @@ from crmlib.feedback.sentiment import score_sentiment
 from crmlib.feedback.sentiment_domain import with_domain_sentiment
 from crmlib.feedback.tokenize import tokenize_series
 from crmlib.feedback.topics import TopicModel
+from crmlib.lang import N_
 from crmlib.readiness import NotEnoughData
 
 TOPIC_GROUPS = {"zh": ("zh", "mixed"), "en": ("en",)}
@@ -113,7 +114,12 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     usable = ~scored["is_exit_survey"] & scored["tokens"].map(len).gt(0)
     for group, members in TOPIC_GROUPS.items():
         rows = usable & scored["language"].astype(str).isin(members)
-        if not topics or rows.sum() < MIN_TOPIC_TEXTS:
+        if not topics or not rows.any():
+            continue
+        if rows.sum() < MIN_TOPIC_TEXTS:
+            skipped[group] = NotEnoughData(
+                N_("Only {n:,} texts in one language group, too few to find topics (at least {minimum:,} are needed)."),
+                N_("More texts in that language would enable this."), n=int(rows.sum()), minimum=MIN_TOPIC_TEXTS)
             continue
         try:
             model = TopicModel(n_topics=n_topics).fit(scored.loc[rows, "tokens"])

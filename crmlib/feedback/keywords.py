@@ -45,9 +45,11 @@ def distinctive_keywords(tokens: pd.Series, target: pd.Series, n: int = 10, min_
     alpha = strength * total / total.sum()
     a0 = alpha.sum()
     n_i, n_j = y_i.sum(), y_j.sum()
-    delta = (np.log((y_i + alpha) / (n_i + a0 - y_i - alpha))
-             - np.log((y_j + alpha) / (n_j + a0 - y_j - alpha)))
-    variance = 1 / (y_i + alpha) + 1 / (y_j + alpha)
-    table["z"] = delta / np.sqrt(variance)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a word that is all of a side's counts: no odds
+        delta = (np.log((y_i + alpha) / (n_i + a0 - y_i - alpha))
+                 - np.log((y_j + alpha) / (n_j + a0 - y_j - alpha)))
+        variance = 1 / (y_i + alpha) + 1 / (y_j + alpha)
+        table["z"] = delta / np.sqrt(variance)
+    table = table.loc[np.isfinite(table["z"])]  # undefined log-odds are not "typical" of either side
     top = table.sort_values(["z", "target_texts"], ascending=[False, False]).head(n)
     return top.rename_axis("word").reset_index()
