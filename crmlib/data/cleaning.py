@@ -286,12 +286,9 @@ def _raise_on_conflicts(engine: Engine, t: ibis.Table, conflict: ibis.Value, par
     per_order = rows.group_by("_key").aggregate(**{word: rows[column].nunique() for word, column in fields.items()})
     varies = engine.to_pandas(per_order.aggregate(**{word: (per_order[word] > 1).any() for word in fields})).iloc[0]
     differ = [word for word in fields if bool(varies[word])] or ["amount", "customer"]
-    listed = {"customer": "customer_id", "amount": "amount", "day": "day", "quantity": "quantity"}
-    shown_columns = [*key, "customer_id", "amount", *(listed[w] for w in ("day", "quantity") if w in differ)]
+    shown_columns = [*key, "customer_id", "amount", *(w for w in ("day", "quantity") if w in differ)]
     rows = engine.to_pandas(rows.mutate(day=rows._day.cast("date")).order_by([*key, LINE])
-                            .select(LINE, *dict.fromkeys([*key, "customer_id", "amount", "day",
-                                                          *(["quantity"] if "quantity" in fields else [])]))
-                            .limit(6))
+                            .select(LINE, *shown_columns).limit(6))
     shown = [(int(r[LINE]), " / ".join(f"{c}={_fmt(r[c])}" for c in shown_columns)) for _, r in rows.iterrows()]
     lines_hint = ("" if "product" in parsed.mapping else
                   " If the file has one row per order line, map `product:` (e.g. the stock code) so the lines "
