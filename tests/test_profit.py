@@ -118,6 +118,21 @@ def test_sample_recovers_planted_referrers_and_the_loss_leader():
     assert 0 < s["unprofitable_share"] < 0.5 and s["peak_profit_share"] > 1
 
 
+def test_sample_recovers_the_planted_heavy_returners():
+    """High revenue, yet unprofitable, and for returns: the planted group is what the page finds."""
+    ds = load_dataset("data/sample")
+    heavy = pd.read_json("data/sample/ground_truth.json", typ="series")["profitability"]["heavy_returners"]
+    t = profit.customer_profit(ds)
+    assert len(heavy) >= 30 and set(heavy) <= set(t.index)
+    assert (t.loc[heavy, "revenue"] > t["revenue"].median()).all()
+    assert (t.loc[heavy, "profit"] < 0).mean() >= 0.9
+    reasons = profit.loss_reasons(t, ds.costs)
+    assert (reasons.reindex(heavy) == "returns").mean() >= 0.9
+    rich_losers = t.index[(t["profit"] < 0) & (t["revenue"] >= t["revenue"].quantile(0.75))]
+    assert rich_losers.isin(heavy).mean() >= 0.8  # unprofitable despite high revenue: mostly the planted group
+    assert profit.unprofitable_profile(t).loc["return_rate", "ratio"] > 5
+
+
 def test_clv_on_profit_is_margin_times_revenue_clv_for_a_flat_margin(tmp_path):
     import shutil
 

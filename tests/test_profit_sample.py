@@ -23,7 +23,30 @@ def test_costs_leave_the_other_tables_unchanged(generated):
     assert "products" in with_ and "products" not in without and "profitability" not in truth
     for name, table in without.items():
         ours = with_[name].drop(columns=["referred_by"]) if name == "customers" else with_[name]
+        if name == "transactions":  # the heavy returners' return lines are appended after the rest
+            ours = ours.iloc[: len(table)]
         pd.testing.assert_frame_equal(ours, table)
+
+
+def test_heavy_returners_send_back_most_orders_of_their_high_revenue(generated):
+    tables, truth = generated
+    before = generate_sample(SampleParameters(n_customers=1500, seed=5, costs=False))[0]["transactions"]
+    extra = tables["transactions"].iloc[len(before):]
+    heavy = truth["profitability"]["heavy_returners"]
+    assert len(extra) == truth["profitability"]["heavy_return_lines"] and set(extra["customer_id"]) == set(heavy)
+    assert (extra["amount"] < 0).all() and extra["order_id"].str.startswith("R").all()
+    assert not extra["order_id"].isin(before["order_id"]).any() and extra["order_id"].is_unique  # no conflicting ids
+    assert (extra["order_date"] <= pd.Timestamp("2024-12-31 23:00")).all()
+    orders = before.loc[before["order_id"].str.startswith("O") & (before["amount"] > 0)].drop_duplicates("order_id")
+    per = orders.groupby("customer_id")["amount"].agg(["sum", "size"])
+    assert len(heavy) == max(3, round(0.01 * len(per)))
+    assert (per.loc[heavy, "size"] >= 4).all() and (per.loc[heavy, "sum"] >= per["sum"].quantile(0.75)).all()
+    original = orders.set_index("order_id")
+    sent_back = original.loc["O" + extra["order_id"].str[1:]]
+    assert np.allclose(-extra["amount"].to_numpy(), sent_back["amount"].to_numpy())  # in full
+    assert ((extra["order_date"].to_numpy() - sent_back["order_date"].to_numpy()) >= pd.Timedelta(days=2)).all()
+    share = len(extra) / per.loc[heavy, "size"].sum()
+    assert 0.6 < share <= 0.9  # most of their orders (those that can still be returned by the end)
 
 
 def test_product_margins_follow_their_category_and_the_loss_leader(generated):

@@ -24,7 +24,8 @@ The generative process (all parameters in :class:`SampleParameters`, kept in
   :mod:`crmlib.data.sample_journeys`; drawn from their own random stream).
 - **Costs and referrals**: a margin rate per product (a planted loss leader), the cost to serve
   in ``dataset.yaml`` and each referral customer's referrer with a handful of prolific
-  referrers (see :mod:`crmlib.data.sample_costs`; their own random stream).
+  referrers, and a planted group of heavy returners whose return lines are appended to the
+  transactions (see :mod:`crmlib.data.sample_costs`; their own random stream).
 - Export glitches a real file has: GBK encoding with Chinese headers and ``¥1,234.50``
   amounts, a few duplicate lines, zero-value orders, returns, blank customer ids.
 
@@ -361,8 +362,10 @@ def generate_sample(params: SampleParameters = SampleParameters()) -> tuple[dict
         tables["touchpoints"], truth["journeys"] = generate_touchpoints(
             customers, buyers, feedback, params.seed, params.end, params.glitches)
     if params.costs:
-        tables["products"], referred_by, truth["profitability"] = generate_costs(customers, transactions, params.seed)
+        tables["products"], referred_by, extra_returns, truth["profitability"] = generate_costs(
+            customers, transactions, params.seed, params.end)
         tables["customers"] = tables["customers"].assign(referred_by=referred_by)
+        tables["transactions"] = pd.concat([transactions, extra_returns], ignore_index=True)  # appended: lines keep their place
     return tables, truth
 
 

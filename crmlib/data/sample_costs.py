@@ -8,6 +8,11 @@ already has, so adding them leaves every other table of the sample byte-identica
 - **Cost to serve** (``COSTS`` in ``dataset.yaml``): a cost per feedback contact by channel (the
   hotline is dear), per return and per order shipped. Low-satisfaction customers complain and
   return more, so some high-revenue customers end up unprofitable.
+- **Heavy returners**: a planted 1 % of buyers (at least 3) among those with four or more orders
+  and revenue in the top quarter send back most of their orders (:data:`HEAVY_RETURN_SHARE`, in
+  full, 2–14 days later). Their return lines are appended at the end of the transactions file, so
+  every other line keeps its place; return handling and shipping make them unprofitable despite
+  their revenue.
 - **Referrals**: every customer who came through ``referral`` names a referrer who signed up
   earlier; a handful of **prolific referrers** (satisfied early customers) bring a planted share
   of them, the rest are spread over earlier customers weighted by satisfaction (promoters refer).
@@ -15,12 +20,15 @@ already has, so adding them leaves every other table of the sample byte-identica
 Example
 -------
 >>> from crmlib.data.sample import SampleParameters, generate_sample
->>> tables, truth = generate_sample(SampleParameters(n_customers=300, seed=1))
->>> products, referred_by, planted = generate_costs(truth["customers"], tables["transactions"], 1)
+>>> tables, truth = generate_sample(SampleParameters(n_customers=300, seed=1, costs=False))
+>>> costs = generate_costs(truth["customers"], tables["transactions"], 1, "2024-12-31")
+>>> products, referred_by, extra_returns, planted = costs
 >>> float(products.set_index("商品").loc["数码-01", "毛利率"])
 -0.05
->>> bool(referred_by.notna().any()), len(planted["prolific_referrers"])
-(True, 5)
+>>> bool(referred_by.notna().any()), len(planted["prolific_referrers"]), len(planted["heavy_returners"])
+(True, 5, 3)
+>>> set(extra_returns["customer_id"]) == set(planted["heavy_returners"]), bool((extra_returns["amount"] < 0).all())
+(True, True)
 """
 
 from __future__ import annotations
@@ -36,6 +44,8 @@ COSTS = {"service_contact": {"hotline": 40.0, "wechat": 10.0, "app": 6.0, "web":
          "return_handling": 45.0, "shipping_per_order": 18.0}
 N_PROLIFIC = 5
 PROLIFIC_SHARE = 0.35  # of the referrals made after the prolific referrers signed up
+HEAVY_RETURNERS = (0.01, 3)  # share of buyers planted as heavy returners, and the least number
+HEAVY_RETURN_SHARE = 0.85  # of a heavy returner's orders sent back (those that can be, by the end date)
 
 
 def _products(transactions: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
@@ -66,20 +76,43 @@ def _referrals(customers: pd.DataFrame, rng: np.random.Generator) -> tuple[pd.Se
     return referred_by, sorted(ids[prolific].tolist())
 
 
-def generate_costs(customers: pd.DataFrame, transactions: pd.DataFrame,
-                   seed: int) -> tuple[pd.DataFrame, pd.Series, dict]:
-    """``(products, referred_by, truth)``: the products export (商品, 品类, 毛利率), each customer's
-    referrer (aligned with ``customers``; missing when not referred) and the planted truth.
+def _heavy_returns(transactions: pd.DataFrame, end: str, rng: np.random.Generator) -> tuple[pd.DataFrame, list[str]]:
+    """Return lines of the planted heavy returners (same columns as ``transactions``) and their ids."""
+    ids = transactions["order_id"].astype(str)
+    returned = set("O" + ids[ids.str.startswith("R")].str[1:])
+    orders = transactions.loc[ids.str.startswith("O") & (transactions["amount"] > 0)].drop_duplicates("order_id")
+    per_customer = orders.groupby("customer_id", sort=True)["amount"].agg(["sum", "size"])
+    candidates = per_customer.index[(per_customer["size"] >= 4) & (per_customer["sum"] >= per_customer["sum"].quantile(0.75))]
+    share, least = HEAVY_RETURNERS
+    n = min(len(candidates), max(least, round(share * len(per_customer))))
+    chosen = sorted(rng.choice(np.asarray(candidates), n, replace=False).tolist()) if n else []
+    theirs = orders.loc[orders["customer_id"].isin(chosen) & ~orders["order_id"].isin(returned)]
+    theirs = theirs.sort_values(["customer_id", "order_date", "order_id"], kind="stable")
+    lag = pd.to_timedelta(rng.integers(2, 15, len(theirs)), unit="D")
+    back = theirs.assign(order_id="R" + theirs["order_id"].str[1:], amount=-theirs["amount"],
+                         order_date=theirs["order_date"] + lag)
+    keep = (rng.random(len(theirs)) < HEAVY_RETURN_SHARE) & (back["order_date"] <= pd.Timestamp(end) + pd.Timedelta(hours=23))
+    return back.loc[keep].reset_index(drop=True), chosen
 
-    ``customers`` is the ground-truth frame (with ``satisfaction`` and ``is_prospect``).
+
+def generate_costs(customers: pd.DataFrame, transactions: pd.DataFrame, seed: int,
+                   end: str) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame, dict]:
+    """``(products, referred_by, extra_returns, truth)``: the products export (商品, 品类, 毛利率), each
+    customer's referrer (aligned with ``customers``; missing when not referred), the heavy
+    returners' return lines (to append to ``transactions``) and the planted truth.
+
+    ``customers`` is the ground-truth frame (with ``satisfaction`` and ``is_prospect``); ``end`` the
+    sample's last day (no return after it).
     """
     rng = np.random.default_rng([seed, STREAM])
     products = _products(transactions, rng)
     referred_by, prolific = _referrals(customers, rng)
+    extra_returns, heavy = _heavy_returns(transactions, end, rng)
     truth = {"category_margin": CATEGORY_MARGIN, "loss_leader": {"product": LOSS_LEADER[0], "margin_rate": LOSS_LEADER[1]},
              "costs": COSTS, "prolific_referrers": prolific, "prolific_share": PROLIFIC_SHARE,
-             "referrals": int(referred_by.notna().sum())}
-    return products, referred_by, truth
+             "referrals": int(referred_by.notna().sum()), "heavy_returners": heavy,
+             "heavy_return_share": HEAVY_RETURN_SHARE, "heavy_return_lines": len(extra_returns)}
+    return products, referred_by, extra_returns, truth
 
 
 COSTS_YAML = """\
@@ -99,4 +132,4 @@ PRODUCTS_YAML = """\
       margin_rate: 毛利率
 """
 
-__all__ = ["generate_costs", "COSTS", "CATEGORY_MARGIN", "LOSS_LEADER"]
+__all__ = ["generate_costs", "COSTS", "CATEGORY_MARGIN", "LOSS_LEADER", "HEAVY_RETURNERS", "HEAVY_RETURN_SHARE"]
