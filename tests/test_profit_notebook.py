@@ -12,6 +12,7 @@ import pytest
 from notebook_runs import run_notebook
 
 from crmlib import PROJECT_ROOT
+from crmlib.clv.value import value_concentration
 from crmlib.data.sample import SampleParameters, write_sample
 
 pytestmark = pytest.mark.slow
@@ -21,11 +22,34 @@ EXPORT = ["customer_id", "revenue", "returns", "gross_margin", "discounts", "cos
 
 
 @pytest.fixture(scope="module")
-def chinese_run(tmp_path_factory):
-    data = write_sample(tmp_path_factory.mktemp("data") / "small", SampleParameters(n_customers=800, seed=7,
-                                                                                        touchpoints=False))
-    return run_notebook("07_profitability", tmp_path_factory.mktemp("run"), data_dir=str(data), lang="zh",
+def small_sample(tmp_path_factory):
+    return write_sample(tmp_path_factory.mktemp("data") / "small", SampleParameters(n_customers=800, seed=7,
+                                                                                       touchpoints=False))
+
+
+@pytest.fixture(scope="module")
+def chinese_run(small_sample, tmp_path_factory):
+    return run_notebook("07_profitability", tmp_path_factory.mktemp("run"), data_dir=str(small_sample), lang="zh",
                         pseudonymize=True)
+
+
+def test_the_clv_notebook_states_and_ranks_clv_on_profit(small_sample, tmp_path):
+    """03_clv with product costs: the headline, deciles and concentration are CLV on profit; checks stay revenue."""
+    run = run_notebook("03_clv", tmp_path, data_dir=str(small_sample), models="bgnbd")
+    assert run.errors == [] and run.images >= 4
+    clv = pd.read_csv(run.exports / "clv.csv", dtype={"customer_id": str}, encoding="utf-8-sig")
+    report = json.loads((run.exports / "clv_model.json").read_text(encoding="utf-8"))
+    assert report["settings"]["value_basis"] == "profit"
+    on_profit, concentration = report["summary"]["profit"], value_concentration(clv["profit_clv"])
+    assert on_profit["total_profit_clv"] == pytest.approx(clv["profit_clv"].sum(), rel=1e-9)
+    assert on_profit["concentration"] == pytest.approx(concentration)
+    assert on_profit["customers_expected_to_lose_money"] == int((clv["profit_clv"] < 0).sum())
+    assert report["summary"]["total_clv"] == pytest.approx(clv["clv"].sum(), rel=1e-9)  # revenue CLV kept
+    assert (clv["profit_clv"] < clv["clv"]).mean() > 0.9
+    text = run.markdown
+    assert f"{clv['profit_clv'].sum():,.0f} CNY of **profit**" in text and f"on {clv['clv'].sum():,.0f} CNY of revenue" in text
+    assert f"hold {concentration['top_10pct']:.0%} of that profit" in text
+    assert "revenue CLV total's 95 % interval" in text and "Money values on this page are **profit** where it says CLV" in text
 
 
 def test_the_profit_notebook_reports_in_chinese_and_exports(chinese_run):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.clv.value import CLVFit, value_concentration
+from crmlib.lang import translator
 
 EXPORT_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary", "p_alive", "expected_purchases",
                   "expected_avg_spend", "clv", "clv_decile"]
@@ -32,6 +33,42 @@ def one_time_buyers(scores: pd.DataFrame) -> dict[str, float]:
         "mean_expected_purchases_repeat": float(scores.loc[~once, "expected_purchases"].mean()) if (~once).any() else float("nan"),
         "share_of_clv": float(scores.loc[once, "clv"].sum() / total_clv) if total_clv > 0 else float("nan"),
     }
+
+
+def value_sentence(worth: pd.DataFrame, *, basis: str, currency: str, horizon_months: int,
+                   annual_discount_rate: float, margin: float, lang: str = "en") -> str:
+    """What the customers are worth: total, median, mean and the top 10 % / 20 % shares of ``worth["clv"]``.
+
+    ``worth`` is :func:`crmlib.profit.customer_value` (with ``revenue_clv`` when ``basis`` is
+    ``"profit"``) or :func:`crmlib.clv.predict_customers`; on profit the sentence says so and
+    gives the revenue beside it, and says when there is no profit to share out.
+
+    >>> worth = pd.DataFrame({"clv": [60.0, 30.0, 10.0], "revenue_clv": [200.0, 100.0, 50.0]})
+    >>> value_sentence(worth, basis="profit", currency="CNY", horizon_months=12, annual_discount_rate=0.1,
+    ...                margin=1.0)[:96]
+    'Over the next 12 months the 3 customers are expected to bring 100 CNY of **profit** (discounted '
+    """
+    _ = translator(lang)
+    values = worth["clv"]
+    concentration = value_concentration(values)
+    facts = {"horizon_months": horizon_months, "n_scores": len(worth), "clv_sum": values.sum(), "currency": currency,
+             "annual_discount_rate": annual_discount_rate, "clv_median": values.median(), "clv_mean": values.mean(),
+             **concentration}
+    if basis != "profit":
+        return _("Over the next {horizon_months} months the {n_scores:,} customers are expected to bring "
+                 "{clv_sum:,.0f} {currency} (discounted at {annual_discount_rate:.0%} a year, margin {margin:.0%});"
+                 " the median customer {clv_median:,.0f}, the mean {clv_mean:,.0f}. The top 10 % of customers hold "
+                 "{top_10pct:.0%} of that value and the top 20 % hold {top_20pct:.0%}.").format(margin=margin, **facts)
+    facts["revenue_sum"] = worth["revenue_clv"].sum()
+    if values.sum() <= 0:
+        return _("Over the next {horizon_months} months the {n_scores:,} customers are expected to bring "
+                 "{clv_sum:,.0f} {currency} of profit on {revenue_sum:,.0f} {currency} of revenue: there is no "
+                 "profit to share out, so its concentration is not shown.").format(**facts)
+    return _("Over the next {horizon_months} months the {n_scores:,} customers are expected to bring "
+             "{clv_sum:,.0f} {currency} of **profit** (discounted at {annual_discount_rate:.0%} a year; each "
+             "customer's own gross margin less their cost to serve) on {revenue_sum:,.0f} {currency} of revenue; "
+             "the median customer {clv_median:,.0f}, the mean {clv_mean:,.0f}. The top 10 % of customers hold "
+             "{top_10pct:.0%} of that profit and the top 20 % hold {top_20pct:.0%}.").format(**facts)
 
 
 INTERVAL_COLUMNS = ["clv_low", "clv_high"]  # 95 % interval of clv (crmlib.clv.uncertainty), when computed
@@ -114,7 +151,14 @@ def model_report(fit: CLVFit, *, settings: dict, validation: dict | None = None,
             report["summary"]["total_clv_ci95"] = intervals["total"]
             report["summary"]["clv_by_decile_ci95"] = {str(k): v for k, v in intervals["by_decile"].items()}
             report["summary"]["intervals_cover"] = intervals["covers"]
+        if "profit_clv" in scores:  # CLV on profit (crmlib.profit.customer_value), the value the workbook uses
+            on_profit = scores["profit_clv"]
+            report["summary"]["profit"] = {
+                "total_profit_clv": float(on_profit.sum()), "mean_profit_clv": float(on_profit.mean()),
+                "customers_expected_to_lose_money": int((on_profit < 0).sum()),
+                "concentration": value_concentration(on_profit)}
     return report
 
 
-__all__ = ["EXPORT_COLUMNS", "INTERVAL_COLUMNS", "decile_intervals", "parameter_table", "export_frame", "model_report", "one_time_buyers"]
+__all__ = ["EXPORT_COLUMNS", "INTERVAL_COLUMNS", "decile_intervals", "parameter_table", "export_frame", "model_report", "one_time_buyers",
+           "value_sentence"]

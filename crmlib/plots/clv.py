@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
 
-from crmlib.lang import gettext
+from crmlib.lang import N_, gettext
 from crmlib.plots import currency_unit, label, legend_outside, new_figure, percent_axis
 
 
@@ -83,27 +83,29 @@ def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: 
     return fig
 
 
-def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en"):
-    """Share of the total predicted CLV held by each decile (1 = most valuable 10 %)."""
+def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en", on_profit: bool = False):
+    """Share of the total predicted CLV held by each decile (1 = most valuable 10 %); ``on_profit``
+    titles it as CLV on profit (a decile of loss-making customers shows below zero)."""
     fig, ax = new_figure()
     share = scores.groupby("clv_decile")["clv"].sum() / max(scores["clv"].sum(), 1e-12) * 100
     ax.bar(share.index.astype(str), share.to_numpy())
-    label(ax, gettext(lang, "Share of predicted CLV by decile"),
+    label(ax, gettext(lang, N_("Share of predicted CLV on profit by decile") if on_profit else N_("Share of predicted CLV by decile")),
           gettext(lang, "CLV decile (1 = top 10 %)"),
-          gettext(lang, "share of total CLV (%)"))
+          gettext(lang, N_("share of total CLV on profit (%)") if on_profit else N_("share of total CLV (%)")))
     return fig
 
 
-def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en"):
-    """Cumulative share of CLV held by the top x % of customers, against the equal-share line."""
+def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en", on_profit: bool = False):
+    """Cumulative share of CLV held by the top x % of customers, against the equal-share line
+    (``on_profit``: CLV on profit, whose curve can rise above 100 % when some customers lose money)."""
     fig, ax = new_figure(6.0, 5.0)
     ax.plot(lorenz["customer_share"] * 100, lorenz["value_share"] * 100, linewidth=2,
-            label=gettext(lang, "customers ranked by CLV"))
+            label=gettext(lang, N_("customers ranked by CLV on profit") if on_profit else N_("customers ranked by CLV")))
     ax.plot([0, 100], [0, 100], color="grey", linestyle=":", label=gettext(lang, "equal shares"))
     legend_outside(ax)
-    label(ax, gettext(lang, "Concentration of predicted CLV"),
+    label(ax, gettext(lang, N_("Concentration of predicted CLV on profit") if on_profit else N_("Concentration of predicted CLV")),
           gettext(lang, "top customers (% of all)"),
-          gettext(lang, "share of total CLV (%)"))
+          gettext(lang, N_("share of total CLV on profit (%)") if on_profit else N_("share of total CLV (%)")))
     return fig
 
 
