@@ -100,13 +100,16 @@ def test_churn_features_and_labels(spark, dataset):
 
 
 def test_profit_per_customer(spark, dataset):
-    """Margins, returns and cost to serve; customers in first-seen order on both engines (the profit
-    deciles break ties by that order)."""
+    """Margins, returns and cost to serve (with the sample's service touchpoints); customers in first-seen
+    order on both engines (the profit deciles break ties by that order)."""
     from crmlib.profit.customers import customer_profit
     from crmlib.scans.profit import profit_scan
 
     costs = {**(dataset.costs or {}), "margin_rates": {"default": 0.3}}  # CDNOW has no costs: price it
-    same(both(spark, profit_scan, dataset.transactions, dataset.returns, costs, dataset.products, dataset.feedback))
+    if costs.get("service_contact"):  # the sample's service touchpoints (channel customer_service) priced too
+        costs["service_contact"] = {**costs["service_contact"], "customer_service": 3.0}
+    same(both(spark, profit_scan, dataset.transactions, dataset.returns, costs, dataset.products, dataset.feedback,
+              dataset.touchpoints))
     duck, on_spark = both(spark, customer_profit, dataset)
     first_seen = pd.unique(dataset.transactions["customer_id"])
     assert list(duck.index) == list(first_seen)

@@ -4,11 +4,15 @@
 costs:
   margin_rates: {服饰: 0.45, 数码: 0.18, default: 0.3}   # share of the price that is margin, by category
   service_contact: {电话: 12, 在线客服: 3, default: 5}   # cost per feedback / service contact, by channel
+  service_touchpoints: [service_contact, customer_service]  # touchpoint types or channels that are service contacts
   return_handling: 15                                    # cost of handling one return
   shipping_per_order: 8                                  # shipping paid by the shop, per order
 ```
 
-A number instead of a mapping applies to every category or channel. Without the section (and
+A number instead of a mapping applies to every category or channel. A touchpoint is a service contact
+when its ``touchpoint_type`` or its ``channel`` is in ``service_touchpoints`` (the default above; ``[]``
+counts none); it is priced like a feedback row, and one on the day of a feedback row of the same
+customer is that row's contact (see :func:`crmlib.scans.profit.profit_scan`). Without the section (and
 without a products table or a ``cost`` column) there are no costs: profit cannot be computed.
 
 Example
@@ -16,8 +20,12 @@ Example
 >>> costs = CostSettings.from_mapping({"service_contact": 5, "margin_rates": {"a": 0.4}}, where="dataset.yaml")
 >>> costs.service_contact, costs.margin_rates, costs.return_handling
 ({'default': 5.0}, {'a': 0.4}, 0.0)
->>> costs.given
-True
+>>> costs.given, costs.service_touchpoints
+(True, ['service_contact', 'customer_service'])
+>>> CostSettings.from_mapping({"service_touchpoints": "hotline"}, where="dataset.yaml")
+Traceback (most recent call last):
+...
+crmlib.errors.ConfigError: ...`costs: service_touchpoints: 'hotline'`, not a list of names...
 """
 
 from __future__ import annotations
@@ -27,16 +35,19 @@ from pathlib import Path
 
 from crmlib.errors import ConfigError
 
-COST_KEYS = ("margin_rates", "service_contact", "return_handling", "shipping_per_order")
+COST_KEYS = ("margin_rates", "service_contact", "service_touchpoints", "return_handling", "shipping_per_order")
 DEFAULT = "default"
+SERVICE_TOUCHPOINTS = ("service_contact", "customer_service")  # touchpoint types or channels
 
 
 @dataclass(frozen=True)
 class CostSettings:
-    """Margin rates by category, cost per service contact by channel, per-return and per-order costs."""
+    """Margin rates by category, cost per service contact by channel, which touchpoints are service
+    contacts, per-return and per-order costs."""
 
     margin_rates: dict[str, float] = field(default_factory=dict)
     service_contact: dict[str, float] = field(default_factory=dict)
+    service_touchpoints: list[str] = field(default_factory=lambda: list(SERVICE_TOUCHPOINTS))
     return_handling: float = 0.0
     shipping_per_order: float = 0.0
 
@@ -63,6 +74,7 @@ class CostSettings:
         return cls(
             margin_rates=_by_key(raw.get("margin_rates"), "margin_rates", where, low=-1.0, high=1.0),
             service_contact=_by_key(raw.get("service_contact"), "service_contact", where),
+            service_touchpoints=_names(raw.get("service_touchpoints"), "service_touchpoints", where),
             return_handling=_amount(raw.get("return_handling", 0), "return_handling", where),
             shipping_per_order=_amount(raw.get("shipping_per_order", 0), "shipping_per_order", where),
         )
@@ -88,4 +100,14 @@ def _by_key(value: object, key: str, where: Path | str, low: float = 0.0, high: 
     return {str(k): _amount(v, f"{key}: {k}", where, low, high) for k, v in value.items()}
 
 
-__all__ = ["CostSettings", "COST_KEYS"]
+def _names(value: object, key: str, where: Path | str) -> list[str]:
+    if value is None:
+        return list(SERVICE_TOUCHPOINTS)
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"has `costs: {key}: {value!r}`, not a list of names", file=where,
+                          hint=f"Write e.g. `{key}: [{', '.join(SERVICE_TOUCHPOINTS)}]` (touchpoint types or "
+                               "channels; `[]` for none).")
+    return [v.strip() for v in value]
+
+
+__all__ = ["CostSettings", "COST_KEYS", "SERVICE_TOUCHPOINTS"]

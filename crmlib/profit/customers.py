@@ -66,12 +66,20 @@ def profit_deciles(profit: pd.Series) -> pd.Series:
     return pd.Series(rank * 10 // n + 1, index=profit.index, dtype="int64")
 
 
+def _scan(dataset: Dataset) -> pd.DataFrame:
+    """:func:`crmlib.scans.profit.profit_scan` of the dataset's tables (touchpoints when it has them and
+    service contacts are priced: only then are they read)."""
+    costs = dataset.costs or {}
+    touchpoints = dataset.touchpoints if costs.get("service_contact") and dataset.has("touchpoints") else None
+    return profit_scan(dataset.transactions, dataset.returns, costs, dataset.products, dataset.feedback, touchpoints)
+
+
 def customer_profit(dataset: Dataset) -> pd.DataFrame:
     """One row per buyer (index ``customer_id``): :data:`EXPORT_COLUMNS` plus orders, returns and
-    service contacts and ``revenue_without_cost`` (revenue no cost source priced). Without any
-    product cost (:func:`has_costs`), gross margin, profit and decile are missing."""
-    table = profit_scan(dataset.transactions, dataset.returns, dataset.costs or {}, dataset.products,
-                        dataset.feedback)
+    service contacts (feedback and service touchpoints) and ``revenue_without_cost`` (revenue no cost
+    source priced). Without any product cost (:func:`has_costs`), gross margin, profit and decile are
+    missing."""
+    table = _scan(dataset)
     table = table.loc[table["orders"] > 0].copy()  # buyers; others' costs: non_buyer_cost_to_serve
     if not has_costs(dataset):  # nothing prices the goods: no margin, no profit (never a guess)
         table["gross_margin"] = np.nan
@@ -84,10 +92,10 @@ def customer_profit(dataset: Dataset) -> pd.DataFrame:
 
 
 def non_buyer_cost_to_serve(dataset: Dataset) -> float:
-    """Cost to serve of people without a kept purchase (feedback or returns only), kept out of the
-    per-customer table so the whale curve is over buyers, but part of the total."""
-    table = profit_scan(dataset.transactions, dataset.returns, dataset.costs or {}, dataset.products,
-                        dataset.feedback)
+    """Cost to serve of people without a kept purchase (feedback, returns or service touchpoints only,
+    prospects and identified visitors too), kept out of the per-customer table so the whale curve is
+    over buyers, but part of the total."""
+    table = _scan(dataset)
     return float(table.loc[table["orders"] == 0, "cost_to_serve"].sum())
 
 

@@ -8,9 +8,12 @@ The margin of an order line is, by the first source that knows it:
 4. ``costs: margin_rates`` in dataset.yaml for the line's category, then its ``default``.
 
 A line none of them prices has no margin (counted in ``revenue_without_cost``, never guessed).
-Cost to serve is ``service_contact`` per feedback row by channel (``default`` for other channels),
+Cost to serve is ``service_contact`` per service contact by channel (``default`` for other channels),
 ``return_handling`` per return and ``shipping_per_order`` per order. Returns and orders are
-distinct order ids when ``order_id`` is mapped, else rows.
+distinct order ids when ``order_id`` is mapped, else rows. A service contact is a feedback row or,
+when touchpoints are given, a touchpoint whose ``touchpoint_type`` or ``channel`` is in ``costs:
+service_touchpoints``; such a touchpoint on the calendar day of a feedback row of the same customer is
+that row's contact, counted once (as the feedback row, at its rate). Undated feedback rows match none.
 
 Example
 -------
@@ -26,6 +29,17 @@ Example
 [150.0, 50.0, 50.0, 14.0]
 >>> t.loc["b", ["gross_margin", "service_cost", "cost_to_serve"]].tolist()
 [40.0, 25.0, 27.0]
+
+With touchpoints: b's hotline call on the day of its feedback is that feedback's contact; a's call is
+new (20), an ad click is no service contact.
+
+>>> fb["date"] = pd.to_datetime(["2024-03-01 10:00", "2024-03-05 09:00"])
+>>> tp = pd.DataFrame({"customer_id": ["b", "a", "a"], "channel": ["hotline", "hotline", "search"],
+...                    "timestamp": pd.to_datetime(["2024-03-01 18:00", "2024-03-02 11:00", "2024-03-02 12:00"]),
+...                    "touchpoint_type": ["service_contact", "service_contact", "ad_click"]})
+>>> t = profit_scan(tx, back, costs, feedback=fb, touchpoints=tp)
+>>> t.loc[["a", "b"], ["service_contacts", "service_cost"]].to_numpy().tolist()
+[[1.0, 20.0], [2.0, 25.0]]
 """
 
 from __future__ import annotations
@@ -33,8 +47,9 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from crmlib.data.costs import SERVICE_TOUCHPOINTS
 from crmlib.engine import ROW_COLUMN
-from crmlib.scans.source import Rows, as_float, has_row_order, money, rows_of, run
+from crmlib.scans.source import Rows, as_float, day_number, has_row_order, money, rows_of, run
 
 PROFIT_COLUMNS = ["revenue", "returns", "gross_margin", "revenue_without_cost", "discounts", "orders", "n_returns",
                   "service_contacts", "service_cost", "cost_to_serve"]
@@ -47,6 +62,32 @@ def _rate_table(rates: dict[str, float], key: str) -> ibis.Table | None:
         return None
     frame = pd.DataFrame({key: list(named), "_rate": [float(v) for v in named.values()]})
     return ibis.memtable(frame)
+
+
+def _priced_contacts(t: ibis.Table, contact: dict[str, float]) -> ibis.Table:
+    """``t`` with ``_cost``: its channel's ``service_contact`` rate, else ``default`` (else 0)."""
+    by_channel = _rate_table(contact, "channel")
+    fallback = float(contact.get(DEFAULT, 0.0))
+    if by_channel is None or "channel" not in t.columns:
+        return t.mutate(_cost=ibis.literal(fallback))
+    t = t.left_join(by_channel, t.channel == by_channel.channel).select(t, by_channel._rate)
+    return t.mutate(_cost=t._rate.fill_null(fallback))
+
+
+def _service_touchpoints(touchpoints: Rows, feedback: ibis.Table | None, kinds: list[str]) -> ibis.Table:
+    """The touchpoints that are service contacts (type or channel in ``kinds``) of an identified person,
+    less those on the calendar day of a dated feedback row of the same customer (that row's contact)."""
+    tp = rows_of(touchpoints, ["customer_id", "timestamp", "channel"], "touchpoints", optional=("touchpoint_type",))
+    service = tp.channel.isin(kinds)
+    if "touchpoint_type" in tp.columns:
+        service = service | tp.touchpoint_type.isin(kinds).fill_null(False)
+    tp = tp.filter(service & tp.customer_id.notnull())
+    if feedback is None or "date" not in feedback.columns:
+        return tp
+    dated = feedback.filter(feedback.date.notnull())
+    days = dated.select("customer_id", _day=day_number(dated.date)).distinct()
+    tp = tp.mutate(_day=day_number(tp.timestamp))
+    return tp.anti_join(days, ["customer_id", "_day"])
 
 
 def _line_margin(t: ibis.Table, products: ibis.Table | None, margin_rates: dict[str, float]) -> ibis.Table:
@@ -92,8 +133,10 @@ def _per_customer(expr: ibis.Table, label: str, source: Rows, table: str = "tran
 
 
 def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Rows | None = None,
-                feedback: Rows | None = None) -> pd.DataFrame:
-    """One row per customer with a purchase, return or feedback row: :data:`PROFIT_COLUMNS` (floats).
+                feedback: Rows | None = None, touchpoints: Rows | None = None) -> pd.DataFrame:
+    """One row per customer with a purchase, return, feedback row or service touchpoint (the last two
+    only when ``costs`` prices service contacts): :data:`PROFIT_COLUMNS` (floats), whose
+    ``service_contacts`` and ``service_cost`` include the touchpoints not mirrored by feedback.
 
     ``costs`` is ``Dataset.costs`` (the dataset.yaml section); ``profit`` is ``gross_margin −
     cost_to_serve`` and is added by :func:`crmlib.profit.customer_profit`.
@@ -115,26 +158,29 @@ def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Ro
             returns=-as_float(money(back.amount).sum()), _margin_back=as_float(money(back._margin).sum()),
             n_returns=_count_orders(back), **_first_seen(back)), "returns per customer", returns))
     contact = costs.get("service_contact") or {}
-    if feedback is not None and len(feedback) and contact:
-        fb = rows_of(feedback, ["customer_id"], "feedback", optional=("channel",))
-        by_channel = _rate_table(contact, "channel")
-        fallback = float(contact.get(DEFAULT, 0.0))
-        if by_channel is not None and "channel" in fb.columns:
-            fb = fb.left_join(by_channel, fb.channel == by_channel.channel).select(fb, by_channel._rate)
-            cost = fb._rate.fill_null(fallback)
-        else:
-            cost = ibis.literal(fallback)
-        fb = fb.mutate(_cost=cost)
-        frames.append(_per_customer(fb.group_by("customer_id").aggregate(
-            service_contacts=fb.count(), service_cost=as_float(money(fb._cost).sum()), **_first_seen(fb)),
-            "service cost per customer", feedback, "feedback"))
-    table = pd.concat(frames, axis=1).fillna({c: 0.0 for c in PROFIT_COLUMNS})
+    given = contact and feedback is not None and len(feedback)
+    fb = rows_of(feedback, ["customer_id"], "feedback", optional=("channel", "date")) if given else None
+    if fb is not None:
+        priced = _priced_contacts(fb, contact)
+        frames.append(_per_customer(priced.group_by("customer_id").aggregate(
+            service_contacts=priced.count(), service_cost=as_float(money(priced._cost).sum()),
+            **_first_seen(priced)), "service cost per customer", feedback, "feedback"))
+    kinds = costs.get("service_touchpoints", list(SERVICE_TOUCHPOINTS))
+    if touchpoints is not None and len(touchpoints) and contact and kinds:
+        tp = _priced_contacts(_service_touchpoints(touchpoints, fb, kinds), contact)
+        frames.append(_per_customer(tp.group_by("customer_id").aggregate(
+            _tp_contacts=tp.count(), _tp_cost=as_float(money(tp._cost).sum()), **_first_seen(tp)),
+            "service touchpoints per customer", touchpoints, "touchpoints"))
+    table = pd.concat(frames, axis=1).fillna({c: 0.0 for c in [*PROFIT_COLUMNS, "_tp_contacts", "_tp_cost"]})
     for column in PROFIT_COLUMNS:
         if column not in table:
             table[column] = 0.0
     margin_in = table["_margin_in"].fillna(0.0) if "_margin_in" in table else 0.0
     margin_back = table["_margin_back"].fillna(0.0) if "_margin_back" in table else 0.0
     table["gross_margin"] = margin_in + margin_back
+    if "_tp_contacts" in table:  # service touchpoints not mirrored by feedback: further contacts
+        table["service_contacts"] += table["_tp_contacts"]
+        table["service_cost"] += table["_tp_cost"]
     table["cost_to_serve"] = (table["service_cost"] + table["n_returns"] * float(costs.get("return_handling", 0.0))
                               + table["orders"] * float(costs.get("shipping_per_order", 0.0)))
     table.index.name = "customer_id"
