@@ -1,5 +1,5 @@
 """Service touchpoints in the cost to serve (issue 20, item 1): hand-computed through the real loader,
-a touchpoint on a feedback row's day counted once, others at their channel's rate, non-service
+a touchpoint on a feedback row's day (or within an hour of it across midnight) counted once, others at their channel's rate, non-service
 touchpoints and unidentified ones not counted, and the `costs: service_touchpoints` key checked."""
 
 from __future__ import annotations
@@ -23,12 +23,14 @@ o4,c,2024-01-03,40
 FEEDBACK = """customer_id,date,channel,rating
 a,2024-01-05 10:00,hotline,1
 b,2024-01-06 09:00,app,2
+c,2024-01-10 23:50,store,2
 """
 # a: the hotline call on its feedback's day is that feedback's contact; the wechat one is new (10); the
 #    ad click is no service contact.
 # b: a chat on the `customer_service` channel (no rate: default 2); a hotline call on a's feedback day
 #    but not on b's own (20).
-# c: a `service_contact` in the store (no rate: default 2); a newsletter is no service contact.
+# c: a `service_contact` in the store (no rate: default 2); a newsletter is no service contact; the
+#    store contact 30 minutes after c's feedback (across midnight) is that feedback's (store: default 2).
 # a row without an id (dropped by the loader) and a visitor's hotline call (not a buyer: 20).
 TOUCHPOINTS = """customer_id,timestamp,channel,touchpoint_type
 a,2024-01-05 16:30,hotline,service_contact
@@ -38,6 +40,7 @@ b,2024-01-08 12:00,customer_service,chat
 b,2024-01-05 11:00,hotline,service_contact
 c,2024-01-09 15:00,store,service_contact
 c,2024-01-09 16:00,email,newsletter
+c,2024-01-11 00:20,store,service_contact
 ,2024-01-09 17:00,hotline,service_contact
 v1,2024-01-09 18:00,hotline,service_contact
 """
@@ -66,12 +69,13 @@ def test_service_touchpoints_by_hand(small):
     t = profit.customer_profit(small)
     columns = ["service_contacts", "service_cost", "cost_to_serve"]
     # a: feedback hotline 20 + wechat 10 (the same-day hotline call is the feedback's), 2 orders x 3
-    # b: feedback app 6 + chat 2 + hotline 20, 1 order; c: store contact 2, 1 order
+    # b: feedback app 6 + chat 2 + hotline 20, 1 order; c: feedback store 2 + store contact 2 (the one
+    # 30 minutes after the feedback, past midnight, is the feedback's), 1 order
     assert t[columns].to_dict("index") == {
         "a": dict(zip(columns, [2.0, 30.0, 36.0], strict=True)),
         "b": dict(zip(columns, [3.0, 28.0, 31.0], strict=True)),
-        "c": dict(zip(columns, [1.0, 2.0, 5.0], strict=True))}
-    assert t["profit"].tolist() == [75 - 36, 40 - 31, 20 - 5]
+        "c": dict(zip(columns, [2.0, 4.0, 7.0], strict=True))}
+    assert t["profit"].tolist() == [75 - 36, 40 - 31, 20 - 7]
     assert profit.non_buyer_cost_to_serve(small) == 20.0  # v1's hotline call; the id-less row is not anyone's
 
 
@@ -87,13 +91,13 @@ def test_a_touchpoint_without_an_id_is_no_ones_cost(small):
     tp = pd.DataFrame({"customer_id": [None, "c"], "timestamp": pd.to_datetime(["2024-01-09", "2024-01-09"]),
                        "channel": ["hotline", "hotline"], "touchpoint_type": ["service_contact"] * 2})
     t = profit_scan(small.transactions, None, small.costs, feedback=small.feedback, touchpoints=tp)
-    assert t["service_cost"].sum() == 20 + 6 + 20 and t.loc["c", "service_cost"] == 20.0
+    assert t["service_cost"].sum() == 20 + 6 + 2 + 20 and t.loc["c", "service_cost"] == 2 + 20.0
 
 
 def test_without_touchpoints_the_result_is_as_before(small, without_touchpoints):
     before = profit.customer_profit(without_touchpoints)
-    # feedback only: a hotline 20 + 2 orders x 3, b app 6 + 3, c 3
-    assert before["cost_to_serve"].to_dict() == {"a": 26.0, "b": 9.0, "c": 3.0}
+    # feedback only: a hotline 20 + 2 orders x 3, b app 6 + 3, c store 2 + 3
+    assert before["cost_to_serve"].to_dict() == {"a": 26.0, "b": 9.0, "c": 5.0}
     assert profit.non_buyer_cost_to_serve(without_touchpoints) == 0.0
     scanned = profit_scan(small.transactions, small.returns, small.costs, small.products, small.feedback)
     pd.testing.assert_frame_equal(scanned.loc[before.index], profit_scan(
@@ -111,8 +115,9 @@ def test_an_empty_list_counts_no_touchpoint(tmp_path, without_touchpoints):
 def test_the_list_names_types_or_channels(tmp_path):
     ds = load_dataset(_folder(tmp_path, "chat", {**COSTS, "service_touchpoints": ["chat", "wechat"]}))
     t = profit.customer_profit(ds)
-    # a: feedback 20 + wechat 10; b: feedback 6 + chat 2 (its hotline call is no longer a service contact)
-    assert t["service_cost"].to_dict() == {"a": 30.0, "b": 8.0, "c": 0.0}
+    # a: feedback 20 + wechat 10; b: feedback 6 + chat 2 (its hotline call is no longer a service contact);
+    # c: its feedback 2 (its store contacts are no longer service contacts)
+    assert t["service_cost"].to_dict() == {"a": 30.0, "b": 8.0, "c": 2.0}
     assert profit.non_buyer_cost_to_serve(ds) == 0.0
 
 

@@ -5,9 +5,10 @@ already has, so adding them leaves every other table of the sample byte-identica
 
 - **Products**: a margin rate per product: the category's rate (``CATEGORY_MARGIN``) plus
   noise; ``数码-01`` is a planted loss leader (margin −5 %), so heavy buyers of it earn little.
-- **Cost to serve** (``COSTS`` in ``dataset.yaml``): a cost per feedback contact by channel (the
-  hotline is dear), per return and per order shipped. Low-satisfaction customers complain and
-  return more, so some high-revenue customers end up unprofitable.
+- **Cost to serve** (``COSTS`` in ``dataset.yaml``): a cost per service contact by channel (the
+  hotline is dear; ``customer_service`` is the touchpoints' service channel), per return and per
+  order shipped. Low-satisfaction customers complain and return more, so some high-revenue
+  customers end up unprofitable.
 - **Heavy returners**: a planted 1 % of buyers (at least 3) among those with four or more orders
   and revenue in the top quarter send back most of their orders (:data:`HEAVY_RETURN_SHARE`, in
   full, 2–14 days later). Their return lines are appended at the end of the transactions file, so
@@ -40,7 +41,8 @@ STREAM = 20
 CATEGORY_MARGIN = {"服装": 0.50, "鞋靴": 0.45, "美妆": 0.60, "食品": 0.25, "家居": 0.40, "数码": 0.15,
                    "母婴": 0.35, "运动": 0.45}
 LOSS_LEADER = ("数码-01", -0.05)
-COSTS = {"service_contact": {"hotline": 40.0, "wechat": 10.0, "app": 6.0, "web": 6.0, "exit_survey": 0.0},
+COSTS = {"service_contact": {"hotline": 40.0, "wechat": 10.0, "app": 6.0, "web": 6.0, "exit_survey": 0.0,
+                             "customer_service": 15.0},  # the touchpoints' service channel
          "return_handling": 45.0, "shipping_per_order": 18.0}
 N_PROLIFIC = 5
 PROLIFIC_SHARE = 0.35  # of the referrals made after the prolific referrers signed up
@@ -117,7 +119,7 @@ def generate_costs(customers: pd.DataFrame, transactions: pd.DataFrame, seed: in
 
 COSTS_YAML = """\
 costs:                     # cost to serve (see docs/profitability.md)
-  service_contact: {{hotline: {hotline:g}, wechat: {wechat:g}, app: {app:g}, web: {web:g}, exit_survey: {exit_survey:g}}}
+  service_contact: {{hotline: {hotline:g}, wechat: {wechat:g}, app: {app:g}, web: {web:g}, exit_survey: {exit_survey:g}, customer_service: {customer_service:g}}}
   return_handling: {return_handling:g}
   shipping_per_order: {shipping_per_order:g}
 """.format(**COSTS["service_contact"], return_handling=COSTS["return_handling"],

@@ -12,8 +12,9 @@ Cost to serve is ``service_contact`` per service contact by channel (``default``
 ``return_handling`` per return and ``shipping_per_order`` per order. Returns and orders are
 distinct order ids when ``order_id`` is mapped, else rows. A service contact is a feedback row or,
 when touchpoints are given, a touchpoint whose ``touchpoint_type`` or ``channel`` is in ``costs:
-service_touchpoints``; such a touchpoint on the calendar day of a feedback row of the same customer is
-that row's contact, counted once (as the feedback row, at its rate). Undated feedback rows match none.
+service_touchpoints``; such a touchpoint on the calendar day of a feedback row of the same customer, or
+within an hour of its time across midnight, is that row's contact, counted once (as the feedback row,
+at its rate). Undated feedback rows match none.
 
 Example
 -------
@@ -54,6 +55,7 @@ from crmlib.scans.source import Rows, as_float, day_number, has_row_order, money
 PROFIT_COLUMNS = ["revenue", "returns", "gross_margin", "revenue_without_cost", "discounts", "orders", "n_returns",
                   "service_contacts", "service_cost", "cost_to_serve"]
 DEFAULT = "default"
+MIRROR_SECONDS = 3_600  # also that row's contact when this close to it across midnight
 
 
 def _rate_table(rates: dict[str, float], key: str) -> ibis.Table | None:
@@ -76,7 +78,8 @@ def _priced_contacts(t: ibis.Table, contact: dict[str, float]) -> ibis.Table:
 
 def _service_touchpoints(touchpoints: Rows, feedback: ibis.Table | None, kinds: list[str]) -> ibis.Table:
     """The touchpoints that are service contacts (type or channel in ``kinds``) of an identified person,
-    less those on the calendar day of a dated feedback row of the same customer (that row's contact)."""
+    less those on the calendar day of a dated feedback row of the same customer, or within an hour of it
+    across midnight (that row's contact)."""
     tp = rows_of(touchpoints, ["customer_id", "timestamp", "channel"], "touchpoints", optional=("touchpoint_type",))
     service = tp.channel.isin(kinds)
     if "touchpoint_type" in tp.columns:
@@ -85,9 +88,16 @@ def _service_touchpoints(touchpoints: Rows, feedback: ibis.Table | None, kinds: 
     if feedback is None or "date" not in feedback.columns:
         return tp
     dated = feedback.filter(feedback.date.notnull())
-    days = dated.select("customer_id", _day=day_number(dated.date)).distinct()
-    tp = tp.mutate(_day=day_number(tp.timestamp))
-    return tp.anti_join(days, ["customer_id", "_day"])
+    times = dated.select(_fb_customer=dated.customer_id, _fb_day=day_number(dated.date),
+                         _fb_seconds=_epoch_seconds(dated.date)).distinct()
+    tp = tp.mutate(_day=day_number(tp.timestamp), _seconds=_epoch_seconds(tp.timestamp))
+    close = (tp._day == times._fb_day) | ((tp._seconds - times._fb_seconds).abs() < MIRROR_SECONDS)
+    return tp.anti_join(times, [tp.customer_id == times._fb_customer, close]).drop("_day", "_seconds")
+
+
+def _epoch_seconds(value: ibis.Value) -> ibis.Value:
+    """Seconds since 1970 of a timestamp, or of a date's midnight."""
+    return value.epoch_seconds() if value.type().is_timestamp() else value.epoch_days() * 86_400
 
 
 def _line_margin(t: ibis.Table, products: ibis.Table | None, margin_rates: dict[str, float]) -> ibis.Table:
