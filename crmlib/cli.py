@@ -51,10 +51,15 @@ def _validate(args: argparse.Namespace) -> int:
     dataset = load_dataset(args.data_dir, analysis_date=args.analysis_date or None)
     config = read_config(args.data_dir)
     engine = activate(chosen_engine(config.engine), config.spark)
-    customers = len(customer_summary(dataset.transactions, dataset.analysis_date))  # one scan on the engine
-    print(f"Engine: {engine.name} ({customers:,} customers summarised there)")
-    print(f"{dataset.name}: {len(dataset.transactions):,} purchases of "
-          f"{dataset.transactions['customer_id'].nunique():,} customers up to {dataset.analysis_date:%Y-%m-%d}")
+    if dataset.has("transactions"):
+        customers = len(customer_summary(dataset.transactions, dataset.analysis_date))  # one scan on the engine
+        print(f"Engine: {engine.name} ({customers:,} customers summarised there)")
+        print(f"{dataset.name}: {len(dataset.transactions):,} purchases of "
+              f"{dataset.transactions['customer_id'].nunique():,} customers up to {dataset.analysis_date:%Y-%m-%d}")
+    else:
+        print(f"{dataset.name}: a customer snapshot of {len(dataset.customers):,} customers without transactions")
+        for note in dataset.page_notes:
+            print(f"  {note}")
     for table in ("customers", "feedback", "marketing_spend", "touchpoints"):
         frame = getattr(dataset, table)
         print(f"  {table}: {'not given' if frame is None else f'{len(frame):,} rows'}")

@@ -132,8 +132,10 @@ class Workbook:
         salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
         folder = Path(export_dir) if export_dir else interactive_export_dir(dataset.root)
         workbook = cls(dataset=dataset, export_dir=folder, pseudonymize=pseudonymize, lang=lang, salt=salt)
+        for note in dataset.page_notes:  # e.g. where a customer snapshot's analysis date comes from
+            workbook.say(note.text(lang) if hasattr(note, "text") else str(note))
         warnings = list(dataset.page_warnings)
-        if churn_window_days and churn_window_days != DEFAULTS.churn_window_days:
+        if churn_window_days and churn_window_days != DEFAULTS.churn_window_days and dataset.has("transactions"):
             warnings = [w for w in warnings if getattr(w, "template", None) != LATE_ANALYSIS_MESSAGE]
             warnings += late_analysis_date(dataset.analysis_date, dataset.transactions["order_date"].max(),
                                            churn_window_days)
@@ -267,6 +269,8 @@ class Workbook:
         KPIs (computed once per dataset and churn window for every page of a run, see :meth:`cached`)."""
         from crmlib.overview.kpi import dataset_monthly_kpis
 
+        if not self.dataset.has("transactions"):  # a customer snapshot: no monthly KPIs (the page says why)
+            return
         try:
             monthly = self.cached(dataset_monthly_kpis, self.dataset, churn_window_days)
         except NotEnoughData:  # no complete month yet: no cards (01_overview says why)

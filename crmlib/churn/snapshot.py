@@ -35,6 +35,7 @@ from crmlib.churn.drivers import driver_importance
 from crmlib.churn.metrics import score_metrics
 from crmlib.churn.models import MODELS, ChurnClassifier
 from crmlib.errors import DataError
+from crmlib.lang import N_, translator
 
 LABEL_AND_ID = ("customer_id", "churned", "churn_date")
 DATE_COLUMNS = ("signup_date",)
@@ -111,6 +112,19 @@ def snapshot_table(customers: pd.DataFrame, attributes: list[str] | None = None,
     return X, y
 
 
+def churn_share(customers: pd.DataFrame) -> dict:
+    """How many customers the snapshot marks as churned: ``customers``, ``churned``, ``share`` (of
+    those with a flag) and ``unlabelled`` (a blank flag).
+
+    >>> churn_share(pd.DataFrame({"churned": [True, False, False, None]}))
+    {'customers': 4, 'churned': 1, 'share': 0.3333333333333333, 'unlabelled': 1}
+    """
+    flags = customers["churned"]
+    known = _labels(flags.dropna().reset_index(drop=True))
+    return {"customers": len(flags), "churned": int(known.sum()), "share": float(known.mean()) if len(known) else
+            float("nan"), "unlabelled": int(flags.isna().sum())}
+
+
 @dataclass
 class SnapshotStudy:
     """What :func:`snapshot_study` measured: out-of-fold metrics per model, the chosen one, its drivers."""
@@ -130,15 +144,26 @@ class SnapshotStudy:
                 "drivers": self.drivers.to_dict(orient="records"), "features": self.features}
 
 
-def driver_name(feature: str, direction: str) -> str:
+DIRECTIONS = {"higher": N_("{feature} (higher raises churn)"), "lower": N_("{feature} (lower raises churn)")}
+
+
+def driver_name(feature: str, direction: str, lang: str = "en") -> str:
     """A driver in words: ``"contract = month-to-month"``, ``"tenure_days (lower raises churn)"``.
 
     >>> driver_name("contract", "=month-to-month"), driver_name("monthly_charges", "higher")
     ('contract = month-to-month', 'monthly_charges (higher raises churn)')
+    >>> driver_name("tenure_days", "lower", "zh")
+    'tenure_days（越低越易流失）'
     """
     if direction.startswith("="):
         return f"{feature} = {direction[1:]}"
-    return f"{feature} ({direction} raises churn)" if direction else feature
+    return translator(lang)(DIRECTIONS[direction]).format(feature=feature) if direction in DIRECTIONS else feature
+
+
+def driver_names(drivers: pd.DataFrame, lang: str = "en") -> pd.Series:
+    """:func:`driver_name` of every row of ``drivers`` (``feature``, ``direction``) in ``lang``."""
+    return pd.Series([driver_name(f, d, lang) for f, d in zip(drivers["feature"], drivers["direction"], strict=True)],
+                     index=drivers.index, dtype=object)
 
 
 def snapshot_study(customers: pd.DataFrame, attributes: list[str] | None = None, *, tenure_unit: str = "months",
@@ -160,10 +185,10 @@ def snapshot_study(customers: pd.DataFrame, attributes: list[str] | None = None,
     chosen = str(metrics.sort_values("roc_auc", ascending=False)["model"].iloc[0])
     final = ChurnClassifier(chosen, random_state=random_state).fit(X, y)
     drivers = driver_importance(final, X, y, random_state=random_state, max_rows=20_000)
-    drivers["name"] = [driver_name(f, d) for f, d in zip(drivers["feature"], drivers["direction"], strict=True)]
+    drivers["name"] = driver_names(drivers)
     return SnapshotStudy(metrics=metrics, chosen=chosen, drivers=drivers,
                          probabilities=pd.Series(out_of_fold[chosen], index=X.index, name="churn_probability"),
                          folds=folds, features=list(X.columns), unlabelled=y.attrs.get("unlabelled", 0))
 
 
-__all__ = ["SnapshotStudy", "driver_name", "snapshot_study", "snapshot_table"]
+__all__ = ["SnapshotStudy", "churn_share", "driver_name", "driver_names", "snapshot_study", "snapshot_table"]

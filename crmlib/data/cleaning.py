@@ -389,8 +389,10 @@ def _flag(engine: Engine, t: ibis.Table, mask: ibis.Value, check: Check, parsed:
     account(engine, flagged, [check], parsed.name, parsed.file, log, with_amount=False)
 
 
-def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, log: QualityLog) -> pa.Table:
-    """Customers: one row per id (the first), prospects flagged, buyers missing from the table counted."""
+def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table | None, log: QualityLog) -> pa.Table:
+    """Customers: one row per id (the first), prospects flagged, buyers missing from the table counted.
+
+    ``buyers`` None: a customer snapshot without transactions, where nobody is a prospect."""
     t = parsed.table
     missing, repeated = "missing customer id", "duplicate customer id (first row kept)"
     t = t.mutate(_rank=ibis.row_number().over(ibis.window(group_by=[t.customer_id.isnull(), t.customer_id],
@@ -400,6 +402,8 @@ def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, log
     kept = t.filter(t[REASON].isnull())
     if "referred_by" in kept.columns:
         kept = _referrals(engine, kept, parsed, log)
+    if buyers is None:
+        return _kept_customers(engine, parsed, kept, log)
     ids = buyers.select("customer_id").distinct()
     prospects = kept.mutate(_buyer=kept.customer_id.isin(ids.customer_id))
     _flag(engine, prospects, ~prospects._buyer, Check("customers without purchases (prospects, kept)", "kept (flagged)",
@@ -407,6 +411,10 @@ def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, log
     unknown = int(engine.to_pandas(ids.filter(~ids.customer_id.isin(kept.customer_id)).aggregate(n=ibis._.count()))
                   ["n"].iloc[0])
     log.add("customers", parsed.file, "buyers missing from the customers table", rows=unknown, action="flagged")
+    return _kept_customers(engine, parsed, kept, log)
+
+
+def _kept_customers(engine: Engine, parsed: ParsedTable, kept: ibis.Table, log: QualityLog) -> pa.Table:
     result = in_line_order(engine, kept.select(LINE, *_columns(parsed, kept)))
     log.add("customers", parsed.file, "rows kept", rows=result.num_rows, action="kept")
     return result

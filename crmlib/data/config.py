@@ -34,7 +34,9 @@ CONFIG_NAME = "dataset.yaml"
 DATASET_KEYS = ("name", "currency", "analysis_date", "returns", "zero_amounts", "duplicate_orders", "outliers",
                 "engine", "spark", "tables", "costs")
 TABLE_KEYS = ("file", "parquet", "query", "table", "url", "password_env", "columns", "encoding", "sheet", "separator", "date_format", "day_first", "decimal",
-              "na_values", "max_unparsed_share", "cancelled_if")
+              "na_values", "max_unparsed_share", "cancelled_if", "attributes", "tenure_unit")
+SNAPSHOT_KEYS = ("attributes", "tenure_unit")  # customers only: the attributes a snapshot's churn model learns from
+TENURE_UNITS = ("months", "days")
 _VAR_IN_NETLOC = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 RULE_TESTS = ("starts_with", "ends_with", "equals", "in", "matches")
 
@@ -77,6 +79,8 @@ class TableConfig:
     query: str | None = None  # query: the SQL; table: the table's name
     password_env: str | None = None  # environment variable holding the database password
     root: Path | None = None  # the dataset folder (relative SQLite/DuckDB files)
+    attributes: tuple[str, ...] | None = None  # customers: the snapshot's attributes (None: every unmapped column)
+    tenure_unit: str = "months"  # customers: what `tenure` counts, months or days
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,11 @@ class DatasetConfig:
     config_file: Path | None = None
     costs: CostSettings = field(default_factory=CostSettings)
 
+    @property
+    def snapshot(self) -> bool:
+        """A customer snapshot: the customers table maps ``churned`` and there are no transactions."""
+        return "transactions" not in self.tables
+
     @classmethod
     def from_mapping(cls, raw: dict, root: Path, config_file: Path | None = None) -> DatasetConfig:
         where = config_file or root / CONFIG_NAME
@@ -116,12 +125,15 @@ class DatasetConfig:
                 hint=f"Tables are: {', '.join(TABLES)}.",
             )
         missing = [t for t in REQUIRED_TABLES if t not in raw["tables"]]
-        if missing:
+        if missing and maps_churned(raw["tables"].get("customers")):
+            _check_snapshot_tables(raw["tables"], where)
+        elif missing:
             raise ConfigError(
                 f"does not name the required table(s) {missing}",
                 file=where,
                 hint="Add `transactions: {file: orders.csv, columns: {customer_id: ..., "
-                "order_date: ..., amount: ...}}`.",
+                "order_date: ..., amount: ...}}`. For a customer snapshot without orders (one row per customer "
+                "with churned yes/no), map `churned` under `customers: columns:` instead.",
             )
         tables = {name: _table_config(name, spec, root, where) for name, spec in raw["tables"].items()}
         returns = raw.get("returns", "separate")
@@ -159,6 +171,22 @@ class DatasetConfig:
             spark={str(k): str(v) for k, v in spark.items()},
             **policies,
         )
+
+
+def maps_churned(spec: object) -> bool:
+    """Whether a ``customers:`` entry of dataset.yaml maps the ``churned`` field (a snapshot).
+
+    >>> maps_churned({"file": "c.csv", "columns": {"churned": "Churn"}}), maps_churned("c.csv")
+    (True, False)
+    """
+    return isinstance(spec, dict) and isinstance(spec.get("columns"), dict) and "churned" in spec["columns"]
+
+
+def _check_snapshot_tables(tables: dict, where: Path) -> None:
+    """A snapshot has no orders, so nothing that is only read against orders (product costs)."""
+    if "products" in tables:
+        raise ConfigError("names `products` but no `transactions`: product costs apply to orders", file=where,
+                          hint="Add the transactions table, or remove `products` from this customer snapshot.")
 
 
 def _check_keys(spec: dict, allowed: tuple[str, ...], where_in: str, where: Path) -> None:
@@ -236,6 +264,7 @@ def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConf
                           hint="Never write passwords into dataset.yaml: remove it from the URL and add "
                                "`password_env: CRM_DB_PASSWORD` (or write ${CRM_DB_PASSWORD} in the URL).")
     columns = spec.get("columns") or {}
+    _check_snapshot_keys(name, spec, where)
     schema = TABLES[name]
     strangers = sorted(set(columns) - set(schema.kinds))
     if strangers:
@@ -263,7 +292,24 @@ def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConf
         na_values=None if spec.get("na_values") is None else tuple(str(v) for v in spec["na_values"]),
         max_unparsed_share=_share(name, spec.get("max_unparsed_share", 0.0), where),
         cancelled_if=_rule(name, spec.get("cancelled_if"), where),
+        attributes=None if spec.get("attributes") is None else tuple(str(a) for a in spec["attributes"]),
+        tenure_unit=str(spec.get("tenure_unit", "months")),
     )
+
+
+def _check_snapshot_keys(name: str, spec: dict, where: Path) -> None:
+    given = [key for key in SNAPSHOT_KEYS if key in spec]
+    if given and name != "customers":
+        raise ConfigError(f"table {name!r} has {given}, which only the customers table takes", file=where,
+                          hint="Move `attributes:` and `tenure_unit:` under `customers:`.")
+    attributes = spec.get("attributes")
+    if attributes is not None and (not isinstance(attributes, list) or not attributes):
+        raise ConfigError("`customers: attributes:` is not a list of column names", file=where,
+                          hint="Write e.g. `attributes: [Contract, PaymentMethod, MonthlyCharges, tenure]`, or leave "
+                               "it out to use every column that is not mapped to an id, label or date.")
+    if spec.get("tenure_unit", "months") not in TENURE_UNITS:
+        raise ConfigError(f"`customers: tenure_unit: {spec['tenure_unit']}` is not a unit", file=where,
+                          hint="Write `tenure_unit: months` or `tenure_unit: days`.")
 
 
 def _date_format(value: object) -> str | tuple[str, ...] | None:

@@ -44,6 +44,7 @@ from crmlib.data.mapping import parse_source
 from crmlib.data.quality import Notice, QualityLog, check_reconciliation
 from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
+from crmlib.data.snapshot import snapshot_analysis_date
 from crmlib.data.sources import source_hashes
 from crmlib.engine import Engine, default_engine
 from crmlib.lang import N_
@@ -62,7 +63,9 @@ class Dataset:
 
     The tables are pandas frames on first use (``transactions``, ``customers``, ``feedback``,
     ``marketing_spend``, ``returns``) and engine tables through :meth:`table`; both read the same
-    cleaned data (Arrow in memory, or the materialised Parquet files).
+    cleaned data (Arrow in memory, or the materialised Parquet files). A table not given is None,
+    also ``transactions`` (and ``returns``) of a customer snapshot (:mod:`crmlib.data.snapshot`):
+    ``has("transactions")`` is then false, and the notebooks that need it say so.
     """
 
     name: str
@@ -79,6 +82,8 @@ class Dataset:
     file_hashes: dict[str, str] = field(default_factory=dict)
     fingerprint: str = ""
     costs: dict = field(default_factory=dict)  # the dataset.yaml `costs:` section (CostSettings.to_dict())
+    page_notes: list[str] = field(default_factory=list)  # shown on every page (a snapshot's analysis date)
+    snapshot: dict = field(default_factory=dict)  # customers' `attributes` and `tenure_unit` (crmlib.churn.snapshot)
     _frames: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _frame(self, name: str) -> pd.DataFrame | None:
@@ -92,11 +97,11 @@ class Dataset:
         return self._frames[name]
 
     @property
-    def transactions(self) -> pd.DataFrame:
+    def transactions(self) -> pd.DataFrame | None:
         return self._frame("transactions")
 
     @property
-    def returns(self) -> pd.DataFrame:
+    def returns(self) -> pd.DataFrame | None:
         return self._frame("returns")
 
     @property
@@ -220,7 +225,8 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     """Load, map, validate and clean every table named in ``dataset_dir/dataset.yaml``.
 
     ``analysis_date`` (or the yaml's) caps the data; the default is the date of the last purchase
-    (refunds and feedback do not move it).
+    (refunds and feedback do not move it). A customer snapshot without transactions takes its
+    date as :func:`crmlib.data.snapshot.snapshot_analysis_date` says, and every page says which.
     """
     config = read_config(dataset_dir)
     log = QualityLog()
@@ -228,21 +234,19 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     engine = Engine.duckdb()
     parsed = {name: parse_source(engine, config.tables[name], log)
               for name in TABLE_NAMES if name in config.tables}
-    if parsed["transactions"].rows >= PROGRESS_EVERY:
-        progress(f"transactions: cleaning {parsed['transactions'].rows:,} rows")
-    cleaned = clean_transactions(engine, parsed["transactions"], config, given, log)
-    purchases, returns, warnings = cleaned.purchases, cleaned.returns, list(cleaned.warnings)
-    file = parsed["transactions"].file
-    if config.returns == "net":
-        purchases, returns = _net_returns(purchases, returns, log, file)
-    log.add("transactions", file, "rows kept", rows=purchases.num_rows, action="kept",
-            amount=float(pa.compute.sum(purchases["amount"]).as_py() or 0.0))
-    arrow: dict[str, pa.Table | None] = {"transactions": purchases, "returns": returns}
-    buyers = engine.table(purchases.select(["customer_id"]))
+    arrow: dict[str, pa.Table | None] = {"transactions": None, "returns": None}
+    warnings, page_notes, buyers, cutoff = [], [], None, None
+    if "transactions" in parsed:
+        arrow["transactions"], arrow["returns"], warnings, cutoff = _transactions(engine, parsed, config, given, log)
+        buyers = engine.table(arrow["transactions"].select(["customer_id"]))
     if "customers" in parsed:
         arrow["customers"] = clean_customers(engine, parsed["customers"], buyers, log)
+    if buyers is None:  # a customer snapshot: its customers are the known ids
+        cutoff, note = snapshot_analysis_date(arrow["customers"], config.tables["customers"], given)
+        page_notes.append(note)
+        buyers = engine.table(arrow["customers"].select(["customer_id"]))
     if "feedback" in parsed:
-        arrow["feedback"], notes = clean_feedback(engine, parsed["feedback"], buyers, cleaned.analysis_date, log)
+        arrow["feedback"], notes = clean_feedback(engine, parsed["feedback"], buyers, cutoff, log)
         warnings += notes
     if "marketing_spend" in parsed:
         arrow["marketing_spend"] = clean_spend(engine, parsed["marketing_spend"], log)
@@ -250,13 +254,12 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
         known = buyers.select("customer_id")
         if arrow.get("customers") is not None:
             known = known.union(engine.table(arrow["customers"].select(["customer_id"])))
-        arrow["touchpoints"] = clean_touchpoints(engine, parsed["touchpoints"], known, cleaned.analysis_date, log)
-    if "products" in parsed:
-        arrow["products"] = clean_products(engine, parsed["products"], purchases, log)
+        arrow["touchpoints"] = clean_touchpoints(engine, parsed["touchpoints"], known, cutoff, log)
+    if "products" in parsed:  # never in a snapshot (crmlib.data.config refuses it)
+        arrow["products"] = clean_products(engine, parsed["products"], arrow["transactions"], log)
     reconciliation = log.reconciliation()
     check_reconciliation(reconciliation)
-    cutoff = cleaned.analysis_date
-    page_warnings = _late_analysis_date(cutoff, purchases)
+    page_warnings = _late_analysis_date(cutoff, arrow["transactions"]) if arrow["transactions"] is not None else []
     hashes = input_hashes(config)
     fingerprint = hashlib.sha256(
         "".join(f"{k}:{v};" for k, v in sorted(hashes.items())).encode() + str(cutoff).encode()
@@ -267,8 +270,36 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
         quality_log=log.frame(), quality_summary=log.summary(), reconciliation=reconciliation,
         warnings=page_warnings + warnings, page_warnings=page_warnings,
         files={name: cfg.file for name, cfg in config.tables.items()}, file_hashes=hashes, fingerprint=fingerprint,
-        costs=config.costs.to_dict() if config.costs.given else {},
+        costs=config.costs.to_dict() if config.costs.given else {}, page_notes=page_notes,
+        snapshot=_snapshot_settings(config),
     )
+
+
+def _transactions(engine: Engine, parsed: dict, config: DatasetConfig, given: pd.Timestamp | None,
+                  log: QualityLog) -> tuple[pa.Table, pa.Table, list, pd.Timestamp]:
+    """Purchases, returns, warnings and the analysis date from the parsed transactions."""
+    if parsed["transactions"].rows >= PROGRESS_EVERY:
+        progress(f"transactions: cleaning {parsed['transactions'].rows:,} rows")
+    cleaned = clean_transactions(engine, parsed["transactions"], config, given, log)
+    purchases, returns = cleaned.purchases, cleaned.returns
+    file = parsed["transactions"].file
+    if config.returns == "net":
+        purchases, returns = _net_returns(purchases, returns, log, file)
+    log.add("transactions", file, "rows kept", rows=purchases.num_rows, action="kept",
+            amount=float(pa.compute.sum(purchases["amount"]).as_py() or 0.0))
+    return purchases, returns, list(cleaned.warnings), cleaned.analysis_date
+
+
+def _snapshot_settings(config: DatasetConfig) -> dict:
+    """The customers table's snapshot settings, as :func:`crmlib.churn.snapshot.snapshot_study` takes them."""
+    customers = config.tables.get("customers")
+    if customers is None:
+        return {}
+    attributes = customers.attributes
+    if attributes is not None:  # a mapped column is known by its field's name after loading
+        renamed = {source: field for field, source in customers.columns.items()}
+        attributes = [renamed.get(name, name) for name in attributes]
+    return {"attributes": attributes, "tenure_unit": customers.tenure_unit}
 
 
 def _late_analysis_date(cutoff: pd.Timestamp, purchases: pa.Table) -> list[str]:

@@ -49,7 +49,7 @@ from crmlib.data.sources import read_parquet_source, read_query
 from crmlib.engine import Engine
 from crmlib.errors import DataError
 
-CHECKED_KINDS = ("date", "amount", "number")
+CHECKED_KINDS = ("date", "amount", "number", "bool")
 DISTINCT_FOR_DATES = 20000  # distinct values the date plan reads ...
 SHAPES_FOR_DATES = 1000  # ... plus, of each digit pattern the sample misses (up to this many patterns),
 EXAMPLES_PER_SHAPE = 2000  # this many values
@@ -290,7 +290,7 @@ def _check_unreadable(engine: Engine, parsed: ParsedTable, schema: TableSchema, 
         rows = list(zip(examples[LINE].tolist(), examples["v"].tolist(), strict=True))
         kind = schema.kinds[canonical]
         required = canonical in schema.required or (canonical in ("unit_price", "quantity") and "amount" not in parsed.mapping
-                                                    and parsed.name == "transactions")
+                                                    and parsed.name == "transactions") or canonical == "churned"
         if failed == given and required:
             hint = {
                 "date": "Set `date_format:` for this table in dataset.yaml (e.g. '%d/%m/%Y'); "
@@ -298,6 +298,7 @@ def _check_unreadable(engine: Engine, parsed: ParsedTable, schema: TableSchema, 
                 "amount": "Amounts must be numbers, optionally with a currency sign and thousands "
                 "separators grouping by three (¥1,234.50). For 1.234,50 set `decimal: ','`.",
                 "number": "Make the column numeric.",
+                "bool": "Write yes/no, true/false, 1/0 or 是/否.",
             }[kind]
             raise DataError(
                 f"no value could be read as {'an' if kind == 'amount' else 'a'} {kind} ({failed} rows)",
@@ -309,14 +310,16 @@ def _check_unreadable(engine: Engine, parsed: ParsedTable, schema: TableSchema, 
             if share > cfg.max_unparsed_share:
                 raise DataError(
                     f"{failed:,} of {given:,} values ({share:.1%}) could not be read as "
-                    f"{'amounts' if kind == 'amount' else kind + 's'}",
+                    f"{ {'amount': 'amounts', 'bool': 'yes/no'}.get(kind, kind + 's')}",
                     file=cfg.file, column=source, rows=rows,
                     hint=("Set `date_format:` (one format or a list) or `day_first:` for this table if the "
                           f"values are in a format not recognised ({describe_shapes()}); "
-                          if kind == "date" else "Fix the values in the export; ")
+                          if kind == "date" else "Write yes/no, true/false, 1/0 or 是/否, or leave the cell empty when "
+                          "it is not known; " if kind == "bool" else "Fix the values in the export; ")
                     + f"or accept dropping them with `max_unparsed_share: {min(1.0, round(share + 0.005, 2))}` "
                     "for this table in dataset.yaml (they are then listed in the data-quality log).",
                 )
+        if required and canonical != "churned":  # the cleaner drops these rows; a churn flag is blanked
             parsed.unreadable[canonical] = check
         else:
             log.add(parsed.name, parsed.file, check, rows=int(failed), lines=[n for n, _ in rows],

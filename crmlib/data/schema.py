@@ -46,11 +46,13 @@ TABLES: dict[str, TableSchema] = {
             "customer_id": "id", "signup_date": "date", "acquisition_channel": "text",
             "region": "text", "city": "text", "gender": "text", "birth_year": "number",
             "age": "number", "churned": "bool", "churn_date": "date", "referred_by": "id",
+            "tenure": "number",
         },
         required=("customer_id",),
         keep_extra_columns=True,
         description="one row per known customer or prospect; optional `referred_by`: the id of the customer "
-        "who referred them",
+        "who referred them; `churned` (yes/no) with `tenure` (months or days) and any attributes makes a customer "
+        "snapshot, which loads without transactions",
     ),
     "feedback": TableSchema(
         "feedback",
@@ -90,4 +92,4 @@ TABLES: dict[str, TableSchema] = {
     ),
 }
 
-REQUIRED_TABLES = ("transactions",)
+REQUIRED_TABLES = ("transactions",)  # unless the customers table maps `churned` (a snapshot, see crmlib.data.config)

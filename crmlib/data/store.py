@@ -72,6 +72,7 @@ def write_store(dataset: Dataset, folder: Path) -> Path:
             "page_warnings": [_dump(w) for w in dataset.page_warnings],
             "files": {k: str(v) for k, v in dataset.files.items()}, "file_hashes": dataset.file_hashes,
             "fingerprint": dataset.fingerprint, "costs": dataset.costs,
+            "page_notes": [_dump(n) for n in dataset.page_notes], "snapshot": dataset.snapshot,
         }
         (work / META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         try:
@@ -102,6 +103,7 @@ def open_store(folder: Path) -> Dataset:
         page_warnings=[Notice.load(w) for w in meta["page_warnings"]],
         files={k: Path(v) for k, v in meta["files"].items()}, file_hashes=meta["file_hashes"],
         fingerprint=meta["fingerprint"], costs=meta.get("costs") or {},
+        page_notes=[Notice.load(n) for n in meta.get("page_notes", [])], snapshot=meta.get("snapshot") or {},
     )
 
 

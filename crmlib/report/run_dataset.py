@@ -99,10 +99,11 @@ def _facts(data_dir: str, analysis_date, pseudonymize: bool) -> RunDataset:
     from crmlib.report.compare import dataset_profile
 
     dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)  # materialised once for the run
-    customer_ids = dataset.transactions["customer_id"]
+    orders = dataset.transactions  # None for a customer snapshot: its customers are the customers table's
+    customer_ids = (orders if orders is not None else dataset.customers)["customer_id"]
     return RunDataset(
         name=dataset.name, analysis_date=dataset.analysis_date, fingerprint=dataset.fingerprint,
-        file_hashes=dict(dataset.file_hashes), transactions=len(dataset.transactions),
+        file_hashes=dict(dataset.file_hashes), transactions=len(orders) if orders is not None else 0,
         customers=int(customer_ids.nunique()),
         profile=dataset_profile(dataset, read_config(data_dir)),  # what later runs compare with
         ids=pseudonym_ids(dataset) if pseudonymize else None,
@@ -111,8 +112,8 @@ def _facts(data_dir: str, analysis_date, pseudonymize: bool) -> RunDataset:
 
 def pseudonym_ids(dataset) -> str:
     """Every customer id of the dataset (orders, customers, feedback), sorted, one per line."""
-    ids = set(dataset.transactions["customer_id"].astype(str))
-    for table in (dataset.customers, dataset.feedback):
+    ids = set()
+    for table in (dataset.transactions, dataset.customers, dataset.feedback):
         if table is not None and "customer_id" in table:
             ids |= set(table["customer_id"].dropna().astype(str))
     return "\n".join(sorted(ids))

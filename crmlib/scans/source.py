@@ -45,8 +45,12 @@ def rows_of(rows: Rows, columns: list[str], what: str = "transactions", optional
     """``rows`` as an engine table holding at least ``columns`` (and :data:`ROW_COLUMN` when known),
     plus those of the ``optional`` columns that ``rows`` has.
 
-    Raises DataError naming the missing columns.
+    Raises DataError naming the missing columns, or the missing table (``rows`` None: a customer
+    snapshot has no transactions).
     """
+    if rows is None:
+        raise DataError(f"the dataset has no {what} table, which this analysis needs",
+                        hint=f"Add a `{what}` entry (its file and columns) to the dataset's dataset.yaml.")
     missing = [c for c in columns if c not in columns_of(rows)]
     if missing:
         kind = "table" if isinstance(rows, ibis.Table) else "frame"
