@@ -56,7 +56,7 @@ def test_english_concerns_are_unchanged():
     sample = load_dataset(PROJECT_ROOT / "data" / "sample")
     assert concerns(sample, customer_summary(sample.transactions, sample.analysis_date)) == [
         "15% of buyers bought on one day only; segment and churn figures for them rest on a single purchase.",
-        "Returns and refunds equal 1.4% of purchase revenue (policy: kept apart from purchases, see the README).",
+        "Returns and refunds equal 3.8% of purchase revenue (policy: kept apart from purchases, see the README).",
     ]
 
 
@@ -74,7 +74,7 @@ def test_chinese_concerns_say_the_same_in_chinese():
     sample = load_dataset(PROJECT_ROOT / "data" / "sample")
     sample_notes = concerns(sample, customer_summary(sample.transactions, sample.analysis_date), lang="zh")
     assert sample_notes == ["15% 的买家只在一天购买过；他们的细分和流失结果仅基于一次购买。",
-                            "退货和退款相当于购买收入的 1.4%（处理方式：与购买分开记录，见 README）。"]
+                            "退货和退款相当于购买收入的 3.8%（处理方式：与购买分开记录，见 README）。"]
 
 
 def test_table_overview_names_a_missing_file_in_the_language():
@@ -137,5 +137,5 @@ def test_notebook_in_chinese(tmp_path):
     assert all(CJK.search(line) for line in sentences), sentences
     for opening in ENGLISH_OPENINGS:
         assert opening not in run.markdown, opening
-    assert "读取的 78,069 行中，清洗删除了 33 行" in run.markdown and "已写入 data_quality.json。" in run.markdown
+    assert "读取的 78,657 行中，清洗删除了 33 行" in run.markdown and "已写入 data_quality.json。" in run.markdown
     assert (run.exports / "data_quality.json").exists()
