@@ -134,6 +134,16 @@ def _order_value(value, kind: str):
     return None
 
 
+def _link_text(href: str, text: str) -> str:
+    """The escaped text of a link to a file, the file's name in it shown as code.
+
+    >>> _link_text("exports/churn_risk.csv", "下载完整表格（churn_risk.csv）")
+    '下载完整表格（<code>churn_risk.csv</code>）'
+    """
+    name = html.escape(href.rsplit("/", 1)[-1])
+    return html.escape(text).replace(name, f"<code>{name}</code>", 1) if name else html.escape(text)
+
+
 @dataclass
 class Table:
     """A formatted table: Jupyter shows ``_repr_html_``; plain text shows the same cells."""
@@ -162,7 +172,7 @@ class Table:
         marker = ' data-crm-interactive="1"' if self.interactive else ""
         caption = ""
         if self.note or self.link:
-            link = (f' <a class="crm-csv" href="{esc(self.link[0])}" download>{esc(self.link[1])}</a>'
+            link = (f' <a class="crm-csv" href="{esc(self.link[0])}" download>{_link_text(*self.link)}</a>'
                     if self.link else "")
             caption = f'<p class="crm-table-note">{esc(self.note)}{link}</p>'
         return (f'<div class="crm-table-wrap">{caption}<table class="crm-table"{marker}>'
