@@ -20,3 +20,24 @@ def test_the_csv_link_under_a_long_table_shows_the_file_name_as_code():
                         link=("../exports/churn_risk.csv", text))._repr_html_()
     assert "<code>churn_risk.csv</code>" in page
     assert english_words(visible_text(page), set()) == []
+
+
+def test_the_kpi_definitions_table_names_every_kpi_in_the_readers_language():
+    from crmlib.overview import kpi
+
+    page = render_table(kpi.definitions_table("zh"), ZH, rows=None)._repr_html_()
+    assert english_words(visible_text(page), set()) == []
+    assert "简单公式 CLTV" in page and "模型 CLV" in page
+    en = kpi.definitions_table("en")
+    assert en["kpi"].tolist()[-3:] == ["Simple CLTV", "Model CLV", "CLTV/CAC"]
+    assert en["kpi"].tolist()[:2] == ["First-time buyers this month", "CAC"]
+
+
+def test_the_cross_sell_text_names_ease_in_chinese():
+    ids = ["EASE", "EASE wins here: {ease:.1%} against co-occurrence's {ours:.1%} ({margin:+.1f} points).",
+           "Co-occurrence wins here: EASE reaches {ease:.1%} against its {ours:.1%} ({margin:+.1f} points).",
+           "The recommendations (scorecard, `recommendations.csv`) come from co-occurrence, the default "
+           "(EASE did not beat it on the bundled sample's categories)."]
+    for message in ids:
+        text = gettext("zh", message)
+        assert "线性物品模型" in text and "EASE" not in text, text

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
-from crmlib.lang import N_
+from crmlib.lang import N_, translator
 from crmlib.readiness import COMPLETE_MONTH_ENABLES, NO_COMPLETE_MONTH, NotEnoughData
 from crmlib.scans.activity import first_purchases, monthly_activity_counts
 
@@ -54,12 +54,36 @@ DEFINITIONS = {
     "model_cltv": N_("Mean model CLV per customer (BG/NBD + Gamma-Gamma, discounted, over the horizon)."),
     "cltv_cac_ratio": N_("A channel's mean model CLV / its CAC; above 3 is the usual rule of thumb for healthy acquisition."),
 }
+# The KPIs' names on a page (the executive summary's cards and charts, the definitions table).
+NAMES = {"revenue": N_("Revenue"), "active_customers": N_("Buyers this month"),
+         "new_customers": N_("First-time buyers this month"), "aov": N_("Average order value"),
+         "purchase_frequency": N_("Orders per buyer this month"), "repeat_purchase_rate": N_("Repeat purchase rate"),
+         "churn_rate": N_("Churn rate"), "cac": N_("CAC"), "csat": "CSAT", "nps": "NPS", "orders": N_("Orders"),
+         "simple_cltv": N_("Simple CLTV"), "model_cltv": N_("Model CLV"), "cltv_cac_ratio": "CLTV/CAC"}
 UNITS = {"cac": "currency per customer", "revenue": "currency", "aov": "currency per order",
          "purchase_frequency": "orders per customer per month", "repeat_purchase_rate": "share (0–1)",
          "churn_rate": "share (0–1) per month", "csat": "% (0–100)", "nps": "points (−100 to 100)",
          "simple_cltv": "currency per customer", "model_cltv": "currency per customer",
          "cltv_cac_ratio": "ratio", "new_customers": "customers", "active_customers": "customers",
          "orders": "orders"}
+
+
+def kpi_names(lang: str) -> dict[str, str]:
+    """:data:`NAMES` in ``lang``.
+
+    >>> kpi_names("zh")["simple_cltv"], kpi_names("en")["model_cltv"]
+    ('简单公式 CLTV', 'Model CLV')
+    """
+    _ = translator(lang)
+    return {key: _(name) for key, name in NAMES.items()}
+
+
+def definitions_table(lang: str) -> pd.DataFrame:
+    """One row per KPI: its name and definition in ``lang`` (columns ``kpi``, ``definition``)."""
+    _ = translator(lang)
+    names = kpi_names(lang)
+    return pd.DataFrame({"kpi": [names[key] for key in DEFINITIONS],
+                         "definition": [_(text) for text in DEFINITIONS.values()]})
 
 
 def last_complete_month(analysis_date: str | pd.Timestamp) -> pd.Period:
