@@ -303,10 +303,12 @@ class Workbook:
         """
         from IPython.display import Markdown, display
 
+        from crmlib.overview.dataquality import table_name
+
         _ = self.gettext
-        text = _("**No {table} table in this dataset.** {enables} To enable this section, add a `{table}` "
+        text = _("**No {name} table in this dataset.** {enables} To enable this section, add a `{table}` "
                  "entry (its file and columns) to `{folder}/dataset.yaml` (see the README).").format(
-            table=table, enables=enables, folder=self.dataset.root.name)
+            name=table_name(table, self.lang), table=table, enables=enables, folder=self.dataset.root.name)
         display(Markdown(html.escape(text, quote=False)), metadata={MISSING_TABLE_KEY: table})
 
     def attempt(self, section: str, function: Callable[..., T], /, *args, **kwargs) -> T | None:

@@ -52,7 +52,7 @@ def test_runs_on_the_sample_from_the_notebooks_folder(tmp_path):
 def test_runs_on_cdnow_in_chinese_from_the_project_root(tmp_path):
     risk, model, text, images = _run(tmp_path, PROJECT_ROOT, data_dir="data/cdnow", lang="zh")
     _check_risk(risk, customers=2357)
-    assert "数据集中没有 feedback 表" in text and "首购同期群" in text
+    assert "数据集中没有反馈表" in text and "首购同期群" in text
     assert model["label_source"] == "purchases" and images >= 9
 
 

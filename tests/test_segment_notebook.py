@@ -46,7 +46,7 @@ def test_runs_on_cdnow_in_chinese_with_the_8_class_scheme(tmp_path):
                               cluster_attributes="age")
     frame = _check_export(path, buyers=2357)
     assert frame["segment_label"].str.endswith("客户").all()
-    assert "数据集中没有 customers 表" in text  # attribute profiles skipped with a note
+    assert "数据集中没有客户表" in text  # attribute profiles skipped with a note
     assert "1998-01-01" in text
     assert "仅按 RFM 聚类" in text  # asked to cluster on age without a customers table: said, not crashed
     assert images >= 6

@@ -41,3 +41,34 @@ def test_the_cross_sell_text_names_ease_in_chinese():
     for message in ids:
         text = gettext("zh", message)
         assert "线性物品模型" in text and "EASE" not in text, text
+
+
+def _said(call, *args):
+    """What ``call(*args)`` displays (Markdown text), code spans removed."""
+    import re
+    from unittest import mock
+
+    with mock.patch("IPython.display.display") as display:
+        call(*args)
+    texts = [c.args[0].data for c in display.call_args_list]
+    return " ".join(re.sub(r"`[^`]*`", "", t) for t in texts)
+
+
+def _workbook(lang):
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from crmlib.notebook import Workbook
+
+    return Workbook(dataset=SimpleNamespace(root=Path("data/cdnow")), export_dir=Path("exports"), lang=lang)
+
+
+def test_the_missing_table_notice_names_the_table_in_the_readers_language():
+    for table, name in [("feedback", "反馈表"), ("marketing_spend", "营销费用表"), ("customers", "客户表"),
+                        ("touchpoints", "触点表"), ("products", "商品成本表")]:
+        wb = _workbook("zh")
+        text = _said(wb.missing_table, table, wb.gettext("CAC and CLTV/CAC need marketing spend per month and channel."))
+        assert f"数据集中没有{name}" in text, text
+        assert english_words(text, set()) == [], text
+    en = _said(_workbook("en").missing_table, "feedback", "x")
+    assert en.startswith("**No feedback table in this dataset.** x To enable this section, add a  entry")
