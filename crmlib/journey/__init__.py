@@ -16,6 +16,7 @@ import pandas as pd
 from crmlib.journey.attribution import (
     MODELS,
     RULES,
+    SHARE_KINDS,
     attribution_table,
     markov_attribution,
     share_matrix,
@@ -56,7 +57,7 @@ def attribute(data: JourneyData, *, half_life_days: float = 7.0, markov: bool = 
 
 
 __all__ = [
-    "MODELS", "RULES", "JourneyData", "attribute", "attribution_table", "cac_by_model", "channel_spend",
+    "MODELS", "RULES", "SHARE_KINDS", "JourneyData", "attribute", "attribution_table", "cac_by_model", "channel_spend",
     "compare_churned_retained", "contacts_before_churn", "conversion_by_audience",
     "conversion_by_first_channel", "conversion_by_touch", "collect_journeys", "credited_clv",
     "engagement_gain", "journeys_by_group", "markov_attribution", "path_length_table", "path_steps",

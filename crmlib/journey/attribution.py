@@ -38,6 +38,9 @@ RULES = ("first_touch", "last_touch", "linear", "time_decay")
 MODELS = (*RULES, "markov")
 SEPARATOR = " > "
 ATTRIBUTION_COLUMNS = ["channel", "model", "attributed_conversions", "attributed_revenue", "share"]
+# How :func:`share_matrix`'s columns read in a table (``wb.show(shares, columns=SHARE_KINDS)``): shares of
+# first purchases as percentages, headed by the model's name (the same keys are money in a CAC table)
+SHARE_KINDS = dict.fromkeys(MODELS, "percent")
 
 
 def _chain(paths: pd.DataFrame, channels: pd.Index):

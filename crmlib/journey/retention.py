@@ -64,8 +64,8 @@ def contacts_before_churn(touchpoints: pd.DataFrame, summary: pd.DataFrame, anal
 
 
 def compare_churned_retained(contacts: pd.DataFrame) -> pd.DataFrame:
-    """Per status: ``customers``, mean ``contacts``/``visits``/``service_contacts``, share with no
-    contact at all, and share with an unresolved complaint (when known)."""
+    """Per ``churn_status`` (churned / retained): ``customers``, mean ``contacts``/``visits``/``service_contacts``,
+    share with no contact at all, and share with an unresolved complaint (when known)."""
     grouped = contacts.groupby("status")
     table = pd.DataFrame({
         "customers": grouped.size(),
@@ -77,7 +77,8 @@ def compare_churned_retained(contacts: pd.DataFrame) -> pd.DataFrame:
     if contacts["unresolved_complaints"].notna().any():
         table["share_with_unresolved_complaint"] = (contacts["unresolved_complaints"] > 0).groupby(
             contacts["status"]).mean()
-    return table.reindex([s for s in (CHURNED, RETAINED) if s in table.index]).reset_index()
+    table = table.reindex([s for s in (CHURNED, RETAINED) if s in table.index])
+    return table.rename_axis("churn_status").reset_index()
 
 
 def engagement_gain(tables, *, window_days: int, analysis_date, model: str = "gradient_boosting",

@@ -25,6 +25,7 @@ from crmlib.profit.customers import (
 from crmlib.profit.groups import (
     measure_labels,
     over_represented,
+    profile_table,
     profit_by,
     unprofitable_profile,
     with_rates,
@@ -45,7 +46,7 @@ from crmlib.profit.value import basis_note, customer_value, profit_against_reven
 from crmlib.profit.whale import whale_curve, whale_summary
 
 __all__ = ["EXPORT_COLUMNS", "customer_profit", "has_costs", "has_referrals", "missing_cost_sources", "non_buyer_cost_to_serve",
-           "profit_deciles", "measure_labels", "over_represented", "profit_by", "unprofitable_profile", "with_rates", "advocates", "last_nps",
+           "profit_deciles", "measure_labels", "over_represented", "profile_table", "profit_by", "unprofitable_profile", "with_rates", "advocates", "last_nps",
            "promoters_and_referrers", "referral_network", "referral_trees", "referral_value", "whale_curve",
            "whale_summary", "profit_clv", "value_basis", "customer_value", "basis_note",
            "profit_headline", "HEADLINE_UNITS", "HEADLINE_DEFINITIONS",

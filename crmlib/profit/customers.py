@@ -45,10 +45,11 @@ def missing_cost_sources(dataset: Dataset) -> list[str]:
     costs = dataset.costs or {}
     out = []
     if not has_costs(dataset):
-        out.append(N_("product costs: a products table (product → unit_cost or margin_rate), a `cost` column on "
-                      "the order lines, or `costs: margin_rates` in dataset.yaml"))
+        out.append(N_("product costs: a products table (`product` → `unit_cost` or `margin_rate`), a `cost` column "
+                      "on the order lines, or `costs: margin_rates` in `dataset.yaml`"))
     if not costs.get("service_contact") and not costs.get("return_handling") and not costs.get("shipping_per_order"):
-        out.append(N_("cost to serve: `costs: service_contact / return_handling / shipping_per_order` in dataset.yaml"))
+        out.append(N_("cost to serve: `costs: service_contact / return_handling / shipping_per_order` in "
+                      "`dataset.yaml`"))
     customers = dataset.customers
     if customers is None or "referred_by" not in customers:
         out.append(N_("referrals: a `referred_by` column in the customers table (the referring customer's id)"))

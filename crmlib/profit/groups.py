@@ -21,6 +21,8 @@ PROFILE_MEASURES = ("revenue", "return_rate", "service_contacts", "orders", "gro
 MEASURE_NAMES = {"revenue": N_("revenue"), "return_rate": N_("share of revenue returned"),
                  "service_contacts": N_("service contacts"), "orders": N_("orders"),
                  "gross_margin_pct": N_("gross margin % of revenue"), "cost_to_serve": N_("cost to serve")}
+MEASURE_KINDS = {"revenue": "money", "return_rate": "percent", "service_contacts": "number", "orders": "number",
+                 "gross_margin_pct": "percent", "cost_to_serve": "money"}  # how each measure's values read
 
 
 def measure_labels(lang: str = "en") -> dict[str, str]:
@@ -67,19 +69,39 @@ def unprofitable_profile(table: pd.DataFrame) -> pd.DataFrame:
     return means
 
 
+def profile_table(profile: pd.DataFrame, formats) -> pd.DataFrame:
+    """:func:`unprofitable_profile` as the reader sees it: measures named in ``formats.lang``, each
+    row's means in its own format (:data:`MEASURE_KINDS`: money with the currency, shares as %),
+    the ratio kept as a number.
+
+    >>> from crmlib.display.format import Formats
+    >>> p = pd.DataFrame({"unprofitable": [573.95, 0.19], "profitable": [1109.68, 0.01], "ratio": [0.52, 19.0]},
+    ...                  index=pd.Index(["revenue", "return_rate"], name="measure"))
+    >>> profile_table(p, Formats("en", "CNY"))[["unprofitable", "profitable"]].to_dict("list")
+    {'unprofitable': ['CN¥573.95', '19.0%'], 'profitable': ['CN¥1,109.68', '1.0%']}
+    """
+    show = {"money": formats.money, "percent": formats.percent, "number": formats.number}
+    kinds = [MEASURE_KINDS.get(m, "number") for m in profile.index]
+    out = pd.DataFrame({column: [show[k](v) for k, v in zip(kinds, profile[column], strict=True)]
+                        for column in ("unprofitable", "profitable")},
+                       index=pd.Index([measure_labels(formats.lang).get(m, m) for m in profile.index], name="measure"))
+    return out.assign(ratio=profile["ratio"].to_numpy())
+
+
 def over_represented(table: pd.DataFrame, column: str, top: int = 3) -> pd.DataFrame:
     """Values of ``column`` most over-represented among unprofitable customers: their share of the
-    unprofitable vs of everyone (lift), at least 2 unprofitable customers each."""
+    unprofitable vs of everyone (lift), at least 2 unprofitable customers each: ``unprofitable_customers``,
+    ``customers`` (all of them), ``share_of_unprofitable``, ``share_of_all``, ``lift``."""
     keys = table[column].astype("string").fillna("—")
     losing = table["profit"] < 0
-    counts = pd.DataFrame({"unprofitable": keys[losing].value_counts(), "all": keys.value_counts()})
+    counts = pd.DataFrame({"unprofitable_customers": keys[losing].value_counts(), "customers": keys.value_counts()})
     counts = counts.fillna(0).astype("int64")
-    counts["share_of_unprofitable"] = counts["unprofitable"] / max(int(losing.sum()), 1)
-    counts["share_of_all"] = counts["all"] / max(len(table), 1)
+    counts["share_of_unprofitable"] = counts["unprofitable_customers"] / max(int(losing.sum()), 1)
+    counts["share_of_all"] = counts["customers"] / max(len(table), 1)
     counts["lift"] = counts["share_of_unprofitable"] / counts["share_of_all"]
-    counts = counts.loc[counts["unprofitable"] >= 2].sort_values("lift", ascending=False, kind="stable")
+    counts = counts.loc[counts["unprofitable_customers"] >= 2].sort_values("lift", ascending=False, kind="stable")
     counts.index.name = column
     return counts.head(top)
 
 
-__all__ = ["measure_labels", "profit_by", "unprofitable_profile", "over_represented", "with_rates"]
+__all__ = ["MEASURE_KINDS", "measure_labels", "profile_table", "profit_by", "unprofitable_profile", "over_represented", "with_rates"]
