@@ -28,8 +28,11 @@ def _run(tmp_path, **parameters):
 @pytest.mark.slow
 def test_runs_on_a_sample_with_feedback_and_writes_the_exports(tmp_path):
     data = write_sample(tmp_path / "small", SampleParameters(n_customers=1200, seed=3))
-    exports, text, images = _run(tmp_path, data_dir=str(data), pseudonymize=True, lang="zh")
+    run = run_notebook("05_feedback", tmp_path, data_dir=str(data), pseudonymize=True, lang="zh")
+    assert not run.errors
+    exports, text, images = run.exports, run.markdown, run.images
     assert images >= 6 and "CSAT" in text and "留出集准确率" in text
+    _check_codes_are_named_in_chinese(run)
     scored_path = exports / "feedback_scored.csv"
     assert scored_path.read_bytes().startswith(b"\xef\xbb\xbf")
     scored = pd.read_csv(scored_path, encoding="utf-8-sig", dtype={"customer_id": str, "topic": str})
@@ -45,6 +48,18 @@ def test_runs_on_a_sample_with_feedback_and_writes_the_exports(tmp_path):
     cv = summary["accuracy"]["own_ratings_cv"]  # the sample's texts carry ratings: the domain blend scored them
     assert summary["accuracy"]["domain_model_used"] and cv["blend"]["balanced_accuracy"] >= cv["generic"]["balanced_accuracy"]
     assert "自身评分的交叉验证" in text and "各模型打分的文本" in text
+
+
+def _check_codes_are_named_in_chinese(run):
+    """Languages, complaint categories and customer groups are named in Chinese, not by their keys
+    (findings 16, 1.11 and 1.12)."""
+    tables = "\n".join("".join(o.get("data", {}).get("text/html", "")) for o in run.outputs)
+    assert "各语言主题数（中文: " in run.markdown and "**中文** —" in run.markdown
+    assert "zh:" not in run.markdown and "**zh**" not in run.markdown
+    for key in ("returns_refunds", "product_quality", "uncategorised", ">churned<", ">retained<", ">high<",
+                ">no purchase<"):
+        assert key not in tables, key
+    assert ">已流失<" in tables and ">留存<" in tables and ">高<" in tables
 
 
 @pytest.mark.slow

@@ -44,11 +44,13 @@ def compare_groups(scored: pd.DataFrame, groups: pd.Series, categories: pd.DataF
     ``rating``/``nps``); ``groups`` maps customer id to a group. ``categories`` is the optional
     boolean category matrix aligned with ``scored``. Columns: ``customers``, ``feedback``,
     ``mean_sentiment``, ``negative_share``, ``csat``, ``nps`` and ``share_<category>`` for each
-    category (share of that group's texts mentioning it). Customers without a group are left out.
+    category (share of that group's texts mentioning it), indexed by the groups under the name of
+    ``groups`` (``group`` when it has none). Customers without a group are left out.
     """
     group = scored["customer_id"].map(groups)
     keep = group.notna()
-    frame, group = scored.loc[keep], group.loc[keep].astype(str).rename("group")
+    name = groups.name or "group"  # churn_status, value_tier …: the page translates their values
+    frame, group = scored.loc[keep], group.loc[keep].astype(str).rename(name)
     out = pd.DataFrame({
         "customers": frame.groupby(group)["customer_id"].nunique(),
         "feedback": group.value_counts(),
@@ -60,7 +62,7 @@ def compare_groups(scored: pd.DataFrame, groups: pd.Series, categories: pd.DataF
     if categories is not None:
         shares = categories.loc[frame.index].groupby(group).mean().add_prefix("share_")
         out = out.join(shares)
-    out.index.name = "group"
+    out.index.name = name
     return out
 
 
