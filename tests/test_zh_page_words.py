@@ -72,3 +72,20 @@ def test_the_missing_table_notice_names_the_table_in_the_readers_language():
         assert english_words(text, set()) == [], text
     en = _said(_workbook("en").missing_table, "feedback", "x")
     assert en.startswith("**No feedback table in this dataset.** x To enable this section, add a  entry")
+
+
+def test_quality_checks_with_values_are_catalogue_messages_and_read_chinese():
+    from crmlib.checknames import OUTLIER, TEMPLATES, check_name
+    from crmlib.display.tables import translate_term
+    from crmlib.lang import translator
+
+    name = check_name(OUTLIER, threshold=f"{1459.87:,.2f}", iqrs=f"{10.0:g}")
+    assert name == "amount far above the rest (over 1,459.87 = median + 10 × IQR)"  # the English is unchanged
+    zh = translator("zh")
+    assert translate_term(name, "quality check", zh) == "金额远高于其余订单（超过 1,459.87 = 中位数 + 10 × 四分位距）"
+    for template in TEMPLATES:
+        assert zh.pgettext("quality check", template) != template, template
+    log = pd.DataFrame({"check": [name, "zero amount (kept: zero_amounts: keep)",
+                                  "order date after the analysis date 2024-12-31"], "rows": [3, 2, 1]})
+    page = render_table(log, ZH)._repr_html_()
+    assert english_words(visible_text(page), set()) == [], visible_text(page)

@@ -46,6 +46,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crmlib.checknames import (
+    AFTER_ANALYSIS_DATE,
+    CANCELLATIONS,
+    CONTACT_AFTER_ANALYSIS_DATE,
+    FEEDBACK_AFTER_ANALYSIS_DATE,
+    OUT_OF_RANGE,
+    OUTLIER,
+    check_name,
+)
 from crmlib.data.config import DatasetConfig
 from crmlib.data.mapping import ParsedTable
 from crmlib.data.quality import KEPT_APART, Notice, QualityLog
@@ -236,7 +245,7 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
         flags.append(("_zero", Check("zero amount (kept: zero_amounts: keep)", "kept (flagged)")))
 
     cutoff = _analysis_date(engine, t, analysis_date, parsed)
-    after = f"order date after the analysis date {cutoff:%Y-%m-%d}"
+    after = check_name(AFTER_ANALYSIS_DATE, date=f"{cutoff:%Y-%m-%d}")
     checks.append(Check(after, show="order_date"))
     t = t.mutate(**{REASON: ibis.coalesce(t[REASON], _first(
         (t.order_date >= (cutoff + pd.Timedelta(days=1)).to_pydatetime(), after)))})
@@ -261,7 +270,7 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
         flagged = t.filter(t[column]).mutate(**{REASON: ibis.literal(check.name)})
         account(engine, flagged, [check], "transactions", file, log, with_amount=False)
     if parsed.cfg.cancelled_if is not None:
-        name = f"cancellations ({parsed.cfg.cancelled_if.describe()}): treated as returns"
+        name = check_name(CANCELLATIONS, rule=parsed.cfg.cancelled_if.describe())
         cancelled = t.filter(t._cancelled).mutate(**{REASON: ibis.literal(name)})
         account(engine, cancelled, [Check(name, "flagged", "order_id" if "order_id" in mapping else None)],
                 "transactions", file, log, with_amount=False)
@@ -346,7 +355,7 @@ def _outliers(engine: Engine, t: ibis.Table, config: DatasetConfig, parsed: Pars
     if iqr > 0:
         threshold = float(stats["median"]) + OUTLIER_IQRS * iqr
         outlier = ((t.amount > threshold) & ~t._return,
-                   f"amount far above the rest (over {threshold:,.2f} = median + {OUTLIER_IQRS:g} × IQR)")
+                   check_name(OUTLIER, threshold=f"{threshold:,.2f}", iqrs=f"{OUTLIER_IQRS:g}"))
     if stats["customers"] >= MIN_CUSTOMERS_FOR_SHARES and stats["total"] > 0:
         shares = purchases.group_by("customer_id").aggregate(share=purchases.amount.sum() / float(stats["total"]),
                                                              line=purchases[LINE].min())
@@ -474,13 +483,14 @@ def clean_feedback(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, cuto
     for column, low, high in (("rating", 1, 5), ("nps", 0, 10)):
         if column in t.columns:
             bad = t[column].notnull() & ~t[column].between(low, high)
-            _flag(engine, t, bad, Check(f"{column} outside {low}–{high} (blanked)", "changed to blank", column),
+            _flag(engine, t, bad, Check(check_name(OUT_OF_RANGE, column=column, low=low, high=high),
+                                        "changed to blank", column),
                   parsed, log)
             t = t.mutate(**{column: ibis.cases((bad, ibis.null("float64")), else_=t[column])})
     checks = [Check("missing customer id")]
     reasons = [(t.customer_id.isnull(), "missing customer id")]
     if "date" in t.columns:
-        late = f"feedback after the analysis date {cutoff:%Y-%m-%d}"
+        late = check_name(FEEDBACK_AFTER_ANALYSIS_DATE, date=f"{cutoff:%Y-%m-%d}")
         checks.append(Check(late, show="date"))
         reasons.append((t.date >= (cutoff + pd.Timedelta(days=1)).to_pydatetime(), late))
     t = t.mutate(**{REASON: _first(*reasons)})
@@ -535,7 +545,7 @@ def clean_touchpoints(engine: Engine, parsed: ParsedTable, known: ibis.Table, cu
     t = t.mutate(_valid=t.customer_id.notnull() & t.timestamp.notnull() & t.channel.notnull())
     t = t.mutate(_same=_row_key(t, ["_valid", *fields]))
     t = t.mutate(_dup=t._valid & (t[LINE] != t[LINE].min().over(ibis.window(group_by="_same"))))
-    late = f"contact after the analysis date {cutoff:%Y-%m-%d}"
+    late = check_name(CONTACT_AFTER_ANALYSIS_DATE, date=f"{cutoff:%Y-%m-%d}")
     checks = [Check("missing customer or visitor id"), Check("unreadable or missing timestamp"),
               Check("missing channel", show="customer_id")]
     reasons = [(t.customer_id.isnull(), "missing customer or visitor id"),

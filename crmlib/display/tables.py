@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from crmlib.checknames import translate_check
 from crmlib.display.columns import Column, column_spec
 from crmlib.display.format import MISSING, Formats
 from crmlib.lang import translator
@@ -116,6 +117,9 @@ def translate_term(text: str, context: str, _) -> str:
         return translated
     if _(text) != text:
         return _(text)
+    templated = translate_check(text, _) if context == "quality check" else None
+    if templated is not None:
+        return templated
     detail = _DETAIL.match(text)
     if detail and _.pgettext(context, detail["term"]) != detail["term"]:
         return _("{term} ({key}: {value})").format(term=_.pgettext(context, detail["term"]),

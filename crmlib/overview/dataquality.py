@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlib.data.load import Dataset
+from crmlib.display.tables import translate_term
 from crmlib.lang import NC_, gettext, pgettext, translator
 
 DATE_COLUMNS = {"transactions": "order_date", "customers": "signup_date", "feedback": "date",
@@ -102,7 +103,7 @@ def reconciliation_table(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
             _("rows kept"): counts["rows_kept"],
             _("of which returns"): counts["rows_returns"],
             _("rows flagged"): sum(counts["rows_flagged"].values()),
-            _("main reason for dropping"): _.pgettext("quality check", max(dropped, key=dropped.get)) if dropped else "",
+            _("main reason for dropping"): translate_term(max(dropped, key=dropped.get), "quality check", _) if dropped else "",
         }
         if "amount_read" in counts:
             row.update({_("amount read"): counts["amount_read"], _("amount kept"): counts["amount_kept"],
@@ -160,7 +161,7 @@ def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[
             worst = max(counts["dropped"], key=counts["dropped"].get)
             notes.append(gettext(lang, "{share:.1%} of the {table} rows were dropped, mostly for “{reason}”: "
                                        "check the export and the column mapping.").format(
-                share=dropped / read, table=table_name(name, lang), reason=gettext(lang, worst)))
+                share=dropped / read, table=table_name(name, lang), reason=translate_term(worst, "quality check", translator(lang))))
     coverage = monthly_coverage(dataset)
     if "transactions" in coverage:
         orders = coverage["transactions"]
