@@ -53,6 +53,7 @@ def test_runs_on_cdnow_in_chinese_from_the_project_root(tmp_path):
     risk, model, text, images = _run(tmp_path, PROJECT_ROOT, data_dir="data/cdnow", lang="zh")
     _check_risk(risk, customers=2357)
     assert "数据集中没有反馈表" in text and "首购同期群" in text
+    assert "每组的中位生命周期都是 0 天" in text and "到 0 天" not in text  # every cohort's median is 0 on CDNOW
     assert model["label_source"] == "purchases" and images >= 9
 
 

@@ -89,3 +89,16 @@ def test_quality_checks_with_values_are_catalogue_messages_and_read_chinese():
                                   "order date after the analysis date 2024-12-31"], "rows": [3, 2, 1]})
     page = render_table(log, ZH)._repr_html_()
     assert english_words(visible_text(page), set()) == [], visible_text(page)
+
+
+def test_equal_median_lifetimes_are_said_once_not_as_a_span_from_0_to_0():
+    from crmlib.churn import survival_by_group
+
+    lives = pd.DataFrame({"duration_days": [0, 0, 5] * 20, "churned": [True] * 60,
+                          "group": np.repeat(["1997-01", "1997-02", "1997-03"], 20)})
+    result = survival_by_group(lives)
+    assert result.median_span("zh") == "每组的中位生命周期都是 0 天：每组都有超过一半的客户再也没有第二次购买"
+    longer = survival_by_group(lives.assign(duration_days=lives["duration_days"] + 30))
+    assert longer.median_span("en") == "a median lifetime of 30 days in every group"
+    spread = survival_by_group(lives.assign(duration_days=np.repeat([0, 10, 20], 20)))
+    assert spread.median_span("en") == "median lifetime from 0 days (1997-01) to 20 days (1997-03)"

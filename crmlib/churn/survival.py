@@ -105,6 +105,31 @@ class SurvivalResult:
     logrank_p_value: float = float("nan")
     notes: list[str] = field(default_factory=list)
 
+    def median_span(self, lang: str = "en") -> str:
+        """The groups' median lifetimes as a clause in ``lang``: shortest to longest, the one value every
+        group shares, or that more than half of every group is still alive.
+
+        >>> result = survival_by_group(pd.DataFrame({"duration_days": [0, 0, 5] * 10, "churned": [True] * 30,
+        ...                                          "group": ["a", "b"] * 15}))
+        >>> result.median_span("en")
+        'a median lifetime of 0 days in every group: more than half of each group never bought a second time'
+        """
+        from crmlib.lang import translator
+
+        _ = translator(lang)
+        medians = self.medians.dropna(subset=["median_lifetime_days"]).sort_values("median_lifetime_days")
+        if not len(medians):
+            return _("more than half of every group is still alive")
+        low, high = medians["median_lifetime_days"].iloc[0], medians["median_lifetime_days"].iloc[-1]
+        if len(medians) == len(self.medians) and len(medians) > 1 and low == high:
+            return (_("a median lifetime of 0 days in every group: more than half of each group never bought a "
+                      "second time") if low == 0 else
+                    _("a median lifetime of {days:.0f} days in every group").format(days=low))
+        return _("median lifetime from {median_lifetime_days:.0f} days ({group}) to "
+                 "{median_lifetime_days_2:.0f} days ({group_2})").format(
+                   median_lifetime_days=low, group=medians["group"].iloc[0],
+                   median_lifetime_days_2=high, group_2=medians["group"].iloc[-1])
+
     def survival_at(self, days: float) -> pd.Series:
         """Share of each group's customers still alive after ``days`` days."""
         return pd.Series({g: float(f.survival_function_at_times(days).iloc[0]) for g, f in self.fitters.items()},
