@@ -102,3 +102,7 @@ def test_equal_median_lifetimes_are_said_once_not_as_a_span_from_0_to_0():
     assert longer.median_span("en") == "a median lifetime of 30 days in every group"
     spread = survival_by_group(lives.assign(duration_days=np.repeat([0, 10, 20], 20)))
     assert spread.median_span("en") == "median lifetime from 0 days (1997-01) to 20 days (1997-03)"
+
+
+def test_the_data_quality_export_sentence_shows_the_file_name_as_code():
+    assert gettext("zh", "Wrote `{name}`.").format(name="data_quality.json") == "已写入 `data_quality.json`。"
