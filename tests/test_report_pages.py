@@ -10,6 +10,7 @@ ignored by git). Screenshots of every page at 1280 and 390 px are written to
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import stat
@@ -180,6 +181,29 @@ def test_the_chinese_overview_pdf_is_a4_and_its_text_is_chinese(runs):
     for name in ("本月购买客户", "流失率", "客单价", "风险价值"):
         assert name in text
     assert all((runs["zh"] / f"{page.stem}.pdf").is_file() for page in _pages(runs["zh"]))
+
+
+def _image_dpi(pdf: Path) -> list[float]:
+    """Pixels per inch, as drawn, of every image on every page (image width / drawn width)."""
+    from pypdf import PdfReader
+
+    found = []
+    for page in PdfReader(pdf).pages:
+        images = page["/Resources"].get("/XObject", {})
+
+        def visit(operator, operands, cm, tm, images=images):
+            image = images.get(operands[0]).get_object() if operator == b"Do" and operands[0] in images else None
+            if image is not None and image.get("/Subtype") == "/Image" and math.hypot(cm[0], cm[1]) > 0:
+                found.append(image["/Width"] / (math.hypot(cm[0], cm[1]) / 72))
+
+        page.extract_text(visitor_operand_before=visit)
+    return found
+
+
+def test_pdf_charts_are_sharp(runs):
+    """Charts are 2x PNGs shown at 1x size, so A4 prints them at about 200 dpi, not the screen's 96."""
+    dpi = _image_dpi(runs["zh"] / "01_overview.pdf")
+    assert len(dpi) >= 3 and min(dpi) >= 190, [round(d) for d in dpi]
 
 
 def test_everything_a_run_writes_is_readable_as_the_umask_allows(runs):

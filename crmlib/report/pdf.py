@@ -4,9 +4,9 @@
 from a temporary copy beside it that adds ``@font-face`` rules for a CJK font the
 ``mplfonts`` package ships (SimHei) (servers rarely have a CJK font installed, and the shared HTML must
 not point at this machine's files), so Chinese text is embedded in the PDF as text, not boxes.
-Charts are the page's images (drawn at twice the screen resolution, see
-:meth:`crmlib.notebook.Workbook.open`); the page's print styles hide the navigation and folded
-run details and set A4 with 12 mm margins.
+Charts are the page's images, drawn at twice their shown size (``retina`` PNGs, see
+:func:`crmlib.plots.setup`), so they print at about 200 dpi; the page's print styles hide the
+navigation and folded run details and set A4 with 12 mm margins.
 
 Example
 -------
