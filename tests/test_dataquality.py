@@ -137,5 +137,5 @@ def test_notebook_in_chinese(tmp_path):
     assert all(CJK.search(line) for line in sentences), sentences
     for opening in ENGLISH_OPENINGS:
         assert opening not in run.markdown, opening
-    assert "读取的 78,657 行中，清洗删除了 33 行" in run.markdown and "已写入 data_quality.json。" in run.markdown
+    assert "读取的 78,657 行中，清洗删除了 33 行" in run.markdown and "已写入 `data_quality.json`。" in run.markdown
     assert (run.exports / "data_quality.json").exists()
