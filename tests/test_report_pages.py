@@ -96,7 +96,7 @@ def _han_runs(text: str) -> set[str]:
 def test_a_dataset_without_feedback_gets_one_sentence_and_no_empty_sections(runs):
     page = (runs["zh-cdnow"] / "05_feedback.html").read_text(encoding="utf-8")
     text = visible_text(page)
-    assert "数据集中没有 feedback 表" in text and "dataset.yaml" in page
+    assert "数据集中没有反馈表" in text and "dataset.yaml" in page
     assert page.count("<h2") == 0  # the sections tagged needs-feedback are left out
     assert len(chinese_characters(text)) < 400
 
