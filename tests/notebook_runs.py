@@ -1,8 +1,10 @@
-"""Run a notebook under papermill for a test and read what it showed."""
+"""Run a notebook under papermill, or the whole suite through the runner, for a test and read what it showed."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import papermill as pm
 from crmlib import PROJECT_ROOT
 
 NOTEBOOKS = PROJECT_ROOT / "notebooks"
+SUITE = ("00_data_quality", "01_overview", "02_segmentation", "03_clv", "04_churn", "05_feedback", "06_journey",
+         "07_profitability")
 
 
 @dataclass
@@ -45,3 +49,31 @@ def run_notebook(name: str, tmp_path: Path, cwd: Path = NOTEBOOKS, **parameters)
                         cwd=str(cwd), kernel_name="python3", progress_bar=False)
     executed = json.loads(out.read_text(encoding="utf-8"))
     return NotebookRun(exports, [o for c in executed["cells"] for o in c.get("outputs", [])])
+
+
+@dataclass
+class SuiteRun:
+    """A ``crm-workbook run`` of every notebook: the process, its run folder and manifest."""
+
+    done: subprocess.CompletedProcess
+    folder: Path
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.folder / "manifest.json").read_text(encoding="utf-8"))
+
+    @property
+    def statuses(self) -> dict[str, str]:
+        return {n["notebook"]: n["status"] for n in self.manifest["notebooks"]}
+
+    @property
+    def failure(self) -> str:
+        return self.done.stdout[-3000:] + self.done.stderr[-3000:]
+
+
+def run_suite(data: Path, reports: Path, *options: str) -> SuiteRun:
+    """``crm-workbook run --data data --reports reports --no-compare *options`` from the project root."""
+    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--reports", str(reports),
+                           "--no-compare", *options], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=900)
+    (folder,) = [p for p in Path(reports).iterdir() if p.is_dir() and not p.is_symlink()]
+    return SuiteRun(done, folder)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from notebook_runs import SUITE, run_suite
 from page_text import visible_text
 from test_churn_snapshot import telecom_snapshot
 
@@ -22,8 +23,6 @@ from crmlib.data.load import load_dataset
 from crmlib.data.store import open_or_build
 from crmlib.errors import ConfigError, DataError
 
-NOTEBOOKS = ("00_data_quality", "01_overview", "02_segmentation", "03_clv", "04_churn", "05_feedback", "06_journey",
-             "07_profitability")
 EXPORTED = pd.Timestamp("2025-03-31 18:00")  # the customers file's modification time
 
 
@@ -150,14 +149,10 @@ def test_a_declared_attribute_the_file_lacks_is_named(tmp_path):
 @pytest.mark.slow
 def test_every_notebook_runs_on_a_snapshot_and_04_learns_its_churn(tmp_path):
     data = write_snapshot(tmp_path / "telecom", n=2000, analysis_date="2025-03-31")
-    reports = tmp_path / "reports"
-    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--reports", str(reports),
-                           "--no-compare", "--jobs", "2"], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                          timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (folder,) = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert {n["notebook"]: n["status"] for n in manifest["notebooks"]} == dict.fromkeys(NOTEBOOKS, "ok")
+    suite = run_suite(data, tmp_path / "reports", "--jobs", "2")
+    assert suite.done.returncode == 0, suite.failure
+    assert suite.statuses == dict.fromkeys(SUITE, "ok")
+    folder, manifest = suite.folder, suite.manifest
     assert manifest["dataset"]["transactions"] == 0 and manifest["dataset"]["customers"] == 2000
     snapshot = json.loads((folder / "exports" / "churn_snapshot.json").read_text(encoding="utf-8"))
     assert snapshot["evaluation"] == "stratified 5-fold cross-validation" and snapshot["customers"] == 2000
@@ -168,7 +163,7 @@ def test_every_notebook_runs_on_a_snapshot_and_04_learns_its_churn(tmp_path):
     exports = {p.name for p in (folder / "exports").iterdir()}
     assert {"churn_snapshot.json", "data_quality.json"} <= exports
     assert not exports & {"segments.csv", "clv.csv", "churn_risk.csv", "scorecard.csv", "kpis.json"}
-    pages = {n: visible_text((folder / f"{n}.html").read_text(encoding="utf-8")) for n in NOTEBOOKS}
+    pages = {n: visible_text((folder / f"{n}.html").read_text(encoding="utf-8")) for n in SUITE}
     for name, page in pages.items():
         assert "No transactions table in this dataset." in page, name
         assert "needs a transactions file" in page or "need a transactions file" in page, name

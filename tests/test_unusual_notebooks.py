@@ -4,16 +4,13 @@ the page leaves out what depends on them, and exports that cannot be computed ar
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
-import sys
 
 import pytest
+from notebook_runs import SUITE, run_suite
 from page_text import english_words, visible_text
 from unusual import one_customer
 
-from crmlib import PROJECT_ROOT
 from crmlib.churn import churn_study
 from crmlib.clv.simple_cltv import simple_cltv_summary
 from crmlib.clv.validation import holdout_validation
@@ -32,21 +29,14 @@ def reason_of(function, *args, **kwargs) -> NotEnoughData:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     data = one_customer(tmp_path_factory.mktemp("data") / "one_customer")
-    reports = tmp_path_factory.mktemp("reports")
-    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--reports", str(reports),
-                           "--no-compare", "-p", "lang=zh"], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                          timeout=900)
-    (folder,) = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
-    return done, folder, load_dataset(data)
+    suite = run_suite(data, tmp_path_factory.mktemp("reports"), "-p", "lang=zh")
+    return suite, suite.folder, load_dataset(data)
 
 
 def test_every_notebook_succeeds_and_says_what_cannot_run(run):
-    done, folder, ds = run
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert {n["notebook"]: n["status"] for n in manifest["notebooks"]} == {
-        name: "ok" for name in ("00_data_quality", "01_overview", "02_segmentation", "03_clv", "04_churn",
-                                "05_feedback", "06_journey", "07_profitability")}
+    suite, folder, ds = run
+    assert suite.done.returncode == 0, suite.failure
+    assert suite.statuses == dict.fromkeys(SUITE, "ok")
     summary = customer_summary(ds.transactions, ds.analysis_date)
     clv = reason_of(holdout_validation, ds.transactions, None, ds.analysis_date, models="bgnbd")
     churn = reason_of(churn_study, ds, window_days=90)
@@ -70,10 +60,6 @@ def test_every_notebook_succeeds_and_says_what_cannot_run(run):
     assert len(segments) == 2 and "cluster" in segments[0].split(",")
 
 
-NOTEBOOKS = ("00_data_quality", "01_overview", "02_segmentation", "03_clv", "04_churn", "05_feedback", "06_journey",
-             "07_profitability")
-
-
 @pytest.mark.parametrize("name", ["one_time_buyers", "one_day", "two_months_ratings_only",
                                   "two_months_repetitive_text"])
 def test_every_notebook_succeeds_on_the_other_unusual_datasets(tmp_path, name):
@@ -82,16 +68,12 @@ def test_every_notebook_succeeds_on_the_other_unusual_datasets(tmp_path, name):
     from unusual import BUILDERS
 
     data = BUILDERS[name](tmp_path / name)
-    reports = tmp_path / "reports"
-    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "run", "--data", str(data), "--reports", str(reports),
-                           "--no-compare", "--jobs", "2"], capture_output=True, text=True, cwd=PROJECT_ROOT,
-                          timeout=900)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (folder,) = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink()]
-    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    assert {n["notebook"]: n["status"] for n in manifest["notebooks"]} == dict.fromkeys(NOTEBOOKS, "ok")
+    suite = run_suite(data, tmp_path / "reports", "--jobs", "2")
+    assert suite.done.returncode == 0, suite.failure
+    assert suite.statuses == dict.fromkeys(SUITE, "ok")
+    folder = suite.folder
     ds = load_dataset(data)
-    pages = {n: visible_text((folder / f"{n}.html").read_text(encoding="utf-8")) for n in NOTEBOOKS}
+    pages = {n: visible_text((folder / f"{n}.html").read_text(encoding="utf-8")) for n in SUITE}
     if name in ("one_time_buyers", "one_day"):  # no repeat purchase (or no holdout period): no CLV model
         reason = reason_of(holdout_validation, ds.transactions, None, ds.analysis_date, models="bgnbd")
         assert reason.text("en").split(".")[0] in pages["03_clv"]
