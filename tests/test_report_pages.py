@@ -3,7 +3,7 @@ browser at desktop and phone width, sortable long tables, a PDF a Chinese manage
 and files colleagues on the same server can open.
 
 One run per language on the bundled sample (the Chinese one with ``--pdf``) and a Chinese run of
-01 and 05 on CDNOW (no feedback table), into ``reports/browser-tests/`` (replaced by each test run,
+01, 04 and 05 on CDNOW (no feedback table), into ``reports/browser-tests/`` (replaced by each test run,
 ignored by git). Screenshots of every page at 1280 and 390 px are written to
 ``reports/browser-tests/<run>/screenshots/`` for people to look at.
 """
@@ -53,7 +53,7 @@ def runs():
     return {"reports": reports,
             "zh": _run(reports, SAMPLE, "zh", "-p", "lang=zh", "--pdf"),
             "en": _run(reports, SAMPLE, "en"),
-            "zh-cdnow": _run(reports, CDNOW, "zh-cdnow", "-p", "lang=zh", "-n", "01", "05")}
+            "zh-cdnow": _run(reports, CDNOW, "zh-cdnow", "-p", "lang=zh", "-n", "01", "04", "05")}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +99,9 @@ def test_a_dataset_without_feedback_gets_one_sentence_and_no_empty_sections(runs
     assert "数据集中没有反馈表" in text and "dataset.yaml" in page
     assert page.count("<h2") == 0  # the sections tagged needs-feedback are left out
     assert len(chinese_characters(text)) < 400
+    churn = visible_text((runs["zh-cdnow"] / "04_churn.html").read_text(encoding="utf-8"))
+    reasons = churn[churn.index("客户自述的离开原因"):]  # the exit-reason section: its heading, then the notice
+    assert reasons.split("数据集中没有反馈表")[0].replace("¶", "").strip() == "客户自述的离开原因"
 
 
 FIRST_SCREEN = """(() => {
