@@ -73,3 +73,10 @@ def test_code_cells_are_short(path):
              if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])]
     long = {i: len(c.source.splitlines()) for i, c in enumerate(cells) if len(c.source.splitlines()) > MAX_CELL_LINES}
     assert long == {}, f"{path.name}: code cells (index among code cells: lines) over {MAX_CELL_LINES} lines"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_text_is_in_the_catalogue_not_in_pairs(path):
+    """Reader-facing text goes through ``_()`` and the catalogues; no ``wb.t(english, chinese)`` pairs."""
+    pairs = [c.id for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code" and "wb.t(" in c.source]
+    assert pairs == [], f"{path.name}: cells with wb.t(...) pairs"
