@@ -35,11 +35,11 @@ def chinese_run(small_sample, tmp_path_factory):
 
 def test_the_clv_notebook_states_and_ranks_clv_on_profit(small_sample, tmp_path):
     """03_clv with product costs: the headline, deciles and concentration are CLV on profit; checks stay revenue."""
-    run = run_notebook("03_clv", tmp_path, data_dir=str(small_sample), models="bgnbd")
+    run = run_notebook("03_clv", tmp_path, data_dir=str(small_sample), models="bgnbd", margin=0.5)  # costs win
     assert run.errors == [] and run.images >= 4
     clv = pd.read_csv(run.exports / "clv.csv", dtype={"customer_id": str}, encoding="utf-8-sig")
     report = json.loads((run.exports / "clv_model.json").read_text(encoding="utf-8"))
-    assert report["settings"]["value_basis"] == "profit"
+    assert report["settings"]["value_basis"] == "profit" and report["settings"]["margin"] == 0.5
     on_profit, concentration = report["summary"]["profit"], value_concentration(clv["profit_clv"])
     assert on_profit["total_profit_clv"] == pytest.approx(clv["profit_clv"].sum(), rel=1e-9)
     assert on_profit["concentration"] == pytest.approx(concentration)
