@@ -137,8 +137,21 @@ def test_no_service_contact_cost_no_touchpoints(tmp_path):
 def test_service_touchpoints_parsed(tmp_path):
     costs = read_config(_folder(tmp_path, "p", {"service_contact": 5, "service_touchpoints": [" hotline", "chat"]})).costs
     assert costs.service_touchpoints == ["hotline", "chat"]
-    assert read_config(_folder(tmp_path, "d", {"service_contact": 5})).costs.service_touchpoints == [
-        "service_contact", "customer_service"]
+    assert read_config(_folder(tmp_path, "d", {"service_contact": 5})).costs.service_touchpoints is None
+
+
+def test_by_default_service_is_what_the_journey_page_counts(small):
+    """Without ``service_touchpoints`` a touchpoint is a service contact when its type or channel matches
+    the journey page's SERVICE_PATTERN (客服, support, complaint …), so 06 and 07 count the same contacts."""
+    from crmlib.scans.journeys import SERVICE_PATTERN
+
+    tp = pd.DataFrame({"customer_id": ["c"] * 5, "timestamp": pd.date_range("2024-02-01 10:00", periods=5, freq="D"),
+                       "channel": ["客服", "app", "email", "Hotline", "售后"],
+                       "touchpoint_type": ["chat", "support_ticket", "newsletter", "Customer_Service", None]})
+    t = profit_scan(small.transactions, None, {**small.costs, "service_touchpoints": None}, feedback=None, touchpoints=tp)
+    kinds = (tp["touchpoint_type"].fillna("") + " " + tp["channel"]).str.lower()
+    assert t.loc["c", "service_contacts"] == kinds.str.contains(SERVICE_PATTERN).sum() == 4
+    assert t.loc["c", "service_cost"] == 2 + 6 + 2 + 2  # 客服 default, app 6, Hotline default (rates match exactly), 售后 default
 
 
 @pytest.mark.parametrize("value", ["hotline", [1, 2], {"hotline": 1}, ["ok", ""]])

@@ -4,14 +4,16 @@
 costs:
   margin_rates: {服饰: 0.45, 数码: 0.18, default: 0.3}   # share of the price that is margin, by category
   service_contact: {电话: 12, 在线客服: 3, default: 5}   # cost per feedback / service contact, by channel
-  service_touchpoints: [service_contact, customer_service]  # touchpoint types or channels that are service contacts
+  service_touchpoints: [hotline, chat]                  # touchpoint types or channels that are service contacts
   return_handling: 15                                    # cost of handling one return
   shipping_per_order: 8                                  # shipping paid by the shop, per order
 ```
 
 A number instead of a mapping applies to every category or channel. A touchpoint is a service contact
-when its ``touchpoint_type`` or its ``channel`` is in ``service_touchpoints`` (the default above; ``[]``
-counts none); it is priced like a feedback row, and one on the day of a feedback row of the same
+when its ``touchpoint_type`` or its ``channel`` is in ``service_touchpoints``; without the key, when
+its type or channel matches the workbook's service pattern (``crmlib.scans.journeys.SERVICE_PATTERN``:
+service, support, complain, ticket, 客服, 投诉, 售后 — the contacts the journey page and the churn
+features count); ``[]`` counts none. It is priced like a feedback row, and one on the day of a feedback row of the same
 customer is that row's contact (see :func:`crmlib.scans.profit.profit_scan`). Without the section (and
 without a products table or a ``cost`` column) there are no costs: profit cannot be computed.
 
@@ -20,8 +22,8 @@ Example
 >>> costs = CostSettings.from_mapping({"service_contact": 5, "margin_rates": {"a": 0.4}}, where="dataset.yaml")
 >>> costs.service_contact, costs.margin_rates, costs.return_handling
 ({'default': 5.0}, {'a': 0.4}, 0.0)
->>> costs.given, costs.service_touchpoints
-(True, ['service_contact', 'customer_service'])
+>>> costs.given, costs.service_touchpoints is None
+(True, True)
 >>> CostSettings.from_mapping({"service_touchpoints": "hotline"}, where="dataset.yaml")
 Traceback (most recent call last):
 ...
@@ -37,7 +39,6 @@ from crmlib.errors import ConfigError
 
 COST_KEYS = ("margin_rates", "service_contact", "service_touchpoints", "return_handling", "shipping_per_order")
 DEFAULT = "default"
-SERVICE_TOUCHPOINTS = ("service_contact", "customer_service")  # touchpoint types or channels
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class CostSettings:
 
     margin_rates: dict[str, float] = field(default_factory=dict)
     service_contact: dict[str, float] = field(default_factory=dict)
-    service_touchpoints: list[str] = field(default_factory=lambda: list(SERVICE_TOUCHPOINTS))
+    service_touchpoints: list[str] | None = None  # None: the service pattern
     return_handling: float = 0.0
     shipping_per_order: float = 0.0
 
@@ -100,14 +101,15 @@ def _by_key(value: object, key: str, where: Path | str, low: float = 0.0, high: 
     return {str(k): _amount(v, f"{key}: {k}", where, low, high) for k, v in value.items()}
 
 
-def _names(value: object, key: str, where: Path | str) -> list[str]:
+def _names(value: object, key: str, where: Path | str) -> list[str] | None:
     if value is None:
-        return list(SERVICE_TOUCHPOINTS)
+        return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConfigError(f"has `costs: {key}: {value!r}`, not a list of names", file=where,
-                          hint=f"Write e.g. `{key}: [{', '.join(SERVICE_TOUCHPOINTS)}]` (touchpoint types or "
-                               "channels; `[]` for none).")
+                          hint=f"Write e.g. `{key}: [service_contact, customer_service]` (touchpoint types or "
+                               "channels; `[]` for none), or leave it out to count the types and channels that "
+                               "look like service (service, support, complain, ticket, 客服, 投诉, 售后).")
     return [v.strip() for v in value]
 
 
-__all__ = ["CostSettings", "COST_KEYS", "SERVICE_TOUCHPOINTS"]
+__all__ = ["CostSettings", "COST_KEYS"]

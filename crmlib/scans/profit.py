@@ -12,7 +12,7 @@ Cost to serve is ``service_contact`` per service contact by channel (``default``
 ``return_handling`` per return and ``shipping_per_order`` per order. Returns and orders are
 distinct order ids when ``order_id`` is mapped, else rows. A service contact is a feedback row or,
 when touchpoints are given, a touchpoint whose ``touchpoint_type`` or ``channel`` is in ``costs:
-service_touchpoints``; such a touchpoint on the calendar day of a feedback row of the same customer, or
+service_touchpoints`` (without it: matches the journey page's service pattern); such a touchpoint on the calendar day of a feedback row of the same customer, or
 within an hour of its time across midnight, is that row's contact, counted once (as the feedback row,
 at its rate). Undated feedback rows match none.
 
@@ -48,8 +48,8 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
-from crmlib.data.costs import SERVICE_TOUCHPOINTS
 from crmlib.engine import ROW_COLUMN
+from crmlib.scans.journeys import SERVICE_PATTERN
 from crmlib.scans.source import Rows, as_float, day_number, has_row_order, money, rows_of, run
 
 PROFIT_COLUMNS = ["revenue", "returns", "gross_margin", "revenue_without_cost", "discounts", "orders", "n_returns",
@@ -76,14 +76,21 @@ def _priced_contacts(t: ibis.Table, contact: dict[str, float]) -> ibis.Table:
     return t.mutate(_cost=t._rate.fill_null(fallback))
 
 
-def _service_touchpoints(touchpoints: Rows, feedback: ibis.Table | None, kinds: list[str]) -> ibis.Table:
-    """The touchpoints that are service contacts (type or channel in ``kinds``) of an identified person,
+def _service_touchpoints(touchpoints: Rows, feedback: ibis.Table | None, kinds: list[str] | None) -> ibis.Table:
+    """The touchpoints that are service contacts (type or channel in ``kinds``; for None, matching
+    :data:`crmlib.scans.journeys.SERVICE_PATTERN`, as the journey page counts them) of an identified person,
     less those on the calendar day of a dated feedback row of the same customer, or within an hour of it
     across midnight (that row's contact)."""
     tp = rows_of(touchpoints, ["customer_id", "timestamp", "channel"], "touchpoints", optional=("touchpoint_type",))
-    service = tp.channel.isin(kinds)
-    if "touchpoint_type" in tp.columns:
-        service = service | tp.touchpoint_type.isin(kinds).fill_null(False)
+    if kinds is None:
+        kind = tp.channel.lower().fill_null("")
+        if "touchpoint_type" in tp.columns:
+            kind = tp.touchpoint_type.lower().fill_null("") + " " + kind
+        service = kind.re_search(SERVICE_PATTERN)
+    else:
+        service = tp.channel.isin(kinds)
+        if "touchpoint_type" in tp.columns:
+            service = service | tp.touchpoint_type.isin(kinds).fill_null(False)
     tp = tp.filter(service & tp.customer_id.notnull())
     if feedback is None or "date" not in feedback.columns:
         return tp
@@ -175,8 +182,8 @@ def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Ro
         frames.append(_per_customer(priced.group_by("customer_id").aggregate(
             service_contacts=priced.count(), service_cost=as_float(money(priced._cost).sum()),
             **_first_seen(priced)), "service cost per customer", feedback, "feedback"))
-    kinds = costs.get("service_touchpoints", list(SERVICE_TOUCHPOINTS))
-    if touchpoints is not None and len(touchpoints) and contact and kinds:
+    kinds = costs.get("service_touchpoints")  # None: the service pattern; [] none
+    if touchpoints is not None and len(touchpoints) and contact and kinds != []:
         tp = _priced_contacts(_service_touchpoints(touchpoints, fb, kinds), contact)
         frames.append(_per_customer(tp.group_by("customer_id").aggregate(
             _tp_contacts=tp.count(), _tp_cost=as_float(money(tp._cost).sum()), **_first_seen(tp)),
