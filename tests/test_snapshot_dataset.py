@@ -131,6 +131,7 @@ def test_churn_flags_that_are_neither_yes_nor_no_are_named(tmp_path):
         load_dataset(folder)
     text = str(raised.value)
     assert "Churn" in text and "maybe" in text and "customers.csv" in text
+    assert "accept blanking them with `max_unparsed_share" in text  # they are blanked, not dropped
     config = yaml.safe_load((folder / "dataset.yaml").read_text(encoding="utf-8"))
     config["tables"]["customers"]["max_unparsed_share"] = 0.05  # accepted: blanked, logged, left out and counted
     (folder / "dataset.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")

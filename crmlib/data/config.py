@@ -101,11 +101,6 @@ class DatasetConfig:
     config_file: Path | None = None
     costs: CostSettings = field(default_factory=CostSettings)
 
-    @property
-    def snapshot(self) -> bool:
-        """A customer snapshot: the customers table maps ``churned`` and there are no transactions."""
-        return "transactions" not in self.tables
-
     @classmethod
     def from_mapping(cls, raw: dict, root: Path, config_file: Path | None = None) -> DatasetConfig:
         where = config_file or root / CONFIG_NAME

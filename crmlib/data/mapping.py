@@ -316,7 +316,8 @@ def _check_unreadable(engine: Engine, parsed: ParsedTable, schema: TableSchema, 
                           f"values are in a format not recognised ({describe_shapes()}); "
                           if kind == "date" else "Write yes/no, true/false, 1/0 or 是/否, or leave the cell empty when "
                           "it is not known; " if kind == "bool" else "Fix the values in the export; ")
-                    + f"or accept dropping them with `max_unparsed_share: {min(1.0, round(share + 0.005, 2))}` "
+                    + f"or accept {'blanking' if canonical == 'churned' else 'dropping'} them with "
+                    f"`max_unparsed_share: {min(1.0, round(share + 0.005, 2))}` "
                     "for this table in dataset.yaml (they are then listed in the data-quality log).",
                 )
         if required and canonical != "churned":  # the cleaner drops these rows; a churn flag is blanked
