@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlib.display.cards import KPI_NAMES
 from crmlib.errors import DataError
 from crmlib.lang import N_, translator
 from crmlib.readiness import COMPLETE_MONTH_ENABLES, NO_COMPLETE_MONTH, NotEnoughData
@@ -55,11 +56,7 @@ DEFINITIONS = {
     "cltv_cac_ratio": N_("A channel's mean model CLV / its CAC; above 3 is the usual rule of thumb for healthy acquisition."),
 }
 # The KPIs' names on a page (the executive summary's cards and charts, the definitions table).
-NAMES = {"revenue": N_("Revenue"), "active_customers": N_("Buyers this month"),
-         "new_customers": N_("First-time buyers this month"), "aov": N_("Average order value"),
-         "purchase_frequency": N_("Orders per buyer this month"), "repeat_purchase_rate": N_("Repeat purchase rate"),
-         "churn_rate": N_("Churn rate"), "cac": N_("CAC"), "csat": "CSAT", "nps": "NPS", "orders": N_("Orders"),
-         "simple_cltv": N_("Simple CLTV"), "model_cltv": N_("Model CLV"), "cltv_cac_ratio": "CLTV/CAC"}
+NAMES = {**KPI_NAMES, "simple_cltv": N_("Simple CLTV"), "model_cltv": N_("Model CLV"), "cltv_cac_ratio": "CLTV/CAC"}
 UNITS = {"cac": "currency per customer", "revenue": "currency", "aov": "currency per order",
          "purchase_frequency": "orders per customer per month", "repeat_purchase_rate": "share (0–1)",
          "churn_rate": "share (0–1) per month", "csat": "% (0–100)", "nps": "points (−100 to 100)",
