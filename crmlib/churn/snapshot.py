@@ -125,6 +125,17 @@ def churn_share(customers: pd.DataFrame) -> dict:
             float("nan"), "unlabelled": int(flags.isna().sum())}
 
 
+def churn_share_sentence(customers: pd.DataFrame, lang: str = "en") -> str:
+    """The sentence 00 and 01 print for a snapshot: :func:`churn_share` in words.
+
+    >>> churn_share_sentence(pd.DataFrame({"churned": [True, False, False, None]}))
+    'The customer snapshot marks 1 of 4 customers (33.3%) as churned; 1 have no churn flag.'
+    """
+    _ = translator(lang)
+    return _("The customer snapshot marks {churned:,} of {customers:,} customers ({share:.1%}) as churned; "
+             "{unlabelled:,} have no churn flag.").format(**churn_share(customers))
+
+
 @dataclass
 class SnapshotStudy:
     """What :func:`snapshot_study` measured: out-of-fold metrics per model, the chosen one, its drivers."""
@@ -191,4 +202,4 @@ def snapshot_study(customers: pd.DataFrame, attributes: list[str] | None = None,
                          folds=folds, features=list(X.columns), unlabelled=y.attrs.get("unlabelled", 0))
 
 
-__all__ = ["SnapshotStudy", "churn_share", "driver_name", "driver_names", "snapshot_study", "snapshot_table"]
+__all__ = ["SnapshotStudy", "churn_share", "churn_share_sentence", "driver_name", "driver_names", "snapshot_study", "snapshot_table"]
