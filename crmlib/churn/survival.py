@@ -121,7 +121,7 @@ class SurvivalResult:
         if not len(medians):
             return _("more than half of every group is still alive")
         low, high = medians["median_lifetime_days"].iloc[0], medians["median_lifetime_days"].iloc[-1]
-        if len(medians) == len(self.medians) and len(medians) > 1 and low == high:
+        if len(medians) == len(self.medians) and low == high:  # one group too: not "from 0 days (a) to 0 days (a)"
             return (_("a median lifetime of 0 days in every group: more than half of each group never bought a "
                       "second time") if low == 0 else
                     _("a median lifetime of {days:.0f} days in every group").format(days=low))
