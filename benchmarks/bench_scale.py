@@ -54,30 +54,69 @@ def _rss_bytes(pid: int) -> int:
         return 0
 
 
+def _label(pid: int) -> str:
+    """A short name for a process of the run: runner, worker, kernel, loader or its command."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = [a.decode(errors="replace") for a in handle.read().split(b"\0") if a]
+    except OSError:
+        return "?"
+    text = " ".join(argv)
+    for needle, name in (("ipykernel", "kernel"), ("crm-workbook", "runner"), ("multiprocessing", "worker")):
+        if needle in text:
+            return name
+    return Path(argv[0]).name if argv else "?"
+
+
 class TreeMemory(threading.Thread):
-    """Peak of the summed RSS of a process and all its descendants, sampled until :meth:`stop`."""
+    """Peak of the summed RSS of a process and all its descendants, sampled until :meth:`stop`.
+
+    Also kept: what each process held at that peak (:attr:`peak_breakdown`, largest first, with the
+    seconds since the start) and each process's own peak (:attr:`process_peaks`).
+    """
 
     def __init__(self, pid: int, interval: float = 0.25):
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak, self.peak_processes = pid, interval, 0, 0
+        self.peak_breakdown: list[tuple[str, int]] = []
+        self.peak_at = 0.0
+        self.process_peaks: dict[int, list] = {}  # pid -> [label, peak bytes, first seen s, last seen s]
         self._done = threading.Event()
 
     def run(self) -> None:
+        started = time.perf_counter()
         while not self._done.is_set():
             tree, pids, stack = _children(), [], [self.pid]
             while stack:
                 pid = stack.pop()
                 pids.append(pid)
                 stack.extend(tree.get(pid, []))
-            total = sum(_rss_bytes(p) for p in pids)
+            now = time.perf_counter() - started
+            sizes = {p: _rss_bytes(p) for p in pids}
+            for p, size in sizes.items():
+                entry = self.process_peaks.get(p)
+                if entry is None:
+                    entry = self.process_peaks[p] = [_label(p), 0, now, now]
+                entry[1], entry[3] = max(entry[1], size), now
+            total = sum(sizes.values())
             if total > self.peak:
-                self.peak, self.peak_processes = total, len(pids)
+                self.peak, self.peak_processes, self.peak_at = total, len(pids), now
+                self.peak_breakdown = sorted(((self.process_peaks[p][0], size) for p, size in sizes.items()),
+                                             key=lambda item: -item[1])
             self._done.wait(self.interval)
 
     def stop(self) -> int:
         self._done.set()
         self.join()
         return self.peak
+
+    def describe(self) -> str:
+        """The peak's breakdown and the processes' own peaks, as printable lines."""
+        at_peak = ", ".join(f"{label} {_gb(size)}" for label, size in self.peak_breakdown if size > 50e6)
+        lines = [f"  at the summed peak ({self.peak_at:.0f} s): {at_peak}"]
+        for label, peak, first, last in sorted(self.process_peaks.values(), key=lambda e: -e[1])[:8]:
+            lines.append(f"  {label:<10} peak {_gb(peak)}, alive {first:.0f}-{last:.0f} s")
+        return "\n".join(lines)
 
 
 def generate(customers: int, folder: Path) -> Path:
@@ -105,7 +144,8 @@ def run_suite(data: Path, work: Path, tag: str, jobs: int, timeout: float) -> di
     peak = memory.stop()
     folders = [p for p in reports.iterdir() if p.is_dir() and not p.is_symlink() and p.name.endswith(tag)]
     manifest = json.loads((folders[0] / "manifest.json").read_text()) if folders else {"notebooks": []}
-    return {"wall": wall, "peak_rss": peak, "processes": memory.peak_processes, "status": manifest.get("status"),
+    return {"wall": wall, "peak_rss": peak, "processes": memory.peak_processes, "memory": memory.describe(),
+            "status": manifest.get("status"),
             "exit": process.returncode, "folder": folders[0] if folders else None,
             "notebooks": {nb["notebook"]: (nb.get("duration_seconds"), nb["status"]) for nb in manifest["notebooks"]}}
 
@@ -168,6 +208,7 @@ def main() -> None:
         print(f"{size:>9,} customers: {r['wall']:7.1f} s wall, peak RSS {_gb(r['peak_rss'])} over "
               f"{r['processes']} processes, status {r['status']} (exit {r['exit']}); load average "
               f"{os.getloadavg()[0]:.1f}", flush=True)
+        print(r["memory"], flush=True)
 
     notebooks = sorted({nb for r in results.values() for nb in r["notebooks"]})
     out = io.StringIO()

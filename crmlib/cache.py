@@ -4,7 +4,9 @@ A result is stored under ``.cache/`` keyed by the dataset's fingerprint, a name 
 parameters that shape it. Any notebook may compute it; whichever comes second reuses it.
 Notebooks ask through :meth:`crmlib.notebook.Workbook.cached`, which builds the key from a
 function and its arguments (:func:`argument_key`); analyses never cache their own results.
-Writes are atomic, so two notebooks computing the same result at once do no harm. The key also
+Writes are atomic, and a notebook that asks for a result another process of the machine is
+computing waits for it (a lock file per entry, released by the system however its holder ends)
+and reads it, instead of computing it a second time beside it. The key also
 holds a hash of crmlib's source and resource files, so changed code never reuses a stale result.
 A hit refreshes the entry's modification time; :func:`prune` (run by ``crm-workbook run``)
 deletes entries unused for ``PRUNE_AFTER_DAYS`` days, so a daily scheduled run does not fill the
@@ -25,6 +27,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import enum
@@ -42,6 +45,11 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import Generic, TypeVar
 
+try:
+    import fcntl
+except ImportError:  # Windows: no locks, concurrent notebooks may compute an entry twice
+    fcntl = None
+
 import numpy as np
 import pandas as pd
 
@@ -50,7 +58,7 @@ from crmlib import PROJECT_ROOT
 T = TypeVar("T")
 CACHE_VARIABLE = "CRM_WORKBOOK_CACHE"  # set to a folder to move the cache, or "off" to disable
 PRUNE_AFTER_DAYS = 30
-ENTRY_NAME = re.compile(r"[\w.]+-[0-9a-f]{24}\.pkl|\.[\w.]+\.\w+\.tmp")  # what cached() writes
+ENTRY_NAME = re.compile(r"[\w.]+-[0-9a-f]{24}\.pkl|\.[\w.]+\.\w+\.tmp|\.[\w.]+-[0-9a-f]{24}\.lock")  # cached()'s files
 SCALARS = (type(None), bool, int, float, complex, str, bytes, PurePath, dt.date, dt.datetime, dt.time,
            dt.timedelta, pd.Timestamp, pd.Timedelta, pd.Period, np.generic, enum.Enum)
 log = logging.getLogger(__name__)
@@ -119,17 +127,58 @@ def fetch(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
     key = hashlib.sha256(json.dumps([name, fingerprint, params, code_version()], sort_keys=True,
                                     default=str).encode()).hexdigest()[:24]
     path = base / f"{name}-{key}.pkl"
-    if path.is_file():
-        try:
-            with open(path, "rb") as handle:
-                value = pickle.load(handle)
-            os.utime(path)  # last use, for prune()
-            return Entry(value, True, path, time.perf_counter() - started)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-            log.warning("cache entry %s is unreadable; recomputing %s", path, name)
-            path.unlink(missing_ok=True)  # stale or truncated entry: recompute
-    value = compute()
+    entry = _read(path, name, started)
+    if entry is not None:
+        return entry
     base.mkdir(parents=True, exist_ok=True)
+    with _computing(base / f".{name}-{key}.lock"):
+        entry = _read(path, name, started)  # computed by the process we waited for
+        if entry is not None:
+            return entry
+        return _compute_and_store(path, base, name, compute, started)
+
+
+def _read(path: Path, name: str, started: float) -> Entry | None:
+    """The stored entry at ``path``, or None when there is none (an unreadable one is deleted)."""
+    if not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            value = pickle.load(handle)
+        os.utime(path)  # last use, for prune()
+        return Entry(value, True, path, time.perf_counter() - started)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        log.warning("cache entry %s is unreadable; recomputing %s", path, name)
+        path.unlink(missing_ok=True)  # stale or truncated entry: recompute
+        return None
+
+
+@contextlib.contextmanager
+def _computing(lock: Path):
+    """Hold ``lock`` exclusively while computing an entry: a second process asking for the same entry
+    waits here, then reads what the first stored. The system releases the lock when its holder's
+    file closes, however the process ends; where locking is unsupported, compute without it."""
+    try:
+        handle = open(lock, "a+b")
+    except OSError:
+        handle = None
+    if handle is None or fcntl is None:
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log.info("waiting for another process computing %s", lock.name[1:-5])
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks
+            pass
+        os.utime(lock)  # in use: prune() leaves it
+        yield
+
+
+def _compute_and_store(path: Path, base: Path, name: str, compute: Callable[[], T], started: float) -> Entry[T]:
+    value = compute()
     handle, temporary = tempfile.mkstemp(dir=base, prefix=f".{name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -59,3 +59,68 @@ def test_prune_deletes_only_unused_entries_it_wrote(tmp_path):
         sorted(p.name for p in [*tmp_path.glob("fresh_fit-*.pkl"), *tmp_path.glob("used_fit-*.pkl")])
     assert all(path.exists() for path in foreign)
     assert cache.prune(30, tmp_path / "missing") == []
+
+
+def _poll(condition, what: str, limit: float = 120.0) -> None:
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.05)
+
+
+def _first_computer(folder, flags):
+    def compute():
+        (flags / "a-started").touch()
+        _poll((flags / "release").exists, "the release flag")
+        return "computed by the first process"
+    cache.cached("slow", "data", {}, compute, folder=folder)
+
+
+def _second_asker(folder, flags):
+    import json
+    import logging
+
+    logging.basicConfig(filename=flags / "b.log", level=logging.INFO, force=True)
+
+    def compute():
+        (flags / "b-computed").touch()
+        return "computed by the second process"
+    entry = cache.fetch("slow", "data", {}, compute, folder=folder)
+    (flags / "b.json").write_text(json.dumps([entry.value, entry.hit]))
+
+
+def test_a_second_process_waits_for_the_entry_being_computed_instead_of_computing_it_again(tmp_path):
+    import json
+    import multiprocessing
+
+    folder, flags = tmp_path / "cache", tmp_path / "flags"
+    flags.mkdir()
+    context = multiprocessing.get_context("fork")
+    first = context.Process(target=_first_computer, args=(folder, flags))
+    first.start()
+    _poll((flags / "a-started").exists, "the first process to start computing")
+    second = context.Process(target=_second_asker, args=(folder, flags))
+    second.start()
+    _poll(lambda: "waiting for another process computing slow-" in
+          ((flags / "b.log").read_text() if (flags / "b.log").exists() else ""), "the second process to wait")
+    (flags / "release").touch()
+    first.join(120)
+    second.join(120)
+    assert (first.exitcode, second.exitcode) == (0, 0)
+    assert json.loads((flags / "b.json").read_text()) == ["computed by the first process", True]
+    assert not (flags / "b-computed").exists()
+    assert [p.name for p in folder.glob("slow-*.pkl")] and not list(folder.glob("*.tmp"))
+
+
+def test_a_process_that_dies_while_computing_releases_the_entry(tmp_path):
+    import multiprocessing
+    import signal
+
+    folder, flags = tmp_path / "cache", tmp_path / "flags"
+    flags.mkdir()
+    first = multiprocessing.get_context("fork").Process(target=_first_computer, args=(folder, flags))
+    first.start()
+    _poll((flags / "a-started").exists, "the first process to start computing")
+    os.kill(first.pid, signal.SIGKILL)  # as the out-of-memory killer would
+    first.join(120)
+    assert cache.cached("slow", "data", {}, lambda: "recomputed", folder=folder) == "recomputed"
