@@ -40,11 +40,12 @@ def _validate(args: argparse.Namespace) -> int:
     from crmlib.data.config import read_config
     from crmlib.data.load import load_dataset
     from crmlib.engine.select import activate, chosen_engine
-    from crmlib.engine.spark import SparkUnavailable, choose_engine
+    from crmlib.engine.spark import SparkUnavailable, choose_engine, effective_engine
     from crmlib.scans.summary import customer_summary
 
     try:
         choose_engine(args.engine)
+        effective_engine(args.data_dir)  # engine: spark in dataset.yaml needs PySpark and Java too
     except SparkUnavailable as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -70,6 +70,7 @@ def test_manifest_records_inputs_parameters_and_environment(basic_run):
     assert manifest["dataset"]["files"]["transactions.csv"] == hashlib.sha256(
         (CDNOW / "transactions.csv").read_bytes()).hexdigest()
     assert manifest["dataset"]["path"] == str(CDNOW) and manifest["dataset"]["analysis_date"] == "1998-06-30"
+    assert manifest["dataset"]["engine"] == "duckdb"  # which engine ran the scans
     assert manifest["parameters"]["runner"]["export_dir"] == str(folder / "exports")
     by_name = {nb["notebook"]: nb for nb in manifest["notebooks"]}
     assert by_name["01_ok"]["parameters"]["rows"] == 4

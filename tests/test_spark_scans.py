@@ -220,3 +220,25 @@ def test_engine_and_spark_settings_come_from_dataset_yaml(tmp_path, monkeypatch)
         DatasetConfig.from_mapping({**raw, "spark": "local"}, root=tmp_path)
     monkeypatch.setenv(ENGINE_VARIABLE, "duckdb")
     assert chosen_engine(config.engine) == "duckdb"  # --engine wins over the yaml
+
+
+def test_engine_spark_in_dataset_yaml_without_java_is_a_usage_error_before_any_work(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from crmlib.cli import main
+    from crmlib.engine.select import ENGINE_VARIABLE
+
+    data = tmp_path / "shop"
+    shutil.copytree("data/cdnow", data)
+    config = data / "dataset.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "\nengine: spark\n", encoding="utf-8")
+    monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    real = shutil.which
+    monkeypatch.setattr(shutil, "which", lambda name, *a, **k: None if name == "java" else real(name, *a, **k))
+    assert main(["validate", str(data)]) == 2
+    reports = tmp_path / "reports"
+    assert main(["run", "--data", str(data), "--reports", str(reports)]) == 2
+    err = capsys.readouterr().err
+    assert err.count(f"engine: spark in {config} needs Java") == 2 and "openjdk" in err
+    assert not reports.exists() or not [p for p in reports.iterdir() if p.is_dir()]  # no run was started

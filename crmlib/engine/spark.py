@@ -160,8 +160,31 @@ def choose_engine(name: str | None) -> None:
 
     chosen_engine(name, environ={})
     if name == "spark":
-        if importlib.util.find_spec("pyspark") is None:
-            raise SparkUnavailable(f"--engine spark needs PySpark, which is not installed. {INSTALL_HINT}")
-        if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-            raise SparkUnavailable(f"--engine spark needs Java, which is not on PATH (nor JAVA_HOME). {INSTALL_HINT}")
+        require_spark("--engine spark")
     os.environ[ENGINE_VARIABLE] = name
+
+
+def require_spark(asked_by: str = "--engine spark") -> None:
+    """Raise :class:`SparkUnavailable` (naming ``asked_by`` and how to install) without PySpark or Java.
+
+    Checked before any work starts, whether Spark was asked for by ``--engine spark`` or by
+    ``engine: spark`` in dataset.yaml, so a missing install is a usage error, not a traceback later.
+    """
+    if importlib.util.find_spec("pyspark") is None:
+        raise SparkUnavailable(f"{asked_by} needs PySpark, which is not installed. {INSTALL_HINT}")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        raise SparkUnavailable(f"{asked_by} needs Java, which is not on PATH (nor JAVA_HOME). {INSTALL_HINT}")
+
+
+def effective_engine(data_dir: str | Path) -> str:
+    """The engine a run or validation of ``data_dir`` uses (``CRM_WORKBOOK_ENGINE``, set by ``--engine``,
+    else dataset.yaml's ``engine:``), after checking that Spark can start when it is Spark."""
+    from crmlib.data.config import read_config
+    from crmlib.engine.select import ENGINE_VARIABLE, chosen_engine
+
+    configured = read_config(data_dir).engine
+    name = chosen_engine(configured)
+    if name == "spark":
+        require_spark("--engine spark" if os.environ.get(ENGINE_VARIABLE) else
+                      f"engine: spark in {Path(data_dir) / 'dataset.yaml'}")
+    return name

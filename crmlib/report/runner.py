@@ -321,6 +321,9 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
         raise DataError(f"no dataset.yaml in {data_dir}", file=data_dir,
                         hint="Pass --data with a dataset folder (e.g. data/sample), or create one "
                              "with `crm-workbook sample --out DIR`.")
+    from crmlib.engine.spark import effective_engine
+
+    engine = effective_engine(data_dir)  # before any work: a missing Spark install is a usage error
     analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
     dataset = run_dataset(data_dir, analysis_date, bool(options.pseudonymize))  # materialised once for the run
     from crmlib.data.store import prune_stores
@@ -343,7 +346,8 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     (folder / "logs").mkdir()
     salt = os.environ.get(SALT_VARIABLE) or dataset.fingerprint[:16]
     common = {"data_dir": str(data_dir), "export_dir": str(exports), "pseudonymize": bool(options.pseudonymize)}
-    manifest = new_manifest(options, folder, started, common, settings, dataset, data_dir, notebooks)
+    manifest = new_manifest(options, folder, started, common, settings, dataset, data_dir, notebooks,
+                            engine)
     state["manifest"] = manifest
     _write(folder, manifest)
     update_index(reports)
@@ -401,7 +405,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
 
 
 def new_manifest(options: RunOptions, folder: Path, started: datetime, common: dict, settings,
-                 dataset: RunDataset, data_dir: Path, notebooks: list[Path]) -> Manifest:
+                 dataset: RunDataset, data_dir: Path, notebooks: list[Path], engine: str = "duckdb") -> Manifest:
     """The manifest of a run that is starting: every notebook ``pending``, status ``running``."""
     return Manifest(
         run_id=folder.name, name=options.name or data_dir.name, status="running",
@@ -419,7 +423,7 @@ def new_manifest(options: RunOptions, folder: Path, started: datetime, common: d
                     "analysis_date": f"{dataset.analysis_date:%Y-%m-%d}",
                     "fingerprint": dataset.fingerprint, "files": dict(dataset.file_hashes),
                     "transactions": dataset.transactions, "customers": dataset.customers,
-                    "profile": dataset.profile},
+                    "profile": dataset.profile, "engine": engine},
         notebooks=[{"notebook": p.stem, "status": "pending", "ipynb": p.name,
                     "html": None} for p in notebooks],
         packages=package_versions(), git=git_state(),
