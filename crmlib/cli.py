@@ -37,10 +37,10 @@ def _cdnow(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from crmlib.data.config import read_config
+    from crmlib.data.config import effective_engine, read_config
     from crmlib.data.load import load_dataset
     from crmlib.engine.select import activate, chosen_engine
-    from crmlib.engine.spark import SparkUnavailable, choose_engine, effective_engine
+    from crmlib.engine.spark import SparkUnavailable, choose_engine
     from crmlib.scans.summary import customer_summary
 
     try:

@@ -356,3 +356,22 @@ def read_config(dataset_dir: str | Path) -> DatasetConfig:
     except UnicodeDecodeError as exc:
         raise ConfigError("is not UTF-8 text", file=config_file, hint="Save dataset.yaml as UTF-8.") from exc
     return DatasetConfig.from_mapping(raw, root, config_file)
+
+
+def effective_engine(data_dir: str | Path) -> str:
+    """The engine a run or validation of ``data_dir`` uses (``CRM_WORKBOOK_ENGINE``, set by ``--engine``,
+    else dataset.yaml's ``engine:``), after checking that Spark can start when it is Spark.
+
+    >>> effective_engine("data/sample")
+    'duckdb'
+    """
+    import os
+
+    from crmlib.engine.select import ENGINE_VARIABLE, chosen_engine
+    from crmlib.engine.spark import require_spark
+
+    name = chosen_engine(read_config(data_dir).engine)
+    if name == "spark":
+        require_spark("--engine spark" if os.environ.get(ENGINE_VARIABLE) else
+                      f"engine: spark in {Path(data_dir) / 'dataset.yaml'}")
+    return name

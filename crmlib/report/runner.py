@@ -321,7 +321,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
         raise DataError(f"no dataset.yaml in {data_dir}", file=data_dir,
                         hint="Pass --data with a dataset folder (e.g. data/sample), or create one "
                              "with `crm-workbook sample --out DIR`.")
-    from crmlib.engine.spark import effective_engine
+    from crmlib.data.config import effective_engine
 
     engine = effective_engine(data_dir)  # before any work: a missing Spark install is a usage error
     analysis_date = next((v[k] for v in per_notebook.values() for k in v if k == "analysis_date"), "")
