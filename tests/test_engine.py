@@ -55,3 +55,30 @@ def test_under_the_runner_progress_goes_to_the_runs_log_and_not_into_the_page(tm
     stop_logging_to(handler)
     assert capsys.readouterr().err == ""  # the cell's output, i.e. the report page
     assert "scan customer_summary: 12 transactions rows in" in log.read_text(encoding="utf-8")
+
+
+def test_loading_leaves_no_step_of_its_cleaning_in_the_engine(monkeypatch):
+    """Each table's parsing and cleaning steps are dropped once it is cleaned (loading memory, issue 13):
+    when loading disconnects, its DuckDB holds only the customer ids the tables are checked against
+    (it held every step of every table before)."""
+    from crmlib.data.load import load_dataset
+
+    left = []
+    original = Engine.duckdb
+
+    def recording(*args, **kwargs):
+        engine = original(*args, **kwargs)
+        disconnect = engine.backend.disconnect
+
+        def counted():
+            left.extend(engine.backend.con.execute(
+                "SELECT table_name, list(column_name) FROM duckdb_columns() WHERE NOT internal GROUP BY table_name").fetchall())
+            disconnect()
+
+        monkeypatch.setattr(engine.backend, "disconnect", counted)
+        return engine
+
+    monkeypatch.setattr(Engine, "duckdb", staticmethod(recording))
+    dataset = load_dataset("data/sample")
+    assert len(dataset.transactions) > 0
+    assert left and all(columns == ["customer_id"] for _, columns in left), left

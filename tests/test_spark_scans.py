@@ -242,3 +242,13 @@ def test_engine_spark_in_dataset_yaml_without_java_is_a_usage_error_before_any_w
     err = capsys.readouterr().err
     assert err.count(f"engine: spark in {config} needs Java") == 2 and "openjdk" in err
     assert not reports.exists() or not [p for p in reports.iterdir() if p.is_dir()]  # no run was started
+
+
+def test_a_released_step_is_uncached_and_its_view_dropped(spark):
+    import ibis
+
+    step = spark.materialize(spark.table(pd.DataFrame({"x": [1, 2, 3]})).mutate(y=ibis._.x * 2))
+    name = step.get_name()
+    assert int(step.y.sum().execute()) == 12 and spark.session.catalog.isCached(name)
+    spark.release(step)
+    assert name not in {t.name for t in spark.session.catalog.listTables()}

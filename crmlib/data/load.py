@@ -22,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -40,7 +41,7 @@ from crmlib.data.cleaning import (
     clean_transactions,
 )
 from crmlib.data.config import DatasetConfig, read_config
-from crmlib.data.mapping import parse_source
+from crmlib.data.mapping import ParsedTable, parse_source
 from crmlib.data.quality import Notice, QualityLog, check_reconciliation
 from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
@@ -237,26 +238,32 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     arrow: dict[str, pa.Table | None] = {"transactions": None, "returns": None}
     warnings, page_notes, buyers, cutoff = [], [], None, None
     if "transactions" in parsed:
-        arrow["transactions"], arrow["returns"], warnings, cutoff = _transactions(engine, parsed, config, given, log)
+        with _cleaning(engine, parsed["transactions"]):
+            arrow["transactions"], arrow["returns"], warnings, cutoff = _transactions(engine, parsed, config, given, log)
         buyers = engine.table(arrow["transactions"].select(["customer_id"]))
     if "customers" in parsed:
-        arrow["customers"] = clean_customers(engine, parsed["customers"], buyers, log)
+        with _cleaning(engine, parsed["customers"]):
+            arrow["customers"] = clean_customers(engine, parsed["customers"], buyers, log)
     if buyers is None:  # a customer snapshot: its customers are the known ids
         cutoff, note = snapshot_analysis_date(arrow["customers"], config.tables["customers"], given)
         page_notes.append(note)
         buyers = engine.table(arrow["customers"].select(["customer_id"]))
     if "feedback" in parsed:
-        arrow["feedback"], notes = clean_feedback(engine, parsed["feedback"], buyers, cutoff, log)
+        with _cleaning(engine, parsed["feedback"]):
+            arrow["feedback"], notes = clean_feedback(engine, parsed["feedback"], buyers, cutoff, log)
         warnings += notes
     if "marketing_spend" in parsed:
-        arrow["marketing_spend"] = clean_spend(engine, parsed["marketing_spend"], log)
+        with _cleaning(engine, parsed["marketing_spend"]):
+            arrow["marketing_spend"] = clean_spend(engine, parsed["marketing_spend"], log)
     if "touchpoints" in parsed:
         known = buyers.select("customer_id")
         if arrow.get("customers") is not None:
             known = known.union(engine.table(arrow["customers"].select(["customer_id"])))
-        arrow["touchpoints"] = clean_touchpoints(engine, parsed["touchpoints"], known, cutoff, log)
+        with _cleaning(engine, parsed["touchpoints"]):
+            arrow["touchpoints"] = clean_touchpoints(engine, parsed["touchpoints"], known, cutoff, log)
     if "products" in parsed:  # never in a snapshot (crmlib.data.config refuses it)
-        arrow["products"] = clean_products(engine, parsed["products"], arrow["transactions"], log)
+        with _cleaning(engine, parsed["products"]):
+            arrow["products"] = clean_products(engine, parsed["products"], arrow["transactions"], log)
     reconciliation = log.reconciliation()
     check_reconciliation(reconciliation)
     page_warnings = _late_analysis_date(cutoff, arrow["transactions"]) if arrow["transactions"] is not None else []
@@ -273,6 +280,16 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
         costs=config.costs.to_dict() if config.costs.given else {}, page_notes=page_notes,
         snapshot=_snapshot_settings(config),
     )
+
+
+@contextlib.contextmanager
+def _cleaning(engine: Engine, parsed: ParsedTable):
+    """Clean one parsed table; afterwards the engine no longer holds its values or any step of the
+    cleaning (the result is Arrow), so loading holds one table's steps at a time, not all of them."""
+    with engine.scope():
+        yield
+    if parsed.stored is not None:
+        engine.release(parsed.stored)
 
 
 def _transactions(engine: Engine, parsed: dict, config: DatasetConfig, given: pd.Timestamp | None,

@@ -66,6 +66,7 @@ class ParsedTable:
     rows: int
     encoding: str
     unreadable: dict[str, str] = field(default_factory=dict)  # required field -> log check name
+    stored: ibis.Table | None = None  # the engine table ``table`` reads (release it once cleaned)
 
     @property
     def file(self) -> str:
@@ -235,6 +236,8 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
         )
     stage = engine.materialize(source.select(**cells, **{c: source[c] for c in extras},
                                              **({"_rule_column": source[rule.column]} if wants_rule else {})))
+    engine.release(source)  # the file's cells are in the stage now
+    steps = [stage]
     # Stage 2: amounts written for people, where not plain numbers: currency signs and words removed.
     written = {f"_written_{c}": ibis.cases((stage[f"_plain_{c}"].isnull(), amount_written(stage[f"_raw_{c}"],
                                                                                            cfg.decimal)),
@@ -242,6 +245,7 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
                for c in mapping if f"_plain_{c}" in stage.columns}
     if written:
         stage = engine.materialize(stage.mutate(**written))
+        steps.append(stage)
     # Stage 3: the values, from the clean cells.
     fields = {}
     for canonical, column in mapping.items():
@@ -257,9 +261,11 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
     keep = [c for c in stage.columns if c.startswith("_raw_") and schema.kinds[c[5:]] in CHECKED_KINDS]
     table = engine.materialize(stage.select(LINE, *keep, *extras, *(["_rule_column"] if wants_rule else []),
                                             **fields))
+    engine.release(*steps)  # only the values are read from here on
+    stored = table
     if cfg.name == "transactions":  # computed as the cleaner reads it (it materialises its own first step)
         table = _signed_amounts(table, mapping, cfg)
-    parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding)
+    parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding, stored=stored)
     _check_unreadable(engine, parsed, schema, log, na_values)
     return parsed
 

@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -87,6 +88,17 @@ class SparkEngine(Engine):
         self.backend.create_view(name, expr, overwrite=True)
         self.session.catalog.cacheTable(name)
         return self.backend.table(name)
+
+    def release(self, *tables: ibis.Table) -> None:
+        """Uncache and drop temporary views nothing reads any more (see :meth:`Engine.release`)."""
+        for table in tables:
+            op = table.op()
+            if isinstance(op, ibis.expr.operations.InMemoryTable):
+                continue
+            name = op.name
+            with contextlib.suppress(Exception):
+                self.session.catalog.uncacheTable(name)
+            self.session.catalog.dropTempView(name)
 
     def _forget(self, key, name: str) -> None:
         with self._lock:
@@ -174,17 +186,3 @@ def require_spark(asked_by: str = "--engine spark") -> None:
         raise SparkUnavailable(f"{asked_by} needs PySpark, which is not installed. {INSTALL_HINT}")
     if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
         raise SparkUnavailable(f"{asked_by} needs Java, which is not on PATH (nor JAVA_HOME). {INSTALL_HINT}")
-
-
-def effective_engine(data_dir: str | Path) -> str:
-    """The engine a run or validation of ``data_dir`` uses (``CRM_WORKBOOK_ENGINE``, set by ``--engine``,
-    else dataset.yaml's ``engine:``), after checking that Spark can start when it is Spark."""
-    from crmlib.data.config import read_config
-    from crmlib.engine.select import ENGINE_VARIABLE, chosen_engine
-
-    configured = read_config(data_dir).engine
-    name = chosen_engine(configured)
-    if name == "spark":
-        require_spark("--engine spark" if os.environ.get(ENGINE_VARIABLE) else
-                      f"engine: spark in {Path(data_dir) / 'dataset.yaml'}")
-    return name
