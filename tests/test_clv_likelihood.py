@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from autograd import value_and_grad
 from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
-from lifetimes.utils import ConvergenceError
 
 import crmlib.clv.likelihood as likelihood
 from crmlib.clv import compress_rfm
 from crmlib.clv.likelihood import (
     BetaGeoObjective,
+    ConvergenceError,
     GammaGammaObjective,
     fit_bgnbd,
     fit_gamma_gamma,
@@ -123,7 +123,7 @@ def test_recovers_gamma_gamma_parameters_from_simulated_spend():
     assert fit["v"] == pytest.approx(120.0, rel=0.15)
 
 
-def test_a_failed_optimisation_is_lifetimes_convergence_error():
+def test_a_failed_optimisation_is_a_convergence_error():
     # one repeat buyer among 51: the likelihood has no interior maximum (lifetimes fails here too)
     with pytest.raises(ConvergenceError, match="did not converge"):
         fit_bgnbd([1.0] + [0.0] * 50, [3.0] + [0.0] * 50, [100.0] * 51)

@@ -44,8 +44,8 @@ def test_bgnbd_matches_fader_hardie_lee_2005(cdnow_calibration):
 
 
 def test_bgnbd_conditional_expectation_matches_hardie_spreadsheet(cdnow_calibration):
-    fitter = fit_purchase_model(cdnow_calibration, "bgnbd", time_unit="W").fitter()
-    assert fitter.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86) == pytest.approx(1.226, abs=0.001)
+    model = fit_purchase_model(cdnow_calibration, "bgnbd", time_unit="W").estimator()
+    assert model.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86) == pytest.approx(1.226, abs=0.001)
 
 
 def test_pareto_nbd_matches_published(cdnow_calibration):
@@ -103,7 +103,7 @@ def test_pareto_predictions_are_lifetimes_and_survive_large_parameters(cdnow_cal
     plain = ParetoNBDFitter()
     plain.params_ = pd.Series(fit.params)
     f, r, t = (cdnow_calibration[c].to_numpy() for c in ("frequency", "recency", "T"))
-    ours = fit.fitter()
+    ours = fit.estimator()
     np.testing.assert_allclose(ours.conditional_probability_alive(f, r, t), plain.conditional_probability_alive(f, r, t),
                                rtol=1e-9)
     np.testing.assert_allclose(ours.conditional_expected_number_of_purchases_up_to_time(39, f, r, t),
@@ -114,9 +114,9 @@ def test_pareto_predictions_are_lifetimes_and_survive_large_parameters(cdnow_cal
     f, r, t = np.array([17.0, 11, 5]), np.array([72.9, 47.1, 20.0]), np.array([72.9, 47.1, 90.0])
     with np.errstate(all="ignore"):
         assert np.isnan(plain.conditional_probability_alive(f, r, t)[:2]).all()
-    p_alive = fit.fitter().conditional_probability_alive(f, r, t)
+    p_alive = fit.estimator().conditional_probability_alive(f, r, t)
     assert p_alive[:2] == pytest.approx([1.0, 1.0]) and 0 <= p_alive[2] < 0.5
-    assert np.isfinite(fit.fitter().conditional_expected_number_of_purchases_up_to_time(52, f, r, t)).all()
+    assert np.isfinite(fit.estimator().conditional_expected_number_of_purchases_up_to_time(52, f, r, t)).all()
 
 
 def test_weighted_gamma_gamma_equals_unweighted(cdnow_calibration):

@@ -52,8 +52,8 @@ FIT = PurchaseFit("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
 def test_matrices_follow_the_model():
     alive = alive_matrix(FIT, T=39.0, max_frequency=5, n_recency=14)
     assert alive.loc[0].iloc[0] == 1.0 and np.isnan(alive.loc[0].iloc[-1])
-    fitter = FIT.fitter()
-    assert alive.loc[3, 39.0] == pytest.approx(float(fitter.conditional_probability_alive(3, 39.0, 39.0)[0]))
+    fitter = FIT.estimator()
+    assert alive.loc[3, 39.0] == pytest.approx(float(fitter.conditional_probability_alive(3, 39.0, 39.0)))
     assert (np.diff(alive.loc[3].to_numpy()) > 0).all()  # more recent last purchase -> more likely alive
     expected = expected_purchases_matrix(FIT, T=38.86, t=39.0, max_frequency=2, n_recency=2)
     assert expected.loc[2, 38.9] == pytest.approx(

@@ -46,7 +46,7 @@ def test_tracking_expectation_is_the_sum_of_unconditional_expectations(cdnow):
     _, result = cdnow
     at_split = result.periods.loc[result.periods["period_end"] == result.calibration_end].iloc[0]
     for key, fit in result.fits.items():
-        expected = fit.fitter().expected_number_of_purchases_up_to_time(result.customers["T"].to_numpy())
+        expected = fit.estimator().expected_number_of_purchases_up_to_time(result.customers["T"].to_numpy())
         assert at_split[f"{key}_cumulative"] == pytest.approx(float(np.sum(expected)), rel=1e-9)
         assert result.periods[key].sum() == pytest.approx(result.periods[f"{key}_cumulative"].iloc[-1])
 

@@ -6,9 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from lifetimes import GammaGammaFitter
+from lifetimes_reference import purchase_fitter, spend_fitter
 
 from crmlib.clv import (
     SCORE_COLUMNS,
+    PurchaseModel,
     fit_clv,
     predict_customers,
     score_customers,
@@ -36,9 +38,9 @@ def cdnow_fit(cdnow_summary):
 
 def test_clv_equals_lifetimes_customer_lifetime_value(cdnow_summary, cdnow_fit):
     scores = predict_customers(cdnow_fit, cdnow_summary, horizon_months=6, annual_discount_rate=0.12, margin=0.4)
-    ggf = cdnow_fit.spend.fitter()
+    ggf = spend_fitter(cdnow_fit.spend.params)
     reference = GammaGammaFitter.customer_lifetime_value(
-        ggf, cdnow_fit.purchase.fitter(), cdnow_summary["frequency"], cdnow_summary["recency"],
+        ggf, purchase_fitter("bgnbd", cdnow_fit.purchase.params), cdnow_summary["frequency"], cdnow_summary["recency"],
         cdnow_summary["T"], cdnow_summary["monetary_value"], time=6, discount_rate=monthly_rate(0.12), freq="W")
     np.testing.assert_allclose(scores["clv"].to_numpy(), 0.4 * reference.to_numpy(), rtol=1e-9)
 
@@ -139,15 +141,15 @@ def test_score_customers_caches_the_fit(cdnow_summary, tmp_path, monkeypatch):
 
 
 def test_a_model_that_cannot_predict_someone_is_a_clear_error(cdnow_summary, cdnow_fit, monkeypatch):
-    # a customer the lifetimes formulas return NaN for must not reach clv.csv as an empty cell
-    original = clv_models.BetaGeoFitter.conditional_probability_alive
+    # a customer the formulas return NaN for must not reach clv.csv as an empty cell
+    original = PurchaseModel.conditional_probability_alive
 
     def with_a_gap(self, frequency, recency, T):
         p_alive = np.array(original(self, frequency, recency, T), dtype=float)
         p_alive[5] = np.nan
         return p_alive
 
-    monkeypatch.setattr(clv_models.BetaGeoFitter, "conditional_probability_alive", with_a_gap)
+    monkeypatch.setattr(PurchaseModel, "conditional_probability_alive", with_a_gap)
     with pytest.raises(DataError, match="no finite prediction for 1 customers") as error:
         predict_customers(cdnow_fit, cdnow_summary)
     assert str(cdnow_summary.index[5]) in str(error.value) and "another purchase model" in error.value.hint

@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone
 
 from crmlib.churn import ChurnClassifier
+from crmlib.clv import PurchaseModel, SpendModel
 from crmlib.feedback.sentiment import ChineseSentimentClassifier
 from crmlib.feedback.topics import TopicModel
 from crmlib.overview.recommend import (
@@ -26,6 +27,9 @@ ESTIMATORS = {
     "CooccurrenceRecommender": (CooccurrenceRecommender("product", n=1), {"item_col": "product", "n": 1}),
     "EaseRecommender": (EaseRecommender("product", n=1, l2=5.0), {"item_col": "product", "n": 1, "l2": 5.0}),
     "ChurnClassifier": (ChurnClassifier("logistic", random_state=5), {"model": "logistic", "random_state": 5}),
+    "PurchaseModel": (PurchaseModel("pareto", penalizer=0.01, time_unit="W"),
+                      {"model": "pareto", "penalizer": 0.01, "time_unit": "W"}),
+    "SpendModel": (SpendModel(penalizer=0.1), {"penalizer": 0.1}),
 }
 
 

@@ -1,7 +1,8 @@
 """The BG/NBD baselines, fitted on the cutoff's summary only (nothing after the cutoff).
 
-The fit goes through :func:`crmlib.clv.fit_purchase_model` (lifetimes' ``BetaGeoFitter`` with the
-CLV module's penalizer fallback). Two churn scores come from it:
+The fit goes through :func:`crmlib.clv.fit_purchase_model` (BG/NBD by crmlib's likelihood, with the
+CLV module's penalizer fallback; predictions by :class:`crmlib.clv.estimators.PurchaseModel`). Two
+churn scores come from it:
 
 - ``1 − P(alive)`` — the issue's baseline. Note that BG/NBD puts P(alive) = 1 for customers who
   bought only once (they cannot have dropped out after a repeat purchase), so on data full of
@@ -36,7 +37,7 @@ def bgnbd_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days
 
     summary = customer_summary(transactions, cutoff)
     fit = fit_purchase_model(summary, model, time_unit="D")
-    fitter = fit.fitter()
+    fitter = fit.estimator()
     f, r, t = (summary[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     with np.errstate(all="ignore"):
         p = np.asarray(fitter.conditional_probability_alive(f, r, t), dtype=float)

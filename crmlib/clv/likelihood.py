@@ -15,9 +15,18 @@ log-parameters) in closed form:
 The optimiser is the one lifetimes uses (scipy's BFGS from log-parameters 0.1, ``tol=1e-7``,
 recency and T scaled so the largest T is 1), so the estimates agree with lifetimes' to the
 optimiser's tolerance; the tests check values and gradients against lifetimes/autograd and the
-fits against lifetimes' own. A failed optimisation raises lifetimes' ``ConvergenceError`` as
-lifetimes would, so :mod:`crmlib.clv.models` handles it with the same penalizer fallback.
-Predictions are made by lifetimes' fitters with these parameters.
+fits against lifetimes' own. A failed optimisation raises :class:`ConvergenceError` where
+lifetimes would raise its own, so :mod:`crmlib.clv.models` handles it with the same penalizer
+fallback. Predictions are made by :mod:`crmlib.clv.estimators` with these parameters.
+
+The per-customer likelihoods themselves are here too, written out as lifetimes 0.11 evaluates them
+(the same expressions in the same order, so the values agree to the last bit and the fits and their
+Hessians are unchanged): :func:`bgnbd_negative_log_likelihood`,
+:func:`mbgnbd_negative_log_likelihood`, :func:`pareto_nbd_negative_log_likelihood` and
+:func:`gamma_gamma_negative_log_likelihood` keep lifetimes' conventions (log-parameters, except
+Pareto/NBD's raw ones; the weighted mean over the rows, Pareto/NBD's divided by the mean weight;
+plus ``penalizer * Σ params²``). :func:`check_inputs` is lifetimes' check of a summary, with its
+messages. lifetimes (MIT licence) stays the reference the tests compare with.
 
 Pareto/NBD's likelihood needs the Gaussian hypergeometric function, whose derivatives in the
 parameters have no closed form, so :func:`fit_pareto_nbd` keeps lifetimes' own likelihood and
@@ -39,25 +48,183 @@ Gamma-Gamma (Fader & Hardie, note 025, eq. 1a), per repeat buyer with x repeat p
 value m: ``∂ℓ/∂p = x (ψ(px+q) − ψ(px) + log m + log x − log(xm+v))``,
 ``∂ℓ/∂q = ψ(px+q) − ψ(q) + log v − log(xm+v)`` and ``∂ℓ/∂v = q/v − (px+q)/(xm+v)``.
 
-Example: the objective is lifetimes' (which takes recency and T divided by the largest T)
+Example: the objective is the BG/NBD likelihood with recency and T divided by the largest T
 
->>> from lifetimes import BetaGeoFitter
 >>> x, t_x, T, w = np.array([0, 1, 4]), np.array([0.0, 2.0, 7.5]), np.array([9.0, 9.0, 8.0]), np.array([5, 3, 2])
 >>> value, gradient = BetaGeoObjective(x, t_x, T, w)(np.full(4, 0.1))
->>> bool(np.isclose(value, BetaGeoFitter._negative_log_likelihood(np.full(4, 0.1), x, t_x / 9, T / 9, w, 0.0)))
+>>> bool(np.isclose(value, bgnbd_negative_log_likelihood(np.full(4, 0.1), x, t_x / 9, T / 9, w, 0.0)))
 True
 """
 
 from __future__ import annotations
 
 import numpy as np
-from lifetimes import ParetoNBDFitter
-from lifetimes.utils import ConvergenceError, _check_inputs
 from scipy.optimize import minimize
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, expit, gammaln, hyp2f1, logsumexp
 
 INITIAL_LOG_PARAMS = 0.1  # lifetimes' starting point for every log-parameter
 TOLERANCE = 1e-7  # lifetimes' default ``tol``
+
+
+class ConvergenceError(ValueError):
+    """The optimiser did not find the maximum of a likelihood (crmlib's counterpart of lifetimes' error).
+
+    A ``ValueError``, as lifetimes' is; :func:`crmlib.clv.models.fit_purchase_model` answers it by
+    refitting with a penalizer.
+
+    >>> issubclass(ConvergenceError, ValueError)
+    True
+    """
+
+
+def check_inputs(frequency, recency=None, T=None, monetary_value=None) -> None:
+    """Raise a ValueError for an impossible summary, with lifetimes' checks and messages.
+
+    In order: recency > T; recency ≠ 0 where the frequency is 0; negative recency; an empty
+    vector; non-integer frequencies; non-positive monetary values.
+
+    >>> check_inputs(np.array([1.0, 0.0]), np.array([5.0, 0.0]), np.array([6.0, 4.0]))
+    >>> check_inputs(np.array([1.0, 2.0]), np.array([5.0, 9.0]), np.array([6.0, 8.0]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Some values in recency vector are larger than T vector.
+    """
+    if recency is not None:
+        if T is not None and np.any(recency > T):
+            raise ValueError("Some values in recency vector are larger than T vector.")
+        if np.any(recency[frequency == 0] != 0):
+            raise ValueError("There exist non-zero recency values when frequency is zero.")
+        if np.any(recency < 0):
+            raise ValueError("There exist negative recency (ex: last order set before first order)")
+        if any(x.shape[0] == 0 for x in [recency, frequency, T]):
+            raise ValueError("There exists a zero length vector in one of frequency, recency or T.")
+    if np.sum((frequency - frequency.astype(int)) ** 2) != 0:
+        raise ValueError("There exist non-integer values in the frequency vector.")
+    if monetary_value is not None and np.any(monetary_value <= 0):
+        raise ValueError("There exist non-positive (<= 0) values in the monetary_value vector.")
+
+
+def bgnbd_negative_log_likelihood(log_params, freq, rec, T, weights, penalizer_coef) -> float:
+    """BG/NBD: −(weighted mean log-likelihood) + ``penalizer_coef * Σ params²`` at ``exp(log_params)``.
+
+    Fader, Hardie & Lee (2005), eq. 6 in the log-sum-exp form of Hardie's note 004; lifetimes'
+    ``BetaGeoFitter._negative_log_likelihood``, term by term.
+
+    >>> round(float(bgnbd_negative_log_likelihood(np.log([0.243, 4.414, 0.793, 2.426]), np.array([0, 2]),
+    ...                                     np.array([0.0, 30.43]), np.array([38.86, 38.86]), np.ones(2), 0.0)), 4)
+    5.0067
+    """
+    params = np.exp(log_params)
+    r, alpha, a, b = params
+    A_1 = gammaln(r + freq) - gammaln(r) + r * np.log(alpha)
+    A_2 = gammaln(a + b) + gammaln(b + freq) - gammaln(b) - gammaln(a + b + freq)
+    A_3 = -(r + freq) * np.log(alpha + T)
+    A_4 = np.log(a) - np.log(b + np.maximum(freq, 1) - 1) - (r + freq) * np.log(rec + alpha)
+    max_A_3_A_4 = np.maximum(A_3, A_4)
+    penalizer_term = penalizer_coef * sum(params ** 2)
+    ll = weights * (A_1 + A_2 + np.log(np.exp(A_3 - max_A_3_A_4) + np.exp(A_4 - max_A_3_A_4) * (freq > 0))
+                    + max_A_3_A_4)
+    return -ll.sum() / weights.sum() + penalizer_term
+
+
+def mbgnbd_negative_log_likelihood(log_params, freq, rec, T, weights, penalizer_coef) -> float:
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007), as :func:`bgnbd_negative_log_likelihood`.
+
+    lifetimes' ``ModifiedBetaGeoFitter._negative_log_likelihood``, term by term.
+
+    >>> round(float(mbgnbd_negative_log_likelihood(np.log([0.525, 6.183, 0.891, 1.614]), np.array([0, 2]),
+    ...                                      np.array([0.0, 30.43]), np.array([38.86, 38.86]), np.ones(2), 0.0)), 4)
+    5.0127
+    """
+    params = np.exp(log_params)
+    r, alpha, a, b = params
+    A_1 = gammaln(r + freq) - gammaln(r) + r * np.log(alpha)
+    A_2 = gammaln(a + b) + gammaln(b + freq + 1) - gammaln(b) - gammaln(a + b + freq + 1)
+    A_3 = -(r + freq) * np.log(alpha + T)
+    A_4 = np.log(a) - np.log(b + freq) + (r + freq) * (np.log(alpha + T) - np.log(alpha + rec))
+    penalizer_term = penalizer_coef * sum(params ** 2)
+    return -(weights * (A_1 + A_2 + A_3 + np.logaddexp(A_4, 0))).sum() / weights.sum() + penalizer_term
+
+
+def pareto_nbd_log_A_0(params, freq, recency, age):
+    """log A_0 of the Pareto/NBD likelihood (Hardie, note 009, eqs. 19 and 20), lifetimes' evaluation.
+
+    >>> float(np.round(pareto_nbd_log_A_0([0.553, 10.578, 0.606, 11.669], 2.0, 30.43, 38.86), 4))
+    -12.5781
+    """
+    r, alpha, s, beta = params
+    if alpha < beta:
+        min_of_alpha_beta, max_of_alpha_beta, t = (alpha, beta, r + freq)
+    else:
+        min_of_alpha_beta, max_of_alpha_beta, t = (beta, alpha, s + 1)
+    abs_alpha_beta = max_of_alpha_beta - min_of_alpha_beta
+    rsf = r + s + freq
+    p_1 = hyp2f1(rsf, t, rsf + 1.0, abs_alpha_beta / (max_of_alpha_beta + recency))
+    q_1 = max_of_alpha_beta + recency
+    p_2 = hyp2f1(rsf, t, rsf + 1.0, abs_alpha_beta / (max_of_alpha_beta + age))
+    q_2 = max_of_alpha_beta + age
+    try:
+        sign = np.ones(len(freq))
+    except TypeError:
+        sign = 1
+    return (logsumexp([np.log(p_1) + rsf * np.log(q_2), np.log(p_2) + rsf * np.log(q_1)], axis=0, b=[sign, -sign])
+            - rsf * np.log(q_1 * q_2))
+
+
+def pareto_nbd_conditional_log_likelihood(params, freq, rec, T):
+    """Per-customer Pareto/NBD log-likelihood (Hardie, note 009, eq. 18) at raw ``params`` (r, alpha, s, beta).
+
+    >>> float(np.round(pareto_nbd_conditional_log_likelihood([0.553, 10.578, 0.606, 11.669], 2.0, 30.43, 38.86), 4))
+    -9.5543
+    """
+    r, alpha, s, beta = params
+    x = freq
+    r_s_x = r + s + x
+    A_1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    log_A_0 = pareto_nbd_log_A_0(params, x, rec, T)
+    A_2 = np.logaddexp(-(r + x) * np.log(alpha + T) - s * np.log(beta + T), np.log(s) + log_A_0 - np.log(r_s_x))
+    return A_1 + A_2
+
+
+def pareto_nbd_negative_log_likelihood(params, freq, rec, T, weights, penalizer_coef) -> float:
+    """Pareto/NBD: −Σ weights × log-likelihood / mean weight + ``penalizer_coef * Σ params²`` (raw params).
+
+    lifetimes' ``ParetoNBDFitter._negative_log_likelihood``: infinite when a parameter is not positive.
+
+    >>> pareto_nbd_negative_log_likelihood(np.array([1.0, -1.0, 1.0, 1.0]), 1.0, 1.0, 2.0, np.ones(1), 0.0)
+    inf
+    """
+    if np.any(np.asarray(params) <= 0.0):
+        return np.inf
+    conditional_log_likelihood = pareto_nbd_conditional_log_likelihood(params, freq, rec, T)
+    penalizer_term = penalizer_coef * sum(np.asarray(params) ** 2)
+    return -(weights * conditional_log_likelihood).sum() / weights.mean() + penalizer_term
+
+
+def gamma_gamma_negative_log_likelihood(log_params, frequency, avg_monetary_value, weights, penalizer_coef) -> float:
+    """Gamma-Gamma (Fader & Hardie, note 025, eq. 1a): −(weighted mean log-likelihood) + penalizer.
+
+    lifetimes' ``GammaGammaFitter._negative_log_likelihood``, term by term, at ``exp(log_params)`` = (p, q, v).
+
+    >>> round(float(gamma_gamma_negative_log_likelihood(np.log([6.25, 3.74, 15.44]), np.array([1.0, 3.0]),
+    ...                                           np.array([20.0, 35.0]), np.ones(2), 0.0)), 4)
+    3.8291
+    """
+    params = np.exp(log_params)
+    p, q, v = params
+    x = frequency
+    m = avg_monetary_value
+    negative_log_likelihood_values = (
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(v)
+        + (p * x - 1) * np.log(m)
+        + (p * x) * np.log(x)
+        - (p * x + q) * np.log(x * m + v)
+    ) * weights
+    penalizer_term = penalizer_coef * sum(params ** 2)
+    return -negative_log_likelihood_values.sum() / weights.sum() + penalizer_term
 
 
 class _ByFrequency:
@@ -195,7 +362,7 @@ def _at_optimum(result) -> bool:
 
 
 def _solution(result, accept_precision_loss: bool = False) -> np.ndarray:
-    """The optimiser's solution, or lifetimes' ConvergenceError when it reports failure (with
+    """The optimiser's solution, or a ConvergenceError when it reports failure (with
     ``accept_precision_loss``, a stop at the optimum up to rounding is a solution, see :func:`_at_optimum`)."""
     at_optimum = accept_precision_loss and _at_optimum(result)
     if (not (result.success or at_optimum) or not np.all(np.isfinite(result.x))
@@ -242,7 +409,7 @@ def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
     {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
     """
     frequency, recency, T = (np.asarray(values, dtype=float) for values in (frequency, recency, T))
-    _check_inputs(frequency, recency, T)  # lifetimes' ValueErrors for impossible summaries
+    check_inputs(frequency, recency, T)  # lifetimes' ValueErrors for impossible summaries
     objective = BetaGeoObjective(frequency, recency, T, weights, penalizer, modified)
     solve = _Shrunk(objective, shrinkage) if shrinkage > 0 else objective
     r, alpha, a, b = np.exp(_minimize(solve, 4))
@@ -259,14 +426,15 @@ def fit_gamma_gamma(frequency, monetary_value, weights=None, penalizer: float = 
     {'p': 4, 'q': 6, 'v': 97}
     """
     frequency, monetary_value = np.asarray(frequency, dtype=float), np.asarray(monetary_value, dtype=float)
-    _check_inputs(frequency, monetary_value=monetary_value)
+    check_inputs(frequency, monetary_value=monetary_value)
     p, q, v = np.exp(_minimize(GammaGammaObjective(frequency, monetary_value, weights, penalizer), 3,
                                accept_precision_loss=True))
     return {"p": float(p), "q": float(q), "v": float(v)}
 
 
 def fit_pareto_nbd(frequency, recency, T, weights=None, penalizer: float = 0.0) -> dict[str, float]:
-    """Pareto/NBD estimates ``{"r", "alpha", "s", "beta"}``: lifetimes' likelihood, L-BFGS-B from all ones.
+    """Pareto/NBD estimates ``{"r", "alpha", "s", "beta"}``: lifetimes' likelihood
+    (:func:`pareto_nbd_negative_log_likelihood`), L-BFGS-B from all ones.
 
     If L-BFGS-B stops without converging (its line search fails on flat or overflowing regions,
     e.g. customers who all buy at the same steady pace), Nelder-Mead — lifetimes' own method —
@@ -284,13 +452,13 @@ def fit_pareto_nbd(frequency, recency, T, weights=None, penalizer: float = 0.0) 
     {'r': 0.55, 'alpha': 10.58, 's': 0.61, 'beta': 11.67}
     """
     frequency, recency, T = (np.asarray(values, dtype=float) for values in (frequency, recency, T))
-    _check_inputs(frequency, recency, T)
+    check_inputs(frequency, recency, T)
     w = np.ones_like(frequency) if weights is None else np.asarray(weights, dtype=float)
     scale = 1.0 / T.max()  # as lifetimes
     args = (frequency.astype(int), recency * scale, T * scale, w, penalizer)
 
     def objective(log_params):  # lifetimes divides by the mean weight; per customer is better scaled
-        return ParetoNBDFitter._negative_log_likelihood(np.exp(log_params), *args) / len(w)
+        return pareto_nbd_negative_log_likelihood(np.exp(log_params), *args) / len(w)
 
     result = _optimise(objective, np.zeros(4), method="L-BFGS-B")
     if not result.success:  # its line search gave up (flat ridge, overflow): Nelder-Mead finishes from there

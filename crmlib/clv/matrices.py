@@ -33,7 +33,7 @@ def alive_matrix(fit: PurchaseFit, T: float, max_frequency: int = 20, n_recency:
     """P(alive) for customers of age ``T``: rows = frequency 0..max, columns = recency (rounded)."""
     frequency, recency, f, r = _grid(T, max_frequency, n_recency)
     with np.errstate(all="ignore"):
-        values = np.asarray(fit.fitter().conditional_probability_alive(f.ravel(), r.ravel(), np.full(f.size, T)), dtype=float)
+        values = np.asarray(fit.estimator().conditional_probability_alive(f.ravel(), r.ravel(), np.full(f.size, T)), dtype=float)
     values = np.where((f.ravel() == 0) & (r.ravel() > 0), np.nan, values)  # impossible: no repeat but recency > 0
     return pd.DataFrame(values.reshape(f.shape), index=pd.Index(frequency.astype(int), name="frequency"),
                         columns=pd.Index(np.round(recency, 1), name="recency"))
@@ -44,7 +44,7 @@ def expected_purchases_matrix(fit: PurchaseFit, T: float, t: float, max_frequenc
     """Expected purchases in the next ``t`` time units for customers of age ``T``."""
     frequency, recency, f, r = _grid(T, max_frequency, n_recency)
     with np.errstate(all="ignore"):
-        values = np.asarray(fit.fitter().conditional_expected_number_of_purchases_up_to_time(
+        values = np.asarray(fit.estimator().conditional_expected_number_of_purchases_up_to_time(
             t, f.ravel(), r.ravel(), np.full(f.size, T)), dtype=float)
     values = np.where((f.ravel() == 0) & (r.ravel() > 0), np.nan, values)
     return pd.DataFrame(values.reshape(f.shape), index=pd.Index(frequency.astype(int), name="frequency"),

@@ -1,18 +1,19 @@
-"""Fit lifetimes' purchase models (BG/NBD, MBG/NBD, Pareto/NBD) and the Gamma-Gamma spend model.
+"""Fit the purchase models (BG/NBD, MBG/NBD, Pareto/NBD) and the Gamma-Gamma spend model.
 
 Fits run on the *unique* (frequency, recency, T) rows of the per-customer summary, each
-weighted by how many customers share it (lifetimes' ``weights`` argument, as Fader & Hardie
+weighted by how many customers share it (as lifetimes' ``weights`` argument and Fader & Hardie
 do in their spreadsheets). The likelihood is the same, so the estimates are the same as a
 fit on every customer, but a million customers collapse to far fewer rows.
 
-The estimation itself is :mod:`crmlib.clv.likelihood`: lifetimes' likelihoods, with analytic
-gradients for BG/NBD, MBG/NBD and Gamma-Gamma and L-BFGS-B instead of Nelder-Mead for
-Pareto/NBD — the same estimates as lifetimes' fitters, several times faster (see
-``benchmarks/bench_clv_fit.py``). Predictions always use lifetimes' fitters.
+The estimation itself is :mod:`crmlib.clv.likelihood`: lifetimes' likelihoods written out in
+crmlib, with analytic gradients for BG/NBD, MBG/NBD and Gamma-Gamma and L-BFGS-B instead of
+Nelder-Mead for Pareto/NBD — the same estimates as lifetimes' fitters, several times faster (see
+``benchmarks/bench_clv_fit.py``). Predictions are made by the scikit-learn estimators of
+:mod:`crmlib.clv.estimators` (``PurchaseFit.estimator()``, ``SpendFit.estimator()``).
 
 Robustness, always reported and never silent:
 
-- A failed optimisation raises lifetimes' ``ConvergenceError`` (non-finite or non-positive
+- A failed optimisation raises :class:`crmlib.clv.likelihood.ConvergenceError` (non-finite or non-positive
   estimates count as a failure too). We then refit with the L2 penalizers in
   ``PENALIZER_LADDER`` in turn and record which one was needed in ``PurchaseFit.fallback``.
 - Gamma-Gamma needs positive spend: repeat buyers with zero or negative mean spend are left
@@ -20,7 +21,8 @@ Robustness, always reported and never silent:
   spend (the model assumes they are independent) is in ``SpendFit.frequency_spend_corr``.
 
 Results are plain dataclasses (picklable, so :func:`crmlib.cache.cached` can keep them);
-``.fitter()`` rebuilds the lifetimes object for predictions.
+``.estimator()`` rebuilds the fitted :class:`~crmlib.clv.estimators.PurchaseModel` /
+:class:`~crmlib.clv.estimators.SpendModel` for predictions.
 
 References: Fader, Hardie & Lee (2005) "Counting your customers the easy way", Marketing
 Science 24(2); Batislam, Denizel & Filiztekin (2007) MBG/NBD; Schmittlein, Morrison &
@@ -41,49 +43,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from lifetimes import BetaGeoFitter, GammaGammaFitter, ModifiedBetaGeoFitter, ParetoNBDFitter
-from lifetimes.utils import ConvergenceError
 
-from crmlib.clv.likelihood import fit_bgnbd, fit_gamma_gamma, fit_pareto_nbd
+from crmlib.clv.likelihood import (
+    ConvergenceError,
+    bgnbd_negative_log_likelihood,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    fit_pareto_nbd,
+    gamma_gamma_negative_log_likelihood,
+    mbgnbd_negative_log_likelihood,
+    pareto_nbd_negative_log_likelihood,
+)
 from crmlib.errors import DataError
 from crmlib.readiness import require_repeat_buyers
 
-
-class ScaledParetoNBDFitter(ParetoNBDFitter):
-    """lifetimes' Pareto/NBD, with predictions evaluated in time scaled so the largest T is 1.
-
-    lifetimes fits Pareto/NBD in scaled time but predicts in the data's unit, where its A_0
-    term turns NaN for customers whose recency equals T once the parameters are large (regular
-    subscription payments give r ≈ 150). P(alive) and conditional expectations do not depend
-    on the time unit (alpha, beta and t scale with it), so they are computed in scaled time.
-
-    >>> fitter = ScaledParetoNBDFitter()
-    >>> fitter.params_ = pd.Series({"r": 148.3, "alpha": 693.9, "s": 1.27, "beta": 63.8})
-    >>> float(fitter.conditional_probability_alive(17, 72.9, 72.9))  # lifetimes alone: nan
-    1.0
-    """
-
-    def _in_scaled_time(self, T) -> tuple[ParetoNBDFitter, float]:
-        longest = float(np.max(T))
-        scale = 1.0 / longest if longest > 0 else 1.0
-        scaled = ParetoNBDFitter()
-        scaled.params_ = self.params_ * pd.Series({"r": 1.0, "alpha": scale, "s": 1.0, "beta": scale})
-        return scaled, scale
-
-    def conditional_probability_alive(self, frequency, recency, T):
-        scaled, scale = self._in_scaled_time(T)
-        return scaled.conditional_probability_alive(frequency, np.asarray(recency) * scale, np.asarray(T) * scale)
-
-    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):
-        scaled, scale = self._in_scaled_time(T)
-        return scaled.conditional_expected_number_of_purchases_up_to_time(
-            np.asarray(t) * scale, frequency, np.asarray(recency) * scale, np.asarray(T) * scale)
-
-
-PURCHASE_MODELS = {
-    "bgnbd": ("BG/NBD", BetaGeoFitter, ("r", "alpha", "a", "b")),
-    "mbgnbd": ("MBG/NBD", ModifiedBetaGeoFitter, ("r", "alpha", "a", "b")),
-    "pareto": ("Pareto/NBD", ScaledParetoNBDFitter, ("r", "alpha", "s", "beta")),
+PURCHASE_MODELS = {  # key -> (readable name, parameter names)
+    "bgnbd": ("BG/NBD", ("r", "alpha", "a", "b")),
+    "mbgnbd": ("MBG/NBD", ("r", "alpha", "a", "b")),
+    "pareto": ("Pareto/NBD", ("r", "alpha", "s", "beta")),
 }
 PENALIZER_LADDER = (0.001, 0.01, 0.1, 1.0)  # tried in turn after a ConvergenceError
 RFM_COLUMNS = ("frequency", "recency", "T")
@@ -92,6 +69,15 @@ RFM_COLUMNS = ("frequency", "recency", "T")
 def model_label(model: str) -> str:
     """Readable name of a purchase model key (``"bgnbd"`` -> ``"BG/NBD"``)."""
     return _spec(model)[0]
+
+
+def parameter_names(model: str) -> tuple[str, ...]:
+    """The parameters of a purchase model key, in the order of its likelihood.
+
+    >>> parameter_names("pareto")
+    ('r', 'alpha', 's', 'beta')
+    """
+    return _spec(model)[1]
 
 
 def _spec(model: str):
@@ -156,13 +142,16 @@ class PurchaseFit:
     def label(self) -> str:
         return model_label(self.model)
 
-    def fitter(self):
-        """The lifetimes fitter with these parameters, ready for predictions."""
-        _, cls, names = _spec(self.model)
-        fitter = cls(penalizer_coef=self.penalizer)
-        fitter.params_ = pd.Series({name: self.params[name] for name in names})
-        fitter.predict = fitter.conditional_expected_number_of_purchases_up_to_time  # as fit() sets it
-        return fitter
+    def estimator(self):
+        """The fitted :class:`crmlib.clv.estimators.PurchaseModel` with these parameters, for predictions.
+
+        >>> fit = PurchaseFit("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, -9582.4, 2357, 1, "W")
+        >>> round(float(fit.estimator().conditional_probability_alive(2, 30.43, 38.86)), 3)
+        0.727
+        """
+        from crmlib.clv.estimators import PurchaseModel  # the estimators build on this module
+
+        return PurchaseModel.from_fit(self)
 
     def to_dict(self) -> dict:
         return {"model": self.model, "label": self.label, "params": self.params,
@@ -184,13 +173,18 @@ def _uncertainty_dict(uncertainty: dict | None) -> dict:
 def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None) -> float:
     """Total (weighted) log-likelihood of ``params`` on the data, without any penalizer.
 
-    Uses lifetimes' own likelihood functions, evaluated as lifetimes' fits do with time scaled so
-    the largest T is 1 (unscaled, Pareto/NBD's hypergeometric term overflows for customers with
-    a hundred purchases or more), then expressed in the data's time unit: rescaling time by c
+    Uses lifetimes' likelihoods (written out in :mod:`crmlib.clv.likelihood`), evaluated as
+    lifetimes' fits do with time scaled so the largest T is 1 (unscaled, Pareto/NBD's
+    hypergeometric term overflows for customers with a hundred purchases or more), then expressed
+    in the data's time unit: rescaling time by c
     changes the density of x purchase times by c^-x. Values are comparable between models
     fitted on the same data (BG/NBD on CDNOW: about −9582.4).
+
+    >>> round(log_likelihood("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, [0, 2], [0.0, 30.43],
+    ...                      [38.86, 38.86]), 3)
+    -10.013
     """
-    _, cls, names = _spec(model)
+    names = parameter_names(model)
     f = np.asarray(frequency, dtype=float)
     w = np.ones_like(f) if weights is None else np.asarray(weights, dtype=float)
     t = np.asarray(T, dtype=float)
@@ -198,9 +192,10 @@ def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None
     r, t = np.asarray(recency, dtype=float) * scale, t * scale
     values = np.array([params[name] * (scale if name in ("alpha", "beta") else 1.0) for name in names])
     if model == "pareto":  # takes raw parameters and divides by the mean weight
-        scaled = -cls._negative_log_likelihood(values, f, r, t, w, 0.0) * w.mean()
+        scaled = -pareto_nbd_negative_log_likelihood(values, f, r, t, w, 0.0) * w.mean()
     else:
-        scaled = -cls._negative_log_likelihood(np.log(values), f, r, t, w, 0.0) * w.sum()
+        negative = mbgnbd_negative_log_likelihood if model == "mbgnbd" else bgnbd_negative_log_likelihood
+        scaled = -negative(np.log(values), f, r, t, w, 0.0) * w.sum()
     return float(scaled + np.log(scale) * (w @ f))
 
 
@@ -243,7 +238,7 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
     model : ``"bgnbd"``, ``"mbgnbd"`` or ``"pareto"``.
     time_unit : the unit of recency and T (``"D"`` or ``"W"``), recorded with the fit.
     penalizer : L2 penalizer of the first attempt (0 = plain maximum likelihood).
-    ladder : larger penalizers tried in turn if lifetimes cannot converge; the one used is
+    ladder : larger penalizers tried in turn if the fit does not converge; the one used is
         reported in ``fallback``.
     shrinkage : BG/NBD and MBG/NBD only: ridge on the log-parameters (see ``fit_bgnbd``).
     """
@@ -260,12 +255,12 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
         except (ConvergenceError, np.linalg.LinAlgError, FloatingPointError) as error:
             errors.append(f"penalizer {coef:g}: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}")
             continue
-        except ValueError as error:  # lifetimes' input checks (recency > T and the like)
-            raise DataError(f"lifetimes rejected the customer summary: {error}",
+        except ValueError as error:  # check_inputs: recency > T and the like
+            raise DataError(f"the customer summary is impossible: {error}",
                             hint="Build the summary with crmlib.scans.summary.customer_summary.") from error
         with np.errstate(all="ignore"):
             ll = log_likelihood(model, params, rows["frequency"], rows["recency"], rows["T"], rows["weight"])
-        if not np.isfinite(ll):  # estimates on a ridge where lifetimes' likelihood breaks down (e.g. b ≈ 0)
+        if not np.isfinite(ll):  # estimates on a ridge where the likelihood breaks down (e.g. b ≈ 0)
             errors.append(f"penalizer {coef:g}: the log-likelihood at the estimates {params} is not finite")
             continue
         fallback = ""
@@ -295,11 +290,16 @@ class SpendFit:
     notes: list[str] = field(default_factory=list)
     uncertainty: dict | None = None  # crmlib.clv.uncertainty.spend_uncertainty, when computed
 
-    def fitter(self) -> GammaGammaFitter:
-        """The lifetimes GammaGammaFitter with these parameters."""
-        fitter = GammaGammaFitter(penalizer_coef=self.penalizer)
-        fitter.params_ = pd.Series(self.params)
-        return fitter
+    def estimator(self):
+        """The fitted :class:`crmlib.clv.estimators.SpendModel` with these parameters, for predictions.
+
+        >>> fit = SpendFit({"p": 6.25, "q": 3.74, "v": 15.44}, -4000.0, 946, 0, 0.1)
+        >>> round(float(fit.estimator().conditional_expected_average_profit(1, 20.0)), 2)
+        24.64
+        """
+        from crmlib.clv.estimators import SpendModel  # the estimators build on this module
+
+        return SpendModel.from_fit(self)
 
     def to_dict(self) -> dict:
         return {"model": "gamma_gamma", "label": "Gamma-Gamma", "params": self.params,
@@ -345,7 +345,7 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0,
             continue
         w = np.ones_like(frequency)
         with np.errstate(all="ignore"):
-            nll = GammaGammaFitter._negative_log_likelihood(
+            nll = gamma_gamma_negative_log_likelihood(
                 np.log([params["p"], params["q"], params["v"]]), frequency, spend, w, 0.0)
         if not np.isfinite(nll):
             errors.append(f"penalizer {coef:g}: the log-likelihood at the estimates {params} is not finite")

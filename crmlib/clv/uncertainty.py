@@ -2,10 +2,10 @@
 
 - :func:`purchase_uncertainty` / :func:`spend_uncertainty`: the covariance of the estimates
   from the numerical Hessian of the exact (unpenalized) negative log-likelihood in
-  log-parameters — lifetimes' likelihoods, the same objective the fits maximise. Standard errors
-  follow by the delta method (SE(θ) = θ · SE(log θ)); 95 % intervals are exp(log θ ± 1.96 SE),
-  so they stay positive. A Hessian that is not positive definite (a flat ridge) gives no
-  intervals and says so.
+  log-parameters — lifetimes' likelihoods (:mod:`crmlib.clv.likelihood`), the same objective the
+  fits maximise. Standard errors follow by the delta method (SE(θ) = θ · SE(log θ)); 95 %
+  intervals are exp(log θ ± 1.96 SE), so they stay positive. A Hessian that is not positive
+  definite (a flat ridge) gives no intervals and says so.
 - :func:`clv_intervals`: per-customer 95 % intervals of CLV by the delta method on log CLV
   over all seven parameters (purchase and spend model), and the same for the total and the
   totals by CLV decile. These intervals cover *parameter* uncertainty — how well the data pin
@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from lifetimes import GammaGammaFitter
 
-from crmlib.clv.models import PurchaseFit, SpendFit, _spec, compress_rfm, log_likelihood
+from crmlib.clv.likelihood import gamma_gamma_negative_log_likelihood
+from crmlib.clv.models import PurchaseFit, SpendFit, compress_rfm, log_likelihood, parameter_names
 
 Z_95 = 1.959963984540054
 STEP = 1e-3  # finite-difference step in log-parameters
@@ -80,7 +80,7 @@ def _summarise(names, estimates: np.ndarray, hessian: np.ndarray) -> dict:
 
 def purchase_uncertainty(fit: PurchaseFit, summary: pd.DataFrame) -> dict:
     """Standard errors, 95 % intervals and the log-parameter covariance of a purchase fit on ``summary``."""
-    names = list(_spec(fit.model)[2])
+    names = list(parameter_names(fit.model))
     rows = compress_rfm(summary)
     data = (rows["frequency"], rows["recency"], rows["T"], rows["weight"])
     estimates = np.array([fit.params[n] for n in names])
@@ -102,14 +102,14 @@ def spend_uncertainty(fit: SpendFit, summary: pd.DataFrame) -> dict:
 
     def negative(log_params):
         with np.errstate(all="ignore"):
-            return GammaGammaFitter._negative_log_likelihood(log_params, x, m, w, 0.0) * len(x)
+            return gamma_gamma_negative_log_likelihood(log_params, x, m, w, 0.0) * len(x)
 
     return _summarise(names, estimates, _hessian(negative, np.log(estimates)))
 
 
 def _discounted_rows(fit: PurchaseFit, rows: pd.DataFrame, horizon_months: int, annual_discount_rate: float) -> np.ndarray:
-    """lifetimes' discounted monthly expected purchases (``_customer_lifetime_value`` with unit spend),
-    all months in one vectorised prediction."""
+    """Discounted monthly expected purchases (lifetimes' CLV steps with unit spend, as
+    ``PurchaseModel.discounted_expected_purchases``), all months in one vectorised prediction."""
     from crmlib.clv.value import MONTH_IN_UNITS, monthly_rate  # value imports this module
 
     month = MONTH_IN_UNITS[fit.time_unit]
@@ -117,7 +117,7 @@ def _discounted_rows(fit: PurchaseFit, rows: pd.DataFrame, horizon_months: int, 
     n = len(rows)
     f, r, t = (np.tile(rows[c].to_numpy(dtype=float), len(steps)) for c in ("frequency", "recency", "T"))
     with np.errstate(all="ignore"):
-        cumulative = np.asarray(fit.fitter().conditional_expected_number_of_purchases_up_to_time(
+        cumulative = np.asarray(fit.estimator().conditional_expected_number_of_purchases_up_to_time(
             np.repeat(steps * month, n), f, r, t), dtype=float).reshape(len(steps), n)
     cumulative[0] = 0.0
     discount = (1 + monthly_rate(annual_discount_rate)) ** steps[1:]
@@ -152,7 +152,7 @@ def clv_intervals(fit, summary: pd.DataFrame, scores: pd.DataFrame, *, horizon_m
     Returns the per-customer frame (index as ``summary``) and ``{"total": [low, high],
     "by_decile": {decile: [low, high]}, "covers": ...}``; without a covariance the intervals are NaN.
     """
-    names = list(_spec(fit.purchase.model)[2])
+    names = list(parameter_names(fit.purchase.model))
     p_cov = (fit.purchase.uncertainty or {}).get("log_covariance")
     s_cov = (fit.spend.uncertainty or {}).get("log_covariance")
     rows = compress_rfm(summary)[["frequency", "recency", "T"]]

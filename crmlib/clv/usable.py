@@ -2,7 +2,7 @@
 
 On real retail order lines (many one-time buyers, a long tail of heavy buyers, little sign of
 dropout) the optimiser can "converge" on a ridge where the dropout parameters run to 0 or
-infinity (MBG/NBD with a = 6e-26, b = 2e-17); lifetimes' predictions then turn NaN for
+infinity (MBG/NBD with a = 6e-26, b = 2e-17); the predictions then turn NaN for
 part of the customers. Such a fit is never chosen or used:
 
 - :func:`fit_problem` checks a fit against the customers it will score: estimates inside
@@ -108,7 +108,7 @@ def fit_problem(fit: PurchaseFit, summary: pd.DataFrame, horizon: float | None =
     f, r, t = (rows[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     w = rows["weight"].to_numpy(dtype=float)
     h = YEAR_IN_UNITS.get(fit.time_unit, 365.0) if horizon is None else float(horizon)
-    fitter = fit.fitter()
+    fitter = fit.estimator()
     with np.errstate(all="ignore"):
         alive = np.asarray(fitter.conditional_probability_alive(f, r, t), dtype=float)
         expected = np.asarray(fitter.conditional_expected_number_of_purchases_up_to_time(h, f, r, t), dtype=float)

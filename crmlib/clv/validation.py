@@ -124,7 +124,7 @@ def _expected_tracking(fit: PurchaseFit, cohort_days: np.ndarray, cohort_sizes: 
                        period_ends: np.ndarray) -> np.ndarray:
     """Expected cumulative repeat transactions at each period end, summed over cohorts."""
     unit = UNIT_DAYS[fit.time_unit]
-    fitter = fit.fitter()
+    fitter = fit.estimator()
     age = np.clip(period_ends[:, None] - cohort_days[None, :], 0, None) / unit  # periods × cohorts
     with np.errstate(all="ignore"):
         expected = np.asarray(fitter.expected_number_of_purchases_up_to_time(age.ravel()), dtype=float)
@@ -282,7 +282,7 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     predictions, rows = {}, []
     for key, fit in fits.items():
         with np.errstate(all="ignore"):
-            predicted = np.asarray(fit.fitter().conditional_expected_number_of_purchases_up_to_time(duration, f, r, t), dtype=float)
+            predicted = np.asarray(fit.estimator().conditional_expected_number_of_purchases_up_to_time(duration, f, r, t), dtype=float)
         customers[f"predicted_{key}"] = predictions[key] = predicted
         m = customer_metrics(actual, predicted)
         rows.append({"model": key, "label": fit.label, "log_likelihood": fit.log_likelihood,
