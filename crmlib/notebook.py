@@ -263,7 +263,7 @@ class Workbook:
 
         display(render_cards(cards), metadata={FIRST_SCREEN_KEY: True})
 
-    def page_cards(self, page: str, churn_window_days: int = 90) -> None:
+    def page_cards(self, page: str, churn_window_days: int = DEFAULTS.churn_window_days) -> None:
         """Display the first screen's KPI cards of ``page`` (a key of
         :data:`crmlib.display.cards.PAGE_KPIS`: ``"churn"``, ``"clv"`` …) from the dataset's monthly
         KPIs (computed once per dataset and churn window for every page of a run, see :meth:`cached`)."""

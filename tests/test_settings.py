@@ -70,6 +70,31 @@ def test_library_defaults_are_the_settings(function, parameter, setting):
     assert inspect.signature(target).parameters[parameter].default == getattr(DEFAULTS, setting)
 
 
+def literal_setting_defaults(source: str) -> list[str]:
+    """``function(name=literal)`` for every number default of a parameter named as a numeric setting."""
+    numeric = {name for name, spec in SPECS.items() if spec.type in ("int", "float")}
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            args = node.args
+            positional = args.posonlyargs + args.args
+            pairs = [*zip(positional[len(positional) - len(args.defaults):], args.defaults, strict=True),
+                     *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None)]
+            found += [f"{node.name}({arg.arg}={default.value!r})" for arg, default in pairs
+                      if arg.arg in numeric and isinstance(default, ast.Constant)
+                      and isinstance(default.value, (int, float))]
+    return found
+
+
+def test_no_function_repeats_a_settings_default_as_a_literal():
+    """A parameter named as a setting takes its default from DEFAULTS, so one change moves every default."""
+    repeated = [f"{path.relative_to(PROJECT_ROOT)}: {hit}" for path in sorted((PROJECT_ROOT / "crmlib").rglob("*.py"))
+                if path.name != "settings.py" for hit in literal_setting_defaults(path.read_text(encoding="utf-8"))]
+    assert repeated == []
+    assert literal_setting_defaults("def f(sla_hours=24, x=3, *, margin: float = 1.0): ...") == [
+        "f(sla_hours=24)", "f(margin=1.0)"]
+
+
 @pytest.mark.parametrize("changes, message", [
     ({"margin": 0.0}, "margin = 0.0: must be more than 0"),
     ({"lang": "fr"}, "lang = 'fr': must be one of 'en', 'zh'"),

@@ -68,7 +68,7 @@ def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.s
     return float(lapsed[old_enough].mean())
 
 
-def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = 1.0,
+def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = DEFAULTS.margin,
                         max_lifespan_years: float = 10.0) -> dict[str, float]:
     """Company-level simple CLTV and its three factors (plain dict, units in the keys' names)."""
     _check(summary)
@@ -83,7 +83,7 @@ def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = DEFAU
             "simple_cltv": aov * frequency * lifespan * margin, "churn_window_days": churn_window_days}
 
 
-def simple_cltv(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = 1.0,
+def simple_cltv(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = DEFAULTS.margin,
                 max_lifespan_years: float = 10.0) -> pd.DataFrame:
     """Per-customer simple CLTV: own purchase frequency × own AOV × the population lifespan.
 

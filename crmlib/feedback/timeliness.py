@@ -24,12 +24,13 @@ import numpy as np
 import pandas as pd
 
 from crmlib.errors import DataError
+from crmlib.settings import DEFAULTS
 
 AGE_BANDS = ((0, 1, "< 1 day"), (1, 3, "1–3 days"), (3, 7, "3–7 days"), (7, 30, "7–30 days"),
              (30, np.inf, "30+ days"))
 
 
-def handling_times(feedback: pd.DataFrame, analysis_date, complaint_rating: float = 2) -> pd.DataFrame:
+def handling_times(feedback: pd.DataFrame, analysis_date, complaint_rating: float = DEFAULTS.complaint_rating) -> pd.DataFrame:
     """Per item needing handling: ``hours_to_resolve``, ``is_open``, ``open_days`` (age if open).
 
     Keeps the input's other columns; rows that need no handling are left out. Needs ``date``
@@ -60,7 +61,7 @@ def handling_times(feedback: pd.DataFrame, analysis_date, complaint_rating: floa
     return items
 
 
-def sla_summary(handling: pd.DataFrame, sla_hours: float = 24) -> dict:
+def sla_summary(handling: pd.DataFrame, sla_hours: float = DEFAULTS.sla_hours) -> dict:
     """Items, resolved, open, median / 90th-percentile hours to resolve and the SLA share."""
     hours = handling["hours_to_resolve"].dropna()
     met = int((hours <= sla_hours).sum())
@@ -89,7 +90,7 @@ def open_by_age(handling: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"band": labels, "open_items": counts.to_numpy().astype(int)})
 
 
-def sla_by(handling: pd.DataFrame, by: str, sla_hours: float = 24) -> pd.DataFrame:
+def sla_by(handling: pd.DataFrame, by: str, sla_hours: float = DEFAULTS.sla_hours) -> pd.DataFrame:
     """:func:`sla_summary` per group of column ``by`` (e.g. ``channel``), one row per group."""
     rows = {key: sla_summary(group, sla_hours) for key, group in handling.groupby(by, observed=True)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)

@@ -43,9 +43,10 @@ from crmlib.journey.retention import (
 )
 from crmlib.journey.roi import cac_by_model, channel_spend, credited_clv, roi_by_channel, with_cac
 from crmlib.scans.journeys import rule_credits
+from crmlib.settings import DEFAULTS
 
 
-def attribute(data: JourneyData, *, half_life_days: float = 7.0, markov: bool = True) -> pd.DataFrame:
+def attribute(data: JourneyData, *, half_life_days: float = DEFAULTS.half_life_days, markov: bool = True) -> pd.DataFrame:
     """The five attribution models side by side (:func:`crmlib.journey.attribution.attribution_table`);
     the Markov removal effects are kept in ``.attrs["removal_effects"]`` (channel -> effect)."""
     credits = data.engine.to_pandas(rule_credits(data.touches, half_life_days))

@@ -38,6 +38,7 @@ from crmlib.scans.journeys import (
     journey_touches,
     path_table,
 )
+from crmlib.settings import DEFAULTS
 
 CUSTOMER, VISITOR = "customer", "anonymous visitor"
 NO_CONTACT = ""  # the path of a journey without any recorded contact in the window
@@ -60,7 +61,7 @@ class JourneyData:
 
 
 def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.DataFrame, *,
-                     customers: pd.DataFrame | None = None, lookback_days: int = 30,
+                     customers: pd.DataFrame | None = None, lookback_days: int = DEFAULTS.lookback_days,
                      analysis_date: str | pd.Timestamp | None = None, engine: Engine | None = None) -> JourneyData:
     """Build the journeys (contacts in the ``lookback_days`` before each first purchase).
 

@@ -44,7 +44,7 @@ def reference_times(summary: pd.DataFrame, analysis_date, churn_window_days: int
 def contacts_before_churn(touchpoints: pd.DataFrame, summary: pd.DataFrame, analysis_date, *,
                           churn_window_days: int = DEFAULTS.churn_window_days,
                           days: int = DEFAULTS.recent_days, feedback: pd.DataFrame | None = None,
-                          complaint_rating: int = 2, engine: Engine | None = None) -> pd.DataFrame:
+                          complaint_rating: int = DEFAULTS.complaint_rating, engine: Engine | None = None) -> pd.DataFrame:
     """One row per buyer: ``status``, ``contacts``, ``visits``, ``service_contacts`` in the ``days``
     before their reference time, and ``unresolved_complaints`` (feedback rated at most
     ``complaint_rating`` without ``resolved_at``, dated before the reference; NaN without feedback)."""

@@ -27,6 +27,7 @@ import pandas as pd
 from crmlib.engine import Engine, default_engine
 from crmlib.errors import DataError
 from crmlib.scans.journeys import cost_by_channel, customer_credits
+from crmlib.settings import DEFAULTS
 
 SPEND_FROM_TABLE, SPEND_FROM_COST = "marketing_spend", "touchpoint cost"
 
@@ -63,7 +64,7 @@ def with_cac(attribution: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
 
 
 def credited_clv(data, clv: pd.Series, removal_effects: dict[str, float] | pd.Series | None = None,
-                 half_life_days: float = 7.0) -> pd.DataFrame:
+                 half_life_days: float = DEFAULTS.half_life_days) -> pd.DataFrame:
     """Mean CLV of the customers each model credits to each channel, weighted by the credit.
 
     ``data``: :class:`crmlib.journey.paths.JourneyData`; ``clv``: customer_id -> CLV (e.g. from

@@ -37,6 +37,7 @@ from crmlib.errors import DataError
 from crmlib.lang import N_, translator
 from crmlib.readiness import COMPLETE_MONTH_ENABLES, NO_COMPLETE_MONTH, NotEnoughData
 from crmlib.scans.activity import first_purchases, monthly_activity_counts
+from crmlib.settings import DEFAULTS
 
 DEFINITIONS = {
     "new_customers": N_("Buyers whose first purchase falls in the month."),
@@ -257,7 +258,8 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
     return monthly
 
 
-def dataset_monthly_kpis(dataset, churn_window_days: int = 90, gap_share: float = 0.9) -> pd.DataFrame:
+def dataset_monthly_kpis(dataset, churn_window_days: int = DEFAULTS.churn_window_days,
+                         gap_share: float = DEFAULTS.gap_share) -> pd.DataFrame:
     """:func:`monthly_kpis` of a dataset from its transactions alone (the purchase days are scanned
     here); a ``churn_window_days`` of 0 picks the gap within which ``gap_share`` of repeat purchases
     fall, as 04_churn does. What every page's KPI cards show (``Workbook.page_cards``).

@@ -84,7 +84,7 @@ def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> 
 
 
 def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
-                    transactions: pd.DataFrame | ibis.Table, *, lookback_days: int = 30,
+                    transactions: pd.DataFrame | ibis.Table, *, lookback_days: int = DEFAULTS.lookback_days,
                     analysis_date: str | pd.Timestamp | None = None) -> ibis.Table:
     """One row per contact of a journey (see the module docstring).
 
@@ -158,7 +158,7 @@ def path_table(journeys: ibis.Table) -> ibis.Table:
                         conversion_rate=table.conversions / table.journeys)
 
 
-def touch_credits(touches: ibis.Table, half_life_days: float = 7.0,
+def touch_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life_days,
                   channel_weights: dict[str, float] | None = None) -> ibis.Table:
     """The converted journeys' contacts with the share of the conversion each model gives them.
 
@@ -186,7 +186,7 @@ def touch_credits(touches: ibis.Table, half_life_days: float = 7.0,
     return won.mutate(**credits)
 
 
-def rule_credits(touches: ibis.Table, half_life_days: float = 7.0) -> ibis.Table:
+def rule_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life_days) -> ibis.Table:
     """One row per channel: conversions and revenue credited by the four rule-based models.
 
     Each converted journey hands out one conversion (and its revenue) as :func:`touch_credits`
@@ -201,7 +201,7 @@ def rule_credits(touches: ibis.Table, half_life_days: float = 7.0) -> ibis.Table
     return won.group_by("channel").aggregate(**metrics)
 
 
-def customer_credits(touches: ibis.Table, half_life_days: float = 7.0,
+def customer_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life_days,
                      channel_weights: dict[str, float] | None = None) -> ibis.Table:
     """One row per converted customer and channel on their path: the credit each model gives
     the channel for that customer's conversion (columns of :func:`touch_credits`)."""

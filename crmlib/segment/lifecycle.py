@@ -41,6 +41,7 @@ import pandas as pd
 from crmlib.errors import DataError
 from crmlib.scans.summary import customer_summary
 from crmlib.segment.actions import load_actions
+from crmlib.settings import DEFAULTS
 
 STAGES = ("prospect", "new", "won_back", "active", "at_risk", "lapsed")
 CRM_STAGES = ("identify", "attract", "retain", "raise_value")
@@ -48,8 +49,8 @@ ADVOCATE_STAGE = "advocate"
 """The funnel's stage after raising value (issue 20): high-value repeat buyers whose referrals bought."""
 
 
-def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: int = 90,
-                     lapsed_days: int = 180, new_days: int | None = None,
+def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: int = DEFAULTS.active_days,
+                     lapsed_days: int = DEFAULTS.lapsed_days, new_days: int | None = None,
                      customer_ids: Iterable[str] | None = None) -> pd.Series:
     """Lifecycle stage per customer (see the module docstring for the rule).
 
