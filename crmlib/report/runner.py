@@ -93,7 +93,18 @@ class RunOptions:
     digest: bool = False  # print the digest at the end
 
     def compare_options(self, reports: Path) -> CompareOptions:
-        """The comparison's options, checked (a :class:`UsageError` before anything is written)."""
+        """The comparison's options, checked (a :class:`UsageError` before anything is written).
+
+        Parameters
+        ----------
+        reports : Path
+            The reports folder, where a ``compare`` run id is looked up.
+
+        Returns
+        -------
+        CompareOptions
+            ``compare``, ``alerts`` and ``alert_exit_code`` of these options, validated.
+        """
         return CompareOptions(compare=self.compare, alerts=dict(self.alerts or {}),
                               alert_exit_code=self.alert_exit_code).checked(reports)
 
@@ -107,7 +118,23 @@ class RunResult:
 
 
 def load_run_config(path: str | Path) -> dict:
-    """Read a run-config YAML; relative paths in it are relative to the file's folder."""
+    """Read a run-config YAML; relative paths in it are relative to the file's folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        The run-config YAML file.
+
+    Returns
+    -------
+    dict
+        Its options (keys of ``CONFIG_KEYS``), paths absolute, ``notebooks`` a list of str.
+
+    Raises
+    ------
+    UsageError
+        When the file cannot be read, is not a mapping, or has unknown or invalid keys.
+    """
     path = Path(path)
     try:
         config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -138,6 +165,16 @@ def checked_reports_folder(reports: str | Path) -> Path:
     """The reports folder as an absolute path; a :class:`UsageError` when it (or a folder above
     it) is a file, before anything is written.
 
+    Parameters
+    ----------
+    reports : str or Path
+        The reports folder (``~`` expanded; it need not exist yet).
+
+    Returns
+    -------
+    Path
+        The folder, absolute and resolved.
+
     >>> try:
     ...     checked_reports_folder(__file__)
     ... except UsageError as exc:
@@ -155,7 +192,18 @@ def checked_reports_folder(reports: str | Path) -> Path:
 
 
 def resolve_data_dir(data: str | Path) -> Path:
-    """An absolute dataset folder: as given, else relative to the project (like Workbook.open)."""
+    """An absolute dataset folder: as given, else relative to the project (like Workbook.open).
+
+    Parameters
+    ----------
+    data : str or Path
+        The dataset folder, absolute, existing from the working folder, or under the project.
+
+    Returns
+    -------
+    Path
+        The folder, absolute and resolved.
+    """
     path = Path(data).expanduser()
     if path.is_absolute() or path.exists():
         return path.resolve()
@@ -163,21 +211,52 @@ def resolve_data_dir(data: str | Path) -> Path:
 
 
 class Progress:
-    """Terminal progress lines: what starts, what finishes, how many are done, elapsed time."""
+    """Terminal progress lines: what starts, what finishes, how many are done, elapsed time.
+
+    Parameters
+    ----------
+    total : int
+        How many notebooks the run has.
+    out : TextIO or None
+        Where the lines are printed (None: only logged).
+    """
 
     def __init__(self, total: int, out: TextIO | None):
         self.total, self.out, self.done = total, out, 0
         self.t0 = time.perf_counter()
 
     def say(self, text: str) -> None:
+        """Log a line and print it to ``out`` after the elapsed seconds.
+
+        Parameters
+        ----------
+        text : str
+            The line.
+        """
         log.info(text)
         if self.out is not None:
             print(f"[{time.perf_counter() - self.t0:6.1f}s] {text}", file=self.out, flush=True)
 
     def started(self, stem: str, running: int) -> None:
+        """Say that a notebook starts, with how many are done and running.
+
+        Parameters
+        ----------
+        stem : str
+            The notebook's file name without ``.ipynb``.
+        running : int
+            How many notebooks are running now, this one included.
+        """
         self.say(f"start    {stem}  ({self.done}/{self.total} done, {running} running)")
 
     def finished(self, result: NotebookResult) -> None:
+        """Count a notebook as done and say its outcome and duration.
+
+        Parameters
+        ----------
+        result : NotebookResult
+            The notebook's outcome.
+        """
         self.done += 1
         mark = {"ok": "ok      ", "failed": "FAILED  ", "timed_out": "TIMEOUT "}.get(result.status, "?")
         detail = f"  {result.error_summary}" if result.error_summary else ""
@@ -214,7 +293,18 @@ class NotebookResult:
 
     @classmethod
     def from_worker(cls, values: dict) -> NotebookResult:
-        """From the worker's result JSON (fields it does not name are kept in ``details``)."""
+        """From the worker's result JSON (fields it does not name are kept in ``details``).
+
+        Parameters
+        ----------
+        values : dict
+            The worker's result JSON, read.
+
+        Returns
+        -------
+        NotebookResult
+            Its known fields; ``error_summary`` "" and ``duration_seconds`` 0.0 when missing.
+        """
         names = {"notebook", "status", "ipynb", "html", "error", "error_summary", "duration_seconds",
                  "wall_seconds", "log"}
         known = {k: v for k, v in values.items() if k in names}
@@ -224,12 +314,35 @@ class NotebookResult:
 
     @classmethod
     def worker_failed(cls, stem: str, message: str, ipynb: Path, seconds: float) -> NotebookResult:
-        """A worker that ended without a result (crashed, killed)."""
+        """A worker that ended without a result (crashed, killed).
+
+        Parameters
+        ----------
+        stem : str
+            The notebook's file name without ``.ipynb``.
+        message : str
+            Why it failed; the error's ``evalue`` and the ``error_summary``.
+        ipynb : Path
+            The executed notebook's path in the run folder (its name is recorded).
+        seconds : float
+            How long the worker ran, in seconds.
+
+        Returns
+        -------
+        NotebookResult
+            Status ``failed``, with a ``WorkerError`` error.
+        """
         return cls(stem, "failed", ipynb.name, error={"ename": "WorkerError", "evalue": message},
                    error_summary=message, duration_seconds=seconds)
 
     def to_dict(self) -> dict:
-        """The manifest's entry for the notebook."""
+        """The manifest's entry for the notebook.
+
+        Returns
+        -------
+        dict
+            The fields (``details`` spread among them, the named fields winning).
+        """
         core = {k: v for k, v in asdict(self).items() if k != "details"}
         return {**self.details, **core}
 
@@ -239,7 +352,17 @@ class RunWriteError(Exception):
 
     ``str()`` is the one line the user sees: what could not be written, why, and how much space
     is left; ``folder`` is the run folder when one had been claimed (its manifest then says
-    ``failed`` with that reason, where the disk still allowed it)."""
+    ``failed`` with that reason, where the disk still allowed it).
+
+    Parameters
+    ----------
+    message : str
+        The one line for the user.
+    folder : Path or None, optional
+        The run folder when one had been claimed (default None).
+    marked : bool, optional
+        Whether its manifest now says ``failed`` (default False).
+    """
 
     def __init__(self, message: str, folder: Path | None = None, marked: bool = False):
         super().__init__(message)
@@ -252,8 +375,20 @@ def run_notebooks(options: RunOptions, out: TextIO | None | str = "stdout") -> R
     Raises :class:`UsageError` or :class:`DataError` before anything is written, and
     :class:`RunWriteError` when a file of the run cannot be written (the run is then marked
     ``failed`` with the reason where the disk still allows it, its workers are stopped and its
-    temporary files removed). Progress goes to ``out`` (default: ``sys.stdout`` at the time of
-    the call; None: silent).
+    temporary files removed).
+
+    Parameters
+    ----------
+    options : RunOptions
+        What to run, on which dataset, into which reports folder.
+    out : TextIO or None or "stdout", optional
+        Where progress goes (default ``"stdout"``: ``sys.stdout`` at the time of the call; None:
+        silent).
+
+    Returns
+    -------
+    RunResult
+        The run folder, its final manifest, the exit code and the digest's text.
     """
     out = sys.stdout if out == "stdout" else out
     state: dict = {}
@@ -406,7 +541,34 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
 
 def new_manifest(options: RunOptions, folder: Path, started: datetime, common: dict, settings,
                  dataset: RunDataset, data_dir: Path, notebooks: list[Path], engine: str = "duckdb") -> Manifest:
-    """The manifest of a run that is starting: every notebook ``pending``, status ``running``."""
+    """The manifest of a run that is starting: every notebook ``pending``, status ``running``.
+
+    Parameters
+    ----------
+    options : RunOptions
+        The run's options (recorded under ``options``; ``name`` names the run).
+    folder : Path
+        The run folder; its name is the run id.
+    started : datetime
+        When the run started (timezone-aware).
+    common : dict
+        The parameters the runner gives every notebook (``data_dir``, ``export_dir`` …).
+    settings : AnalysisSettings
+        The run's analysis settings.
+    dataset : RunDataset
+        The loaded dataset's facts.
+    data_dir : Path
+        The dataset folder (its name is the run's when ``options.name`` is empty).
+    notebooks : list of Path
+        The selected notebooks.
+    engine : str, optional
+        The dataset's query engine (default ``"duckdb"``).
+
+    Returns
+    -------
+    Manifest
+        The manifest, with host, command, packages and git state filled in.
+    """
     return Manifest(
         run_id=folder.name, name=options.name or data_dir.name, status="running",
         started=started.isoformat(), finished=None, duration_seconds=None,
@@ -432,7 +594,20 @@ def new_manifest(options: RunOptions, folder: Path, started: datetime, common: d
 
 
 def write_pseudonym_ids(ids: str, work: Path) -> Path:
-    """The dataset's customer ids (:func:`crmlib.report.run_dataset.pseudonym_ids`) into ``work/ids.txt``."""
+    """The dataset's customer ids (:func:`crmlib.report.run_dataset.pseudonym_ids`) into ``work/ids.txt``.
+
+    Parameters
+    ----------
+    ids : str
+        The customer ids, one per line.
+    work : Path
+        The run's temporary work folder.
+
+    Returns
+    -------
+    Path
+        The written ``work/ids.txt``.
+    """
     path = work / "ids.txt"
     path.write_text(ids, encoding="utf-8")
     return path
@@ -441,7 +616,36 @@ def write_pseudonym_ids(ids: str, work: Path) -> Path:
 def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, per_notebook: dict, common: dict,
                    folder: Path, work: Path, manifest: Manifest, nav: list[tuple[str, str]],
                    pseudonymize: dict | None) -> list[dict]:
-    """What each worker needs (``crmlib.report.worker``): paths, parameters, limits, page header."""
+    """What each worker needs (``crmlib.report.worker``): paths, parameters, limits, page header.
+
+    Parameters
+    ----------
+    options : RunOptions
+        The run's options (timeouts, kernel, ``show_code``, ``pdf``).
+    notebooks : list of Path
+        The selected notebooks, in order.
+    declared : dict
+        Each notebook's declared parameters by name (from :func:`plan_parameters`).
+    per_notebook : dict
+        Each notebook's typed ``-p`` overrides (from :func:`plan_parameters`).
+    common : dict
+        The runner's parameters; each notebook gets those it declares.
+    folder : Path
+        The run folder (executed notebooks, pages, logs).
+    work : Path
+        The temporary work folder (the workers' result JSON).
+    manifest : Manifest
+        The run's manifest (run start and dataset for the page header).
+    nav : list of tuple of (str, str)
+        The page header's links as (label, href).
+    pseudonymize : dict or None
+        ``ids_file`` and ``salt`` for the workers' pseudonymiser, or None.
+
+    Returns
+    -------
+    list of dict
+        One spec per notebook, in the order of ``notebooks``.
+    """
     specs = []
     started = datetime.fromisoformat(manifest.started)
     for path in notebooks:
@@ -468,7 +672,22 @@ def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, p
 
 def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
     """Start the notebooks that took longest in the previous run first (shorter total wall time
-    with parallel jobs); notebooks without a previous timing keep their place at the front."""
+    with parallel jobs); notebooks without a previous timing keep their place at the front.
+
+    Parameters
+    ----------
+    specs : list of dict
+        The notebook specs (:func:`notebook_specs`).
+    reports : Path
+        The reports folder, whose runs give the previous timings.
+    current : str
+        The folder name of this run, which is not counted.
+
+    Returns
+    -------
+    list of dict
+        The specs, untimed first, then by previous duration, longest first.
+    """
     from crmlib.report.index import list_runs
 
     previous: dict[str, float] = {}
@@ -482,7 +701,18 @@ def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
 
 def worker_environment(jobs: int) -> dict[str, str]:
     """The workers' (and so the kernels') environment: with parallel jobs, numeric libraries get
-    an equal share of the CPUs instead of each starting a thread per core (unless already set)."""
+    an equal share of the CPUs instead of each starting a thread per core (unless already set).
+
+    Parameters
+    ----------
+    jobs : int
+        How many workers run at once.
+
+    Returns
+    -------
+    dict of str to str
+        A copy of ``os.environ`` with ``OMP_NUM_THREADS`` and the like set to CPUs // jobs.
+    """
     env = dict(os.environ)
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -565,6 +795,13 @@ def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Pr
 def stop_process_tree(process: subprocess.Popen, grace: float = 10.0) -> None:
     """Stop a worker and everything it started (its kernel runs in a session of its own): SIGTERM,
     then SIGKILL for what is still there after ``grace`` seconds.
+
+    Parameters
+    ----------
+    process : subprocess.Popen
+        The worker process.
+    grace : float, optional
+        Seconds to wait after SIGTERM, and after SIGKILL (default 10.0).
 
     >>> p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     >>> stop_process_tree(p); p.poll() is not None

@@ -63,6 +63,13 @@ def stop_with_parent(parent_pid: int | None, poll_seconds: float = 1.0) -> None:
     every ``poll_seconds`` whether the parent changed covers other systems and the moment before
     the request took effect.
 
+    Parameters
+    ----------
+    parent_pid : int or None
+        The runner's process id (None or 0: nothing is watched).
+    poll_seconds : float, optional
+        Seconds between the watching thread's checks (default 1.0).
+
     >>> stop_with_parent(None)  # no runner named (a worker started by hand): nothing is watched
     """
     if not parent_pid:
@@ -86,7 +93,20 @@ def stop_with_parent(parent_pid: int | None, poll_seconds: float = 1.0) -> None:
 
 
 def status_of(error: dict | None, timed_out: bool | None) -> str:
-    """``ok``, ``failed`` or ``timed_out``."""
+    """``ok``, ``failed`` or ``timed_out``.
+
+    Parameters
+    ----------
+    error : dict or None
+        The notebook's error, if any.
+    timed_out : bool or None
+        Whether a cell ran past the per-cell timeout (this wins over ``error``).
+
+    Returns
+    -------
+    str
+        ``"timed_out"``, ``"failed"`` or ``"ok"``.
+    """
     if timed_out:
         return "timed_out"
     return "failed" if error else "ok"
@@ -95,7 +115,17 @@ def status_of(error: dict | None, timed_out: bool | None) -> str:
 def mark_timeout(nb, timeout: float):
     """Add a visible timeout error to the cell that was running when time ran out.
 
-    Returns the index of that cell (None if no cell had started, e.g. the kernel never came up).
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook, changed in place.
+    timeout : float
+        The per-cell timeout that was exceeded, in seconds (named in the message).
+
+    Returns
+    -------
+    int or None
+        The index of that cell (None if no cell had started, e.g. the kernel never came up).
     """
     message = (f"This cell was stopped after the per-cell timeout of {timeout:g} s; the notebook "
                f"is marked as failed (timed out). Raise --timeout or make the cell faster.")
@@ -104,6 +134,20 @@ def mark_timeout(nb, timeout: float):
 
 def mark_stopped(nb, message: str, ename: str = TIMEOUT_ENAME):
     """Add the error ``ename: message`` to the last cell that started; its index, or None.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook, changed in place (also marked as raising in papermill's metadata).
+    message : str
+        The error's text.
+    ename : str, optional
+        The error's name (default ``"CellTimeoutError"``).
+
+    Returns
+    -------
+    int or None
+        The index of the cell, or None when no code cell had started.
 
     >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     >>> nb.cells[0].metadata["papermill"] = {"start_time": "2025-01-01T00:00:00"}
@@ -133,6 +177,20 @@ def stopped(spec: dict, message: str, seconds: float) -> dict:
     The executed notebook as far as papermill saved it gets ``NotebookTimeoutError: message`` on
     the cell that was running (or a notice on top when no cell had started) and its page is
     rendered, so the page, the notebook and the manifest all say what happened.
+
+    Parameters
+    ----------
+    spec : dict
+        The notebook's worker spec (:func:`crmlib.report.runner.notebook_specs`).
+    message : str
+        Why it was stopped.
+    seconds : float
+        How long it ran, in seconds.
+
+    Returns
+    -------
+    dict
+        The worker result: status ``timed_out``, a ``NotebookTimeoutError`` error, ``html`` or None.
     """
     output = Path(spec["ipynb"])
     html = None
@@ -164,13 +222,34 @@ START_ATTEMPTS = 2  # a kernel start that lost a port race is tried once more
 
 
 def cells_started(nb) -> int:
-    """How many code cells papermill started (0: the kernel never came up)."""
+    """How many code cells papermill started (0: the kernel never came up).
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    int
+        The number of code cells with a papermill ``start_time``.
+    """
     return sum(1 for cell in nb.cells if cell.cell_type == "code"
                and cell.get("metadata", {}).get("papermill", {}).get("start_time"))
 
 
 def kernel_last_error(text: str) -> str:
     """The last error line a kernel wrote to its log (e.g. ``zmq.error.ZMQError: Address already in use``).
+
+    Parameters
+    ----------
+    text : str
+        The log's text.
+
+    Returns
+    -------
+    str
+        The last line that names an error, at most 300 characters; "" when there is none.
 
     >>> kernel_last_error("Traceback (most recent call last):\\nzmq.error.ZMQError: Address already in use\\n")
     'zmq.error.ZMQError: Address already in use'
@@ -210,6 +289,16 @@ def execute(spec: dict) -> dict:
     A kernel that dies or does not answer within ``spec["start_timeout"]`` seconds fails the
     notebook with a ``KernelStartError`` naming the kernel's own last error; one that lost a port
     race to a parallel kernel (``ZMQError: Address already in use``) is started once more.
+
+    Parameters
+    ----------
+    spec : dict
+        The notebook's worker spec (:func:`crmlib.report.runner.notebook_specs`).
+
+    Returns
+    -------
+    dict
+        ``status``, ``error`` (a dict or None) and ``kernel_start_attempts``.
     """
     attempts = 0
     while True:
@@ -291,7 +380,18 @@ def _execute_once(spec: dict) -> dict:
 
 
 def error_summary(error: dict | None) -> str:
-    """One line for the manifest and the page header: where and what."""
+    """One line for the manifest and the page header: where and what.
+
+    Parameters
+    ----------
+    error : dict or None
+        The notebook's error (``ename``, ``evalue``, ``execution_count``, ``cell_index``).
+
+    Returns
+    -------
+    str
+        ``"cell [n]: ename: evalue"`` (the cell when known); "" without an error.
+    """
     if not error:
         return ""
     where = (f"cell [{error['execution_count']}]" if error.get("execution_count")
@@ -301,7 +401,18 @@ def error_summary(error: dict | None) -> str:
 
 
 def kernel_start_seconds(nb) -> float | None:
-    """Seconds from papermill's notebook start to the first cell (mostly kernel start-up)."""
+    """Seconds from papermill's notebook start to the first cell (mostly kernel start-up).
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook.
+
+    Returns
+    -------
+    float or None
+        The seconds, rounded to 3 decimals; None without papermill's start times.
+    """
     meta = nb.metadata.get("papermill", {})
     starts = [c.metadata.get("papermill", {}).get("start_time") for c in nb.cells]
     starts = [s for s in starts if s]
@@ -312,7 +423,19 @@ def kernel_start_seconds(nb) -> float | None:
 
 
 def write_html(spec: dict, status: str, summary: str, seconds: float | None = None) -> None:
-    """Render the executed notebook to ``spec["html"]`` (pseudonymised if asked)."""
+    """Render the executed notebook to ``spec["html"]`` (pseudonymised if asked).
+
+    Parameters
+    ----------
+    spec : dict
+        The worker spec (``ipynb``, ``html``, ``header``, ``show_code``, ``pseudonymize``).
+    status : str
+        The notebook's status for the page header.
+    summary : str
+        The error summary for the page header ("" when none).
+    seconds : float or None, optional
+        The execution time shown in the header (default None: not shown).
+    """
     nb = nbformat.read(spec["ipynb"], as_version=4)
     pseudo = spec.get("pseudonymize")
     if pseudo:
@@ -327,7 +450,18 @@ def write_html(spec: dict, status: str, summary: str, seconds: float | None = No
 
 
 def run(spec: dict) -> dict:
-    """Execute, mark, render; never raises for a notebook problem (it is in the result)."""
+    """Execute, mark, render; never raises for a notebook problem (it is in the result).
+
+    Parameters
+    ----------
+    spec : dict
+        The notebook's worker spec (:func:`crmlib.report.runner.notebook_specs`).
+
+    Returns
+    -------
+    dict
+        The worker result: status, error, error summary, page (and PDF) names, timings, parameters.
+    """
     started = datetime.now().astimezone()
     t0 = time.perf_counter()
     result = execute(spec)
@@ -371,6 +505,18 @@ def run(spec: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the notebook of a spec JSON and write its result JSON (``spec["result"]``).
+
+    Parameters
+    ----------
+    argv : list of str or None, optional
+        The arguments, the spec JSON's path first (default None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0, the process's exit code (a notebook's failure is in the result).
+    """
     argv = sys.argv[1:] if argv is None else argv
     spec = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     stop_with_parent(spec.get("runner_pid"))
