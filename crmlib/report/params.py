@@ -61,7 +61,18 @@ class Parameter:
 
 
 def list_notebooks(folder: str | Path) -> list[Path]:
-    """The notebooks of ``folder`` in run order (file name order), skipping ``_``/``.`` names."""
+    """The notebooks of ``folder`` in run order (file name order), skipping ``_``/``.`` names.
+
+    Parameters
+    ----------
+    folder : str or Path
+        The notebooks folder (a :class:`UsageError` when it does not exist).
+
+    Returns
+    -------
+    list of Path
+        The ``*.ipynb`` files, absolute, sorted by path.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"notebooks folder {folder} does not exist")
@@ -70,6 +81,18 @@ def list_notebooks(folder: str | Path) -> list[Path]:
 
 def select_notebooks(available: list[Path], wanted: list[str]) -> list[Path]:
     """Pick notebooks by stem, file name or unique stem prefix (``"03"`` -> ``03_clv``).
+
+    Parameters
+    ----------
+    available : list of Path
+        The notebooks to choose from (a :class:`UsageError` when empty).
+    wanted : list of str
+        Stems, file names or prefixes, each matching exactly one notebook (empty: all).
+
+    Returns
+    -------
+    list of Path
+        The chosen notebooks, each once, sorted by path.
 
     >>> select_notebooks([Path("00_a.ipynb"), Path("01_b.ipynb")], ["01"])
     [PosixPath('01_b.ipynb')]
@@ -100,6 +123,16 @@ def parse_parameters_cell(source: str) -> dict[str, Parameter]:
     this reads the same ``name: type = default  # help`` lines with :mod:`ast` and
     :mod:`tokenize`, and infers the type of unannotated literals.
 
+    Parameters
+    ----------
+    source : str
+        The cell's Python source (a ``SyntaxError`` when it is not plain Python).
+
+    Returns
+    -------
+    dict of str to Parameter
+        Each assigned name to its type, default's source text and end-of-line comment.
+
     >>> parse_parameters_cell('days: int = 90  # churn window; empty = 90')["days"]
     Parameter(name='days', type='int', default='90', help='churn window; empty = 90')
     """
@@ -128,7 +161,18 @@ def parse_parameters_cell(source: str) -> dict[str, Parameter]:
 
 
 def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
-    """The parameters declared in the notebook's ``parameters`` cell (empty if it has none)."""
+    """The parameters declared in the notebook's ``parameters`` cell (empty if it has none).
+
+    Parameters
+    ----------
+    path : str or Path
+        The notebook file.
+
+    Returns
+    -------
+    dict of str to Parameter
+        Each parameter by name, in the cell's order (papermill's reader if the cell is not Python).
+    """
     import nbformat
 
     nb = nbformat.read(str(path), as_version=4)
@@ -146,7 +190,18 @@ def notebook_parameters(path: str | Path) -> dict[str, Parameter]:
 
 
 def parse_assignment(text: str) -> tuple[str, str]:
-    """Split ``key=value`` (the value may itself contain ``=``)."""
+    """Split ``key=value`` (the value may itself contain ``=``).
+
+    Parameters
+    ----------
+    text : str
+        A ``-p`` argument (a :class:`UsageError` without ``=`` or with a key that is no identifier).
+
+    Returns
+    -------
+    tuple of (str, str)
+        The key, stripped, and the value as typed.
+    """
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key.isidentifier():
@@ -159,6 +214,20 @@ def coerce_value(name: str, value: object, declared: str):
 
     ``str`` parameters keep the text as typed; ``int``/``float``/``bool`` are parsed; ``list``
     and ``dict`` (and undeclared types) are read as YAML, e.g. ``[web, app]`` or ``{a: 1}``.
+
+    Parameters
+    ----------
+    name : str
+        The parameter's name (for the error message).
+    value : object
+        The value given.
+    declared : str
+        The declared type as written, e.g. ``"int"``, ``"list[str]"``, ``"str | None"``.
+
+    Returns
+    -------
+    object
+        The value as the type's first part (a :class:`UsageError` when it cannot be converted).
     """
     base = declared.replace("typing.", "").split("[")[0].split("|")[0].strip().lower()
     text = value if isinstance(value, str) else None
@@ -193,6 +262,16 @@ def run_settings(overrides: dict[str, object]) -> AnalysisSettings:
     """The run's :class:`~crmlib.settings.AnalysisSettings`: the defaults with those ``-p`` values that
     are settings, typed and checked (a :class:`UsageError` naming the setting and what it accepts).
 
+    Parameters
+    ----------
+    overrides : dict of str to object
+        The ``-p`` values by name; those that are no setting are ignored.
+
+    Returns
+    -------
+    AnalysisSettings
+        The run's settings.
+
     >>> run_settings({"churn_window_days": "120", "rows": "7"}).churn_window_days
     120
     >>> run_settings({"margin": "3"})
@@ -212,9 +291,22 @@ def plan_parameters(notebooks: list[Path], overrides: dict[str, object]
                     ) -> tuple[dict[Path, dict[str, Parameter]], dict[Path, dict[str, object]]]:
     """Check overrides against the settings and the notebooks' parameters cells and type them per notebook.
 
-    Returns the declared parameters and the overrides each notebook receives (only those it
-    declares). A key that no selected notebook declares, or a value a setting cannot take
+    A key that no selected notebook declares, or a value a setting cannot take
     (:func:`run_settings`), is a :class:`UsageError`.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The selected notebooks.
+    overrides : dict of str to object
+        The ``-p`` values by name.
+
+    Returns
+    -------
+    declared : dict of Path to dict of str to Parameter
+        Each notebook's declared parameters.
+    typed : dict of Path to dict of str to object
+        The overrides each notebook receives (only those it declares), in its declared types.
     """
     declared = {path: notebook_parameters(path) for path in notebooks}
     for key in overrides:
@@ -236,7 +328,18 @@ def plan_parameters(notebooks: list[Path], overrides: dict[str, object]
 def describe_settings(notebooks: list[Path]) -> str:
     """What ``crm-workbook params`` prints: every setting the ``notebooks`` use, grouped, as its
     parameters-cell line with the notebooks that take it, then the parameters the runner sets and
-    any notebook parameter that is not a setting."""
+    any notebook parameter that is not a setting.
+
+    Parameters
+    ----------
+    notebooks : list of Path
+        The notebooks whose parameters cells are read.
+
+    Returns
+    -------
+    str
+        The lines of that text joined by newlines (no final newline).
+    """
     declared = {path.stem: notebook_parameters(path) for path in notebooks}
     lines = ["Analysis settings (crmlib.settings.AnalysisSettings): change one with -p NAME=VALUE; "
              "values are checked before any notebook starts.", ""]

@@ -39,6 +39,16 @@ PACKAGES = ("crmlib", "pandas", "numpy", "scipy", "scikit-learn", "lifetimes", "
 def safe_name(name: str) -> str:
     """A run name usable in a folder name: letters, digits, ``-`` and ``_`` (others become ``-``).
 
+    Parameters
+    ----------
+    name : str
+        The run's name.
+
+    Returns
+    -------
+    str
+        At most 60 characters, without leading or trailing ``-``/``_``; ``"run"`` when empty.
+
     >>> safe_name("CDNOW monthly / 2024")
     'CDNOW-monthly-2024'
     """
@@ -47,7 +57,27 @@ def safe_name(name: str) -> str:
 
 
 def create_run_folder(reports: Path, name: str, now: datetime | None = None) -> Path:
-    """Claim a new, empty ``reports/<YYYYMMDD-HHMMSS>-<name>[-N]`` folder (never an existing one)."""
+    """Claim a new, empty ``reports/<YYYYMMDD-HHMMSS>-<name>[-N]`` folder (never an existing one).
+
+    Parameters
+    ----------
+    reports : Path
+        The reports folder (created if missing).
+    name : str
+        The run's name (made folder-safe by :func:`safe_name`).
+    now : datetime or None, optional
+        The time in the folder's name (default None: now).
+
+    Returns
+    -------
+    Path
+        The new folder.
+
+    Raises
+    ------
+    FileExistsError
+        When 999 names of that second are taken.
+    """
     reports.mkdir(parents=True, exist_ok=True)
     stem = f"{(now or datetime.now()):%Y%m%d-%H%M%S}-{safe_name(name)}"
     for attempt in range(1, 1000):
@@ -61,7 +91,20 @@ def create_run_folder(reports: Path, name: str, now: datetime | None = None) -> 
 
 
 def write_manifest(folder: Path, manifest: Manifest | dict) -> Path:
-    """Write ``manifest.json`` atomically (readers never see half a file)."""
+    """Write ``manifest.json`` atomically (readers never see half a file).
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder.
+    manifest : Manifest or dict
+        The manifest, or its plain dict.
+
+    Returns
+    -------
+    Path
+        The written ``folder/manifest.json``.
+    """
     if isinstance(manifest, Manifest):
         manifest = manifest.to_dict()
     text = json.dumps(to_plain(manifest), indent=2, ensure_ascii=False)
@@ -70,13 +113,30 @@ def write_manifest(folder: Path, manifest: Manifest | dict) -> Path:
 
 def read_manifest(folder: Path) -> dict | None:
     """The run's manifest as a plain dict (read through :class:`Manifest`), or None if the folder
-    has none (or it cannot be read)."""
+    has none (or it cannot be read).
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder.
+
+    Returns
+    -------
+    dict or None
+        The manifest's fields, or None.
+    """
     manifest = Manifest.read(folder)
     return None if manifest is None else manifest.to_dict()
 
 
 def package_versions() -> dict[str, str]:
-    """Versions of Python and of the packages that shape the results."""
+    """Versions of Python and of the packages that shape the results.
+
+    Returns
+    -------
+    dict of str to str
+        ``"python"`` and each of ``PACKAGES`` to its version (``"not installed"`` when missing).
+    """
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -87,7 +147,18 @@ def package_versions() -> dict[str, str]:
 
 
 def git_state(root: Path = PROJECT_ROOT) -> dict:
-    """The checkout's commit and whether tracked files differ from it (None outside git)."""
+    """The checkout's commit and whether tracked files differ from it (None outside git).
+
+    Parameters
+    ----------
+    root : Path, optional
+        The checkout's folder (default: the project's root).
+
+    Returns
+    -------
+    dict
+        ``commit`` (the HEAD hash) and ``dirty`` (bool); both None outside git.
+    """
     def git(*args: str) -> str:
         return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
                               timeout=20, check=True).stdout.strip()
@@ -100,7 +171,18 @@ def git_state(root: Path = PROJECT_ROOT) -> dict:
 
 
 def list_exports(folder: Path) -> list[dict]:
-    """Every file under ``exports/`` with its size and sha256, sorted by name."""
+    """Every file under ``exports/`` with its size and sha256, sorted by name.
+
+    Parameters
+    ----------
+    folder : Path
+        The run's ``exports/`` folder (files whose name starts with ``.`` are left out).
+
+    Returns
+    -------
+    list of dict
+        ``file`` (path relative to ``folder``), ``bytes`` and ``sha256``; empty without the folder.
+    """
     if not folder.is_dir():
         return []
     return [{"file": p.relative_to(folder).as_posix(), "bytes": p.stat().st_size,
@@ -109,7 +191,18 @@ def list_exports(folder: Path) -> list[dict]:
 
 
 def process_alive(pid: int | None) -> bool:
-    """Whether a process with this id exists on this machine."""
+    """Whether a process with this id exists on this machine.
+
+    Parameters
+    ----------
+    pid : int or None
+        The process id (None or 0: False).
+
+    Returns
+    -------
+    bool
+        True when it exists, also when it belongs to another user.
+    """
     if not pid:
         return False
     try:
@@ -122,11 +215,30 @@ def process_alive(pid: int | None) -> bool:
 
 
 def host() -> str:
+    """This machine's network name.
+
+    Returns
+    -------
+    str
+        ``platform.node()``, or ``"unknown"`` when it is empty.
+    """
     return platform.node() or "unknown"
 
 
 def write_fault(exc: OSError, reports: Path) -> str:
     """One line for an I/O error while writing a run: the file, the reason, the space left.
+
+    Parameters
+    ----------
+    exc : OSError
+        The error; its ``filename`` and ``strerror`` are named.
+    reports : Path
+        The reports folder, whose disk's free space is given.
+
+    Returns
+    -------
+    str
+        ``"could not write FILE: REASON (N MB free in REPORTS)"``.
 
     >>> import errno
     >>> line = write_fault(OSError(errno.ENOSPC, "No space left on device", "/r/x/manifest.json"), Path("/"))
