@@ -43,7 +43,18 @@ BADGE = {"ok": ("#166534", "#dcfce7"), "failed": ("#991b1b", "#fee2e2"),
 
 
 def run_status(manifest: dict) -> str:
-    """The run's status; a "running" run whose process is gone is "incomplete"."""
+    """The run's status; a "running" run whose process is gone is "incomplete".
+
+    Parameters
+    ----------
+    manifest : dict
+        The run's manifest; only a run started on this machine is judged by its ``pid``.
+
+    Returns
+    -------
+    str
+        Its ``status`` (``"incomplete"`` when it has none).
+    """
     status = manifest.get("status", "incomplete")
     if status == "running" and manifest.get("host") == host() and not process_alive(manifest.get("pid")):
         return "incomplete"
@@ -53,9 +64,22 @@ def run_status(manifest: dict) -> str:
 def mark_incomplete(reports: Path, runs: list[dict]) -> list[str]:
     """Write ``incomplete`` into the manifest of every run whose process is gone (killed, machine
     stopped) while its manifest still says ``running``; its running notebooks become
-    ``interrupted``, the pending ones ``not_run``. Returns the folders marked.
+    ``interrupted``, the pending ones ``not_run``.
 
-    Only runs started on this machine are judged (``runs`` as :func:`list_runs` gives them)."""
+    Only runs started on this machine are judged (``runs`` as :func:`list_runs` gives them).
+
+    Parameters
+    ----------
+    reports : Path
+        The reports folder.
+    runs : list of dict
+        The runs as :func:`list_runs` gives them (status ``incomplete`` already judged).
+
+    Returns
+    -------
+    list of str
+        The folder names of the runs marked.
+    """
     marked = []
     for run in runs:
         if run["status"] != "incomplete":
@@ -74,7 +98,18 @@ def mark_incomplete(reports: Path, runs: list[dict]) -> list[str]:
 
 
 def list_runs(reports: Path) -> list[dict]:
-    """Manifests of every run under ``reports`` (with ``folder`` added), newest first."""
+    """Manifests of every run under ``reports`` (with ``folder`` added), newest first.
+
+    Parameters
+    ----------
+    reports : Path
+        The reports folder (no runs when it does not exist).
+
+    Returns
+    -------
+    list of dict
+        Each manifest with ``folder`` and its :func:`run_status`, by ``started``, then folder.
+    """
     runs = []
     if not reports.is_dir():
         return runs
@@ -106,14 +141,38 @@ LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 
 
 def run_language(run: dict) -> str:
-    """The report language of a run (its ``lang`` parameter; English by default)."""
+    """The report language of a run (its ``lang`` parameter; English by default).
+
+    Parameters
+    ----------
+    run : dict
+        The run's manifest.
+
+    Returns
+    -------
+    str
+        The language code, ``"en"`` for a language crmlib does not have.
+    """
     lang = (run.get("parameters", {}).get("overrides", {}) or {}).get("lang", "en")
     return lang if lang in LANGUAGES else "en"
 
 
 def headline_numbers(reports: Path, run: dict) -> dict:
     """Revenue and churn rate of the last complete month and the total value at risk, from the
-    run's ``exports/kpis.json`` (empty when the overview did not run)."""
+    run's ``exports/kpis.json`` (empty when the overview did not run).
+
+    Parameters
+    ----------
+    reports : Path
+        The reports folder.
+    run : dict
+        The run's manifest (with ``folder``, as :func:`list_runs` gives it).
+
+    Returns
+    -------
+    dict
+        ``currency``, ``period`` and, where known, ``revenue``, ``churn_rate``, ``value_at_risk``.
+    """
     try:
         kpis = json.loads((reports / run["folder"] / "exports" / "kpis.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -238,8 +297,25 @@ def render_index(runs: list[dict], latest: str | None, reports: Path | None = No
                  sections: Sequence[str] = (), columns: Sequence[IndexColumn] | None = None) -> str:
     """The index page as HTML (every value escaped, no scripts, no external resources).
 
-    In the language of the newest run. ``sections`` are HTML blocks shown above the runs (e.g.
-    trends across runs); ``columns`` replace :data:`RUN_COLUMNS`.
+    In the language of the newest run.
+
+    Parameters
+    ----------
+    runs : list of dict
+        The runs, newest first (:func:`list_runs`).
+    latest : str or None
+        The folder name of the latest successful run, or None.
+    reports : Path or None, optional
+        The reports folder, for the runs' exports (default None: the working folder).
+    sections : sequence of str, optional
+        HTML blocks shown above the runs, e.g. trends across runs (default: none).
+    columns : sequence of IndexColumn or None, optional
+        The table's columns (default None: :data:`RUN_COLUMNS`).
+
+    Returns
+    -------
+    str
+        The HTML document.
     """
     esc = html.escape
     lang = run_language(runs[0]) if runs else "en"
@@ -304,7 +380,20 @@ def _point_latest(reports: Path, folder: str) -> None:
 
 
 def update_index(reports: Path, lock_timeout: float = 120) -> Path:
-    """Rebuild ``index.html`` and move ``latest`` to the newest successful run, under the lock."""
+    """Rebuild ``index.html`` and move ``latest`` to the newest successful run, under the lock.
+
+    Parameters
+    ----------
+    reports : Path
+        The reports folder (created if missing).
+    lock_timeout : float, optional
+        Seconds to wait for the lock (default 120; a ``filelock.Timeout`` after that).
+
+    Returns
+    -------
+    Path
+        The written ``reports/index.html``.
+    """
     reports.mkdir(parents=True, exist_ok=True)
     with FileLock(str(reports / LOCK), timeout=lock_timeout):
         runs = list_runs(reports)

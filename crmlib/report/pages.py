@@ -144,7 +144,18 @@ class PageHeader:
 
 
 def header_html(header: PageHeader) -> str:
-    """The navigation bar, the status (only when something went wrong) and the folded run details."""
+    """The navigation bar, the status (only when something went wrong) and the folded run details.
+
+    Parameters
+    ----------
+    header : PageHeader
+        What the header shows; its ``parameters["lang"]`` picks the language.
+
+    Returns
+    -------
+    str
+        The ``<nav>`` and ``<header>`` HTML, every text escaped.
+    """
     esc = html.escape
     _ = translator(header.lang)
     links = [f'<a href="{esc(header.index_href)}">&#8592; {esc(_("All runs"))}</a>']
@@ -174,7 +185,20 @@ def header_html(header: PageHeader) -> str:
 
 
 def page_label(stem: str, lang: str) -> str:
-    """A notebook's name in the navigation: ``01_overview`` -> "01 Overview" / "01 概览"."""
+    """A notebook's name in the navigation: ``01_overview`` -> "01 Overview" / "01 概览".
+
+    Parameters
+    ----------
+    stem : str
+        The notebook's file name without ``.ipynb``.
+    lang : str
+        The language code, e.g. ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    str
+        Its number and translated name; ``stem`` itself for a notebook not in ``PAGE_NAMES``.
+    """
     number, _sep, name = stem.partition("_")
     words = PAGE_NAMES.get(name)
     if words is None or not number.isdigit():
@@ -196,6 +220,16 @@ def _plain(value) -> str:
 def defuse_scripts(text: str) -> str:
     """Turn ``<script>``/``<iframe>``/``<object>``/``<embed>`` tags into visible text.
 
+    Parameters
+    ----------
+    text : str
+        HTML.
+
+    Returns
+    -------
+    str
+        ``text`` with the ``<`` of those opening and closing tags written ``&lt;``.
+
     >>> defuse_scripts("<b>x</b><script>alert(1)</script>")
     '<b>x</b>&lt;script>alert(1)&lt;/script>'
     """
@@ -203,7 +237,20 @@ def defuse_scripts(text: str) -> str:
 
 
 def map_output_text(nb, transform: Callable[[str], str]):
-    """Copy of ``nb`` with ``transform`` applied to every textual output (not images)."""
+    """Copy of ``nb`` with ``transform`` applied to every textual output (not images).
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The notebook (not changed).
+    transform : callable of str to str
+        Applied to streams, error values and tracebacks, and text/plain, HTML, Markdown, LaTeX data.
+
+    Returns
+    -------
+    NotebookNode
+        The transformed deep copy.
+    """
     out = copy.deepcopy(nb)
     for cell in out.cells:
         for output in cell.get("outputs", []):
@@ -222,7 +269,18 @@ def map_output_text(nb, transform: Callable[[str], str]):
 
 def without_missing_sections(nb):
     """``nb`` without the cells tagged ``needs-<table>`` for each table the notebook said is missing
-    (:meth:`crmlib.notebook.Workbook.missing_table` marks its output), so no heading is left empty."""
+    (:meth:`crmlib.notebook.Workbook.missing_table` marks its output), so no heading is left empty.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook (not changed).
+
+    Returns
+    -------
+    NotebookNode
+        A copy without those cells, or ``nb`` itself when no table is missing.
+    """
     missing = {output.get("metadata", {}).get(MISSING_TABLE_KEY) for cell in nb.cells
                for output in cell.get("outputs", [])} - {None}
     if not missing:
@@ -238,7 +296,18 @@ DATATABLES_OPTIONS = {"pageLength": 25, "order": [], "autoWidth": False}
 
 def datatables_head(lang: str) -> str:
     """Inline styles and scripts that make every ``table[data-crm-interactive]`` sortable and
-    searchable: DataTables as bundled by the itables package, no network."""
+    searchable: DataTables as bundled by the itables package, no network.
+
+    Parameters
+    ----------
+    lang : str
+        The language of the tables' labels (search box, row counts).
+
+    Returns
+    -------
+    str
+        The ``<style>`` and two ``<script type="module">`` elements.
+    """
     from itables import __file__ as itables_file
 
     folder = Path(itables_file).parent / "html"
@@ -265,7 +334,22 @@ def _script_safe(code: str) -> str:
 
 
 def render_html(nb, header: PageHeader, *, show_code: bool = False) -> str:
-    """The notebook as one self-contained HTML page (code hidden unless ``show_code``)."""
+    """The notebook as one self-contained HTML page (code hidden unless ``show_code``).
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook (not changed).
+    header : PageHeader
+        The page's header; its title is dropped when the notebook's first heading says the same.
+    show_code : bool, optional
+        Show the code cells and their prompts (default False).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(
@@ -299,6 +383,18 @@ def render_html(nb, header: PageHeader, *, show_code: bool = False) -> str:
 def notebook_title(nb, fallback: str) -> str:
     """The page's title: the first Markdown heading of the notebook (in a Markdown cell, or one a
     code cell showed, e.g. ``wb.say("# " + _("06 · Journeys"))``), else ``fallback``.
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The notebook.
+    fallback : str
+        The title when there is no heading (or the first one is empty).
+
+    Returns
+    -------
+    str
+        The heading's text without its ``#`` marks.
 
     >>> import nbformat
     >>> said = nbformat.v4.new_output("display_data", {"text/markdown": "# 06 · Journeys"})
