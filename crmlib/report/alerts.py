@@ -128,7 +128,20 @@ RULES: dict[str, Rule] = {
 
 def validate_alerts(config: object, where: str = "run config") -> dict[str, float | bool]:
     """The ``alerts:`` mapping checked: known rules, a number ≥ 0 for thresholds, true/false for
-    switches (:class:`~crmlib.report.params.UsageError` naming the rule otherwise)."""
+    switches (:class:`~crmlib.report.params.UsageError` naming the rule otherwise).
+
+    Parameters
+    ----------
+    config : object
+        The ``alerts:`` value as read from YAML (None or ``{}``: no alerts).
+    where : str, optional
+        Where it comes from, for the error message (default ``"run config"``).
+
+    Returns
+    -------
+    dict of str to float or bool
+        Each rule to its threshold or switch, as given.
+    """
     if config in (None, {}):
         return {}
     if not isinstance(config, dict):
@@ -148,7 +161,18 @@ def validate_alerts(config: object, where: str = "run config") -> dict[str, floa
 
 
 def validate_exit_code(code: int | None) -> int | None:
-    """``--alert-exit-code`` checked: 4-255 and none of the codes that already mean something."""
+    """``--alert-exit-code`` checked: 4-255 and none of the codes that already mean something.
+
+    Parameters
+    ----------
+    code : int or None
+        The code asked for (None: no alert exit code).
+
+    Returns
+    -------
+    int or None
+        The code as an int, or None.
+    """
     if code is None:
         return None
     if not 1 <= int(code) <= 255 or int(code) in RESERVED_EXIT_CODES:
@@ -159,9 +183,27 @@ def validate_exit_code(code: int | None) -> int | None:
 
 def check_alerts(thresholds: dict, changes: dict, headline: dict[str, float],
                  notebooks: dict[str, str], lang: str = "en") -> list[dict]:
-    """Each configured rule checked: ``rule``, ``threshold``, ``value``, ``crossed`` (True/False,
-    None when it could not be checked), ``message`` (in ``lang``) and ``reason`` (why not checked).
-    Crossed alerts first."""
+    """Each configured rule checked, crossed alerts first.
+
+    Parameters
+    ----------
+    thresholds : dict
+        Rule to threshold or switch (:func:`validate_alerts`); switches set to false are skipped.
+    changes : dict
+        The comparison with the previous run (``changes.json``'s content).
+    headline : dict of str to float
+        The run's headline values, e.g. ``value_at_risk_share``.
+    notebooks : dict of str to str
+        Each notebook's status by stem.
+    lang : str, optional
+        The language of the messages (default ``"en"``).
+
+    Returns
+    -------
+    list of dict
+        ``rule``, ``threshold``, ``value``, ``crossed`` (True/False, None when it could not be
+        checked), ``message`` and ``reason`` (why not checked, else "").
+    """
     _ = translator(lang)
     found = []
     for rule, threshold in thresholds.items():
@@ -184,14 +226,44 @@ def check_alerts(thresholds: dict, changes: dict, headline: dict[str, float],
 
 
 def crossed(alerts: list[dict]) -> list[dict]:
-    """The alerts that were crossed."""
+    """The alerts that were crossed.
+
+    Parameters
+    ----------
+    alerts : list of dict
+        Alerts as :func:`check_alerts` gives them.
+
+    Returns
+    -------
+    list of dict
+        Those whose ``crossed`` is true, in their order.
+    """
     return [a for a in alerts if a.get("crossed")]
 
 
 def exit_code_for(notebooks_ok: bool, alerts: list[dict], alert_exit_code: int | None, ok_code: int = 0,
                   failed_code: int = 1) -> int:
-    """The run's exit code: ``failed_code`` when a notebook failed; else ``alert_exit_code`` when it
-    was asked for and an alert was crossed; else ``ok_code``."""
+    """The run's exit code: for a failed notebook, else for a crossed alert, else for success.
+
+    Parameters
+    ----------
+    notebooks_ok : bool
+        Whether every notebook succeeded.
+    alerts : list of dict
+        The run's alerts (:func:`check_alerts`).
+    alert_exit_code : int or None
+        The code for a crossed alert (None: alerts do not change the exit code).
+    ok_code : int, optional
+        The code of a successful run (default 0).
+    failed_code : int, optional
+        The code when a notebook failed (default 1).
+
+    Returns
+    -------
+    int
+        ``failed_code`` when a notebook failed; else ``alert_exit_code`` when it is set and an
+        alert was crossed; else ``ok_code``.
+    """
     if not notebooks_ok:
         return failed_code
     if alert_exit_code is not None and crossed(alerts):

@@ -62,6 +62,11 @@ class Manifest:
     def names(cls) -> list[str]:
         """The manifest's keys in the order a new run writes them.
 
+        Returns
+        -------
+        list of str
+            The field names, ``extra`` and ``order`` left out.
+
         >>> Manifest.names()[:3], Manifest.names()[-1]
         (['run_id', 'name', 'status'], 'incomplete_reason')
         """
@@ -69,7 +74,18 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, values: dict) -> Manifest:
-        """From a manifest's JSON object (its key order and unknown keys are kept)."""
+        """From a manifest's JSON object (its key order and unknown keys are kept).
+
+        Parameters
+        ----------
+        values : dict
+            The manifest's keys and values.
+
+        Returns
+        -------
+        Manifest
+            The known keys as fields, the others in ``extra``, the key order in ``order``.
+        """
         known = set(cls.names())
         return cls(**{k: v for k, v in values.items() if k in known},
                    extra={k: v for k, v in values.items() if k not in known}, order=tuple(values))
@@ -78,7 +94,13 @@ class Manifest:
         """The JSON object: the keys read, in their order, then those set since (unset ones left out).
 
         A new manifest has every key up to ``git`` (``finished`` and ``duration_seconds`` null
-        until the run ends) and the later ones once they are set."""
+        until the run ends) and the later ones once they are set.
+
+        Returns
+        -------
+        dict
+            The manifest's keys and values, unknown keys of a read manifest included.
+        """
         names = self.names()
         if self.order:
             keys = list(self.order) + [k for k in names if k not in self.order and getattr(self, k) not in (None, [])]
@@ -88,7 +110,18 @@ class Manifest:
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
-        """The run folder's manifest, or None if it has none (or it cannot be read)."""
+        """The run folder's manifest, or None if it has none (or it cannot be read).
+
+        Parameters
+        ----------
+        folder : Path
+            The run folder.
+
+        Returns
+        -------
+        Manifest or None
+            Its ``manifest.json``, or None when that is missing, unreadable or not a JSON object.
+        """
         try:
             values = json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -96,19 +129,45 @@ class Manifest:
         return cls.from_dict(values) if isinstance(values, dict) else None
 
     def notebook(self, stem: str) -> dict | None:
-        """The entry of notebook ``stem`` (None if the run has no such notebook)."""
+        """The entry of notebook ``stem`` (None if the run has no such notebook).
+
+        Parameters
+        ----------
+        stem : str
+            The notebook's file name without ``.ipynb``.
+
+        Returns
+        -------
+        dict or None
+            The entry itself (not a copy), or None.
+        """
         return next((entry for entry in self.notebooks if entry.get("notebook") == stem), None)
 
     def set_notebook(self, stem: str, values: dict) -> None:
-        """Update notebook ``stem``'s entry with ``values`` (keys it has keep their place)."""
+        """Update notebook ``stem``'s entry with ``values`` (keys it has keep their place).
+
+        Parameters
+        ----------
+        stem : str
+            The notebook's file name without ``.ipynb`` (no such notebook: nothing changes).
+        values : dict
+            The keys and values to set.
+        """
         entry = self.notebook(stem)
         if entry is not None:
             entry.update(values)
 
     def stop(self, status: str, **reason: str) -> None:
-        """End the run as ``status`` (failed, interrupted, incomplete) with an optional
-        ``failure_reason=`` / ``incomplete_reason=``: running notebooks become ``interrupted``,
-        pending ones ``not_run``."""
+        """End the run as ``status``: running notebooks become ``interrupted``, pending ones
+        ``not_run``.
+
+        Parameters
+        ----------
+        status : str
+            The run's status, e.g. ``"failed"``, ``"interrupted"``, ``"incomplete"``.
+        **reason : str
+            An optional ``failure_reason=`` or ``incomplete_reason=``, set as that field.
+        """
         self.status = status
         for key, text in reason.items():
             setattr(self, key, text)
