@@ -55,7 +55,18 @@ class CompareOptions:
         return self.compare is not None
 
     def checked(self, reports: Path) -> CompareOptions:
-        """These options validated before the run starts (:class:`UsageError` otherwise)."""
+        """These options validated before the run starts (:class:`UsageError` otherwise).
+
+        Parameters
+        ----------
+        reports : Path
+            The reports folder, where a ``compare`` run id must be found.
+
+        Returns
+        -------
+        CompareOptions
+            A copy with ``top_n`` an int and the alerts and exit code validated.
+        """
         if int(self.top_n) < 1:
             raise UsageError(f"compare top_n must be at least 1, got {self.top_n}")
         if self.compare not in (None, PREVIOUS) and find_run(reports, str(self.compare)) is None:
@@ -80,7 +91,13 @@ class WhatChanged:
         return crossed(self.alerts)
 
     def summary_line(self) -> str:
-        """One line for the terminal: what the run was compared with and the alerts crossed."""
+        """One line for the terminal: what the run was compared with and the alerts crossed.
+
+        Returns
+        -------
+        str
+            The line; says the comparison failed when ``error`` is set.
+        """
         if self.error:
             return f"Comparison failed (the notebooks' results are unaffected): {self.error}"
         status = self.changes.get("status")
@@ -96,7 +113,14 @@ class WhatChanged:
         return line
 
     def manifest_entry(self) -> dict:
-        """The manifest's ``comparison`` entry."""
+        """The manifest's ``comparison`` entry.
+
+        Returns
+        -------
+        dict
+            ``status``, ``error``, ``compared_with`` (run id or None), ``reason``,
+            ``alerts_crossed`` (rule names) and ``files`` (what was written).
+        """
         return {"status": "error" if self.error else self.changes.get("status"), "error": self.error,
                 "compared_with": (self.changes.get("compared_with") or {}).get("run_id"),
                 "reason": self.changes.get("reason", ""),
@@ -104,14 +128,46 @@ class WhatChanged:
 
 
 def nav_entry(lang: str) -> tuple[str, str]:
-    """The comparison's link in the run's navigation bar."""
+    """The comparison's link in the run's navigation bar.
+
+    Parameters
+    ----------
+    lang : str
+        The language of the link's label.
+
+    Returns
+    -------
+    tuple of (str, str)
+        The label and the href, ``compare.html``.
+    """
     _ = translator(lang)
     return _("What changed"), PAGE
 
 
 def what_changed(folder: Path, reports: Path, manifest: dict, options: CompareOptions, *,
                  salt: str | None = None, nav: list[tuple[str, str]] | None = None) -> WhatChanged:
-    """Compare, check alerts, write the comparison and the digest into ``folder``; never raises."""
+    """Compare, check alerts, write the comparison and the digest into ``folder``; never raises.
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder.
+    reports : Path
+        The reports folder, where the run to compare with is found.
+    manifest : dict
+        The run's manifest as it stands.
+    options : CompareOptions
+        What to compare with, and the alerts, checked (:meth:`CompareOptions.checked`).
+    salt : str or None, optional
+        The salt that pseudonymises the customer ids the page shows (default None: not done).
+    nav : list of tuple of (str, str) or None, optional
+        The run's navigation links (label, href) for ``compare.html`` (default None).
+
+    Returns
+    -------
+    WhatChanged
+        The changes, alerts, digest text and files written; ``error`` set when the step failed.
+    """
     now = RunFolder(folder, manifest=manifest)
     try:
         return _what_changed(now, reports, options, salt, nav)
