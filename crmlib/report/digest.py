@@ -51,9 +51,27 @@ def digest_lines(changes: dict, *, headline: dict[str, float], kinds: dict[str, 
                  markdown: bool = False) -> list[str]:
     """The digest as lines (plain text, or Markdown with ``markdown``), at most :data:`MAX_LINES`.
 
-    ``headline``/``kinds`` are the run's headline numbers and their kinds
-    (:func:`crmlib.report.compare.headline.headline_metrics`), ``notebooks`` each notebook's
-    status, ``compare_html``/``index_html`` the paths to point at.
+    Parameters
+    ----------
+    changes : dict
+        The comparison (``changes.json``'s content, with ``alerts``); ``run`` names the language.
+    headline : dict of str to float
+        The run's headline numbers (:func:`crmlib.report.compare.headline.headline_metrics`).
+    kinds : dict of str to str
+        Each headline number's kind (``"money"``, ``"share"`` …), for how it is written.
+    notebooks : dict of str to str
+        Each notebook's status by stem.
+    compare_html : str or None
+        The path of ``compare.html`` to point at (None: not named).
+    index_html : str
+        The path of the reports' ``index.html`` to point at.
+    markdown : bool, optional
+        Markdown (a heading, then list items) instead of plain text (default False).
+
+    Returns
+    -------
+    list of str
+        The lines, without newlines: title, alerts, comparison, numbers, retention, changes, links.
     """
     run = changes.get("run") or {}
     lang = run.get("lang") or "en"
@@ -135,7 +153,24 @@ def _retention_line(changes: dict, _, lang: str) -> list[str]:
 
 
 def largest_changes(changes: dict, exclude: set[str], lang: str = "en", n: int = 3) -> list[str]:
-    """The ``n`` largest relative changes among the non-headline numbers, as sentences."""
+    """The ``n`` largest relative changes among the non-headline numbers, as sentences.
+
+    Parameters
+    ----------
+    changes : dict
+        The comparison (``changes.json``'s content).
+    exclude : set of str
+        KPI keys left out (the headline numbers).
+    lang : str, optional
+        The language of the sentences (default ``"en"``).
+    n : int, optional
+        How many (default 3).
+
+    Returns
+    -------
+    list of str
+        Up to ``n`` sentences ``"label: then → now (change)"``, the largest change first.
+    """
     _ = translator(lang)
     sections = changes.get("sections") or {}
     candidates: list[tuple[float, str]] = []
@@ -174,7 +209,22 @@ def largest_changes(changes: dict, exclude: set[str], lang: str = "en", n: int =
 
 
 def write_digest(folder: Path, lines_md: list[str], lines_txt: list[str]) -> tuple[Path, Path]:
-    """Write ``digest.md`` and ``digest.txt`` into the run folder (atomically)."""
+    """Write ``digest.md`` and ``digest.txt`` into the run folder (atomically).
+
+    Parameters
+    ----------
+    folder : Path
+        The run folder.
+    lines_md : list of str
+        The Markdown digest's lines (:func:`digest_lines` with ``markdown=True``).
+    lines_txt : list of str
+        The plain-text digest's lines.
+
+    Returns
+    -------
+    tuple of (Path, Path)
+        The written ``digest.md`` and ``digest.txt``.
+    """
     md = atomic_write(Path(folder) / "digest.md", ("\n".join(lines_md) + "\n").encode("utf-8"))
     txt = atomic_write(Path(folder) / "digest.txt", ("\n".join(lines_txt) + "\n").encode("utf-8"))
     return md, txt

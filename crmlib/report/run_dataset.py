@@ -45,7 +45,18 @@ class RunDataset:
 
 
 def input_bytes(data_dir: str | Path) -> float:
-    """Bytes of every table's input (a folder or glob of Parquet counted whole; a database as infinite)."""
+    """Bytes of every table's input (a folder or glob of Parquet counted whole; a database as infinite).
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The dataset folder (with its ``dataset.yaml``).
+
+    Returns
+    -------
+    float
+        The total size in bytes; ``inf`` when a table is a database query or table.
+    """
     from crmlib.data.config import read_config
 
     total = 0.0
@@ -66,8 +77,24 @@ def run_dataset(data_dir: str | Path, analysis_date, pseudonymize: bool,
                 child_process: bool | None = None) -> RunDataset:
     """Load (or open the stored) dataset and return its facts; in a child process when large.
 
-    ``child_process`` None decides by :func:`input_bytes` against :data:`CHILD_PROCESS_BYTES`.
     A :class:`~crmlib.errors.DataError` of the loading is raised here as it was raised there.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The dataset folder.
+    analysis_date : str or Timestamp or None
+        The analysis date (None or "": the dataset's own).
+    pseudonymize : bool
+        Also collect every customer id (:attr:`RunDataset.ids`) for the pseudonymiser.
+    child_process : bool or None, optional
+        Load in a child process (default None: when :func:`input_bytes` reaches
+        :data:`CHILD_PROCESS_BYTES`).
+
+    Returns
+    -------
+    RunDataset
+        The dataset's name, analysis date, fingerprint, file hashes, counts, profile and ids.
     """
     if child_process is None:
         child_process = input_bytes(data_dir) >= CHILD_PROCESS_BYTES
@@ -111,7 +138,18 @@ def _facts(data_dir: str, analysis_date, pseudonymize: bool) -> RunDataset:
 
 
 def pseudonym_ids(dataset) -> str:
-    """Every customer id of the dataset (orders, customers, feedback), sorted, one per line."""
+    """Every customer id of the dataset (orders, customers, feedback), sorted, one per line.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+
+    Returns
+    -------
+    str
+        The distinct ids as text, without a final newline.
+    """
     ids = set()
     for table in (dataset.transactions, dataset.customers, dataset.feedback):
         if table is not None and "customer_id" in table:

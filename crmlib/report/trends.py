@@ -36,7 +36,18 @@ WIDTH, HEIGHT, PAD, TOP = 168, 58, 5, 22  # TOP: the KPI's name and its last val
 def trend_series(reports: Path, runs: list[dict]) -> dict[str, dict[str, list[tuple[str, str, float]]]]:
     """Run name -> KPI -> [(analysis date, run folder, value)] in analysis-date order.
 
-    ``runs`` are manifests as :func:`crmlib.report.index.list_runs` gives them (with ``folder``).
+    Parameters
+    ----------
+    reports : Path
+        The reports folder.
+    runs : list of dict
+        The manifests as :func:`crmlib.report.index.list_runs` gives them (with ``folder``); only
+        ``ok`` and ``failed`` runs count.
+
+    Returns
+    -------
+    dict of str to dict of str to list of tuple of (str, str, float)
+        The points of each KPI of :data:`TREND_KPIS` a run name has; reruns of a date by start.
     """
     out: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     chosen = [r for r in runs if r.get("status") in SHOWN_STATUS]
@@ -59,7 +70,26 @@ def _shown(value: float, kind: str, lang: str, currency: str) -> str:
 
 def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title: str, currency: str = "") -> str:
     """One KPI across runs as a small SVG line chart with the last value written beside it
-    (money with ``currency``'s symbol: ``¥349,063``)."""
+    (money with ``currency``'s symbol: ``¥349,063``).
+
+    Parameters
+    ----------
+    points : list of tuple of (str, str, float)
+        (analysis date, run folder, value), in order; at least one.
+    kind : str
+        How values are written: ``"money"``, ``"count"``, ``"share"``, ``"percent"`` …
+    lang : str
+        The language the values are written in.
+    title : str
+        The KPI's name, shown above the chart.
+    currency : str, optional
+        The currency code for money (default "": no symbol).
+
+    Returns
+    -------
+    str
+        The ``<svg>`` element; each point's date, run and value in its tooltip.
+    """
     esc = html.escape
     values = [p[2] for p in points]
     low, high = min(values), max(values)
@@ -84,7 +114,22 @@ def sparkline(points: list[tuple[str, str, float]], kind: str, lang: str, title:
 
 def render_trends(reports: Path, runs: list[dict], lang: str = "en") -> str:
     """The index's trends section as HTML ("" when no run has headline numbers); the charts of a
-    run name speak the language of its newest run, the heading ``lang``."""
+    run name speak the language of its newest run, the heading ``lang``.
+
+    Parameters
+    ----------
+    reports : Path
+        The reports folder.
+    runs : list of dict
+        The manifests as :func:`crmlib.report.index.list_runs` gives them.
+    lang : str, optional
+        The language of the heading (default ``"en"``).
+
+    Returns
+    -------
+    str
+        A ``<style>`` and a ``<section>`` with one row of charts per run name, or "".
+    """
     _ = translator(lang)
     series = trend_series(reports, runs)
     languages = {str(r.get("name") or ""): str(((r.get("parameters") or {}).get("overrides") or {}).get("lang") or "en")
