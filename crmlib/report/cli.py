@@ -29,7 +29,16 @@ EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # 128 + SIGINT, 128 + SIGTERM, as 
 
 
 def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]]) -> None:
-    """Add ``run``, ``runs`` and ``params`` to the ``crm-workbook`` sub-command parser."""
+    """Add the ``run``, ``runs``, ``params`` and ``translate`` sub-commands to ``crm-workbook``.
+
+    Parameters
+    ----------
+    commands : argparse._SubParsersAction
+        The ``crm-workbook`` parser's sub-commands (``add_subparsers()``'s result).
+    handlers : dict of str to callable
+        Filled with each sub-command's handler, which takes the parsed arguments and returns the
+        exit code.
+    """
     run = commands.add_parser(
         "run", help="run the notebooks into a new reports/<time>-<name>/ folder",
         description="Run the notebooks with papermill into reports/<YYYYMMDD-HHMMSS>-<name>/ "
@@ -106,7 +115,18 @@ def register(commands, handlers: dict[str, Callable[[argparse.Namespace], int]])
 
 
 def options_from_args(args: argparse.Namespace):
-    """RunOptions from the config file (if any) overridden by the options given."""
+    """RunOptions from the config file (if any) overridden by the options given.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        The parsed ``crm-workbook run`` arguments (unset options are None).
+
+    Returns
+    -------
+    RunOptions
+        The run's options; ``-p`` values update the config's ``params``.
+    """
     from crmlib.report.params import parse_assignment
     from crmlib.report.runner import RunOptions, load_run_config
 

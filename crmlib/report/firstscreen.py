@@ -99,7 +99,18 @@ def _block(cells, start: tuple[int, int]) -> list[tuple[int, int]]:
 
 def lift_first_screen(nb):
     """Copy of ``nb`` with its first row of KPI cards and the sentences beside it right under the
-    title (``nb`` itself when there are no cards, no title, or the title comes after the cards)."""
+    title (``nb`` itself when there are no cards, no title, or the title comes after the cards).
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The executed notebook (not changed).
+
+    Returns
+    -------
+    NotebookNode
+        The rearranged copy, or ``nb`` itself.
+    """
     cells = nb.cells
     start = next(((i, k) for i, cell in enumerate(cells) if cell.cell_type == "code"
                   for k, output in enumerate(cell.get("outputs", [])) if _is_cards(output)), None)

@@ -20,4 +20,20 @@ class TranslatingEngine(NBClientEngine):
 
     @classmethod
     def execute_notebook(cls, nb, kernel_name, **kwargs):
+        """Translate the notebook's Markdown into its ``lang`` parameter, then run it with nbclient.
+
+        Parameters
+        ----------
+        nb : NotebookNode
+            The notebook, with papermill's parameters injected.
+        kernel_name : str
+            The kernel to run it with.
+        **kwargs
+            Passed on to :meth:`NBClientEngine.execute_notebook` (output path, timeouts …).
+
+        Returns
+        -------
+        NotebookNode
+            The executed notebook.
+        """
         return super().execute_notebook(for_language(nb), kernel_name, **kwargs)

@@ -38,7 +38,13 @@ class PdfError(RuntimeError):
 
 
 def chromium() -> str | None:
-    """The headless browser that prints PDFs, or None when none is installed."""
+    """The headless browser that prints PDFs, or None when none is installed.
+
+    Returns
+    -------
+    str or None
+        The path of the first of ``BROWSERS`` on ``PATH``, or None.
+    """
     return next((path for path in map(shutil.which, BROWSERS) if path), None)
 
 
@@ -47,7 +53,13 @@ CJK_RANGES = "U+2E80-9FFF, U+F900-FAFF, U+FE30-FE4F, U+FF00-FFEF"
 
 def print_styles() -> str:
     """``@font-face`` for the bundled CJK font, limited to CJK characters and put first in the font
-    stack (Latin text keeps the page's own fonts)."""
+    stack (Latin text keeps the page's own fonts).
+
+    Returns
+    -------
+    str
+        A ``<style>`` element for the page's ``<head>`` (without the face when the font is missing).
+    """
     folder = Path(str(files("mplfonts") / "fonts"))
     faces = "".join(f'@font-face {{ font-family: "CRM {name}"; src: url("{(folder / file).as_uri()}"); '
                     f"font-weight: 100 900; unicode-range: {CJK_RANGES}; }}\n"
@@ -59,7 +71,27 @@ def print_styles() -> str:
 
 
 def print_pdf(page: Path, target: Path | None = None, timeout: float = 180) -> Path:
-    """Print ``page`` (an HTML report page) to ``target`` (default: beside it, ``.pdf``)."""
+    """Print an HTML report page to an A4 PDF with headless Chromium.
+
+    Parameters
+    ----------
+    page : Path
+        The HTML page.
+    target : Path or None, optional
+        The PDF to write (default None: the page's path with ``.pdf``).
+    timeout : float, optional
+        Seconds Chromium may take (default 180).
+
+    Returns
+    -------
+    Path
+        The written PDF.
+
+    Raises
+    ------
+    PdfError
+        When no Chromium is installed, or it fails or takes longer than ``timeout``.
+    """
     browser = chromium()
     if browser is None:
         raise PdfError("no chromium to print PDFs with: install Debian's chromium (.ci/run does) "

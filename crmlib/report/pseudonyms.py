@@ -32,7 +32,19 @@ _PHONE = re.compile(r"(?<![\w.])(?:\+?86[\- ]?)?1[3-9]\d[\- ]?\d{4}[\- ]?\d{4}(?
 
 
 def distinctive(customer_id: str) -> bool:
-    """Whether an id can be recognised in free text without hitting ordinary numbers/words."""
+    """Whether an id can be recognised in free text without hitting ordinary numbers/words.
+
+    Parameters
+    ----------
+    customer_id : str
+        The id (taken as text).
+
+    Returns
+    -------
+    bool
+        True for word characters and ``-`` only, with six digits or more, or four characters or
+        more with a digit.
+    """
     text = str(customer_id)
     if not _TOKEN.fullmatch(text):
         return False
@@ -42,7 +54,15 @@ def distinctive(customer_id: str) -> bool:
 
 
 class Scrubber:
-    """Callable that pseudonymises ids and removes e-mails and phone numbers from text."""
+    """Callable that pseudonymises ids and removes e-mails and phone numbers from text.
+
+    Parameters
+    ----------
+    customer_ids : iterable of str
+        Every customer id; only :func:`distinctive` ones are replaced.
+    salt : str
+        The salt of the pseudonyms (:func:`crmlib.notebook.pseudonym`).
+    """
 
     def __init__(self, customer_ids: Iterable[str], salt: str):
         self.salt = salt

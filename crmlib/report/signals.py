@@ -34,7 +34,13 @@ def _raise_terminated(signum, frame):
 
 @contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (main thread only, as ``signal`` requires)."""
+    """Within the block, SIGTERM raises :class:`Terminated` (main thread only, as ``signal`` requires).
+
+    Yields
+    ------
+    None
+        Inside the block; the previous SIGTERM handler is restored after it.
+    """
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         yield

@@ -29,7 +29,17 @@ from crmlib.narrative import notebook_language, translate_notebook
 
 
 def translate_file(source: str, target: str, lang: str) -> None:
-    """``crm-workbook translate``: write ``source`` with its narrative in ``lang`` to ``target``."""
+    """``crm-workbook translate``: write ``source`` with its narrative in ``lang`` to ``target``.
+
+    Parameters
+    ----------
+    source : str
+        The notebook to translate.
+    target : str
+        Where the copy is written; its parameters cell's ``lang`` default is ``lang``.
+    lang : str
+        The report language, one of ``crmlib.lang.LANGUAGES`` (a ``ValueError`` otherwise).
+    """
     import nbformat
 
     from crmlib.lang import LANGUAGES
@@ -45,7 +55,20 @@ def translate_file(source: str, target: str, lang: str) -> None:
 
 
 def for_language(nb, lang: str | None = None):
-    """``nb`` with its Markdown in ``lang`` (default: the notebook's own ``lang`` parameter)."""
+    """``nb`` with its Markdown in ``lang`` (default: the notebook's own ``lang`` parameter).
+
+    Parameters
+    ----------
+    nb : NotebookNode
+        The notebook (not changed).
+    lang : str or None, optional
+        The language (default None: papermill's injected ``lang``, else the parameters cell's).
+
+    Returns
+    -------
+    NotebookNode
+        A translated copy, or ``nb`` itself for English.
+    """
     return translate_notebook(nb, lang or notebook_language(nb))
 
 
@@ -55,4 +78,18 @@ class TranslateMarkdown(Preprocessor):
     lang = Unicode("", help="report language; empty = the notebook's lang parameter").tag(config=True)
 
     def preprocess(self, nb, resources):
+        """The notebook with its Markdown cells translated (nbconvert's preprocessor step).
+
+        Parameters
+        ----------
+        nb : NotebookNode
+            The notebook (not changed).
+        resources : dict
+            nbconvert's resources, passed through.
+
+        Returns
+        -------
+        tuple of (NotebookNode, dict)
+            The translated notebook (:func:`for_language`) and ``resources``.
+        """
         return for_language(nb, self.lang or None), resources
