@@ -42,8 +42,8 @@ def distinctive(customer_id: str) -> bool:
     Returns
     -------
     bool
-        True for word characters and ``-`` only, with six digits or more, or four characters or
-        more with a digit.
+        True for word characters and ``-`` only, and either six digits or more, or four
+        characters or more with a digit among them.
     """
     text = str(customer_id)
     if not _TOKEN.fullmatch(text):
