@@ -53,6 +53,13 @@ class Rule:
     value: object
 
     def describe(self) -> str:
+        """The rule in words, e.g. ``order_id starts with 'C'``.
+
+        Returns
+        -------
+        str
+            Column, test and value as one phrase.
+        """
         words = {"starts_with": "starts with", "ends_with": "ends with", "equals": "equals", "in": "is one of",
                  "matches": "matches"}
         return f"{self.column} {words[self.test]} {self.value!r}"
@@ -103,6 +110,22 @@ class DatasetConfig:
 
     @classmethod
     def from_mapping(cls, raw: dict, root: Path, config_file: Path | None = None) -> DatasetConfig:
+        """Check a parsed ``dataset.yaml`` and build its configuration (ConfigError with a fix).
+
+        Parameters
+        ----------
+        raw : dict
+            The yaml's content, as :func:`yaml.safe_load` returns it.
+        root : Path
+            The dataset folder; file names and relative database files are resolved against it.
+        config_file : Path, optional
+            The yaml file, named in errors and kept; None names ``root / "dataset.yaml"`` in errors.
+
+        Returns
+        -------
+        DatasetConfig
+            The checked settings, with one :class:`TableConfig` per named table.
+        """
         where = config_file or root / CONFIG_NAME
         if not isinstance(raw, dict) or not isinstance(raw.get("tables"), dict):
             raise ConfigError(
@@ -170,6 +193,16 @@ class DatasetConfig:
 
 def maps_churned(spec: object) -> bool:
     """Whether a ``customers:`` entry of dataset.yaml maps the ``churned`` field (a snapshot).
+
+    Parameters
+    ----------
+    spec : object
+        The ``customers:`` entry as read from the yaml (a mapping, a file name or None).
+
+    Returns
+    -------
+    bool
+        True when the entry is a mapping whose ``columns:`` map ``churned``.
 
     >>> maps_churned({"file": "c.csv", "columns": {"churned": "Churn"}}), maps_churned("c.csv")
     (True, False)
@@ -329,6 +362,21 @@ def resolve_dataset_dir(path: str | Path) -> Path:
 
     Notebooks run with the notebooks/ folder as working directory in JupyterLab and with
     the caller's directory under papermill, so ``data/sample`` must work from both.
+
+    Parameters
+    ----------
+    path : str or Path
+        Folder holding ``dataset.yaml``; ``~`` is expanded, a relative one tried in both places.
+
+    Returns
+    -------
+    Path
+        The absolute folder, the working-directory one first.
+
+    Raises
+    ------
+    ConfigError
+        When neither folder holds a ``dataset.yaml``.
     """
     candidate = Path(path).expanduser()
     for option in (candidate, PROJECT_ROOT / candidate):
@@ -343,7 +391,18 @@ def resolve_dataset_dir(path: str | Path) -> Path:
 
 
 def read_config(dataset_dir: str | Path) -> DatasetConfig:
-    """Parse the ``dataset.yaml`` of a dataset folder (raises ConfigError with a fix)."""
+    """Parse the ``dataset.yaml`` of a dataset folder (raises ConfigError with a fix).
+
+    Parameters
+    ----------
+    dataset_dir : str or Path
+        Dataset folder, found as :func:`resolve_dataset_dir` finds it.
+
+    Returns
+    -------
+    DatasetConfig
+        The checked configuration of the folder.
+    """
     root = resolve_dataset_dir(dataset_dir)
     config_file = root / CONFIG_NAME
     try:
@@ -361,6 +420,16 @@ def read_config(dataset_dir: str | Path) -> DatasetConfig:
 def effective_engine(data_dir: str | Path) -> str:
     """The engine a run or validation of ``data_dir`` uses (``CRM_WORKBOOK_ENGINE``, set by ``--engine``,
     else dataset.yaml's ``engine:``), after checking that Spark can start when it is Spark.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Dataset folder whose ``dataset.yaml`` is read.
+
+    Returns
+    -------
+    str
+        The engine's name, one of :data:`crmlib.engine.ENGINES` (e.g. ``"duckdb"``).
 
     >>> effective_engine("data/sample")
     'duckdb'

@@ -126,11 +126,28 @@ class Dataset:
         return self._frame("products")
 
     def loaded_tables(self) -> dict[str, pd.DataFrame]:
-        """The tables already built as pandas frames (nothing is read to answer)."""
+        """The tables already built as pandas frames (nothing is read to answer).
+
+        Returns
+        -------
+        dict of str to frame
+            The frames built so far, by table name (tables that are None are left out).
+        """
         return {name: frame for name, frame in self._frames.items() if frame is not None}
 
     def has(self, table: str) -> bool:
-        """Whether the optional ``table`` was given and has rows."""
+        """Whether the optional ``table`` was given and has rows.
+
+        Parameters
+        ----------
+        table : str
+            Canonical table name, e.g. ``"feedback"`` or ``"touchpoints"``.
+
+        Returns
+        -------
+        bool
+            True when the table is present and not empty.
+        """
         source = self.arrow.get(table)
         if table in self._frames:
             frame = self._frames[table]
@@ -144,6 +161,23 @@ class Dataset:
 
         Columns as in the pandas frames, plus ``_line`` (the row's line in the input file). Over
         the materialised Parquet when the dataset was opened from the cache, so nothing is copied.
+
+        Parameters
+        ----------
+        name : str
+            Canonical table name, e.g. ``"transactions"``.
+        engine : Engine, optional
+            Engine to open the table in; None uses :func:`crmlib.engine.default_engine`.
+
+        Returns
+        -------
+        ibis.Table
+            The cleaned table, with its ``_line`` column.
+
+        Raises
+        ------
+        KeyError
+            When the dataset has no table ``name``.
         """
         engine = engine or default_engine()
         source = self.arrow.get(name)
@@ -154,7 +188,18 @@ class Dataset:
         return engine.table(source)
 
     def with_tables(self, **frames: pd.DataFrame | None) -> Dataset:
-        """A copy with some tables replaced by pandas frames (what-if analyses, tests)."""
+        """A copy with some tables replaced by pandas frames (what-if analyses, tests).
+
+        Parameters
+        ----------
+        **frames : frame or None
+            New tables by canonical name; None removes that table.
+
+        Returns
+        -------
+        Dataset
+            A copy of this dataset with those tables replaced; the others are shared.
+        """
         arrow = dict(self.arrow)
         cached = {k: v for k, v in self._frames.items() if k not in frames}
         for name, frame in frames.items():
@@ -179,7 +224,20 @@ TEXT = pd.StringDtype("pyarrow")  # ids and text: Arrow buffers, not one Python 
 
 
 def to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
-    """A cleaned Arrow table as the pandas frame analyses use (string ids and text, ns dates, floats)."""
+    """A cleaned Arrow table as the pandas frame analyses use (string ids and text, ns dates, floats).
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+        A cleaned table, as the loader builds it (with or without ``_line``).
+    name : str
+        Canonical table name; its schema (``crmlib.data.schema.TABLES``) gives the column kinds.
+
+    Returns
+    -------
+    frame
+        RangeIndex; the table's columns without ``_line``, whole-number ``number`` columns as int64.
+    """
     kinds = TABLES[name].kinds
     columns = {}
     for column in table.column_names:
@@ -204,7 +262,18 @@ def to_pandas(table: pa.Table, name: str) -> pd.DataFrame:
 
 
 def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file's bytes (read in chunks, never written)."""
+    """Hex sha256 of a file's bytes (read in chunks, never written).
+
+    Parameters
+    ----------
+    path : Path
+        File to hash.
+
+    Returns
+    -------
+    str
+        The 64-character hex digest.
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -213,7 +282,18 @@ def sha256_file(path: Path) -> str:
 
 
 def input_hashes(config: DatasetConfig) -> dict[str, str]:
-    """sha256 of every input file and of dataset.yaml, by file name."""
+    """sha256 of every input file and of dataset.yaml, by file name.
+
+    Parameters
+    ----------
+    config : DatasetConfig
+        The dataset's configuration (:func:`crmlib.data.config.read_config`).
+
+    Returns
+    -------
+    dict of str to str
+        Hex sha256 by file name, also of Parquet lakes' files and database query results.
+    """
     hashes = {cfg.file.name: sha256_file(cfg.file) for cfg in config.tables.values()
               if cfg.kind == "file" and cfg.file.is_file()}
     for cfg in config.tables.values():
@@ -228,6 +308,18 @@ def load_dataset(dataset_dir: str | Path, analysis_date: str | pd.Timestamp | No
     ``analysis_date`` (or the yaml's) caps the data; the default is the date of the last purchase
     (refunds and feedback do not move it). A customer snapshot without transactions takes its
     date as :func:`crmlib.data.snapshot.snapshot_analysis_date` says, and every page says which.
+
+    Parameters
+    ----------
+    dataset_dir : str or Path
+        Dataset folder holding ``dataset.yaml``, relative to the working directory or the project.
+    analysis_date : str or Timestamp, optional
+        Date that caps the data; None (or empty) takes the yaml's, else the last purchase date.
+
+    Returns
+    -------
+    Dataset
+        The cleaned tables with their quality log, reconciliation, warnings and input fingerprint.
     """
     config = read_config(dataset_dir)
     log = QualityLog()
@@ -329,6 +421,20 @@ def late_analysis_date(analysis_date, last_purchase, window_days: int = DEFAULTS
     Loading warns with the default window; :meth:`crmlib.notebook.Workbook.open` again with the
     notebook's ``churn_window_days``.
 
+    Parameters
+    ----------
+    analysis_date : Timestamp or str
+        The dataset's analysis date.
+    last_purchase : Timestamp or str
+        Date of the last purchase (normalised to midnight).
+    window_days : int, optional
+        Churn window in days; default ``DEFAULTS.churn_window_days``.
+
+    Returns
+    -------
+    list of Notice
+        One notice when the gap exceeds ``window_days``, else empty.
+
     >>> late_analysis_date(pd.Timestamp("2024-05-01"), pd.Timestamp("2024-01-02"), 180)
     []
     >>> late_analysis_date(pd.Timestamp("2024-05-01"), pd.Timestamp("2024-01-02"), 90)[0].values["gap"]
@@ -373,6 +479,18 @@ def load_dataset_cached(dataset_dir: str | Path, analysis_date: str | pd.Timesta
 
     The key is the sha256 of every input file and dataset.yaml, the analysis date and crmlib's
     code version (see :mod:`crmlib.data.store`). With the cache off it is :func:`load_dataset`.
+
+    Parameters
+    ----------
+    dataset_dir : str or Path
+        Dataset folder holding ``dataset.yaml``, relative to the working directory or the project.
+    analysis_date : str or Timestamp, optional
+        Date that caps the data; None takes the yaml's, else the last purchase date.
+
+    Returns
+    -------
+    Dataset
+        The loaded dataset, its tables read from the materialised Parquet when cached.
     """
     from crmlib.data.store import open_or_build
 
