@@ -74,6 +74,16 @@ def record_lines(data: bytes) -> np.ndarray:
     8-bit and double-byte Chinese encodings, whose multi-byte characters never contain the bytes
     of ``"`` or a newline.
 
+    Parameters
+    ----------
+    data : bytes
+        The CSV file's bytes.
+
+    Returns
+    -------
+    numpy.ndarray
+        int line numbers, one per record (header first); blank lines are skipped.
+
     >>> record_lines(b'a,b\\n1,"x\\ny"\\n\\n2,z\\n').tolist()
     [1, 2, 5]
     """
@@ -97,7 +107,13 @@ def _sniff_separator(header: str) -> str:
 
 def progress(message: str) -> None:
     """A progress line for long loads: in the notebook, and under the runner in its log only
-    (:func:`crmlib.engine.progress.emit`)."""
+    (:func:`crmlib.engine.progress.emit`).
+
+    Parameters
+    ----------
+    message : str
+        The line to show, e.g. ``"orders.csv: 2,000,000 rows read"``.
+    """
     emit(message)
 
 
@@ -106,7 +122,27 @@ def _progress(name: str, rows: int, done: bool = False) -> None:
 
 
 def read_csv(path: Path, *, encoding: str = "auto", separator: str | None = None) -> RawTable:
-    """A CSV/TSV file as text cells; non-UTF-8 encodings are transcoded while reading."""
+    """A CSV/TSV file as text cells; non-UTF-8 encodings are transcoded while reading.
+
+    Parameters
+    ----------
+    path : Path
+        The CSV/TSV file.
+    encoding : str, optional
+        The file's encoding (utf-8, gbk, cp1252, ...); default ``"auto"`` detects it.
+    separator : str, optional
+        The field separator; None takes tab for .tsv, else sniffs the header.
+
+    Returns
+    -------
+    RawTable
+        Text cells (header names stripped) plus ``_line``; ``encoding`` is the one used.
+
+    Raises
+    ------
+    DataError
+        When the file is empty, cannot be decoded or has a line with the wrong number of fields.
+    """
     data = path.read_bytes()
     if not data.strip():
         raise DataError("the file is empty", file=path, hint="Export the table again.")
@@ -199,6 +235,20 @@ def _parse_csv(data: bytes, path: Path, encoding: str, sep: str, names: list[str
 def line_of_text(data: bytes, text: str, encoding: str) -> int | None:
     """The file line number (header = 1) of the first line of ``data`` that starts with ``text``.
 
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    text : str
+        The start of the line to find (as pyarrow reports a bad row).
+    encoding : str
+        The file's encoding, to encode ``text`` the same way.
+
+    Returns
+    -------
+    int or None
+        The 1-based line number; None when not found or ``text`` cannot be encoded.
+
     >>> line_of_text(b"a,b\\n1,2\\n3,4,5\\n", "3,4,5", "utf-8")
     3
     """
@@ -237,7 +287,26 @@ def _cell_text(value: object) -> str:
 
 
 def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
-    """One sheet of a workbook; with several sheets and no ``sheet``, the first (its name is kept)."""
+    """One sheet of a workbook; with several sheets and no ``sheet``, the first (its name is kept).
+
+    Parameters
+    ----------
+    path : Path
+        The workbook (.xlsx, .xlsm, .xls, .ods).
+    sheet : str or int, optional
+        Sheet name or 0-based number; None takes the first sheet.
+
+    Returns
+    -------
+    RawTable
+        Typed cells (numbers, timestamps, else text) of the non-blank rows plus ``_line``
+        (the sheet's row); ``sheet`` is the sheet's name when the workbook has several.
+
+    Raises
+    ------
+    DataError
+        When the workbook cannot be opened, has no such sheet, or the sheet is empty.
+    """
     from python_calamine import CalamineWorkbook
 
     try:
@@ -281,7 +350,18 @@ def read_excel(path: Path, *, sheet: str | int | None = None) -> RawTable:
 
 
 def excel_sheets(path: Path) -> dict[str, list[str]]:
-    """Each sheet's header (first non-blank row), for messages that help choose ``sheet:``."""
+    """Each sheet's header (first non-blank row), for messages that help choose ``sheet:``.
+
+    Parameters
+    ----------
+    path : Path
+        The workbook.
+
+    Returns
+    -------
+    dict of str to list of str
+        Non-blank header names by sheet name (a header is looked for in the first 20 rows).
+    """
     from python_calamine import CalamineWorkbook
 
     workbook = CalamineWorkbook.from_path(str(path))
@@ -294,7 +374,18 @@ def excel_sheets(path: Path) -> dict[str, list[str]]:
 
 
 def read_parquet(path: Path) -> RawTable:
-    """A Parquet file as it is typed; ``_line`` counts rows as a spreadsheet would (first row = 2)."""
+    """A Parquet file as it is typed; ``_line`` counts rows as a spreadsheet would (first row = 2).
+
+    Parameters
+    ----------
+    path : Path
+        The Parquet file.
+
+    Returns
+    -------
+    RawTable
+        The file's columns (names stripped) plus ``_line``; encoding ``"parquet"``.
+    """
     try:
         table = pq.read_table(path)
     except Exception as exc:
@@ -309,7 +400,30 @@ def read_parquet(path: Path) -> RawTable:
 
 def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
              separator: str | None = None) -> RawTable:
-    """Read a CSV, Excel or Parquet file into a :class:`RawTable` (see the module docstring)."""
+    """Read a CSV, Excel or Parquet file into a :class:`RawTable` (see the module docstring).
+
+    Parameters
+    ----------
+    path : str or Path
+        A .csv/.tsv/.txt, .xlsx/.xlsm/.xls/.ods or .parquet/.pq file.
+    encoding : str, optional
+        CSV only: the file's encoding (utf-8, gbk, cp1252, ...); default ``"auto"`` detects it.
+    sheet : str or int, optional
+        Excel only: sheet name or 0-based number; None takes the first sheet.
+    separator : str, optional
+        CSV only: the field separator; None takes tab for .tsv, else sniffs the header.
+
+    Returns
+    -------
+    RawTable
+        The raw cells plus ``_line``, as :func:`read_csv`, :func:`read_excel` or
+        :func:`read_parquet` read them.
+
+    Raises
+    ------
+    DataError
+        When the path is missing, a folder, of an unsupported type, or unreadable.
+    """
     path = Path(path)
     _check_path(path)
     suffix = path.suffix.lower()
@@ -328,7 +442,24 @@ def read_raw(path: str | Path, *, encoding: str = "auto", sheet: str | int | Non
 
 def read_table_file(path: str | Path, *, encoding: str = "auto", sheet: str | int | None = None,
                     separator: str | None = None) -> pd.DataFrame:
-    """:func:`read_raw` as a pandas frame (the detected encoding in ``attrs["encoding"]``)."""
+    """:func:`read_raw` as a pandas frame (the detected encoding in ``attrs["encoding"]``).
+
+    Parameters
+    ----------
+    path : str or Path
+        A .csv/.tsv/.txt, .xlsx/.xlsm/.xls/.ods or .parquet/.pq file.
+    encoding : str, optional
+        CSV only: the file's encoding (utf-8, gbk, cp1252, ...); default ``"auto"`` detects it.
+    sheet : str or int, optional
+        Excel only: sheet name or 0-based number; None takes the first sheet.
+    separator : str, optional
+        CSV only: the field separator; None takes tab for .tsv, else sniffs the header.
+
+    Returns
+    -------
+    frame
+        RangeIndex; the file's columns as read (no ``_line``), ``attrs["encoding"]`` set.
+    """
     raw = read_raw(path, encoding=encoding, sheet=sheet, separator=separator)
     frame = raw.table.drop_columns([LINE]).to_pandas()
     frame.attrs["encoding"] = raw.encoding

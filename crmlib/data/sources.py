@@ -56,7 +56,18 @@ def _scheme(url: str) -> str:
 
 
 def safe_url(url: str) -> str:
-    """``url`` without its password (for labels, errors, logs and cache keys)."""
+    """``url`` without its password (for labels, errors, logs and cache keys).
+
+    Parameters
+    ----------
+    url : str
+        A database URL, e.g. ``postgresql://user:password@host:5432/db``.
+
+    Returns
+    -------
+    str
+        The URL with ``user@host`` as its network location; unchanged when it names no user.
+    """
     parts = urlsplit(url)
     user, at, host = parts.netloc.rpartition("@")
     if not at:
@@ -65,7 +76,27 @@ def safe_url(url: str) -> str:
 
 
 def connect_url(url: str, password_env: str | None, environ: dict | None = None) -> str:
-    """``url`` with ``${VAR}`` replaced from the environment and the password of ``password_env`` added."""
+    """``url`` with ``${VAR}`` replaced from the environment and the password of ``password_env`` added.
+
+    Parameters
+    ----------
+    url : str
+        Database URL as written in dataset.yaml, possibly with ``${VAR}`` placeholders.
+    password_env : str or None
+        Environment variable holding the password; None or empty adds no password.
+    environ : dict, optional
+        Variables to read instead of :data:`os.environ` (tests, doctests).
+
+    Returns
+    -------
+    str
+        The URL to connect with, the password percent-encoded.
+
+    Raises
+    ------
+    ConfigError
+        When a ``${VAR}`` or ``password_env`` is not set in the environment.
+    """
     environ = os.environ if environ is None else environ
 
     def variable(match: re.Match) -> str:
@@ -91,7 +122,25 @@ def connect_url(url: str, password_env: str | None, environ: dict | None = None)
 
 
 def source_label(kind: str, name: str, spec: dict, root: Path) -> str:
-    """How errors and the quality log name a source (no password, no URL punctuation that looks like a path)."""
+    """How errors and the quality log name a source (no password, no URL punctuation that looks like a path).
+
+    Parameters
+    ----------
+    kind : {"file", "parquet", "query", "table"}
+        The source's kind.
+    name : str
+        Canonical table name, e.g. ``"transactions"``.
+    spec : dict
+        The table's entry in dataset.yaml.
+    root : Path
+        The dataset folder.
+
+    Returns
+    -------
+    str
+        A file's or lake's path under ``root``; for a database, e.g.
+        ``"transactions table orders on postgresql db.example:5432 database shop"``.
+    """
     if kind == "file":
         return str(root / str(spec["file"]))
     if kind == "parquet":
@@ -119,7 +168,18 @@ def _scrub(message: str, url: str) -> str:
 
 
 def sql_of(cfg) -> str:
-    """The SQL a ``query:``/``table:`` source runs."""
+    """The SQL a ``query:``/``table:`` source runs.
+
+    Parameters
+    ----------
+    cfg : TableConfig
+        A ``query:`` or ``table:`` table's configuration.
+
+    Returns
+    -------
+    str
+        The query as given, or ``SELECT * FROM "schema"."table"`` for a ``table:``.
+    """
     if cfg.kind == "table":
         return "SELECT * FROM " + ".".join(f'"{part}"' for part in str(cfg.query).split("."))
     return str(cfg.query)
@@ -172,7 +232,23 @@ def _rows_to_arrow(names: list[str], rows: list[tuple]) -> pa.Table:
 
 
 def read_query(cfg) -> RawTable:
-    """The rows of a ``query:``/``table:`` source (fetched once per process and query)."""
+    """The rows of a ``query:``/``table:`` source (fetched once per process and query).
+
+    Parameters
+    ----------
+    cfg : TableConfig
+        A ``query:`` or ``table:`` table's configuration.
+
+    Returns
+    -------
+    RawTable
+        The result's columns (names cleaned) plus ``_line`` 2, 3, …; encoding ``"database"``.
+
+    Raises
+    ------
+    DataError
+        When the database cannot be read (the message has the password blanked).
+    """
     url = connect_url(cfg.url, cfg.password_env)
     sql = sql_of(cfg)
     key = (safe_url(url), sql)
@@ -195,7 +271,23 @@ def _parquet_files(pattern: Path) -> list[str]:
 
 
 def read_parquet_source(cfg) -> RawTable:
-    """A ``parquet:`` file, folder (Hive partitions as columns) or glob, in file-name order."""
+    """A ``parquet:`` file, folder (Hive partitions as columns) or glob, in file-name order.
+
+    Parameters
+    ----------
+    cfg : TableConfig
+        A ``parquet:`` table's configuration; ``cfg.file`` is the file, folder or glob.
+
+    Returns
+    -------
+    RawTable
+        The files' rows (names cleaned, partition keys as plain columns) plus ``_line``.
+
+    Raises
+    ------
+    DataError
+        When nothing matches or the files cannot be read as one Parquet dataset.
+    """
     import pyarrow.dataset as ds
 
     files = _parquet_files(cfg.file)
@@ -224,7 +316,18 @@ def _numbered(table: pa.Table, encoding: str) -> RawTable:
 
 
 def source_hashes(cfg) -> dict[str, str]:
-    """Fingerprints of a non-file source for the cache key: every Parquet file's bytes, or a query's result."""
+    """Fingerprints of a non-file source for the cache key: every Parquet file's bytes, or a query's result.
+
+    Parameters
+    ----------
+    cfg : TableConfig
+        A table's configuration; a ``file:`` source gives no fingerprint here.
+
+    Returns
+    -------
+    dict of str to str
+        Hex sha256 by key (``"<table>:parquet:<name>"`` or ``"<table>:query"``); empty for a file.
+    """
     if cfg.kind == "parquet":
         digest = hashlib.sha256()
         for path in _parquet_files(cfg.file):
