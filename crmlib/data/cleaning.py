@@ -98,6 +98,18 @@ def in_line_order(engine: Engine, expr: ibis.Table) -> pa.Table:
 
     Sorting the fetched Arrow table on ``_line`` (unique per row) gives the same rows as an
     ``ORDER BY`` in the engine, without the engine sorting every wide text column.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine that runs ``expr``.
+    expr : ibis.Table
+        A table with a ``_line`` column.
+
+    Returns
+    -------
+    pyarrow.Table
+        The rows of ``expr``, sorted by ``_line``.
     """
     table = engine.to_arrow(expr)
     lines = table[LINE].to_numpy()
@@ -116,7 +128,30 @@ def _fmt(value: object) -> object:
 
 def account(engine: Engine, table: ibis.Table, checks: list[Check], name: str, file: str, log: QualityLog,
             with_amount: bool) -> dict[str, dict]:
-    """Log every check of ``table[_reason]`` in order: count, amount and the first three rows."""
+    """Log every check of ``table[_reason]`` in order: count, amount and the first three rows.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine that runs the counts.
+    table : ibis.Table
+        A cleaned table with ``_reason`` (NULL for a kept row) and ``_line``.
+    checks : list of Check
+        The checks to log, in log order; reasons no row has are not logged.
+    name : str
+        Canonical table name the log entries name.
+    file : str
+        File name the log entries name.
+    log : QualityLog
+        Log the entries are added to.
+    with_amount : bool
+        Whether to sum ``amount`` per reason (0 for checks whose amount stays in kept rows).
+
+    Returns
+    -------
+    dict of str to dict
+        Per reason present, ``{"rows": n}`` (and ``"amount"``); empty when ``checks`` is.
+    """
     if not checks:
         return {}
     marked = table.filter(table[REASON].notnull())
@@ -171,7 +206,33 @@ def _columns(parsed: ParsedTable, table: ibis.Table) -> list[str]:
 
 def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfig,
                        analysis_date: pd.Timestamp | None, log: QualityLog) -> TransactionsResult:
-    """Clean the transactions (see the module docstring); returns purchases and returns as Arrow."""
+    """Clean the transactions (see the module docstring); returns purchases and returns as Arrow.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine holding the parsed table (DuckDB in-process when loading).
+    parsed : ParsedTable
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+    config : DatasetConfig
+        The dataset's settings: ``duplicate_orders``, ``zero_amounts``, ``returns``, ``outliers``.
+    analysis_date : Timestamp or None
+        Date that caps the data; None takes the day of the last kept purchase.
+    log : QualityLog
+        Log each cleaning step is added to.
+
+    Returns
+    -------
+    TransactionsResult
+        ``purchases`` and ``returns`` (Arrow in line order, with ``_line``), the analysis date
+        and the warnings (:class:`~crmlib.data.quality.Notice`).
+
+    Raises
+    ------
+    DataError
+        On order-id conflicts under ``duplicate_orders: error``, when no purchase is left, or when
+        ``analysis_date`` is before the first purchase.
+    """
     t, mapping, file = parsed.table, parsed.mapping, parsed.file
     checks = [Check("missing customer id")]
     first = [(t.customer_id.isnull(), "missing customer id")]
@@ -401,7 +462,23 @@ def _flag(engine: Engine, t: ibis.Table, mask: ibis.Value, check: Check, parsed:
 def clean_customers(engine: Engine, parsed: ParsedTable, buyers: ibis.Table | None, log: QualityLog) -> pa.Table:
     """Customers: one row per id (the first), prospects flagged, buyers missing from the table counted.
 
-    ``buyers`` None: a customer snapshot without transactions, where nobody is a prospect."""
+    Parameters
+    ----------
+    engine : Engine
+        The engine holding the parsed table (DuckDB in-process when loading).
+    parsed : ParsedTable
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+    buyers : ibis.Table or None
+        The kept purchases' ``customer_id``; None for a customer snapshot without transactions,
+        where nobody is a prospect.
+    log : QualityLog
+        Log each cleaning step is added to.
+
+    Returns
+    -------
+    pyarrow.Table
+        The kept customers in line order: ``_line``, the canonical fields, then unmapped columns.
+    """
     t = parsed.table
     missing, repeated = "missing customer id", "duplicate customer id (first row kept)"
     t = t.mutate(_rank=ibis.row_number().over(ibis.window(group_by=[t.customer_id.isnull(), t.customer_id],
@@ -443,7 +520,29 @@ def _referrals(engine: Engine, kept: ibis.Table, parsed: ParsedTable, log: Quali
 
 
 def clean_products(engine: Engine, parsed: ParsedTable, purchases: pa.Table, log: QualityLog) -> pa.Table:
-    """Products: one row per product (the first) with a unit cost or a margin rate; unsold products flagged."""
+    """Products: one row per product (the first) with a unit cost or a margin rate; unsold products flagged.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine holding the parsed table (DuckDB in-process when loading).
+    parsed : ParsedTable
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+    purchases : pyarrow.Table
+        The cleaned purchases; their ``product`` column (if any) tells which products sold.
+    log : QualityLog
+        Log each cleaning step is added to.
+
+    Returns
+    -------
+    pyarrow.Table
+        The kept products in line order: ``_line``, the canonical fields, then unmapped columns.
+
+    Raises
+    ------
+    DataError
+        When no product with a unit cost or margin rate is left.
+    """
     t = parsed.table
     for column, low, high in (("unit_cost", 0.0, None), ("margin_rate", -1.0, 1.0)):
         if column in t.columns:
@@ -478,7 +577,27 @@ def clean_products(engine: Engine, parsed: ParsedTable, purchases: pa.Table, log
 
 def clean_feedback(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, cutoff: pd.Timestamp,
                    log: QualityLog) -> tuple[pa.Table, list[str]]:
-    """Feedback: ratings/NPS out of range blanked, late rows dropped, unknown customers flagged and named."""
+    """Feedback: ratings/NPS out of range blanked, late rows dropped, unknown customers flagged and named.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine holding the parsed table (DuckDB in-process when loading).
+    parsed : ParsedTable
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+    buyers : ibis.Table
+        Table with the known ``customer_id`` values (buyers, or a snapshot's customers).
+    cutoff : Timestamp
+        The analysis date; rows on a later day are dropped.
+    log : QualityLog
+        Log each cleaning step is added to.
+
+    Returns
+    -------
+    tuple of (pyarrow.Table, list of Notice)
+        The kept rows in line order (``feedback_id`` ``F000001``, … added when not mapped), and a
+        warning naming up to five unknown customers (empty when there are none).
+    """
     t = parsed.table
     for column, low, high in (("rating", 1, 5), ("nps", 0, 10)):
         if column in t.columns:
@@ -518,7 +637,22 @@ def clean_feedback(engine: Engine, parsed: ParsedTable, buyers: ibis.Table, cuto
 
 
 def clean_spend(engine: Engine, parsed: ParsedTable, log: QualityLog) -> pa.Table:
-    """Marketing spend: rows need a month and a spend of zero or more; months start on day 1."""
+    """Marketing spend: rows need a month and a spend of zero or more; months start on day 1.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine holding the parsed table (DuckDB in-process when loading).
+    parsed : ParsedTable
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+    log : QualityLog
+        Log each cleaning step is added to.
+
+    Returns
+    -------
+    pyarrow.Table
+        The kept rows in line order, ``month`` truncated to the month's first day.
+    """
     t = parsed.table
     checks = [Check("unreadable month"), Check("missing or negative spend", show="acquisition_channel")]
     t = t.mutate(**{REASON: _first((t.month.isnull(), "unreadable month"),
@@ -535,7 +669,31 @@ def clean_touchpoints(engine: Engine, parsed: ParsedTable, known: ibis.Table, cu
                       log: QualityLog) -> pa.Table:
     """Touchpoints: rows need an id, a time and a channel; identical lines are duplicates when a
     touchpoint id is mapped (flagged otherwise); late contacts dropped, negative costs blanked,
-    ids that are neither buyers nor customers (anonymous visitors) kept and flagged."""
+    ids that are neither buyers nor customers (anonymous visitors) kept and flagged.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine holding the parsed table (DuckDB in-process when loading).
+    parsed : ParsedTable
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+    known : ibis.Table
+        Table with the known ``customer_id`` values (buyers and the customers table's ids).
+    cutoff : Timestamp
+        The analysis date; rows on a later day are dropped.
+    log : QualityLog
+        Log each cleaning step is added to.
+
+    Returns
+    -------
+    pyarrow.Table
+        The kept contacts in line order: ``_line``, the canonical fields, then unmapped columns.
+
+    Raises
+    ------
+    DataError
+        When no contact is left after cleaning.
+    """
     t = parsed.table
     if "cost" in t.columns:
         negative = t.cost.notnull() & (t.cost < 0)
