@@ -74,7 +74,18 @@ class ParsedTable:
 
 
 def read_source(cfg: TableConfig) -> RawTable:
-    """The raw cells of a table's source: a file, a Parquet lake or a database query (:mod:`crmlib.data.sources`)."""
+    """The raw cells of a table's source: a file, a Parquet lake or a database query (:mod:`crmlib.data.sources`).
+
+    Parameters
+    ----------
+    cfg : TableConfig
+        The table's configuration; ``cfg.kind`` says which reader is used.
+
+    Returns
+    -------
+    RawTable
+        The source's raw cells plus ``_line``.
+    """
     if cfg.kind == "parquet":
         return read_parquet_source(cfg)
     if cfg.kind in ("query", "table"):
@@ -92,7 +103,28 @@ def _sheets_hint(cfg: TableConfig, raw: RawTable) -> str:
 
 
 def resolve_columns(cfg: TableConfig, schema: TableSchema, raw: RawTable) -> dict[str, str]:
-    """canonical -> source column; canonical names present in the file map themselves."""
+    """canonical -> source column; canonical names present in the file map themselves.
+
+    Parameters
+    ----------
+    cfg : TableConfig
+        The table's configuration; ``cfg.columns`` is the mapping written in dataset.yaml.
+    schema : TableSchema
+        The canonical table's fields, required fields and ``any_of``.
+    raw : RawTable
+        The source's raw cells, whose column names are matched (canonical names case-insensitively).
+
+    Returns
+    -------
+    dict of str to str
+        Source column name by canonical field, in the schema's field order.
+
+    Raises
+    ------
+    DataError
+        When a mapped column is missing (with did-you-mean), a required field is not mapped,
+        ``unit_price`` comes without ``quantity``, or none of ``schema.any_of`` is mapped.
+    """
     columns = raw.columns
     lower = {c.lower(): c for c in columns}
     mapping = {}
@@ -169,6 +201,18 @@ def date_examples(engine: Engine, cells: ibis.Table) -> list[str]:
     values of each digit pattern (every digit read as 9: ``2024年1月14日`` -> ``9999年9月99日``) that
     the sample does not show, so that a format first appearing late in a large file is planned too.
 
+    Parameters
+    ----------
+    engine : Engine
+        The engine that runs the queries.
+    cells : ibis.Table
+        Table with the text column ``v``.
+
+    Returns
+    -------
+    list of str
+        Distinct non-null values: every one when there are fewer than the sample size.
+
     >>> import pandas as pd
     >>> from crmlib.engine import Engine
     >>> cells = ibis.memtable(pd.DataFrame({"v": ["2024-01-05", "2024-01-06", "2024年1月14日"]}))
@@ -205,7 +249,30 @@ def _parser(kind: str, column: ibis.Value, cfg: TableConfig, na_values, plan=Non
 
 
 def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: TableSchema | None = None) -> ParsedTable:
-    """Read, map and parse one table (see the module docstring); logs the read and blanked values."""
+    """Read, map and parse one table (see the module docstring); logs the read and blanked values.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine the parsing runs in and the parsed table is materialised in.
+    cfg : TableConfig
+        The table's configuration from dataset.yaml.
+    log : QualityLog
+        Log the rows read and the values blanked are added to.
+    schema : TableSchema, optional
+        The canonical table to map onto; None takes ``TABLES[cfg.name]``.
+
+    Returns
+    -------
+    ParsedTable
+        The parsed fields plus ``_line`` and ``_raw_<field>`` (transactions also ``_return``),
+        the mapping and the unreadable required fields the cleaner drops.
+
+    Raises
+    ------
+    DataError
+        When the source has no rows, the mapping is wrong, or too many values are unreadable.
+    """
     schema = schema or TABLES[cfg.name]
     raw = read_source(cfg)
     if raw.table.num_rows == 0:

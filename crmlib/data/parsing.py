@@ -47,11 +47,37 @@ EPOCH_RANGE = (1e8, 4.2e9)  # 1973 .. 2103, seconds
 # --- cells ----------------------------------------------------------------------------------
 
 def is_text(column: ibis.Value) -> bool:
+    """Whether ``column`` is a string column.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Any Ibis column.
+
+    Returns
+    -------
+    bool
+        True for a string type.
+    """
     return column.type().is_string()
 
 
 def text_cells(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Cells as stripped text; NULL for blanks and ``na_values``."""
+    """Cells as stripped text; NULL for blanks and ``na_values``.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of cells; a non-string column is cast to text first.
+    na_values : sequence of str, optional
+        Cell texts meaning missing (matched after stripping); default :data:`NA_VALUES`;
+        empty blanks only empty cells.
+
+    Returns
+    -------
+    ibis.Value
+        String column: the stripped cells, NULL where blank or missing.
+    """
     text = column if is_text(column) else column.cast("string")
     text = trim_spaces(text)
     if not na_values:
@@ -64,7 +90,20 @@ def text_cells(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis
 
 
 def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Ids as text; Excel's ``1001.0`` becomes ``1001`` (an id is a label, not a number)."""
+    """Ids as text; Excel's ``1001.0`` becomes ``1001`` (an id is a label, not a number).
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of raw cells (text, or typed by Excel/Parquet).
+    na_values : sequence of str, optional
+        Cell texts meaning missing (after stripping); default :data:`NA_VALUES`.
+
+    Returns
+    -------
+    ibis.Value
+        String column of ids, NULL where missing.
+    """
     if column.type().is_floating():
         whole = column.notnull() & (column == column.floor())
         column = ibis.cases((whole, column.cast("int64").cast("string")), else_=column.cast("string"))
@@ -73,12 +112,38 @@ def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.
 
 
 def parse_text(column: ibis.Value) -> ibis.Value:
-    """Free text, stripped; blank cells are NULL."""
+    """Free text, stripped; blank cells are NULL.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of raw cells (text, or typed by Excel/Parquet).
+
+    Returns
+    -------
+    ibis.Value
+        String column; ``na_values`` are kept as text.
+    """
     return text_cells(column, ())
 
 
 def parse_amount_cells(column: ibis.Value, decimal: str = ".", na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Money cells as float64 (see the module docstring); NULL when missing or unreadable."""
+    """Money cells as float64 (see the module docstring); NULL when missing or unreadable.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of raw cells; a numeric column is cast to float64 as it is.
+    decimal : {".", ","}, optional
+        The decimal mark; ``","`` reads ``1.234,50``. Default ``"."``.
+    na_values : sequence of str, optional
+        Cell texts meaning missing (after stripping); default :data:`NA_VALUES`.
+
+    Returns
+    -------
+    ibis.Value
+        float64 column of amounts.
+    """
     if column.type().is_numeric():
         return column.cast("float64")
     text = text_cells(column, na_values)
@@ -86,7 +151,20 @@ def parse_amount_cells(column: ibis.Value, decimal: str = ".", na_values: Sequen
 
 
 def amount_plain(text: ibis.Value, decimal: str = ".") -> ibis.Value:
-    """Step 1 of 2 for clean text cells: the value when the cell is a plain number, else NULL."""
+    """Step 1 of 2 for clean text cells: the value when the cell is a plain number, else NULL.
+
+    Parameters
+    ----------
+    text : ibis.Value
+        String column of clean cells (:func:`text_cells`).
+    decimal : {".", ","}, optional
+        The decimal mark; with ``","`` no cell counts as plain. Default ``"."``.
+
+    Returns
+    -------
+    ibis.Value
+        float64 column; NULL for cells that are not plain numbers, or infinite.
+    """
     if decimal != ".":
         return ibis.null("float64")
     return text.try_cast("float64").nullif(float("inf")).nullif(float("-inf"))
@@ -96,6 +174,19 @@ def amount_written(text: ibis.Value, decimal: str = ".") -> ibis.Value:
     """Step 1 of 2: cells that are not plain numbers without currency signs and words (else NULL).
 
     One linear chain of string replacements, so the SQL stays small.
+
+    Parameters
+    ----------
+    text : ibis.Value
+        String column of clean cells (:func:`text_cells`).
+    decimal : {".", ","}, optional
+        The decimal mark (not used by this step). Default ``"."``.
+
+    Returns
+    -------
+    ibis.Value
+        String column: the cells without currency signs and words, ``−`` as ``-``, ``，`` as
+        ``,``, stripped.
     """
     for sign, by in (("¥", ""), ("￥", ""), ("$", ""), ("€", ""), ("£", ""), ("元", ""), ("圆", ""),
                      ("\u2212", "-"), ("，", ",")):
@@ -107,7 +198,23 @@ def amount_written(text: ibis.Value, decimal: str = ".") -> ibis.Value:
 
 def amount_from_written(plain: ibis.Value, written: ibis.Value, decimal: str = ".") -> ibis.Value:
     """Step 2 of 2: the plain value, else the written one read with separators grouping by three
-    and parentheses for negatives (``1,2,3`` and other shapes are NULL, never a number)."""
+    and parentheses for negatives (``1,2,3`` and other shapes are NULL, never a number).
+
+    Parameters
+    ----------
+    plain : ibis.Value
+        float64 column from :func:`amount_plain`.
+    written : ibis.Value
+        String column from :func:`amount_written`.
+    decimal : {".", ","}, optional
+        The decimal mark, default ``"."``; the other of ``.``/``,``, a space, no-break space
+        or ``'`` may group thousands.
+
+    Returns
+    -------
+    ibis.Value
+        float64 column: ``plain`` where given, else the written value; NULL when unreadable.
+    """
     group, point = ("[. \u00a0']", ",") if decimal == "," else ("[, \u00a0']", r"\.")
     number = rf"[+-]? *(\d{{1,3}}({group}\d{{3}})+|\d+)({point}\d+)?([eE][+-]?\d+)?|[+-]?{point}\d+"
     valid = written.re_search(rf"^({number})$|^\( *({number}) *\)$")
@@ -120,14 +227,40 @@ def amount_from_written(plain: ibis.Value, written: ibis.Value, decimal: str = "
 
 
 def parse_numbers(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Plain numbers (quantities, ratings, years) as float64; NULL when missing or unreadable."""
+    """Plain numbers (quantities, ratings, years) as float64; NULL when missing or unreadable.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of raw cells (every ``,`` dropped); a numeric column is cast.
+    na_values : sequence of str, optional
+        Cell texts meaning missing (after stripping); default :data:`NA_VALUES`.
+
+    Returns
+    -------
+    ibis.Value
+        float64 column.
+    """
     if column.type().is_numeric():
         return column.cast("float64")
     return text_cells(column, na_values).replace(",", "").try_cast("float64")
 
 
 def parse_bools(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Yes/no cells (1/0, true/false, 是/否, churned/active) as booleans; NULL otherwise."""
+    """Yes/no cells (1/0, true/false, 是/否, churned/active) as booleans; NULL otherwise.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of raw cells, matched case-insensitively; a boolean column is kept.
+    na_values : sequence of str, optional
+        Cell texts meaning missing (after stripping); default :data:`NA_VALUES`.
+
+    Returns
+    -------
+    ibis.Value
+        boolean column: :data:`TRUE_WORDS` true, :data:`FALSE_WORDS` false.
+    """
     if column.type().is_boolean():
         return column
     text = text_cells(column, na_values).lower()
@@ -180,7 +313,17 @@ DAY_MONTH = re.compile(r"^(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})((?:[ T]\d{1,2
 
 
 class AmbiguousDates(ValueError):
-    """Day-first and month-first both read every value (``01/02/2024``): the user must say which."""
+    """Day-first and month-first both read every value (``01/02/2024``): the user must say which.
+
+    Parameters
+    ----------
+    separator : str
+        The separator of the ambiguous values (``/``, ``.`` or ``-``).
+    examples : list of str
+        Values to show the user; the first three go into the message.
+    mixed : bool, optional
+        True when the column holds both day-first and month-first values. Default False.
+    """
 
     def __init__(self, separator: str, examples: list[str], mixed: bool = False):
         self.separator, self.examples, self.mixed = separator, examples, mixed
@@ -210,7 +353,22 @@ def _day_month_formats(sep: str, day_first: bool, two_digit_year: bool) -> list[
 def plan_dates(values: Iterable[str], day_first: bool | None = None) -> DatePlan:
     """Which formats read ``values`` (distinct raw cells): each value by its shape.
 
-    Raises :class:`AmbiguousDates` when day/month order is undecidable and ``day_first`` is None.
+    Parameters
+    ----------
+    values : iterable of str
+        Distinct raw cells; None values are skipped.
+    day_first : bool, optional
+        Day/month order of ``05/03/2024``-like values; None decides it from values like ``31/12``.
+
+    Returns
+    -------
+    DatePlan
+        The formats and numeric readings of every shape seen, with the shapes' names.
+
+    Raises
+    ------
+    AmbiguousDates
+        When day/month order is undecidable and ``day_first`` is None.
 
     >>> plan_dates(["05/03/2024", "31/12/2024"]).formats[0]
     '%d/%m/%Y'
@@ -252,7 +410,22 @@ def plan_dates(values: Iterable[str], day_first: bool | None = None) -> DatePlan
 
 
 def parse_date_cells(column: ibis.Value, plan: DatePlan, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Date cells read by ``plan`` (see :func:`plan_dates`) as timestamps; NULL when unreadable."""
+    """Date cells read by ``plan`` (see :func:`plan_dates`) as timestamps; NULL when unreadable.
+
+    Parameters
+    ----------
+    column : ibis.Value
+        Column of raw cells; timestamps and dates are kept, numbers read as serial days or digits.
+    plan : DatePlan
+        The formats and numeric readings to try, first match wins.
+    na_values : sequence of str, optional
+        Cell texts meaning missing (after stripping); default :data:`NA_VALUES`.
+
+    Returns
+    -------
+    ibis.Value
+        timestamp column.
+    """
     if column.type().is_timestamp():
         return column.cast("timestamp")
     if column.type().is_date():
@@ -286,7 +459,18 @@ def _serial_days(number: ibis.Value) -> ibis.Value:
 
 
 def declared_plan(date_format: str | Sequence[str]) -> DatePlan:
-    """The plan for a declared ``date_format`` (one format or a list): those formats only."""
+    """The plan for a declared ``date_format`` (one format or a list): those formats only.
+
+    Parameters
+    ----------
+    date_format : str or sequence of str
+        strftime formats; ``excel``/``serial``, ``epoch``/``unix`` and ``ISO8601`` are also read.
+
+    Returns
+    -------
+    DatePlan
+        Those formats, with ``shapes`` the formats as given.
+    """
     formats = [date_format] if isinstance(date_format, str) else list(date_format)
     plan = DatePlan()
     for fmt in formats:
@@ -303,7 +487,13 @@ def declared_plan(date_format: str | Sequence[str]) -> DatePlan:
 
 
 def describe_shapes() -> str:
-    """The date shapes read without ``date_format``, for messages."""
+    """The date shapes read without ``date_format``, for messages.
+
+    Returns
+    -------
+    str
+        Comma-separated examples, e.g. ``"2024-03-05, 2024/3/5 14:02, …"``.
+    """
     return ", ".join(s.example for s in SHAPES if not s.numeric) + ", 05/03/2024, Excel serial days, epoch seconds"
 
 
@@ -324,12 +514,38 @@ def _run(values: pd.Series, build) -> pd.Series:
 
 
 def parse_amounts(values: pd.Series, decimal: str = ".") -> pd.Series:
-    """:func:`parse_amount_cells` on a pandas Series (float64, NaN where missing or unreadable)."""
+    """:func:`parse_amount_cells` on a pandas Series (float64, NaN where missing or unreadable).
+
+    Parameters
+    ----------
+    values : Series
+        Money cells as text or numbers.
+    decimal : {".", ","}, optional
+        The decimal mark; ``","`` reads ``1.234,50``. Default ``"."``.
+
+    Returns
+    -------
+    Series
+        float64 amounts, on the index of ``values``.
+    """
     return _run(values, lambda c: parse_amount_cells(c, decimal)).astype("float64")
 
 
 def parse_dates(values: pd.Series, date_format: str | Sequence[str] | None = None) -> pd.Series:
-    """Date cells of a pandas Series read as :func:`plan_dates` decides (or ``date_format``); NaT where unreadable."""
+    """Date cells of a pandas Series read as :func:`plan_dates` decides (or ``date_format``); NaT where unreadable.
+
+    Parameters
+    ----------
+    values : Series
+        Date cells as text, numbers (``20240305`` or serial days) or datetimes.
+    date_format : str or sequence of str, optional
+        Formats as for :func:`declared_plan`; None plans from up to 20,000 distinct values.
+
+    Returns
+    -------
+    Series
+        datetime64[ns] values (time zones dropped), on the index of ``values``.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
         result = pd.to_datetime(values)
         return (result.dt.tz_localize(None) if result.dt.tz is not None else result).astype("datetime64[ns]")
@@ -347,6 +563,17 @@ def parse_dates(values: pd.Series, date_format: str | Sequence[str] | None = Non
 
 def guess_date_format(values: pd.Series) -> tuple[str | None, list[str]]:
     """The first format that reads ``values`` and, when day/month order is undecided, the other order.
+
+    Parameters
+    ----------
+    values : Series
+        Date cells; up to 20,000 distinct stripped values are planned from.
+
+    Returns
+    -------
+    tuple of (str or None, list of str)
+        The first format (None when none fits) and, when undecided, the other day/month order;
+        else the plan's second format, if any.
 
     >>> guess_date_format(pd.Series(["01/02/2024", "03/04/2024"]))
     ('%d/%m/%Y', ['%m/%d/%Y'])
