@@ -51,8 +51,28 @@ class QualityLog:
     ) -> None:
         """Record ``check`` on ``rows`` (file line numbers, header = 1, or a count) with ``action``.
 
-        With a count, ``lines`` may name the first few rows. ``examples`` quotes the first three rows
-        with their ``values``, or lists the rows. ``amount`` is the rows' total amount (transactions).
+        The entry's ``examples`` quotes the first three rows with their ``values``, or lists the
+        rows. Nothing is recorded when no row is concerned.
+
+        Parameters
+        ----------
+        table : str
+            Canonical table name, e.g. ``"transactions"``.
+        file : str
+            The input file's name.
+        check : str
+            What was found, e.g. ``"zero amount"``.
+        rows : sequence of int or int
+            The rows' file line numbers (header = 1), or their count.
+        values : sequence, optional
+            The values to quote for the first rows, in the order of the rows.
+        action : str
+            ``"read"``, ``"kept"``, ``"dropped"``, ``"moved to returns"``, ``"changed to blank"``,
+            ``"kept (flagged)"`` or ``"flagged"``.
+        lines : sequence of int, optional
+            With a count in ``rows``: the first few rows' line numbers.
+        amount : float, optional
+            The rows' total amount (transactions); None for other tables.
         """
         numbers = list(rows) if not isinstance(rows, int) else list(lines)
         count = rows if isinstance(rows, int) else len(numbers)
@@ -69,13 +89,41 @@ class QualityLog:
         self._amounts.append(None if amount is None else float(amount))
 
     def frame(self) -> pd.DataFrame:
+        """The log as a table, one row per entry in the order added.
+
+        Returns
+        -------
+        frame
+            RangeIndex; columns ``table``, ``file``, ``check``, ``rows``, ``action``, ``examples``.
+        """
         return pd.DataFrame(self._entries, columns=COLUMNS)
 
     def entries(self, table: str, action: str | None = None) -> list[dict]:
+        """The entries of one table, optionally of one action only.
+
+        Parameters
+        ----------
+        table : str
+            Canonical table name.
+        action : str, optional
+            Only entries with exactly this action; None gives every entry of ``table``.
+
+        Returns
+        -------
+        list of dict
+            The entries (keys as the columns of :meth:`frame`), in the order added.
+        """
         return [e for e in self._entries if e["table"] == table and (action is None or e["action"] == action)]
 
     def summary(self) -> dict:
-        """Rows read / kept and dropped-by-reason per table, for ``exports/data_quality.json``."""
+        """Rows read / kept and dropped-by-reason per table, for ``exports/data_quality.json``.
+
+        Returns
+        -------
+        dict
+            Per table: ``rows_read``, ``rows_kept`` and rows by check under ``dropped``, ``changed``
+            and ``flagged`` (every other action, returns kept apart included).
+        """
         out: dict[str, dict] = {}
         for entry in self._entries:
             table = out.setdefault(entry["table"], {"dropped": {}, "changed": {}, "flagged": {}})
@@ -93,6 +141,13 @@ class QualityLog:
 
         ``rows_kept`` counts every row that is analysed, including refunds kept apart
         (``rows_returns``); ``amount_returns`` is the refunds' total.
+
+        Returns
+        -------
+        dict
+            Per table: ``rows_read``, ``rows_kept``, ``rows_returns`` and rows by check under
+            ``rows_dropped``, ``rows_flagged``, ``rows_changed``; with amounts also ``amount_read``,
+            ``amount_kept``, ``amount_returns`` and ``amount_dropped`` (rounded to 6 decimals).
         """
         out: dict[str, dict] = {}
         for entry, amount in zip(self._entries, self._amounts, strict=True):
@@ -140,6 +195,16 @@ class ReconciliationError(AssertionError):
 def check_reconciliation(reconciliation: dict) -> None:
     """Assert ``rows_read = rows_kept + Σ rows_dropped`` (and the amount identity) for every table.
 
+    Parameters
+    ----------
+    reconciliation : dict
+        As :meth:`QualityLog.reconciliation` returns it.
+
+    Raises
+    ------
+    ReconciliationError
+        When rows, or amounts beyond a relative 1e-6, do not balance.
+
     >>> check_reconciliation({"t": {"rows_read": 3, "rows_kept": 2, "rows_dropped": {"x": 1}}})
     >>> check_reconciliation({"t": {"rows_read": 3, "rows_kept": 1, "rows_dropped": {"x": 1}}})
     ... # doctest: +IGNORE_EXCEPTION_DETAIL
@@ -173,19 +238,63 @@ class Notice(str):
 
     @classmethod
     def of(cls, template: str, **values) -> Notice:
+        """The notice of ``template`` filled with ``values``.
+
+        Parameters
+        ----------
+        template : str
+            English catalogue message with ``str.format`` fields.
+        **values
+            The fields' values.
+
+        Returns
+        -------
+        Notice
+            The English text, remembering ``template`` and ``values``.
+        """
         note = cls(template.format(**values))
         note.template, note.values = template, values
         return note
 
     def text(self, lang: str = "en") -> str:
-        """The notice in the reader's language (English when the catalogue lacks it)."""
+        """The notice in the reader's language (English when the catalogue lacks it).
+
+        Parameters
+        ----------
+        lang : str, optional
+            Language code of :func:`crmlib.lang.translator`; default ``"en"``.
+
+        Returns
+        -------
+        str
+            The translated template filled with the notice's values.
+        """
         from crmlib.lang import translator
 
         return translator(lang)(self.template).format(**self.values)
 
     def dump(self) -> list:
+        """The notice as JSON-ready data, read back by :meth:`load`.
+
+        Returns
+        -------
+        list
+            ``[template, values]``.
+        """
         return [self.template, self.values]
 
     @classmethod
     def load(cls, saved: list | str) -> Notice:
+        """A notice from :meth:`dump`'s data, or from a plain text.
+
+        Parameters
+        ----------
+        saved : list or str
+            ``[template, values]`` as :meth:`dump` gives, or a plain warning text.
+
+        Returns
+        -------
+        Notice
+            The notice (a plain text becomes a notice without a catalogue message of its own).
+        """
         return cls.of(*saved[:1], **saved[1]) if isinstance(saved, list) else cls.of("{text}", text=saved)
