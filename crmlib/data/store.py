@@ -41,7 +41,20 @@ PREFIX = "dataset-"
 
 
 def store_key(dataset_dir: str | Path, analysis_date: object) -> str:
-    """The cache key of a dataset folder as it is now (inputs, analysis date, code version)."""
+    """The cache key of a dataset folder as it is now (inputs, analysis date, code version).
+
+    Parameters
+    ----------
+    dataset_dir : str or Path
+        Dataset folder holding ``dataset.yaml``.
+    analysis_date : str, Timestamp or None
+        The analysis date asked for; None (or empty) for the default.
+
+    Returns
+    -------
+    str
+        24 hex digits of the sha256 of the input hashes, date, code version and folder path.
+    """
     from crmlib.cache import code_version
 
     config = read_config(dataset_dir)
@@ -51,7 +64,20 @@ def store_key(dataset_dir: str | Path, analysis_date: object) -> str:
 
 
 def write_store(dataset: Dataset, folder: Path) -> Path:
-    """Write ``dataset`` into ``folder`` (atomically: a temporary sibling renamed into place)."""
+    """Write ``dataset`` into ``folder`` (atomically: a temporary sibling renamed into place).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset; each table becomes ``<name>.parquet``, the rest ``dataset.json``.
+    folder : Path
+        The store folder to create; when another process created it first, theirs is kept.
+
+    Returns
+    -------
+    Path
+        ``folder``.
+    """
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}."))
     try:
@@ -90,7 +116,18 @@ def _dump(warning: str) -> list | str:
 
 
 def open_store(folder: Path) -> Dataset:
-    """The dataset stored in ``folder``; its tables are read from Parquet when first used."""
+    """The dataset stored in ``folder``; its tables are read from Parquet when first used.
+
+    Parameters
+    ----------
+    folder : Path
+        A store folder written by :func:`write_store`; its time stamp is set to now (last use).
+
+    Returns
+    -------
+    Dataset
+        The dataset, its ``arrow`` tables as paths of the Parquet files.
+    """
     meta = json.loads((folder / META).read_text(encoding="utf-8"))
     os.utime(folder)  # last use, for pruning
     return Dataset(
@@ -109,7 +146,24 @@ def open_store(folder: Path) -> Dataset:
 
 def open_or_build(dataset_dir: str | Path, analysis_date: object, build: Callable[..., Dataset],
                   folder: str | Path | None = None) -> Dataset:
-    """Open the stored dataset for the folder's current inputs, building and storing it first if needed."""
+    """Open the stored dataset for the folder's current inputs, building and storing it first if needed.
+
+    Parameters
+    ----------
+    dataset_dir : str or Path
+        Dataset folder holding ``dataset.yaml``.
+    analysis_date : str, Timestamp or None
+        The analysis date asked for; None (or empty) for the default.
+    build : callable
+        ``build(dataset_dir, analysis_date)`` loads the dataset (e.g. ``load_dataset``).
+    folder : str or Path, optional
+        The cache folder; None takes :func:`crmlib.cache.cache_folder` (None there: cache off).
+
+    Returns
+    -------
+    Dataset
+        The stored dataset (a damaged store is built again); with the cache off, ``build``'s.
+    """
     from crmlib.cache import cache_folder
 
     base = Path(folder) if folder is not None else cache_folder()
@@ -127,7 +181,20 @@ def open_or_build(dataset_dir: str | Path, analysis_date: object, build: Callabl
 
 
 def prune_stores(older_than_days: float, folder: str | Path | None = None) -> list[Path]:
-    """Delete stored datasets unused for ``older_than_days`` days (and left-over temporary folders)."""
+    """Delete stored datasets unused for ``older_than_days`` days (and left-over temporary folders).
+
+    Parameters
+    ----------
+    older_than_days : float
+        Age in days of the last use (the folder's modification time) beyond which a store goes.
+    folder : str or Path, optional
+        The cache folder; None takes :func:`crmlib.cache.cache_folder` (None there: cache off).
+
+    Returns
+    -------
+    list of Path
+        The folders deleted; empty when the cache is off or missing.
+    """
     import time
 
     from crmlib.cache import cache_folder
