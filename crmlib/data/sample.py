@@ -325,6 +325,17 @@ def _feedback(buyers: pd.DataFrame, orders: pd.DataFrame, params: SampleParamete
 def generate_orders(params: SampleParameters = SampleParameters()) -> pd.DataFrame:
     """Only the clean orders of the sample (no glitches, feedback or spend): for benchmarks.
 
+    Parameters
+    ----------
+    params : SampleParameters, optional
+        Size, seed and true parameters; default ``SampleParameters()`` (6,000 customers, seed 42).
+
+    Returns
+    -------
+    frame
+        RangeIndex, one row per order: ``order_id``, ``customer_id``, ``order_date``, ``amount``,
+        ``quantity``, ``product``, ``category``, ``channel``.
+
     >>> len(generate_orders(SampleParameters(n_customers=50, seed=1))) > 50
     True
     """
@@ -337,10 +348,20 @@ def generate_orders(params: SampleParameters = SampleParameters()) -> pd.DataFra
 def generate_sample(params: SampleParameters = SampleParameters()) -> tuple[dict[str, pd.DataFrame], dict]:
     """Generate the canonical-content tables and the ground truth.
 
-    Returns ``(tables, truth)``: ``tables`` has ``transactions``, ``customers``, ``feedback``,
-    ``marketing_spend`` and (unless ``params.touchpoints`` is False) ``touchpoints`` with the
-    *export* column names written by :func:`write_sample`; ``truth`` has ``parameters`` (dict),
-    ``customers`` (per-customer latent traits) and ``journeys`` (the planted journey chain).
+    Parameters
+    ----------
+    params : SampleParameters, optional
+        Size, seed and true parameters; default ``SampleParameters()`` (6,000 customers, seed 42).
+
+    Returns
+    -------
+    tables : dict of str to frame
+        ``transactions``, ``customers``, ``feedback``, ``marketing_spend`` and (unless
+        ``params.touchpoints`` is False) ``touchpoints``, with the *export* column names written
+        by :func:`write_sample`; with ``params.costs`` also ``products``.
+    truth : dict
+        ``parameters`` (dict), ``customers`` (per-customer latent traits), ``journeys`` (the
+        planted journey chain) and, with ``params.costs``, ``profitability``.
     """
     rng = np.random.default_rng(params.seed)
     customers = _customers(params, rng)
@@ -442,6 +463,24 @@ def write_sample(out_dir: str | Path, params: SampleParameters = SampleParameter
 
     Customers go to Excel up to 50,000 rows and to CSV beyond (Excel writing is slow).
     Refuses to overwrite a folder that already holds a dataset.yaml.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created if needed).
+    params : SampleParameters, optional
+        Size, seed and true parameters; default ``SampleParameters()`` (6,000 customers, seed 42).
+
+    Returns
+    -------
+    Path
+        ``out_dir``, now holding the export files, ``dataset.yaml``, ``ground_truth.json`` and
+        ``ground_truth_customers.csv``.
+
+    Raises
+    ------
+    FileExistsError
+        When ``out_dir`` already holds a dataset.yaml.
     """
     out = Path(out_dir)
     if (out / "dataset.yaml").exists():

@@ -103,8 +103,27 @@ def generate_costs(customers: pd.DataFrame, transactions: pd.DataFrame, seed: in
     customer's referrer (aligned with ``customers``; missing when not referred), the heavy
     returners' return lines (to append to ``transactions``) and the planted truth.
 
-    ``customers`` is the ground-truth frame (with ``satisfaction`` and ``is_prospect``); ``end`` the
-    sample's last day (no return after it).
+    Parameters
+    ----------
+    customers : frame
+        The ground-truth customers (with ``satisfaction`` and ``is_prospect``).
+    transactions : frame
+        The sample's transactions (canonical names), whose products and orders are costed.
+    seed : int
+        The sample's seed; the draws use ``default_rng([seed, STREAM])``.
+    end : str
+        The sample's last day (no return after it).
+
+    Returns
+    -------
+    products : frame
+        The products export: ``商品``, ``品类``, ``毛利率``.
+    referred_by : Series
+        Each customer's referrer, aligned with ``customers``; missing when not referred.
+    extra_returns : frame
+        The heavy returners' return lines, with the columns of ``transactions``.
+    truth : dict
+        The planted margins, costs, prolific referrers and heavy returners.
     """
     rng = np.random.default_rng([seed, STREAM])
     products = _products(transactions, rng)

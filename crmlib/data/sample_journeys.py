@@ -71,13 +71,40 @@ def _split(matrix: np.ndarray = TRANSITIONS) -> tuple[np.ndarray, np.ndarray]:
 
 
 def conversion_from(Q: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """P(conversion | in each channel) of an absorbing chain with transient block ``Q``."""
+    """P(conversion | in each channel) of an absorbing chain with transient block ``Q``.
+
+    Parameters
+    ----------
+    Q : numpy.ndarray
+        k × k probabilities of moving from one channel to another.
+    r : numpy.ndarray
+        k probabilities of converting straight from each channel.
+
+    Returns
+    -------
+    numpy.ndarray
+        k probabilities of eventually converting from each channel: ``(I - Q)⁻¹ r``.
+    """
     return np.linalg.solve(np.eye(len(Q)) - Q, r)
 
 
 def chain_truth(start: np.ndarray, matrix: np.ndarray = TRANSITIONS) -> dict:
     """Exact conversion probability, removal effects, Markov shares and the expected first- and
-    last-touch shares of the chain started with probabilities ``start`` (one per channel)."""
+    last-touch shares of the chain started with probabilities ``start`` (one per channel).
+
+    Parameters
+    ----------
+    start : numpy.ndarray
+        Weights of the starting channels, in :data:`JOURNEY_CHANNELS` order (normalised here).
+    matrix : numpy.ndarray, optional
+        Transition rows as :data:`TRANSITIONS` (channels, then conversion, then no conversion).
+
+    Returns
+    -------
+    dict
+        ``conversion_probability`` (float) and, by channel, ``conversion_from_channel``,
+        ``removal_effect``, ``markov_share``, ``first_touch_share``, ``last_touch_share``.
+    """
     Q, r = _split(matrix)
     start = np.asarray(start, float) / np.sum(start)
     h = conversion_from(Q, r)
@@ -195,9 +222,29 @@ def generate_touchpoints(customers: pd.DataFrame, buyers: pd.DataFrame, feedback
                          seed: int, end: str, glitches: bool = True) -> tuple[pd.DataFrame, dict]:
     """The touchpoints table (export column names) and its planted truth.
 
-    ``customers``: the generator's customers (``is_prospect``, ``acquisition_channel``,
-    ``acquired_at``, ``signup_date``); ``buyers``: with ``lambda`` and ``dropout_at``;
-    ``feedback``: the generated feedback (complaints become service contacts).
+    Parameters
+    ----------
+    customers : frame
+        The generator's customers (``is_prospect``, ``acquisition_channel``, ``acquired_at``,
+        ``signup_date``).
+    buyers : frame
+        The generator's buyers, with ``lambda`` and ``dropout_at``.
+    feedback : frame
+        The generated feedback (complaints become service contacts).
+    seed : int
+        The sample's seed; the draws use ``default_rng([seed, STREAM])``.
+    end : str
+        Last day of the data; later contacts are left out.
+    glitches : bool, optional
+        Whether to add a few duplicated lines and contacts without an id. Default True.
+
+    Returns
+    -------
+    table : frame
+        RangeIndex, one row per contact in time order: ``touchpoint_id``, ``visitor_id``,
+        ``contact_time``, ``channel``, ``type``, ``campaign``, ``cost``.
+    truth : dict
+        The chain, journey counts and :func:`chain_truth`'s values, for ``ground_truth.json``.
     """
     rng = np.random.default_rng([seed, STREAM])
     end_at = pd.Timestamp(end) + pd.Timedelta(hours=23, minutes=59)
