@@ -37,7 +37,14 @@ tables:
 
 
 def read_cdnow_sample() -> pd.DataFrame:
-    """lifetimes' CDNOW sample as a frame: customer_id, date (YYYYMMDD), cds_bought, dollar_value."""
+    """lifetimes' CDNOW sample as a frame: customer_id, date (YYYYMMDD), cds_bought, dollar_value.
+
+    Returns
+    -------
+    frame
+        RangeIndex, one row per purchase (6,919): ``customer_id`` (text), ``date`` (int
+        YYYYMMDD), ``cds_bought``, ``dollar_value`` (USD).
+    """
     source = files("lifetimes") / "datasets" / "CDNOW_sample.txt"
     with source.open("r", encoding="ascii") as handle:
         frame = pd.read_csv(handle, sep=r"\s+", header=None,
@@ -47,7 +54,23 @@ def read_cdnow_sample() -> pd.DataFrame:
 
 
 def write_cdnow(out_dir: str | Path) -> Path:
-    """Write ``transactions.csv`` and ``dataset.yaml`` for the CDNOW sample into ``out_dir``."""
+    """Write ``transactions.csv`` and ``dataset.yaml`` for the CDNOW sample into ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created if needed).
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
+
+    Raises
+    ------
+    FileExistsError
+        When ``out_dir`` already holds a dataset.yaml.
+    """
     out = Path(out_dir)
     if (out / "dataset.yaml").exists():
         raise FileExistsError(f"{out} already holds a dataset; choose an empty folder (data is never overwritten)")

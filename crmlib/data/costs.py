@@ -58,11 +58,32 @@ class CostSettings:
         return bool(self.margin_rates or self.service_contact or self.return_handling or self.shipping_per_order)
 
     def to_dict(self) -> dict:
+        """The settings as plain data (for ``Dataset.costs`` and the dataset store).
+
+        Returns
+        -------
+        dict
+            One key per field: ``margin_rates``, ``service_contact``, ``service_touchpoints``,
+            ``return_handling``, ``shipping_per_order``.
+        """
         return asdict(self)
 
     @classmethod
     def from_mapping(cls, raw: object, where: Path | str) -> CostSettings:
-        """Parse and check the section (a ConfigError names the key and the fix)."""
+        """Parse and check the section (a ConfigError names the key and the fix).
+
+        Parameters
+        ----------
+        raw : object
+            The ``costs:`` value read from the yaml; None or ``{}`` gives no costs.
+        where : Path or str
+            The yaml file, named in errors.
+
+        Returns
+        -------
+        CostSettings
+            The checked settings; a single number becomes ``{"default": number}``.
+        """
         if raw in (None, {}):
             return cls()
         if not isinstance(raw, dict):

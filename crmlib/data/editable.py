@@ -25,7 +25,18 @@ Validator = Callable[[dict, str], dict]
 
 
 def bundled_path(name: str) -> Path:
-    """Where the bundled file ``name`` is."""
+    """Where the bundled file ``name`` is.
+
+    Parameters
+    ----------
+    name : str
+        File name in ``crmlib/resources/``, e.g. ``"actions.yaml"``.
+
+    Returns
+    -------
+    Path
+        The file's path in the installed package (it need not exist).
+    """
     return Path(str(files("crmlib") / "resources" / name))
 
 
@@ -36,7 +47,29 @@ def _load(path: str, mtime: int, validate: Validator) -> dict:  # mtime in the k
 
 
 def load_editable_yaml(path: str | Path | None, bundled: str, what: str, validate: Validator) -> dict:
-    """``validate(data, path)`` of the YAML at ``path`` (default: the bundled ``bundled`` file)."""
+    """``validate(data, path)`` of the YAML at ``path`` (default: the bundled ``bundled`` file).
+
+    Parameters
+    ----------
+    path : str or Path or None
+        The edited file; None (or empty) takes the bundled one.
+    bundled : str
+        Name of the bundled file in ``crmlib/resources/``.
+    what : str
+        What the file is, for the error message (e.g. ``"segment rules"``).
+    validate : callable
+        ``validate(data, path)`` checks the parsed YAML (``{}`` when empty) and returns it.
+
+    Returns
+    -------
+    dict
+        ``validate``'s result, cached until the file's modification time changes.
+
+    Raises
+    ------
+    ConfigError
+        When the file does not exist.
+    """
     path = Path(path or bundled_path(bundled))
     if not path.is_file():
         raise ConfigError(f"{what} not found", file=path,

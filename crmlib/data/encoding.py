@@ -34,7 +34,18 @@ WIDE = re.compile(r"[^\x00-\x7f]")
 
 
 def canonical_encoding(name: str) -> str:
-    """The codec crmlib uses for an encoding name from dataset.yaml (gbk -> gb18030, ...)."""
+    """The codec crmlib uses for an encoding name from dataset.yaml (gbk -> gb18030, ...).
+
+    Parameters
+    ----------
+    name : str
+        Encoding name as written (case and surrounding spaces do not matter for aliases).
+
+    Returns
+    -------
+    str
+        The codec name from :data:`ALIASES`, else ``name`` stripped.
+    """
     return ALIASES.get(name.strip().lower(), name.strip())
 
 
@@ -97,8 +108,23 @@ def _first_line_with(sample: bytes) -> bytes:
 def detect_encoding(data: bytes, path: str | Path) -> str:
     """Return the codec that decodes ``data`` (the whole file or its first megabytes).
 
-    Raises :class:`DataError` for binary files and when the evidence does not single out one
-    encoding; the message shows a line decoded under each candidate.
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes; the first 4 MiB are the evidence.
+    path : str or Path
+        The file, named in errors.
+
+    Returns
+    -------
+    str
+        ``"utf-16"``, ``"utf-8-sig"``, ``"utf-8"``, ``"gb18030"`` or ``"cp1252"``.
+
+    Raises
+    ------
+    DataError
+        For binary files and when the evidence does not single out one encoding; the message
+        shows a line decoded under each candidate.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
@@ -145,7 +171,20 @@ def _ask_for_encoding(sample: bytes, path: str | Path) -> None:
 
 
 def locate_decode_error(data: bytes, encoding: str) -> int | None:
-    """The file line (1-based) holding the first byte ``encoding`` cannot decode, or None."""
+    """The file line (1-based) holding the first byte ``encoding`` cannot decode, or None.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's bytes.
+    encoding : str
+        The codec to decode with.
+
+    Returns
+    -------
+    int or None
+        The line number; None when everything decodes or the codec is unknown.
+    """
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:

@@ -45,7 +45,22 @@ DATE_FIELDS = ("churn_date", "signup_date")
 
 def snapshot_analysis_date(customers: pa.Table, cfg: TableConfig, given: pd.Timestamp | None
                            ) -> tuple[pd.Timestamp, Notice]:
-    """The snapshot's analysis date and the sentence saying where it came from (see the module)."""
+    """The snapshot's analysis date and the sentence saying where it came from (see the module).
+
+    Parameters
+    ----------
+    customers : pyarrow.Table
+        The cleaned customers; their ``churn_date`` and ``signup_date`` are used if present.
+    cfg : TableConfig
+        The customers table's configuration (its file's modification day is a fallback).
+    given : Timestamp or None
+        The ``analysis_date`` setting; None looks for the date in the data.
+
+    Returns
+    -------
+    tuple of (Timestamp, Notice)
+        The analysis date (midnight) and the page note saying where it came from.
+    """
     def note(template: str, date: pd.Timestamp, **values) -> tuple[pd.Timestamp, Notice]:
         return date, Notice.of(template, date=f"{date:%Y-%m-%d}", **values)
 
