@@ -207,7 +207,20 @@ class PurchaseModel(BaseEstimator):
         self.ladder = ladder
 
     def fit(self, summary: pd.DataFrame, y=None) -> PurchaseModel:
-        """Fit on a per-customer summary with ``frequency``, ``recency`` and ``T`` (``y`` is ignored)."""
+        """Fit on a per-customer summary with ``frequency``, ``recency`` and ``T`` (``y`` is ignored).
+
+        Parameters
+        ----------
+        summary : frame
+            One row per customer with ``frequency``, ``recency`` and ``T`` in ``time_unit``.
+        y : None
+            Ignored; there for scikit-learn's ``fit(X, y)`` convention.
+
+        Returns
+        -------
+        PurchaseModel
+            This estimator, fitted (``params_``, ``log_likelihood_``, ``fit_`` …).
+        """
         fit = fit_purchase_model(summary, self.model, time_unit=self.time_unit, penalizer=self.penalizer,
                                  ladder=tuple(self.ladder), shrinkage=self.shrinkage)
         return self._learn(fit)
@@ -224,13 +237,40 @@ class PurchaseModel(BaseEstimator):
 
     @classmethod
     def from_fit(cls, fit: PurchaseFit) -> PurchaseModel:
-        """The fitted estimator of a :class:`~crmlib.clv.models.PurchaseFit` (e.g. one kept in the cache)."""
+        """The fitted estimator of a :class:`~crmlib.clv.models.PurchaseFit` (e.g. one kept in the cache).
+
+        Parameters
+        ----------
+        fit : PurchaseFit
+            The fitted record; its model, penalizer, shrinkage and time unit become the settings.
+
+        Returns
+        -------
+        PurchaseModel
+            A fitted estimator with the record's parameters.
+        """
         return cls(fit.model, penalizer=fit.penalizer, shrinkage=fit.shrinkage, time_unit=fit.time_unit)._learn(fit)
 
     @classmethod
     def from_params(cls, model: str, params: dict[str, float], *, time_unit: str = "D",
                     penalizer: float = 0.0) -> PurchaseModel:
         """An estimator with given parameters, ready for predictions (no fit; ``log_likelihood_`` is NaN).
+
+        Parameters
+        ----------
+        model : {"bgnbd", "mbgnbd", "pareto"}
+            Purchase model key.
+        params : dict of str to float
+            All of the model's parameters by name (a missing one raises a DataError).
+        time_unit : {"D", "W"}, optional
+            The unit the parameters are in; default ``"D"``.
+        penalizer : float, optional
+            Penalizer recorded with the estimator; default 0.
+
+        Returns
+        -------
+        PurchaseModel
+            A fitted estimator with these parameters.
 
         >>> PurchaseModel.from_params("pareto", {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}).model
         'pareto'
@@ -250,6 +290,16 @@ class PurchaseModel(BaseEstimator):
     def expected_number_of_purchases_up_to_time(self, t) -> np.ndarray:
         """Expected repeat purchases in ``t`` time units of a new customer (FHL 2005 eq. 9; Hardie 009 eq. 27).
 
+        Parameters
+        ----------
+        t : float or array-like
+            Length of the period, in ``time_unit``.
+
+        Returns
+        -------
+        ndarray of float
+            Expected repeat purchases per value of ``t``.
+
         >>> model = PurchaseModel.from_params("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> round(float(model.expected_number_of_purchases_up_to_time(39.0)), 4)
         1.1967
@@ -259,12 +309,44 @@ class PurchaseModel(BaseEstimator):
 
     def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T) -> np.ndarray:
         """Expected repeat purchases in the next ``t`` time units of customers with this history
-        (FHL 2005 eq. 10; Wagner & Hoppe 2008; Hardie 009 eq. 41)."""
+        (FHL 2005 eq. 10; Wagner & Hoppe 2008; Hardie 009 eq. 41).
+
+        Parameters
+        ----------
+        t : float or array-like
+            Length of the future period, in ``time_unit``.
+        frequency : float or array-like
+            Repeat purchases per customer.
+        recency : float or array-like
+            Age at the last purchase, in ``time_unit``.
+        T : float or array-like
+            Age at the end of the observation period, in ``time_unit``.
+
+        Returns
+        -------
+        ndarray of float
+            Expected repeat purchases per customer (arguments broadcast).
+        """
         t, x, recency, T = _floats(t, frequency, recency, T)
         return np.asarray(self._predictions()[1](self.params_, t, x, recency, T), dtype=float)
 
     def conditional_probability_alive(self, frequency, recency, T) -> np.ndarray:
-        """P(the customer has not dropped out) given the history (Hardie notes 021 and 009 eqs. 36–37)."""
+        """P(the customer has not dropped out) given the history (Hardie notes 021 and 009 eqs. 36–37).
+
+        Parameters
+        ----------
+        frequency : float or array-like
+            Repeat purchases per customer.
+        recency : float or array-like
+            Age at the last purchase, in ``time_unit``.
+        T : float or array-like
+            Age at the end of the observation period, in ``time_unit``.
+
+        Returns
+        -------
+        ndarray of float
+            Probability alive per customer, between 0 and 1.
+        """
         x, recency, T = _floats(frequency, recency, T)
         return np.asarray(self._predictions()[2](self.params_, x, recency, T), dtype=float)
 
@@ -274,6 +356,24 @@ class PurchaseModel(BaseEstimator):
 
         lifetimes' discounted cash flow with a spend of 1: a month is 30 days or 4.345 weeks
         (``time_unit``), month k's purchases are E[X(k)] − E[X(k−1)], discounted by (1 + rate)^k.
+
+        Parameters
+        ----------
+        frequency : float or array-like
+            Repeat purchases per customer.
+        recency : float or array-like
+            Age at the last purchase, in ``time_unit``.
+        T : float or array-like
+            Age at the end of the observation period, in ``time_unit``.
+        months : int, optional
+            Horizon in months; default 12.
+        monthly_discount_rate : float, optional
+            Discount rate per month; default 0.01 (1 %).
+
+        Returns
+        -------
+        ndarray of float
+            Discounted expected purchases per customer over the horizon.
 
         >>> model = PurchaseModel.from_params("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
         ...                                   time_unit="W")
@@ -327,7 +427,20 @@ class SpendModel(BaseEstimator):
         self.ladder = ladder
 
     def fit(self, summary: pd.DataFrame, y=None) -> SpendModel:
-        """Fit on a per-customer summary with ``frequency`` and ``monetary_value`` (``y`` is ignored)."""
+        """Fit on a per-customer summary with ``frequency`` and ``monetary_value`` (``y`` is ignored).
+
+        Parameters
+        ----------
+        summary : frame
+            One row per customer with ``frequency`` and ``monetary_value`` (mean repeat spend).
+        y : None
+            Ignored; there for scikit-learn's ``fit(X, y)`` convention.
+
+        Returns
+        -------
+        SpendModel
+            This estimator, fitted (``params_``, ``n_fitted_``, ``notes_``, ``fit_`` …).
+        """
         return self._learn(fit_spend_model(summary, penalizer=self.penalizer, ladder=tuple(self.ladder)))
 
     def _learn(self, fit: SpendFit) -> SpendModel:
@@ -342,12 +455,35 @@ class SpendModel(BaseEstimator):
 
     @classmethod
     def from_fit(cls, fit: SpendFit) -> SpendModel:
-        """The fitted estimator of a :class:`~crmlib.clv.models.SpendFit` (e.g. one kept in the cache)."""
+        """The fitted estimator of a :class:`~crmlib.clv.models.SpendFit` (e.g. one kept in the cache).
+
+        Parameters
+        ----------
+        fit : SpendFit
+            The fitted record; its penalizer becomes the setting.
+
+        Returns
+        -------
+        SpendModel
+            A fitted estimator with the record's parameters.
+        """
         return cls(penalizer=fit.penalizer)._learn(fit)
 
     @classmethod
     def from_params(cls, params: dict[str, float], *, penalizer: float = 0.0) -> SpendModel:
         """An estimator with given ``p, q, v``, ready for predictions (``log_likelihood_`` is NaN).
+
+        Parameters
+        ----------
+        params : dict of str to float
+            ``p``, ``q`` and ``v`` (a missing one raises a DataError); others are ignored.
+        penalizer : float, optional
+            Penalizer recorded with the estimator; default 0.
+
+        Returns
+        -------
+        SpendModel
+            A fitted estimator with these parameters.
 
         >>> spend = SpendModel.from_params({"p": 6.25, "q": 3.74, "v": 15.44})
         >>> [round(float(s), 2) for s in spend.conditional_expected_average_profit([1, 10], [20.0, 20.0])]
@@ -362,7 +498,20 @@ class SpendModel(BaseEstimator):
 
     def conditional_expected_average_profit(self, frequency, monetary_value) -> np.ndarray:
         """Expected mean spend per purchase given ``frequency`` repeat purchases of mean ``monetary_value``
-        (note 025, eq. 5): a weighted average of the customer's own mean and the population mean."""
+        (note 025, eq. 5): a weighted average of the customer's own mean and the population mean.
+
+        Parameters
+        ----------
+        frequency : float or array-like
+            Repeat purchases per customer.
+        monetary_value : float or array-like
+            Mean spend of the customer's repeat purchases.
+
+        Returns
+        -------
+        ndarray of float
+            Expected mean spend per purchase, per customer.
+        """
         check_is_fitted(self, "params_")
         frequency, monetary_value = _floats(frequency, monetary_value)
         p, q, v = (self.params_[k] for k in ("p", "q", "v"))
@@ -373,6 +522,28 @@ class SpendModel(BaseEstimator):
     def customer_lifetime_value(self, purchase_model: PurchaseModel, frequency, recency, T, monetary_value,
                                 months: int = 12, monthly_discount_rate: float = 0.01) -> np.ndarray:
         """Discounted expected spend over ``months``: expected mean spend × discounted expected purchases.
+
+        Parameters
+        ----------
+        purchase_model : PurchaseModel
+            A fitted purchase model, for the discounted expected purchases.
+        frequency : float or array-like
+            Repeat purchases per customer.
+        recency : float or array-like
+            Age at the last purchase, in the purchase model's ``time_unit``.
+        T : float or array-like
+            Age at the end of the observation period, in the purchase model's ``time_unit``.
+        monetary_value : float or array-like
+            Mean spend of the customer's repeat purchases.
+        months : int, optional
+            Horizon in months; default 12.
+        monthly_discount_rate : float, optional
+            Discount rate per month; default 0.01 (1 %).
+
+        Returns
+        -------
+        ndarray of float
+            Discounted expected spend per customer over the horizon.
 
         >>> purchases = PurchaseModel.from_params("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
         ...                                       time_unit="W")

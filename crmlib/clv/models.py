@@ -67,12 +67,33 @@ RFM_COLUMNS = ("frequency", "recency", "T")
 
 
 def model_label(model: str) -> str:
-    """Readable name of a purchase model key (``"bgnbd"`` -> ``"BG/NBD"``)."""
+    """Readable name of a purchase model key (``"bgnbd"`` -> ``"BG/NBD"``).
+
+    Parameters
+    ----------
+    model : {"bgnbd", "mbgnbd", "pareto"}
+        Purchase model key; any other raises a DataError.
+
+    Returns
+    -------
+    str
+        The model's readable name, e.g. ``"Pareto/NBD"``.
+    """
     return _spec(model)[0]
 
 
 def parameter_names(model: str) -> tuple[str, ...]:
     """The parameters of a purchase model key, in the order of its likelihood.
+
+    Parameters
+    ----------
+    model : {"bgnbd", "mbgnbd", "pareto"}
+        Purchase model key; any other raises a DataError.
+
+    Returns
+    -------
+    tuple of str
+        The parameter names, e.g. ``('r', 'alpha', 'a', 'b')`` for BG/NBD.
 
     >>> parameter_names("pareto")
     ('r', 'alpha', 's', 'beta')
@@ -89,7 +110,18 @@ def _spec(model: str):
 
 
 def parse_models(models: str | list[str] | tuple[str, ...]) -> list[str]:
-    """Model keys from a comma-separated parameter such as ``"bgnbd,pareto"`` (validated)."""
+    """Model keys from a comma-separated parameter such as ``"bgnbd,pareto"`` (validated).
+
+    Parameters
+    ----------
+    models : str or list of str or tuple of str
+        Comma-separated keys or a sequence of keys; case and surrounding spaces are ignored.
+
+    Returns
+    -------
+    list of str
+        Lower-cased keys without duplicates, in first-seen order (DataError if unknown or none).
+    """
     keys = [m.strip().lower() for m in (models.split(",") if isinstance(models, str) else models)]
     keys = [k for k in keys if k]
     for key in keys:
@@ -100,7 +132,15 @@ def parse_models(models: str | list[str] | tuple[str, ...]) -> list[str]:
 
 
 def check_summary(summary: pd.DataFrame, columns=RFM_COLUMNS) -> None:
-    """Raise a DataError unless ``summary`` has ``columns`` and at least one customer."""
+    """Raise a DataError unless ``summary`` has ``columns`` and at least one customer.
+
+    Parameters
+    ----------
+    summary : frame
+        Per-customer summary (from ``customer_summary`` or ``wb.summary()``).
+    columns : sequence of str, optional
+        Columns it must have; default ``("frequency", "recency", "T")``.
+    """
     missing = [c for c in columns if c not in summary.columns]
     if missing:
         raise DataError(f"the customer summary lacks {missing}",
@@ -112,6 +152,18 @@ def check_summary(summary: pd.DataFrame, columns=RFM_COLUMNS) -> None:
 
 def compress_rfm(summary: pd.DataFrame, columns=RFM_COLUMNS) -> pd.DataFrame:
     """Unique rows of ``columns`` with a ``weight`` column counting the customers on each.
+
+    Parameters
+    ----------
+    summary : frame
+        Per-customer summary, one row per customer.
+    columns : sequence of str, optional
+        Columns whose unique combinations are kept; default ``("frequency", "recency", "T")``.
+
+    Returns
+    -------
+    frame
+        Range index; ``columns`` (sorted ascending) and ``weight``, the number of customers per row.
 
     >>> s = pd.DataFrame({"frequency": [0.0, 0.0, 2.0], "recency": [0.0, 0.0, 5.0], "T": [9.0, 9.0, 9.0]})
     >>> compress_rfm(s).to_dict("records")
@@ -145,6 +197,11 @@ class PurchaseFit:
     def estimator(self):
         """The fitted :class:`crmlib.clv.estimators.PurchaseModel` with these parameters, for predictions.
 
+        Returns
+        -------
+        PurchaseModel
+            A fitted estimator with this fit's model, parameters, time unit and penalizer.
+
         >>> fit = PurchaseFit("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, -9582.4, 2357, 1, "W")
         >>> round(float(fit.estimator().conditional_probability_alive(2, 30.43, 38.86)), 3)
         0.727
@@ -154,6 +211,14 @@ class PurchaseFit:
         return PurchaseModel.from_fit(self)
 
     def to_dict(self) -> dict:
+        """The fit as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``model``, ``label``, ``params``, ``log_likelihood``, counts, ``penalizer``,
+            ``fallback``, ``warning``, ``fit_seconds`` (``shrinkage``, standard errors if any).
+        """
         return {"model": self.model, "label": self.label, "params": self.params,
                 "log_likelihood": self.log_likelihood, "n_customers": self.n_customers,
                 "n_unique_rows": self.n_rows, "time_unit": self.time_unit,
@@ -180,6 +245,26 @@ def log_likelihood(model: str, params: dict, frequency, recency, T, weights=None
     changes the density of x purchase times by c^-x. Values are comparable between models
     fitted on the same data (BG/NBD on CDNOW: about −9582.4).
 
+    Parameters
+    ----------
+    model : {"bgnbd", "mbgnbd", "pareto"}
+        Purchase model key.
+    params : dict
+        The model's parameters by name (see :func:`parameter_names`), in the data's time unit.
+    frequency : array-like
+        Repeat purchases per row.
+    recency : array-like
+        Age at the last purchase per row, in the data's time unit.
+    T : array-like
+        Age at the end of the period per row, in the data's time unit.
+    weights : array-like, optional
+        Customers per row; default None counts each row once.
+
+    Returns
+    -------
+    float
+        The total log-likelihood (sum over rows, weighted).
+
     >>> round(log_likelihood("bgnbd", {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, [0, 2], [0.0, 30.43],
     ...                      [38.86, 38.86]), 3)
     -10.013
@@ -204,6 +289,18 @@ DEGENERATE_BOUNDS = (1e-6, 1e5)  # estimates outside this range mean the data ca
 
 def degenerate_warning(model: str, params: dict[str, float]) -> str:
     """A sentence when estimates ran off towards 0 or infinity (the optimiser "converged" on a ridge).
+
+    Parameters
+    ----------
+    model : {"bgnbd", "mbgnbd", "pareto"}
+        Purchase model key, named in the sentence.
+    params : dict of str to float
+        The fitted parameters; a value outside ``DEGENERATE_BOUNDS`` (1e-6, 1e5) counts as run off.
+
+    Returns
+    -------
+    str
+        The warning naming the parameters that ran off, or ``""`` when none did.
 
     >>> degenerate_warning("bgnbd", {"r": 2e7, "alpha": 1.6e8, "a": 2e-11, "b": 1.6e7})
     'BG/NBD estimates r, alpha, a, b ran off towards 0 or infinity: the data do not identify this model; prefer another model or more history.'
@@ -234,13 +331,24 @@ def fit_purchase_model(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit
 
     Parameters
     ----------
-    summary : frame with ``frequency``, ``recency``, ``T`` (in ``time_unit``), one row per customer.
-    model : ``"bgnbd"``, ``"mbgnbd"`` or ``"pareto"``.
-    time_unit : the unit of recency and T (``"D"`` or ``"W"``), recorded with the fit.
-    penalizer : L2 penalizer of the first attempt (0 = plain maximum likelihood).
-    ladder : larger penalizers tried in turn if the fit does not converge; the one used is
-        reported in ``fallback``.
-    shrinkage : BG/NBD and MBG/NBD only: ridge on the log-parameters (see ``fit_bgnbd``).
+    summary : frame
+        ``frequency``, ``recency``, ``T`` (in ``time_unit``), one row per customer.
+    model : {"bgnbd", "mbgnbd", "pareto"}, optional
+        Purchase model key; default ``"bgnbd"``.
+    time_unit : {"D", "W"}, optional
+        The unit of recency and T, recorded with the fit; default ``"D"``.
+    penalizer : float, optional
+        L2 penalizer of the first attempt; default 0 (plain maximum likelihood).
+    ladder : tuple of float, optional
+        Larger penalizers tried in turn if the fit does not converge; the one used is
+        reported in ``fallback``. Default ``PENALIZER_LADDER``.
+    shrinkage : float, optional
+        BG/NBD and MBG/NBD only: ridge on the log-parameters (see ``fit_bgnbd``); default 0.
+
+    Returns
+    -------
+    PurchaseFit
+        Parameters, log-likelihood, customer and row counts, penalizer used, fallback and warning.
     """
     rows = compress_rfm(summary)
     if (rows["frequency"] > 0).sum() == 0:
@@ -293,6 +401,11 @@ class SpendFit:
     def estimator(self):
         """The fitted :class:`crmlib.clv.estimators.SpendModel` with these parameters, for predictions.
 
+        Returns
+        -------
+        SpendModel
+            A fitted Gamma-Gamma estimator with this fit's parameters and penalizer.
+
         >>> fit = SpendFit({"p": 6.25, "q": 3.74, "v": 15.44}, -4000.0, 946, 0, 0.1)
         >>> round(float(fit.estimator().conditional_expected_average_profit(1, 20.0)), 2)
         24.64
@@ -302,6 +415,14 @@ class SpendFit:
         return SpendModel.from_fit(self)
 
     def to_dict(self) -> dict:
+        """The fit as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``model``, ``label``, ``params``, ``log_likelihood``, counts, the frequency-spend
+            correlation, ``penalizer``, ``fallback``, ``notes`` (and standard errors when computed).
+        """
         return {"model": "gamma_gamma", "label": "Gamma-Gamma", "params": self.params,
                 "log_likelihood": self.log_likelihood, "n_fitted": self.n_fitted,
                 "n_excluded_nonpositive_spend": self.n_excluded,
@@ -319,6 +440,20 @@ def fit_spend_model(summary: pd.DataFrame, *, penalizer: float = 0.0,
 
     Repeat buyers with zero or negative mean spend are excluded (counted in ``n_excluded``);
     one-time buyers carry no repeat spend and are not part of the fit (lifetimes' convention).
+
+    Parameters
+    ----------
+    summary : frame
+        Per-customer summary with ``frequency`` and ``monetary_value`` (mean repeat spend).
+    penalizer : float, optional
+        L2 penalizer of the first attempt; default 0 (plain maximum likelihood).
+    ladder : tuple of float, optional
+        Larger penalizers tried in turn if the fit does not converge; default ``PENALIZER_LADDER``.
+
+    Returns
+    -------
+    SpendFit
+        Parameters ``p``, ``q``, ``v``, log-likelihood, fitted and excluded counts, notes.
     """
     check_summary(summary, ("frequency", "monetary_value"))
     repeat = summary.loc[summary["frequency"] > 0, ["frequency", "monetary_value"]]
