@@ -21,7 +21,19 @@ EXPORT_COLUMNS = ["customer_id", "frequency", "recency", "T", "monetary", "p_ali
 
 
 def one_time_buyers(scores: pd.DataFrame) -> dict[str, float]:
-    """How many customers never bought again, and what the model says about them."""
+    """How many customers never bought again, and what the model says about them.
+
+    Parameters
+    ----------
+    scores : frame
+        Per-customer scores with ``frequency``, ``p_alive``, ``expected_purchases`` and ``clv``.
+
+    Returns
+    -------
+    dict of str to float
+        ``customers``, ``share_of_customers``, mean ``p_alive`` and expected purchases of one-time
+        and repeat buyers, and ``share_of_clv``; NaN where undefined.
+    """
     once = scores["frequency"] == 0
     total_clv = scores["clv"].sum()
     return {
@@ -42,6 +54,28 @@ def value_sentence(worth: pd.DataFrame, *, basis: str, currency: str, horizon_mo
     ``worth`` is :func:`crmlib.profit.customer_value` (with ``revenue_clv`` when ``basis`` is
     ``"profit"``) or :func:`crmlib.clv.predict_customers`; on profit the sentence says so and
     gives the revenue beside it, and says when there is no profit to share out.
+
+    Parameters
+    ----------
+    worth : frame
+        One row per customer with ``clv`` (and ``revenue_clv`` when ``basis`` is ``"profit"``).
+    basis : str
+        ``"profit"`` for CLV on profit; any other value reads ``clv`` as revenue.
+    currency : str
+        Currency code written after the amounts, e.g. ``"CNY"``.
+    horizon_months : int
+        CLV horizon in months, quoted in the sentence.
+    annual_discount_rate : float
+        Yearly discount rate as a fraction, quoted as a percentage.
+    margin : float
+        Profit share of revenue, quoted on the revenue basis only.
+    lang : {"en", "zh"}, optional
+        Language of the sentence; default ``"en"``.
+
+    Returns
+    -------
+    str
+        The sentences (Markdown).
 
     >>> worth = pd.DataFrame({"clv": [60.0, 30.0, 10.0], "revenue_clv": [200.0, 100.0, 50.0]})
     >>> value_sentence(worth, basis="profit", currency="CNY", horizon_months=12, annual_discount_rate=0.1,
@@ -76,7 +110,18 @@ INTERVAL_COLUMNS = ["clv_low", "clv_high"]  # 95 % interval of clv (crmlib.clv.u
 
 def export_frame(scores: pd.DataFrame) -> pd.DataFrame:
     """The ``clv.csv`` columns in their public order (customer_id as a column), the interval after ``clv``,
-    and ``profit_clv`` last when the scores have it (CLV on profit, :func:`crmlib.profit.customer_value`)."""
+    and ``profit_clv`` last when the scores have it (CLV on profit, :func:`crmlib.profit.customer_value`).
+
+    Parameters
+    ----------
+    scores : frame
+        Per-customer scores indexed by customer with ``SCORE_COLUMNS`` (and optional intervals).
+
+    Returns
+    -------
+    frame
+        Range index; ``EXPORT_COLUMNS``, ``clv_low``/``clv_high`` when present, ``profit_clv``.
+    """
     columns = list(EXPORT_COLUMNS)
     if all(c in scores.columns for c in INTERVAL_COLUMNS):
         columns[columns.index("clv") + 1:columns.index("clv") + 1] = INTERVAL_COLUMNS
@@ -87,6 +132,17 @@ def export_frame(scores: pd.DataFrame) -> pd.DataFrame:
 
 def parameter_table(fit: CLVFit) -> pd.DataFrame:
     """Every fitted parameter with its standard error and 95 % interval, and each model's log-likelihood.
+
+    Parameters
+    ----------
+    fit : CLVFit
+        The fitted purchase and spend models.
+
+    Returns
+    -------
+    frame
+        Range index; ``model``, ``parameter``, ``estimate``, ``standard_error``, ``ci95_low``,
+        ``ci95_high`` (None where not computed), a ``log-likelihood`` row per model.
 
     >>> from crmlib.clv.models import PurchaseFit, SpendFit
     >>> purchase = PurchaseFit("bgnbd", {"r": 0.24, "alpha": 4.4, "a": 0.79, "b": 2.4}, -9582.4, 2357, 900, "W")
@@ -109,7 +165,17 @@ def parameter_table(fit: CLVFit) -> pd.DataFrame:
 def decile_intervals(scores: pd.DataFrame, intervals: dict) -> pd.DataFrame:
     """CLV by decile (1 = the top 10 %) with the 95 % interval of each decile's total.
 
-    ``intervals`` is the second value of :func:`crmlib.clv.uncertainty.clv_intervals`.
+    Parameters
+    ----------
+    scores : frame
+        Per-customer scores with ``clv`` and ``clv_decile``.
+    intervals : dict
+        The second value of :func:`crmlib.clv.uncertainty.clv_intervals` (its ``by_decile``).
+
+    Returns
+    -------
+    frame
+        Range index; ``clv_decile``, ``customers``, ``clv`` (the total), ``clv_low``, ``clv_high``.
     """
     grouped = scores.groupby("clv_decile").agg(customers=("clv", "size"), clv=("clv", "sum")).reset_index()
     bounds = intervals.get("by_decile") or {}
@@ -120,7 +186,27 @@ def decile_intervals(scores: pd.DataFrame, intervals: dict) -> pd.DataFrame:
 
 def model_report(fit: CLVFit, *, settings: dict, validation: dict | None = None,
                  scores: pd.DataFrame | None = None, intervals: dict | None = None) -> dict:
-    """The ``clv_model.json`` content: chosen model, all fits, holdout metrics, fallbacks used."""
+    """The ``clv_model.json`` content: chosen model, all fits, holdout metrics, fallbacks used.
+
+    Parameters
+    ----------
+    fit : CLVFit
+        The final fit on all data.
+    settings : dict
+        The analysis settings, written as they are.
+    validation : dict, optional
+        ``HoldoutResult.to_dict()``; default None (no holdout validation).
+    scores : frame, optional
+        Per-customer scores, for the ``summary`` block; default None leaves it out.
+    intervals : dict, optional
+        Totals and decile intervals from :func:`crmlib.clv.uncertainty.clv_intervals`; default None.
+
+    Returns
+    -------
+    dict
+        ``chosen_model``, ``settings``, ``units``, ``final_fit``, ``holdout_validation``,
+        ``fallbacks_used``, ``warnings`` (and ``summary`` when ``scores`` is given).
+    """
     fallbacks = [f for f in (fit.purchase.fallback, fit.spend.fallback) if f]
     if validation:
         fallbacks += [f["fallback"] for f in validation.get("fits", {}).values() if f.get("fallback")]

@@ -55,7 +55,22 @@ def _observed_days(summary: pd.DataFrame) -> np.ndarray:
 
 
 def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days) -> float:
-    """Share of customers acquired ≥ ``churn_window_days`` ago with no purchase in that window."""
+    """Share of customers acquired ≥ ``churn_window_days`` ago with no purchase in that window.
+
+    Parameters
+    ----------
+    summary : frame
+        Per-customer summary with ``first_purchase``, ``last_purchase``, ``n_orders``,
+        ``total_spend`` and ``days_since_last``.
+    churn_window_days : int, optional
+        Days without a purchase that count as churned; default
+        ``DEFAULTS.simple_cltv_lapse_days`` (365).
+
+    Returns
+    -------
+    float
+        The churn rate, a share from 0 to 1; NotEnoughData when no customer is old enough.
+    """
     _check(summary)
     old_enough = _observed_days(summary) >= churn_window_days
     if not old_enough.any():
@@ -70,7 +85,27 @@ def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.s
 
 def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = DEFAULTS.margin,
                         max_lifespan_years: float = 10.0) -> dict[str, float]:
-    """Company-level simple CLTV and its three factors (plain dict, units in the keys' names)."""
+    """Company-level simple CLTV and its three factors (plain dict, units in the keys' names).
+
+    Parameters
+    ----------
+    summary : frame
+        Per-customer summary with ``first_purchase``, ``last_purchase``, ``n_orders``,
+        ``total_spend`` and ``days_since_last``.
+    churn_window_days : int, optional
+        Churn window in days, also the shortest observed span; default
+        ``DEFAULTS.simple_cltv_lapse_days`` (365).
+    margin : float, optional
+        Profit share of revenue; default ``DEFAULTS.margin`` (1.0, CLTV in revenue).
+    max_lifespan_years : float, optional
+        Cap on the expected lifespan, also used when nobody churned; default 10.
+
+    Returns
+    -------
+    dict of str to float
+        ``avg_order_value``, ``purchase_frequency_per_year``, ``annual_churn_rate``,
+        ``expected_lifespan_years``, ``margin``, ``simple_cltv`` and ``churn_window_days``.
+    """
     _check(summary)
     orders = float(summary["n_orders"].sum())
     years = np.maximum(_observed_days(summary), churn_window_days) / DAYS_PER_YEAR
@@ -87,8 +122,24 @@ def simple_cltv(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simp
                 max_lifespan_years: float = 10.0) -> pd.DataFrame:
     """Per-customer simple CLTV: own purchase frequency × own AOV × the population lifespan.
 
-    Returns a frame indexed like ``summary`` with ``purchase_frequency_per_year``,
-    ``avg_order_value``, ``expected_lifespan_years`` and ``simple_cltv``.
+    Parameters
+    ----------
+    summary : frame
+        Per-customer summary with ``first_purchase``, ``last_purchase``, ``n_orders``,
+        ``total_spend`` and ``days_since_last``.
+    churn_window_days : int, optional
+        Churn window in days, also the shortest observed span; default
+        ``DEFAULTS.simple_cltv_lapse_days`` (365).
+    margin : float, optional
+        Profit share of revenue; default ``DEFAULTS.margin`` (1.0, CLTV in revenue).
+    max_lifespan_years : float, optional
+        Cap on the population's expected lifespan; default 10.
+
+    Returns
+    -------
+    frame
+        Indexed like ``summary`` with ``purchase_frequency_per_year``,
+        ``avg_order_value``, ``expected_lifespan_years`` and ``simple_cltv``.
     """
     population = simple_cltv_summary(summary, churn_window_days=churn_window_days, margin=margin,
                                      max_lifespan_years=max_lifespan_years)

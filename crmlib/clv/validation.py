@@ -58,6 +58,18 @@ def default_calibration_end(transactions: pd.DataFrame, observation_end=None) ->
 
     On CDNOW (1997-01-01 .. 1998-06-30) this is 1997-09-30: the 39-week calibration period of
     Fader, Hardie & Lee (2005).
+
+    Parameters
+    ----------
+    transactions : frame
+        The canonical transactions table (``order_date``).
+    observation_end : date-like, optional
+        End of the observation period; default None uses the last ``order_date``.
+
+    Returns
+    -------
+    Timestamp
+        The calibration end, a midnight date.
     """
     first = transactions["order_date"].min().normalize()
     last = pd.Timestamp(observation_end).normalize() if observation_end is not None else transactions["order_date"].max().normalize()
@@ -86,11 +98,28 @@ class HoldoutResult:
     choice: dict = field(default_factory=dict)
 
     def reason_text(self, lang: str = "en") -> str:
-        """Why the chosen model was chosen, with the bootstrap interval, in ``lang``."""
+        """Why the chosen model was chosen, with the bootstrap interval, in ``lang``.
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}, optional
+            Language of the sentence; default ``"en"``.
+
+        Returns
+        -------
+        str
+            The explanation (see :func:`choice_text`).
+        """
         return choice_text(self.metrics, self.choice, self.baselines, lang)
 
     def holdout_periods(self) -> pd.DataFrame:
-        """The tracking table's periods that lie wholly inside the holdout."""
+        """The tracking table's periods that lie wholly inside the holdout.
+
+        Returns
+        -------
+        frame
+            The rows of ``periods`` that start after ``calibration_end``, same columns.
+        """
         start = self.periods["period_end"] - pd.to_timedelta(self.periods["days"] - 1, unit="D")
         return self.periods.loc[start > self.calibration_end]
 
@@ -102,7 +131,14 @@ class HoldoutResult:
         return ",".join([self.chosen, *[key for key in ranked if key != self.chosen]])
 
     def to_dict(self) -> dict:
-        """Plain summary for clv_model.json (dates ISO, errors in transactions per customer)."""
+        """Plain summary for clv_model.json (dates ISO, errors in transactions per customer).
+
+        Returns
+        -------
+        dict
+            Dates, ``metrics``, ``chosen_model``, ``reason``, ``choice``, ``baselines``, deciles,
+            holdout period errors, ``rejected_models`` and each model's ``fits`` record.
+        """
         return {
             "calibration_end": self.calibration_end.date().isoformat(),
             "observation_end": self.observation_end.date().isoformat(),
@@ -140,6 +176,26 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
     Columns: ``period_end`` (date), ``period`` (1, 2, …), ``days`` (the last period may be
     shorter), ``in_holdout``, ``actual`` and one
     column per model key (incremental expected), plus ``*_cumulative`` for each.
+
+    Parameters
+    ----------
+    transactions : frame
+        The canonical transactions table.
+    calibration : frame
+        Calibration summary indexed by customer, with ``first_purchase``; only these customers count.
+    fits : dict of str to PurchaseFit
+        The fitted models by key, one expected column each.
+    calibration_end : Timestamp
+        End of the calibration period; later periods have ``in_holdout`` True.
+    observation_end : Timestamp
+        End of the observation period (the last period ends here).
+    period_days : int, optional
+        Length of a period in days; default 7 (weekly).
+
+    Returns
+    -------
+    frame
+        Range index, one row per period, with the columns above.
     """
     days = purchase_days(transactions, observation_end)
     days = days.loc[days["customer_id"].isin(calibration.index) & days["gap_days"].notna()]
@@ -170,7 +226,24 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
 
 
 def choice_text(metrics: pd.DataFrame, choice: dict, baselines: pd.DataFrame, lang: str = "en") -> str:
-    """The model choice in a sentence: holdout RMSE, the bootstrap interval, tie or not, the baseline."""
+    """The model choice in a sentence: holdout RMSE, the bootstrap interval, tie or not, the baseline.
+
+    Parameters
+    ----------
+    metrics : frame
+        One row per model: ``model``, ``label``, ``rmse``, holdout totals and ``holdout_error``.
+    choice : dict
+        ``chosen``, ``best``, ``tie`` and ``comparisons`` (bootstrap ``difference``, ``low``, ``high``).
+    baselines : frame
+        Naive baselines with a ``baseline`` column; the ``own_rate`` row's ``rmse`` is quoted.
+    lang : {"en", "zh"}, optional
+        Language of the sentences; default ``"en"``.
+
+    Returns
+    -------
+    str
+        The sentences joined by spaces.
+    """
     by_key = metrics.set_index("model")
     chosen, best = choice["chosen"], choice["best"]
     row = by_key.loc[chosen]
@@ -240,11 +313,26 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
 
     Parameters
     ----------
-    transactions : the canonical transactions table.
-    calibration_end, observation_end : dates; ``None``/empty = halfway / the last purchase.
-    time_unit : ``"D"`` or ``"W"`` for the fits (parameters are reported in this unit).
-    models : model keys, comma-separated or a list.
-    period_days : length of a period in the tracking table (7 = weekly).
+    transactions : frame
+        The canonical transactions table.
+    calibration_end : date-like, optional
+        End of the calibration period; ``None``/empty (default) = halfway.
+    observation_end : date-like, optional
+        End of the holdout; ``None``/empty (default) = the last purchase.
+    time_unit : {"D", "W"}, optional
+        Time unit of the fits (parameters are reported in this unit); default ``"W"``.
+    models : str or list of str, optional
+        Model keys, comma-separated or a list; default ``"bgnbd,mbgnbd,pareto"``.
+    period_days : int, optional
+        Length of a period in the tracking table; default 7 (weekly).
+    penalizer : float, optional
+        L2 penalizer of the calibration fits; default 0 (maximum likelihood).
+
+    Returns
+    -------
+    HoldoutResult
+        Fits, per-customer predictions, tracking ``periods``, ``metrics``, ``by_frequency``, the
+        chosen model and the reason; NotEnoughData is raised without a holdout or repeat buyers.
     """
     keys = parse_models(models)
     observation_end = (pd.Timestamp(observation_end) if observation_end not in (None, "")
@@ -323,5 +411,21 @@ def chosen_purchase_model(transactions: pd.DataFrame, analysis_date, *, time_uni
     Notebooks that score CLV (overview, churn) pass this to :func:`crmlib.clv.fit_clv`, which
     uses the first model whose refit on all data is usable, so that their CLV uses the same
     model as ``03_clv`` and ``exports/clv.csv``.
+
+    Parameters
+    ----------
+    transactions : frame
+        The canonical transactions table.
+    analysis_date : date-like
+        End of the observation (holdout) period; the calibration end is halfway.
+    time_unit : {"D", "W"}, optional
+        Time unit of the fits; default ``"W"``.
+    models : str or list of str, optional
+        Model keys compared; default ``"bgnbd,mbgnbd,pareto"``.
+
+    Returns
+    -------
+    str
+        Comma-separated model keys, the chosen one first, then the others by holdout RMSE.
     """
     return holdout_validation(transactions, None, analysis_date, time_unit=time_unit, models=models).preference

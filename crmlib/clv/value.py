@@ -48,6 +48,16 @@ SCORE_COLUMNS = ["frequency", "recency", "T", "monetary", "p_alive", "expected_p
 def monthly_rate(annual_discount_rate: float) -> float:
     """Monthly discount rate equivalent to an annual one: (1 + annual)^(1/12) − 1.
 
+    Parameters
+    ----------
+    annual_discount_rate : float
+        Yearly rate as a fraction (0.10 is 10 %); outside (−1, 10) raises a DataError.
+
+    Returns
+    -------
+    float
+        The monthly rate as a fraction.
+
     >>> round(monthly_rate(0.10), 6)
     0.007974
     """
@@ -66,6 +76,13 @@ class CLVFit:
     rejected: list = field(default_factory=list)  # crmlib.clv.usable.Rejection of models passed over
 
     def to_dict(self) -> dict:
+        """Both fits and the rejected models as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``purchase_model`` and ``spend_model`` (their ``to_dict``) and ``rejected_models`` (a list).
+        """
         return {"purchase_model": self.purchase.to_dict(), "spend_model": self.spend.to_dict(),
                 "rejected_models": [r.to_dict() for r in self.rejected]}
 
@@ -83,13 +100,13 @@ def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D"
     ----------
     summary : DataFrame
         The per-customer summary in ``time_unit`` (``frequency``, ``recency``, ``T``, ``monetary_value``).
-    model : str
-        Purchase model: ``"bgnbd"``, ``"mbgnbd"`` or ``"pareto"`` (or several, comma-separated,
-        in order of preference).
-    time_unit : str
-        ``"D"`` or ``"W"``, the unit the summary was built with.
-    penalizer : float
-        L2 penalty on the models' parameters (0 = maximum likelihood).
+    model : str, optional
+        Purchase model: ``"bgnbd"`` (default), ``"mbgnbd"`` or ``"pareto"`` (or several,
+        comma-separated, in order of preference).
+    time_unit : {"D", "W"}, optional
+        The unit the summary was built with; default ``"D"``.
+    penalizer : float, optional
+        L2 penalty on the models' parameters; default 0 (maximum likelihood).
 
     Returns
     -------
@@ -106,7 +123,24 @@ def fit_clv(summary: pd.DataFrame, model: str = "bgnbd", *, time_unit: str = "D"
 
 def discounted_purchases(fit: PurchaseFit, summary: pd.DataFrame, horizon_months: int,
                          annual_discount_rate: float) -> pd.Series:
-    """Σ over the horizon's months of expected purchases discounted to today, per customer."""
+    """Σ over the horizon's months of expected purchases discounted to today, per customer.
+
+    Parameters
+    ----------
+    fit : PurchaseFit
+        A fitted purchase model (its ``time_unit`` must be ``"D"`` or ``"W"``).
+    summary : frame
+        Per-customer summary with ``frequency``, ``recency`` and ``T`` in the fit's time unit.
+    horizon_months : int
+        Horizon in months (30 days or 4.345 weeks each).
+    annual_discount_rate : float
+        Yearly discount rate as a fraction (0.10 is 10 %), applied monthly.
+
+    Returns
+    -------
+    Series
+        ``discounted_purchases`` on the summary's index.
+    """
     unit = fit.time_unit
     if unit not in MONTH_IN_UNITS:
         raise DataError(f"unknown time unit {unit!r}", hint="Use 'D' or 'W'.")
@@ -120,6 +154,16 @@ def discounted_purchases(fit: PurchaseFit, summary: pd.DataFrame, horizon_months
 
 def value_deciles(values: pd.Series) -> pd.Series:
     """Decile of each value: 1 = the 10 % most valuable customers, 10 = the least (ties by order).
+
+    Parameters
+    ----------
+    values : Series
+        A value per customer, e.g. ``clv``.
+
+    Returns
+    -------
+    Series
+        ``decile`` (int, 1 to 10) on the index of ``values``.
 
     >>> value_deciles(pd.Series([5.0, 1.0, 3.0, 9.0, 7.0])).tolist()
     [6, 10, 8, 2, 4]
@@ -135,6 +179,18 @@ def value_deciles(values: pd.Series) -> pd.Series:
 def value_concentration(values: pd.Series, shares=(0.1, 0.2)) -> dict[str, float]:
     """Share of the total value held by the top ``shares`` of customers.
 
+    Parameters
+    ----------
+    values : Series
+        A value per customer, e.g. ``clv``.
+    shares : sequence of float, optional
+        Top shares of customers (fractions); default ``(0.1, 0.2)``.
+
+    Returns
+    -------
+    dict of str to float
+        ``top_<pct>pct`` -> share of the total value; NaN when the total is not positive.
+
     >>> value_concentration(pd.Series([60.0, 20, 10, 5, 5, 0, 0, 0, 0, 0]))
     {'top_10pct': 0.6, 'top_20pct': 0.8}
     """
@@ -149,7 +205,20 @@ def value_concentration(values: pd.Series, shares=(0.1, 0.2)) -> dict[str, float
 
 
 def lorenz_curve(values: pd.Series, points: int = 101) -> pd.DataFrame:
-    """Cumulative share of value held by the top x share of customers (for a concentration chart)."""
+    """Cumulative share of value held by the top x share of customers (for a concentration chart).
+
+    Parameters
+    ----------
+    values : Series
+        A value per customer, e.g. ``clv``.
+    points : int, optional
+        Number of evenly spaced customer shares from 0 to 1; default 101.
+
+    Returns
+    -------
+    frame
+        Range index; ``customer_share`` and ``value_share``, both from 0 to 1.
+    """
     ordered = np.sort(values.to_numpy(dtype=float))[::-1]
     cumulative = np.r_[0.0, np.cumsum(ordered)] / max(ordered.sum(), 1e-12)
     customer_share = np.linspace(0, 1, points)
@@ -165,6 +234,26 @@ def predict_customers(fit: CLVFit, summary: pd.DataFrame, *, horizon_months: int
     ``margin`` is the share of revenue that is profit (1.0 = CLV in revenue). ``clv`` is
     Σ_months expected purchases × expected average spend × margin, discounted monthly at the
     equivalent of ``annual_discount_rate``.
+
+    Parameters
+    ----------
+    fit : CLVFit
+        Fitted purchase and spend models (from :func:`fit_clv`).
+    summary : frame
+        Per-customer summary in the fit's time unit (``frequency``, ``recency``, ``T``,
+        ``monetary_value``).
+    horizon_months : int, optional
+        CLV horizon in months, at least 1; default ``DEFAULTS.horizon_months`` (12).
+    annual_discount_rate : float, optional
+        Yearly discount rate as a fraction; default ``DEFAULTS.annual_discount_rate`` (0.10).
+    margin : float, optional
+        Profit share of revenue, in (0, 1]; default ``DEFAULTS.margin`` (1.0, CLV in revenue).
+
+    Returns
+    -------
+    frame
+        Indexed by ``customer_id``; ``SCORE_COLUMNS`` (``p_alive``, ``expected_purchases``,
+        ``expected_avg_spend``, ``clv``, ``clv_decile`` …).
     """
     check_summary(summary, ("frequency", "recency", "T", "monetary_value"))
     if horizon_months < 1:
@@ -208,19 +297,27 @@ def score_customers(summary: pd.DataFrame, *, model: str = "bgnbd", time_unit: s
 
     Parameters
     ----------
-    summary : the per-customer summary (``crmlib.scans.summary.customer_summary`` / ``wb.summary(time_unit)``)
-        in ``time_unit``; index ``customer_id``.
-    model : purchase model, ``"bgnbd"`` (default), ``"mbgnbd"`` or ``"pareto"``.
-    time_unit : ``"D"`` or ``"W"`` — must be the unit the summary was built with.
-    horizon_months : CLV horizon in months (30 days / 4.345 weeks, lifetimes' convention).
-    annual_discount_rate : e.g. 0.10 for 10 % a year.
-    margin : profit share of revenue (1.0 = revenue CLV).
-    penalizer : L2 penalty on the models' parameters (0 = maximum likelihood).
+    summary : frame
+        The per-customer summary (``crmlib.scans.summary.customer_summary`` /
+        ``wb.summary(time_unit)``) in ``time_unit``; index ``customer_id``.
+    model : {"bgnbd", "mbgnbd", "pareto"}, optional
+        Purchase model; default ``"bgnbd"`` (several, comma-separated, are tried in order).
+    time_unit : {"D", "W"}, optional
+        Must be the unit the summary was built with; default ``"D"``.
+    horizon_months : int, optional
+        CLV horizon in months (30 days / 4.345 weeks, lifetimes' convention); default 12.
+    annual_discount_rate : float, optional
+        Yearly discount rate, e.g. 0.10 (the default) for 10 % a year.
+    margin : float, optional
+        Profit share of revenue; default 1.0 (revenue CLV).
+    penalizer : float, optional
+        L2 penalty on the models' parameters; default 0 (maximum likelihood).
 
     Returns
     -------
-    DataFrame indexed by ``customer_id`` with ``SCORE_COLUMNS``; ``attrs["clv_fit"]`` holds the
-    fitted models as a plain dict (parameters, log-likelihood, fallbacks used).
+    DataFrame
+        Indexed by ``customer_id`` with ``SCORE_COLUMNS``; ``attrs["clv_fit"]`` holds the
+        fitted models as a plain dict (parameters, log-likelihood, fallbacks used).
 
     Example
     -------
