@@ -37,7 +37,21 @@ BOOTSTRAP_MAX_CUSTOMERS = 200_000  # beyond this a random subset of customers is
 
 
 def customer_metrics(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    """Totals, MAE, RMSE, Spearman and the total error in % of ``predicted`` against ``actual``."""
+    """Totals, MAE, RMSE, Spearman and the total error in % of ``predicted`` against ``actual``.
+
+    Parameters
+    ----------
+    actual : ndarray
+        Holdout repeat purchases per customer.
+    predicted : ndarray
+        A model's predicted holdout repeat purchases, in the same customer order.
+
+    Returns
+    -------
+    dict of str to float
+        ``actual_total``, ``predicted_total``, ``total_error_pct``, ``mae``, ``rmse`` and
+        ``spearman`` (NaN when either side is constant).
+    """
     actual, predicted = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
     diff = predicted - actual
     varies = np.ptp(actual) > 0 and np.ptp(predicted) > 0
@@ -56,6 +70,20 @@ def decile_calibration(actual: np.ndarray, predictions: dict[str, np.ndarray], d
 
     Columns ``model``, ``decile`` (1 = the highest predictions), ``customers``, ``predicted``,
     ``actual`` (means per customer).
+
+    Parameters
+    ----------
+    actual : ndarray
+        Holdout repeat purchases per customer.
+    predictions : dict of str to ndarray
+        Predicted holdout purchases by model key, in the same customer order.
+    deciles : int, optional
+        Number of groups; default 10.
+
+    Returns
+    -------
+    frame
+        Range index, one row per model and decile, with the columns above.
 
     >>> t = decile_calibration(np.array([0.0, 0, 1, 2, 5]), {"m": np.array([0.1, 0.2, 0.9, 1.5, 4.0])}, deciles=5)
     >>> t[["predicted", "actual"]].values.tolist()[:2]
@@ -80,6 +108,25 @@ def paired_bootstrap(actual: np.ndarray, first: np.ndarray, second: np.ndarray, 
     Customers are resampled with replacement ``samples`` times; both models are scored on the
     same resample. Above ``BOOTSTRAP_MAX_CUSTOMERS`` customers a fixed random subset of that
     size is resampled (the point estimate still uses everyone).
+
+    Parameters
+    ----------
+    actual : ndarray
+        Holdout repeat purchases per customer.
+    first : ndarray
+        The first model's predictions, in the same customer order.
+    second : ndarray
+        The second model's predictions, in the same customer order.
+    samples : int, optional
+        Number of bootstrap resamples; default ``BOOTSTRAP_SAMPLES`` (1000).
+    seed : int, optional
+        Seed of the random generator; default ``BOOTSTRAP_SEED`` (18).
+
+    Returns
+    -------
+    dict of str to float
+        ``difference``, its 2.5 % / 97.5 % quantiles ``low`` / ``high``, ``samples`` and
+        ``customers_resampled``.
 
     >>> rng = np.random.default_rng(0)
     >>> y = rng.poisson(1.0, 500).astype(float)
@@ -107,9 +154,19 @@ def paired_bootstrap(actual: np.ndarray, first: np.ndarray, second: np.ndarray, 
 def choose_model(actual: np.ndarray, predictions: dict[str, np.ndarray]) -> tuple[str, str, dict[str, dict]]:
     """The simplest model not clearly worse than the lowest-RMSE one.
 
-    Returns ``(chosen, best, comparisons)``: ``best`` is the lowest-RMSE model and
-    ``comparisons[key]`` the :func:`paired_bootstrap` of RMSE(key) − RMSE(best) for every other
-    model. ``chosen`` differs from ``best`` only on a tie (the interval contains 0).
+    Parameters
+    ----------
+    actual : ndarray
+        Holdout repeat purchases per customer.
+    predictions : dict of str to ndarray
+        Predicted holdout purchases by model key, in the same customer order.
+
+    Returns
+    -------
+    tuple of (str, str, dict)
+        ``(chosen, best, comparisons)``: ``best`` is the lowest-RMSE model and
+        ``comparisons[key]`` the :func:`paired_bootstrap` of RMSE(key) − RMSE(best) for every other
+        model. ``chosen`` differs from ``best`` only on a tie (the interval contains 0).
     """
     rmse = {k: float(np.sqrt(np.mean((np.asarray(p, dtype=float) - actual) ** 2))) for k, p in predictions.items()}
     best = min(rmse, key=lambda k: (rmse[k], SIMPLICITY.index(k) if k in SIMPLICITY else 99))

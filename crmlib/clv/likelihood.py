@@ -83,6 +83,17 @@ def check_inputs(frequency, recency=None, T=None, monetary_value=None) -> None:
     In order: recency > T; recency ≠ 0 where the frequency is 0; negative recency; an empty
     vector; non-integer frequencies; non-positive monetary values.
 
+    Parameters
+    ----------
+    frequency : ndarray
+        Repeat purchases per row.
+    recency : ndarray, optional
+        Age at the last purchase per row; default None skips the recency checks.
+    T : ndarray, optional
+        Age at the end of the period per row; default None skips the recency > T check.
+    monetary_value : ndarray, optional
+        Mean spend per row; default None skips the positivity check.
+
     >>> check_inputs(np.array([1.0, 0.0]), np.array([5.0, 0.0]), np.array([6.0, 4.0]))
     >>> check_inputs(np.array([1.0, 2.0]), np.array([5.0, 9.0]), np.array([6.0, 8.0]))
     Traceback (most recent call last):
@@ -110,6 +121,26 @@ def bgnbd_negative_log_likelihood(log_params, freq, rec, T, weights, penalizer_c
     Fader, Hardie & Lee (2005), eq. 6 in the log-sum-exp form of Hardie's note 004; lifetimes'
     ``BetaGeoFitter._negative_log_likelihood``, term by term.
 
+    Parameters
+    ----------
+    log_params : array-like of 4 floats
+        log of (r, alpha, a, b), alpha in the unit of ``rec`` and ``T``.
+    freq : ndarray
+        Repeat purchases per row.
+    rec : ndarray
+        Recency per row (age at the last purchase).
+    T : ndarray
+        Age at the end of the period per row.
+    weights : ndarray
+        Customers per row.
+    penalizer_coef : float
+        L2 penalizer on the raw parameters (0 = none).
+
+    Returns
+    -------
+    float
+        The penalized negative weighted mean log-likelihood.
+
     >>> round(float(bgnbd_negative_log_likelihood(np.log([0.243, 4.414, 0.793, 2.426]), np.array([0, 2]),
     ...                                     np.array([0.0, 30.43]), np.array([38.86, 38.86]), np.ones(2), 0.0)), 4)
     5.0067
@@ -132,6 +163,26 @@ def mbgnbd_negative_log_likelihood(log_params, freq, rec, T, weights, penalizer_
 
     lifetimes' ``ModifiedBetaGeoFitter._negative_log_likelihood``, term by term.
 
+    Parameters
+    ----------
+    log_params : array-like of 4 floats
+        log of (r, alpha, a, b), alpha in the unit of ``rec`` and ``T``.
+    freq : ndarray
+        Repeat purchases per row.
+    rec : ndarray
+        Recency per row (age at the last purchase).
+    T : ndarray
+        Age at the end of the period per row.
+    weights : ndarray
+        Customers per row.
+    penalizer_coef : float
+        L2 penalizer on the raw parameters (0 = none).
+
+    Returns
+    -------
+    float
+        The penalized negative weighted mean log-likelihood.
+
     >>> round(float(mbgnbd_negative_log_likelihood(np.log([0.525, 6.183, 0.891, 1.614]), np.array([0, 2]),
     ...                                      np.array([0.0, 30.43]), np.array([38.86, 38.86]), np.ones(2), 0.0)), 4)
     5.0127
@@ -148,6 +199,22 @@ def mbgnbd_negative_log_likelihood(log_params, freq, rec, T, weights, penalizer_
 
 def pareto_nbd_log_A_0(params, freq, recency, age):
     """log A_0 of the Pareto/NBD likelihood (Hardie, note 009, eqs. 19 and 20), lifetimes' evaluation.
+
+    Parameters
+    ----------
+    params : sequence of 4 floats
+        Raw (r, alpha, s, beta), alpha and beta in the unit of ``recency`` and ``age``.
+    freq : float or ndarray
+        Repeat purchases.
+    recency : float or ndarray
+        Age at the last purchase.
+    age : float or ndarray
+        Age at the end of the period (T).
+
+    Returns
+    -------
+    float or ndarray
+        log A_0 per customer.
 
     >>> float(np.round(pareto_nbd_log_A_0([0.553, 10.578, 0.606, 11.669], 2.0, 30.43, 38.86), 4))
     -12.5781
@@ -174,6 +241,22 @@ def pareto_nbd_log_A_0(params, freq, recency, age):
 def pareto_nbd_conditional_log_likelihood(params, freq, rec, T):
     """Per-customer Pareto/NBD log-likelihood (Hardie, note 009, eq. 18) at raw ``params`` (r, alpha, s, beta).
 
+    Parameters
+    ----------
+    params : sequence of 4 floats
+        Raw (r, alpha, s, beta), alpha and beta in the unit of ``rec`` and ``T``.
+    freq : float or ndarray
+        Repeat purchases.
+    rec : float or ndarray
+        Recency (age at the last purchase).
+    T : float or ndarray
+        Age at the end of the period.
+
+    Returns
+    -------
+    float or ndarray
+        The log-likelihood per customer.
+
     >>> float(np.round(pareto_nbd_conditional_log_likelihood([0.553, 10.578, 0.606, 11.669], 2.0, 30.43, 38.86), 4))
     -9.5543
     """
@@ -191,6 +274,26 @@ def pareto_nbd_negative_log_likelihood(params, freq, rec, T, weights, penalizer_
 
     lifetimes' ``ParetoNBDFitter._negative_log_likelihood``: infinite when a parameter is not positive.
 
+    Parameters
+    ----------
+    params : array-like of 4 floats
+        Raw (r, alpha, s, beta), alpha and beta in the unit of ``rec`` and ``T``.
+    freq : float or ndarray
+        Repeat purchases per row.
+    rec : float or ndarray
+        Recency per row (age at the last purchase).
+    T : float or ndarray
+        Age at the end of the period per row.
+    weights : ndarray
+        Customers per row.
+    penalizer_coef : float
+        L2 penalizer on the raw parameters (0 = none).
+
+    Returns
+    -------
+    float
+        The penalized objective, ``inf`` when a parameter is not positive.
+
     >>> pareto_nbd_negative_log_likelihood(np.array([1.0, -1.0, 1.0, 1.0]), 1.0, 1.0, 2.0, np.ones(1), 0.0)
     inf
     """
@@ -205,6 +308,24 @@ def gamma_gamma_negative_log_likelihood(log_params, frequency, avg_monetary_valu
     """Gamma-Gamma (Fader & Hardie, note 025, eq. 1a): −(weighted mean log-likelihood) + penalizer.
 
     lifetimes' ``GammaGammaFitter._negative_log_likelihood``, term by term, at ``exp(log_params)`` = (p, q, v).
+
+    Parameters
+    ----------
+    log_params : array-like of 3 floats
+        log of (p, q, v).
+    frequency : ndarray
+        Repeat purchases per repeat buyer (positive).
+    avg_monetary_value : ndarray
+        Mean spend of the repeat purchases (positive).
+    weights : ndarray
+        Customers per row.
+    penalizer_coef : float
+        L2 penalizer on the raw parameters (0 = none).
+
+    Returns
+    -------
+    float
+        The penalized negative weighted mean log-likelihood.
 
     >>> round(float(gamma_gamma_negative_log_likelihood(np.log([6.25, 3.74, 15.44]), np.array([1.0, 3.0]),
     ...                                           np.array([20.0, 35.0]), np.ones(2), 0.0)), 4)
@@ -242,6 +363,21 @@ class BetaGeoObjective:
     """lifetimes' BG/NBD (or, with ``modified=True``, MBG/NBD) objective and its gradient.
 
     Rows are (frequency, recency, T) with optional weights (customers per row).
+
+    Parameters
+    ----------
+    frequency : array-like
+        Repeat purchases per row.
+    recency : array-like
+        Age at the last purchase per row.
+    T : array-like
+        Age at the end of the period per row; time is scaled so the largest T is 1.
+    weights : array-like, optional
+        Customers per row; default None counts each row once.
+    penalizer : float, optional
+        L2 penalizer on the (time-scaled) parameters; default 0.
+    modified : bool, optional
+        True for MBG/NBD; default False (BG/NBD).
 
     >>> objective = BetaGeoObjective([0, 2], [0.0, 4.0], [6.0, 6.0], [3, 1])
     >>> value, gradient = objective(np.full(4, 0.1))
@@ -304,6 +440,17 @@ class BetaGeoObjective:
 
 class GammaGammaObjective:
     """lifetimes' Gamma-Gamma objective and its gradient on repeat buyers' (frequency, mean spend).
+
+    Parameters
+    ----------
+    frequency : array-like
+        Repeat purchases per row (positive).
+    monetary_value : array-like
+        Mean spend of the repeat purchases per row (positive).
+    weights : array-like, optional
+        Customers per row; default None counts each row once.
+    penalizer : float, optional
+        L2 penalizer on the parameters; default 0.
 
     >>> objective = GammaGammaObjective([1, 3, 2], [20.0, 35.0, 12.5])
     >>> value, gradient = objective(np.full(3, 0.1))
@@ -398,6 +545,28 @@ def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
     ridge in log-parameters that keeps estimates off 0 and infinity (the last resort of
     :mod:`crmlib.clv.usable` when the plain fits are degenerate).
 
+    Parameters
+    ----------
+    frequency : array-like
+        Repeat purchases per row (integers).
+    recency : array-like
+        Age at the last purchase per row.
+    T : array-like
+        Age at the end of the period per row, in the same unit.
+    weights : array-like, optional
+        Customers per row; default None counts each row once.
+    penalizer : float, optional
+        L2 penalizer on the time-scaled parameters; default 0.
+    modified : bool, optional
+        True fits MBG/NBD; default False (BG/NBD).
+    shrinkage : float, optional
+        Coefficient of the log-parameter ridge; default 0 (none).
+
+    Returns
+    -------
+    dict of str to float
+        ``r``, ``alpha`` (in the unit of recency and T), ``a``, ``b``; ConvergenceError on failure.
+
     Example: CDNOW with a 39-week calibration gives the estimates Fader, Hardie & Lee (2005) publish.
 
     >>> from crmlib.scans.summary import calibration_holdout_summary
@@ -418,6 +587,22 @@ def fit_bgnbd(frequency, recency, T, weights=None, penalizer: float = 0.0, *,
 
 def fit_gamma_gamma(frequency, monetary_value, weights=None, penalizer: float = 0.0) -> dict[str, float]:
     """Gamma-Gamma maximum-likelihood estimates ``{"p", "q", "v"}`` from repeat buyers.
+
+    Parameters
+    ----------
+    frequency : array-like
+        Repeat purchases per row (positive integers).
+    monetary_value : array-like
+        Mean spend of the repeat purchases per row (positive).
+    weights : array-like, optional
+        Customers per row; default None counts each row once.
+    penalizer : float, optional
+        L2 penalizer on the parameters; default 0.
+
+    Returns
+    -------
+    dict of str to float
+        ``p``, ``q``, ``v``; ConvergenceError when the optimiser fails.
 
     >>> rng = np.random.default_rng(0)
     >>> x = rng.integers(1, 8, 5000)  # repeat purchases; their mean spend from Gamma-Gamma(4, 6, 90):
@@ -442,6 +627,24 @@ def fit_pareto_nbd(frequency, recency, T, weights=None, penalizer: float = 0.0) 
 
     Example: CDNOW with a 39-week calibration gives the estimates of lifetimes and R's BTYD
     (r 0.553, alpha 10.578, s 0.606, beta 11.669).
+
+    Parameters
+    ----------
+    frequency : array-like
+        Repeat purchases per row (integers).
+    recency : array-like
+        Age at the last purchase per row.
+    T : array-like
+        Age at the end of the period per row, in the same unit.
+    weights : array-like, optional
+        Customers per row; default None counts each row once.
+    penalizer : float, optional
+        L2 penalizer on the time-scaled raw parameters; default 0.
+
+    Returns
+    -------
+    dict of str to float
+        ``r``, ``alpha``, ``s``, ``beta`` (alpha and beta in the unit of recency and T).
 
     >>> from crmlib.scans.summary import calibration_holdout_summary
     >>> from crmlib.data.load import load_dataset

@@ -30,7 +30,24 @@ def _grid(T: float, max_frequency: int, n_recency: int):
 
 
 def alive_matrix(fit: PurchaseFit, T: float, max_frequency: int = 20, n_recency: int = 25) -> pd.DataFrame:
-    """P(alive) for customers of age ``T``: rows = frequency 0..max, columns = recency (rounded)."""
+    """P(alive) for customers of age ``T``: rows = frequency 0..max, columns = recency (rounded).
+
+    Parameters
+    ----------
+    fit : PurchaseFit
+        A fitted purchase model.
+    T : float
+        Customers' age, in the fit's time unit; the recency grid runs from 0 to ``T``.
+    max_frequency : int, optional
+        Highest frequency row; default 20.
+    n_recency : int, optional
+        Number of evenly spaced recency columns; default 25.
+
+    Returns
+    -------
+    frame
+        Index ``frequency`` (0..max), columns ``recency`` (rounded to 0.1); NaN where impossible.
+    """
     frequency, recency, f, r = _grid(T, max_frequency, n_recency)
     with np.errstate(all="ignore"):
         values = np.asarray(fit.estimator().conditional_probability_alive(f.ravel(), r.ravel(), np.full(f.size, T)), dtype=float)
@@ -41,7 +58,26 @@ def alive_matrix(fit: PurchaseFit, T: float, max_frequency: int = 20, n_recency:
 
 def expected_purchases_matrix(fit: PurchaseFit, T: float, t: float, max_frequency: int = 20,
                               n_recency: int = 25) -> pd.DataFrame:
-    """Expected purchases in the next ``t`` time units for customers of age ``T``."""
+    """Expected purchases in the next ``t`` time units for customers of age ``T``.
+
+    Parameters
+    ----------
+    fit : PurchaseFit
+        A fitted purchase model.
+    T : float
+        Customers' age, in the fit's time unit; the recency grid runs from 0 to ``T``.
+    t : float
+        Length of the future period, in the fit's time unit.
+    max_frequency : int, optional
+        Highest frequency row; default 20.
+    n_recency : int, optional
+        Number of evenly spaced recency columns; default 25.
+
+    Returns
+    -------
+    frame
+        Index ``frequency`` (0..max), columns ``recency`` (rounded to 0.1); NaN where impossible.
+    """
     frequency, recency, f, r = _grid(T, max_frequency, n_recency)
     with np.errstate(all="ignore"):
         values = np.asarray(fit.estimator().conditional_expected_number_of_purchases_up_to_time(

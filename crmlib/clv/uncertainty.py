@@ -79,7 +79,21 @@ def _summarise(names, estimates: np.ndarray, hessian: np.ndarray) -> dict:
 
 
 def purchase_uncertainty(fit: PurchaseFit, summary: pd.DataFrame) -> dict:
-    """Standard errors, 95 % intervals and the log-parameter covariance of a purchase fit on ``summary``."""
+    """Standard errors, 95 % intervals and the log-parameter covariance of a purchase fit on ``summary``.
+
+    Parameters
+    ----------
+    fit : PurchaseFit
+        The fitted purchase model.
+    summary : frame
+        The per-customer summary it was fitted on (``frequency``, ``recency``, ``T``).
+
+    Returns
+    -------
+    dict
+        ``standard_errors`` and ``ci95`` by parameter, ``log_covariance`` and ``note``; all but
+        ``note`` are None when the Hessian is not positive definite.
+    """
     names = list(parameter_names(fit.model))
     rows = compress_rfm(summary)
     data = (rows["frequency"], rows["recency"], rows["T"], rows["weight"])
@@ -93,7 +107,21 @@ def purchase_uncertainty(fit: PurchaseFit, summary: pd.DataFrame) -> dict:
 
 
 def spend_uncertainty(fit: SpendFit, summary: pd.DataFrame) -> dict:
-    """The same for the Gamma-Gamma fit (on the repeat buyers with positive spend, as fitted)."""
+    """The same for the Gamma-Gamma fit (on the repeat buyers with positive spend, as fitted).
+
+    Parameters
+    ----------
+    fit : SpendFit
+        The fitted Gamma-Gamma model.
+    summary : frame
+        The per-customer summary it was fitted on (``frequency``, ``monetary_value``).
+
+    Returns
+    -------
+    dict
+        ``standard_errors`` and ``ci95`` for ``p``, ``q``, ``v``, ``log_covariance`` and ``note``
+        (as :func:`purchase_uncertainty`).
+    """
     repeat = summary.loc[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
     x, m = repeat["frequency"].to_numpy(dtype=float), repeat["monetary_value"].to_numpy(dtype=float)
     w = np.ones_like(x)
@@ -149,8 +177,28 @@ def clv_intervals(fit, summary: pd.DataFrame, scores: pd.DataFrame, *, horizon_m
     independent) give Var(log CLV), and the interval is CLV · exp(±1.96 SD). Totals use the
     gradient of the log of the sum. ``fit`` is a :class:`crmlib.clv.value.CLVFit` with
     ``uncertainty`` on both fits; ``scores`` the frame of :func:`crmlib.clv.value.predict_customers`.
-    Returns the per-customer frame (index as ``summary``) and ``{"total": [low, high],
-    "by_decile": {decile: [low, high]}, "covers": ...}``; without a covariance the intervals are NaN.
+
+    Parameters
+    ----------
+    fit : CLVFit
+        Purchase and spend fits, each with ``uncertainty`` (its ``log_covariance``).
+    summary : frame
+        The per-customer summary scored (``frequency``, ``recency``, ``T``, ``monetary_value``).
+    scores : frame
+        Its scores with ``clv`` and ``clv_decile``, indexed by customer.
+    horizon_months : int
+        CLV horizon in months, as in the scores.
+    annual_discount_rate : float
+        Yearly discount rate as a fraction, as in the scores.
+    margin : float
+        Profit share of revenue, as in the scores; not used (``scores["clv"]`` already has it).
+
+    Returns
+    -------
+    tuple of (frame, dict)
+        The per-customer frame (index as ``summary``; ``clv_low``, ``clv_high``) and
+        ``{"total": [low, high], "by_decile": {decile: [low, high]}, "covers": ...}``; without a
+        covariance (or with q ≤ 1) the intervals are NaN and ``total`` is None.
     """
     names = list(parameter_names(fit.purchase.model))
     p_cov = (fit.purchase.uncertainty or {}).get("log_covariance")

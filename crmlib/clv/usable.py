@@ -64,7 +64,18 @@ class Rejection:
         return model_label(self.model)
 
     def text(self, lang: str = "en") -> str:
-        """The reason in ``lang`` (English or Chinese)."""
+        """The reason in ``lang`` (English or Chinese).
+
+        Parameters
+        ----------
+        lang : {"en", "zh"}, optional
+            Language of the sentence; default ``"en"``.
+
+        Returns
+        -------
+        str
+            One sentence naming the model (and penalizer) and why it was rejected.
+        """
         d = self.details
         label = self.label + (gettext(lang, " (penalizer {p:g})").format(p=self.penalizer) if self.penalizer else "")
         if self.shrinkage:
@@ -85,6 +96,14 @@ class Rejection:
             model=label, error=d.get("error", ""))
 
     def to_dict(self) -> dict:
+        """The rejection as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``model``, ``label``, ``kind``, ``penalizer``, ``shrinkage``, ``details`` and the
+            English ``reason``.
+        """
         return {"model": self.model, "label": self.label, "kind": self.kind, "penalizer": self.penalizer,
                 "shrinkage": self.shrinkage, "details": _plain(self.details), "reason": self.text()}
 
@@ -96,7 +115,20 @@ def _plain(details: dict) -> dict:
 def fit_problem(fit: PurchaseFit, summary: pd.DataFrame, horizon: float | None = None) -> Rejection | None:
     """``None`` when ``fit`` can score every customer of ``summary``, else why not.
 
-    ``horizon`` (in the fit's time unit, default a year) is how far ahead the checks predict.
+    Parameters
+    ----------
+    fit : PurchaseFit
+        The fitted purchase model to check.
+    summary : frame
+        The customers it will score (``frequency``, ``recency``, ``T`` in the fit's time unit).
+    horizon : float, optional
+        How far ahead the checks predict, in the fit's time unit; default None is a year.
+
+    Returns
+    -------
+    Rejection or None
+        None when the fit is usable, else a ``degenerate``, ``non_finite`` or ``implausible``
+        rejection with its details.
     """
     low, high = DEGENERATE_BOUNDS
     bad = {k: v for k, v in fit.params.items() if not (np.isfinite(v) and low < v < high)}
@@ -133,8 +165,27 @@ def fit_usable_purchase_model(summary: pd.DataFrame, models="bgnbd", *, time_uni
 
     After the preferred models come BG/NBD and then BG/NBD with each log-parameter penalizer
     (``shrinkage``) of ``ladder``.
-    Returns the fit and the rejections of the fits passed over; raises a DataError when none
-    is usable.
+
+    Parameters
+    ----------
+    summary : frame
+        The per-customer summary (``frequency``, ``recency``, ``T`` in ``time_unit``).
+    models : str or list of str, optional
+        A model key or comma-separated keys, in order of preference; default ``"bgnbd"``.
+    time_unit : {"D", "W"}, optional
+        The unit of recency and T; default ``"D"``.
+    penalizer : float, optional
+        L2 penalizer of every attempt's first fit; default 0.
+    horizon : float, optional
+        Horizon of :func:`fit_problem`'s checks, in ``time_unit``; default None is a year.
+    ladder : tuple of float, optional
+        Log-parameter penalizers of the BG/NBD last resort; default ``SHRINKAGE_LADDER``.
+
+    Returns
+    -------
+    tuple of (PurchaseFit, list of Rejection)
+        The first usable fit and the rejections of the fits passed over; raises a DataError
+        when none is usable.
     """
     keys = parse_models(models)
     attempts = [(key, 0.0) for key in keys]

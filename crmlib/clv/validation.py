@@ -182,7 +182,7 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
     transactions : frame
         The canonical transactions table.
     calibration : frame
-        Calibration summary indexed by customer, with ``first_purchase``; only these customers count.
+        Calibration summary indexed by customer with ``first_purchase``; only these customers count.
     fits : dict of str to PurchaseFit
         The fitted models by key, one expected column each.
     calibration_end : Timestamp
@@ -233,7 +233,7 @@ def choice_text(metrics: pd.DataFrame, choice: dict, baselines: pd.DataFrame, la
     metrics : frame
         One row per model: ``model``, ``label``, ``rmse``, holdout totals and ``holdout_error``.
     choice : dict
-        ``chosen``, ``best``, ``tie`` and ``comparisons`` (bootstrap ``difference``, ``low``, ``high``).
+        ``chosen``, ``best``, ``tie``, ``comparisons`` (``difference``, ``low``, ``high`` each).
     baselines : frame
         Naive baselines with a ``baseline`` column; the ``own_rate`` row's ``rmse`` is quoted.
     lang : {"en", "zh"}, optional

@@ -81,7 +81,7 @@ class CLVFit:
         Returns
         -------
         dict
-            ``purchase_model`` and ``spend_model`` (their ``to_dict``) and ``rejected_models`` (a list).
+            ``purchase_model``, ``spend_model`` (their ``to_dict``), ``rejected_models`` (a list).
         """
         return {"purchase_model": self.purchase.to_dict(), "spend_model": self.spend.to_dict(),
                 "rejected_models": [r.to_dict() for r in self.rejected]}
