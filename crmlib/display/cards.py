@@ -129,7 +129,28 @@ def _change(value: float, previous: float, style: KpiStyle, formats: Formats) ->
 
 def kpi_card(kpi: str, label: str, series: Sequence[float], period, formats: Formats,
              note: str = "") -> Card:
-    """The card of one KPI from its monthly ``series`` (last value = ``period``, the month shown)."""
+    """The card of one KPI from its monthly ``series`` (last value = ``period``, the month shown).
+
+    Parameters
+    ----------
+    kpi : str
+        KPI key of ``KPI_STYLES`` (an unknown key is a plain number with 2 decimals, no tone).
+    label : str
+        The shown name, already translated.
+    series : sequence of float
+        Monthly values, oldest first; missing values are dropped.
+    period : str or Period or None
+        The month of the last value (``"2024-12"``), named in the note; None for no note.
+    formats : Formats
+        Language and currency of the card's text.
+    note : str, optional
+        Text under the card; default ``""`` uses "<month>, vs the month before".
+
+    Returns
+    -------
+    Card
+        Formatted value, change against the previous value, its tone and the last 12 values.
+    """
     values = [float(v) for v in series if v is not None and not pd.isna(v)]
     style = KPI_STYLES.get(kpi, KpiStyle("number", 2, None))
     if not values:
@@ -143,12 +164,42 @@ def kpi_card(kpi: str, label: str, series: Sequence[float], period, formats: For
 
 
 def value_card(label: str, value: str, note: str = "") -> Card:
-    """A card for a number without a monthly series (already formatted)."""
+    """A card for a number without a monthly series (already formatted).
+
+    Parameters
+    ----------
+    label : str
+        The shown name, already translated.
+    value : str
+        The formatted value.
+    note : str, optional
+        Text under the card; default ``""`` (none).
+
+    Returns
+    -------
+    Card
+        A neutral card without change or sparkline.
+    """
     return Card(label, value, note=note)
 
 
 def sparkline_svg(values: Sequence[float], width: int = 120, height: int = 28) -> str:
-    """A line of ``values`` as inline SVG (empty for fewer than two values)."""
+    """A line of ``values`` as inline SVG (empty for fewer than two values).
+
+    Parameters
+    ----------
+    values : sequence of float
+        The points, oldest first; scaled to the height between their minimum and maximum.
+    width : int, optional
+        Width in pixels; default 120.
+    height : int, optional
+        Height in pixels; default 28.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element with the line and a dot on the last value, or ``""``.
+    """
     if len(values) < 2:
         return ""
     low, high = min(values), max(values)
@@ -188,5 +239,16 @@ class Cards:
 
 
 def render_cards(cards: Sequence[Card]) -> Cards:
-    """``cards`` as one displayable row."""
+    """``cards`` as one displayable row.
+
+    Parameters
+    ----------
+    cards : sequence of Card
+        The cards, in display order.
+
+    Returns
+    -------
+    Cards
+        The row; Jupyter shows its HTML, a shared note once under the row.
+    """
     return Cards(list(cards))

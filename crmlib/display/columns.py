@@ -45,6 +45,18 @@ class Column:
     context: str | None = None  # msgctxt of a ``code`` column's values (default: the label)
 
     def with_decimals(self, decimals: int) -> Column:
+        """This column with another number of decimals.
+
+        Parameters
+        ----------
+        decimals : int
+            Decimals to show.
+
+        Returns
+        -------
+        Column
+            A copy with ``decimals`` set (the column itself is frozen).
+        """
         return replace(self, decimals=decimals)
 
 
@@ -302,13 +314,38 @@ _MONEY_NAME = re.compile(r"(^|_)(revenue|spend|clv|cltv|amount|aov|cac|monetary|
 
 
 def humanise(name: str) -> str:
-    """A column name in words: ``share_of_identified`` -> ``Share of identified``."""
+    """A column name in words: ``share_of_identified`` -> ``Share of identified``.
+
+    Parameters
+    ----------
+    name : str
+        The column name (any value, read as text).
+
+    Returns
+    -------
+    str
+        Underscores as spaces, the first letter upper-cased.
+    """
     text = str(name).replace("_", " ").strip()
     return text[:1].upper() + text[1:] if text else text
 
 
 def fixed_decimals(values: pd.Series, significant: int = 3, most: int = 4) -> int:
     """One number of decimals for a whole column: enough for ``significant`` digits of its median size.
+
+    Parameters
+    ----------
+    values : Series
+        The column's values; non-numeric and infinite ones are ignored.
+    significant : int, optional
+        Significant digits wanted for the median absolute value; default 3.
+    most : int, optional
+        Largest number of decimals returned; default 4.
+
+    Returns
+    -------
+    int
+        Decimals from 0 to ``most``: 0 for whole numbers or no numbers, 2 for all zeros.
 
     >>> fixed_decimals(pd.Series([28.0, 33.2])), fixed_decimals(pd.Series([0.853, 0.12])), fixed_decimals(pd.Series([1234.5, 99.0]))
     (1, 3, 0)
@@ -323,7 +360,22 @@ def fixed_decimals(values: pd.Series, significant: int = 3, most: int = 4) -> in
 
 
 def column_spec(name, values: pd.Series | None = None, overrides: dict | None = None) -> Column:
-    """The :class:`Column` for ``name``: from ``overrides``, else :data:`COLUMNS`, else inferred."""
+    """The :class:`Column` for ``name``: from ``overrides``, else :data:`COLUMNS`, else inferred.
+
+    Parameters
+    ----------
+    name : str
+        The column name.
+    values : Series, optional
+        The column's values, to infer kind and decimals; default None (unlisted names are text).
+    overrides : dict, optional
+        Name -> :class:`Column`, or a kind name that replaces the kind; default None.
+
+    Returns
+    -------
+    Column
+        Label, kind and decimals (always set for numbers, money, percentages and points).
+    """
     given = (overrides or {}).get(name)
     if isinstance(given, Column):
         spec = given

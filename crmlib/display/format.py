@@ -62,7 +62,20 @@ class Formats:
         return babel_locale(self.lang)
 
     def number(self, value, decimals: int = 2) -> str:
-        """``1,234.57``: separators, exactly ``decimals`` decimals."""
+        """``1,234.57``: separators, exactly ``decimals`` decimals.
+
+        Parameters
+        ----------
+        value : float or None
+            The number; missing values give ``–``, infinite ones ``∞`` / ``-∞``.
+        decimals : int, optional
+            Decimals shown, halves rounded up; default 2.
+
+        Returns
+        -------
+        str
+            The formatted number in this language.
+        """
         from babel.numbers import format_decimal
 
         if _missing(value):
@@ -73,11 +86,35 @@ class Formats:
             return format_decimal(float(value), format=_pattern(decimals), locale=self.locale)
 
     def count(self, value) -> str:
-        """A whole number with separators: ``6,000``."""
+        """A whole number with separators: ``6,000``.
+
+        Parameters
+        ----------
+        value : int or float or None
+            The count; missing values give ``–``.
+
+        Returns
+        -------
+        str
+            The number with no decimals.
+        """
         return self.number(value, 0)
 
     def money(self, value, decimals: int = 2) -> str:
-        """An amount in the dataset's currency: ``¥1,234.50`` (``CN¥`` in English, as CLDR has it)."""
+        """An amount in the dataset's currency: ``¥1,234.50`` (``CN¥`` in English, as CLDR has it).
+
+        Parameters
+        ----------
+        value : float or None
+            The amount in ``currency``; missing values give ``–``.
+        decimals : int, optional
+            Decimals shown, halves rounded up; default 2.
+
+        Returns
+        -------
+        str
+            The amount with the currency symbol.
+        """
         from babel.numbers import format_currency
 
         if _missing(value):
@@ -87,13 +124,32 @@ class Formats:
                                    locale=self.locale, currency_digits=False)
 
     def currency_symbol(self) -> str:
-        """The currency's symbol in this language: ``¥``, ``CN¥``, ``$``."""
+        """The currency's symbol in this language: ``¥``, ``CN¥``, ``$``.
+
+        Returns
+        -------
+        str
+            CLDR's symbol of ``currency`` in this locale.
+        """
         from babel.numbers import get_currency_symbol
 
         return get_currency_symbol(self.currency, self.locale)
 
     def percent(self, value, decimals: int = 1) -> str:
-        """A share or rate (0.154) as ``15.4%``."""
+        """A share or rate (0.154) as ``15.4%``.
+
+        Parameters
+        ----------
+        value : float or None
+            The share as a fraction; missing values give ``–``.
+        decimals : int, optional
+            Decimals of the percentage, halves rounded up; default 1.
+
+        Returns
+        -------
+        str
+            The percentage.
+        """
         from babel.numbers import format_percent
 
         if _missing(value):
@@ -102,7 +158,20 @@ class Formats:
             return format_percent(float(value), format=_pattern(decimals) + "%", locale=self.locale)
 
     def points(self, value, decimals: int = 1) -> str:
-        """A difference of two rates (0.031) in signed percentage points: ``+3.1 pp`` / ``+3.1 个百分点``."""
+        """A difference of two rates (0.031) in signed percentage points: ``+3.1 pp`` / ``+3.1 个百分点``.
+
+        Parameters
+        ----------
+        value : float or None
+            The difference as a fraction; missing values give ``–``.
+        decimals : int, optional
+            Decimals of the points; default 1.
+
+        Returns
+        -------
+        str
+            The points with a ``+`` for a rise, in this language.
+        """
         if _missing(value):
             return MISSING
         _ = translator(self.lang)
@@ -110,18 +179,53 @@ class Formats:
         return _("{value} pp").format(value=sign + self.number(100 * value, decimals))
 
     def change(self, value, decimals: int = 1) -> str:
-        """A relative change (0.052) as ``+5.2%``."""
+        """A relative change (0.052) as ``+5.2%``.
+
+        Parameters
+        ----------
+        value : float or None
+            The change as a fraction; missing values give ``–``.
+        decimals : int, optional
+            Decimals of the percentage; default 1.
+
+        Returns
+        -------
+        str
+            The percentage with a ``+`` for a rise.
+        """
         if _missing(value):
             return MISSING
         return ("+" if value > 0 else "") + self.percent(value, decimals)
 
     def days(self, value) -> str:
-        """A number of days: ``12 days`` / ``12 天``."""
+        """A number of days: ``12 days`` / ``12 天``.
+
+        Parameters
+        ----------
+        value : int or float or None
+            The number of days, shown without decimals; missing values give ``–``.
+
+        Returns
+        -------
+        str
+            The days in this language.
+        """
         _ = translator(self.lang)
         return _("{n} days").format(n=self.count(value)) if not _missing(value) else MISSING
 
     def date(self, value) -> str:
-        """A day: ``Dec 31, 2024`` / ``2024年12月31日``."""
+        """A day: ``Dec 31, 2024`` / ``2024年12月31日``.
+
+        Parameters
+        ----------
+        value : date-like or None
+            Anything ``pd.Timestamp`` reads; missing values give ``–``.
+
+        Returns
+        -------
+        str
+            The date in this language.
+        """
         from babel.dates import format_skeleton
 
         if _missing(value):
@@ -129,7 +233,18 @@ class Formats:
         return format_skeleton("yMMMd", pd.Timestamp(value).to_pydatetime(), locale=self.locale)
 
     def month(self, value) -> str:
-        """A calendar month: ``Dec 2024`` / ``2024年12月``."""
+        """A calendar month: ``Dec 2024`` / ``2024年12月``.
+
+        Parameters
+        ----------
+        value : Period or date-like or None
+            A month period or any date in the month; missing values give ``–``.
+
+        Returns
+        -------
+        str
+            The month and year in this language.
+        """
         from babel.dates import format_skeleton
 
         if _missing(value):

@@ -58,7 +58,22 @@ def _column_key(column) -> str:
 
 
 def format_cell(value, spec: Column, formats: Formats) -> str:
-    """One cell's text by its column's kind (missing values read "–")."""
+    """One cell's text by its column's kind (missing values read "–").
+
+    Parameters
+    ----------
+    value : object
+        The cell's value; a non-number in a numeric column is shown as text.
+    spec : Column
+        The column's kind, decimals and context.
+    formats : Formats
+        Language and currency of the text.
+
+    Returns
+    -------
+    str
+        The formatted, translated cell text (not yet HTML-escaped).
+    """
     if value is None or (not isinstance(value, (str, list, tuple, dict)) and pd.isna(value)):
         return MISSING
     kind = spec.kind
@@ -107,6 +122,20 @@ _ROW_EXAMPLE = re.compile(r"\brow(s?) (\d[\d, ]*\d|\d)")
 def translate_term(text: str, context: str, _) -> str:
     """A value of a fixed vocabulary in the reader's language: by its context (msgctxt), else as a
     message marked anywhere with ``N_``; ``term (key: value)`` translates the term and the key.
+
+    Parameters
+    ----------
+    text : str
+        The value (an English message id).
+    context : str
+        Its msgctxt, e.g. ``"quality check"`` (which also tries the check-name templates).
+    _ : translator
+        The reader's translator (:func:`crmlib.lang.translator`).
+
+    Returns
+    -------
+    str
+        The translation, or ``text`` itself when there is none.
 
     >>> from crmlib.lang import translator
     >>> translate_term("rows read (encoding: gb18030)", "quality check", translator("zh"))
@@ -183,7 +212,13 @@ class Table:
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
     def to_frame(self) -> pd.DataFrame:
-        """The shown cells as a frame of text (headers are the shown labels)."""
+        """The shown cells as a frame of text (headers are the shown labels).
+
+        Returns
+        -------
+        frame
+            Range index, one text column per shown label, one row per shown row.
+        """
         return pd.DataFrame(self.cells, columns=self.labels)
 
     def __repr__(self) -> str:
@@ -198,6 +233,28 @@ def render_table(frame: pd.DataFrame, formats: Formats, *, columns: dict | None 
 
     ``columns`` overrides a column's :class:`Column` or kind by name; ``labels`` its label
     (an English message id, translated here); ``link`` is ``(href, text)`` of the full table.
+
+    Parameters
+    ----------
+    frame : frame
+        The table; a meaningful index becomes the first columns.
+    formats : Formats
+        Language and currency of labels and cells.
+    columns : dict, optional
+        Name -> :class:`Column` or kind, overriding the catalogue; default None.
+    labels : dict, optional
+        Name -> label (English message id); default None uses the column's label.
+    rows : int or None, optional
+        Rows shown; default 20, None for all (a note says when rows were cut).
+    interactive : bool, optional
+        Mark the table sortable and searchable on the report page; default False.
+    link : tuple of (str, str), optional
+        ``(href, text)`` of a download link to the full table; default None.
+
+    Returns
+    -------
+    Table
+        Translated labels, column kinds, formatted cells and their sort values.
     """
     _ = translator(formats.lang)
     shown = _shown_frame(frame)
