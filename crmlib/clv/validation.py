@@ -332,7 +332,7 @@ def holdout_validation(transactions: pd.DataFrame, calibration_end=None, observa
     -------
     HoldoutResult
         Fits, per-customer predictions, tracking ``periods``, ``metrics``, ``by_frequency``, the
-        chosen model and the reason; NotEnoughData is raised without a holdout or repeat buyers.
+        chosen model and the reason; NotEnoughData without a holdout or with too few repeat buyers.
     """
     keys = parse_models(models)
     observation_end = (pd.Timestamp(observation_end) if observation_end not in (None, "")

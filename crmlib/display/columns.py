@@ -345,7 +345,7 @@ def fixed_decimals(values: pd.Series, significant: int = 3, most: int = 4) -> in
     Returns
     -------
     int
-        Decimals from 0 to ``most``: 0 for whole numbers or no numbers, 2 for all zeros.
+        Decimals from 0 to ``most``; 0 when the values are whole numbers or there are none.
 
     >>> fixed_decimals(pd.Series([28.0, 33.2])), fixed_decimals(pd.Series([0.853, 0.12])), fixed_decimals(pd.Series([1234.5, 99.0]))
     (1, 3, 0)
