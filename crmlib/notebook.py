@@ -71,6 +71,18 @@ log = logging.getLogger(__name__)
 def pseudonym(customer_id: str, salt: str) -> str:
     """A stable, salted, non-reversible stand-in for a customer id.
 
+    Parameters
+    ----------
+    customer_id : str
+        The real customer id.
+    salt : str
+        Secret mixed into the hash (the same salt gives the same pseudonym).
+
+    Returns
+    -------
+    str
+        ``"cust_"`` and the first 10 hex digits of the SHA-256 of ``salt:customer_id``.
+
     >>> pseudonym("C0001", "s") == pseudonym("C0001", "s") != pseudonym("C0002", "s")
     True
     """
@@ -78,7 +90,20 @@ def pseudonym(customer_id: str, salt: str) -> str:
 
 
 def pseudonymize_frame(frame: pd.DataFrame, salt: str) -> pd.DataFrame:
-    """Copy of ``frame`` with customer ids hashed and name/e-mail/phone/address columns dropped."""
+    """Copy of ``frame`` with customer ids hashed and name/e-mail/phone/address columns dropped.
+
+    Parameters
+    ----------
+    frame : frame
+        Any table; a ``customer_id`` column or index is pseudonymised.
+    salt : str
+        Salt of :func:`pseudonym`.
+
+    Returns
+    -------
+    frame
+        Same index (hashed if it is ``customer_id``) and rows, without the personal columns.
+    """
     out = frame.drop(columns=[c for c in frame.columns if PERSONAL_COLUMNS.search(str(c))])
     for column in ID_COLUMNS:
         if column in out.columns:
@@ -91,6 +116,16 @@ def pseudonymize_frame(frame: pd.DataFrame, salt: str) -> pd.DataFrame:
 def interactive_export_dir(data_dir: str | Path) -> Path:
     """Where a JupyterLab session's exports go: ``reports/interactive/<dataset folder>/exports``,
     so that switching datasets never mixes their files.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        The dataset folder; only its resolved folder name is used.
+
+    Returns
+    -------
+    Path
+        ``<project>/reports/interactive/<safe folder name>/exports``.
 
     >>> interactive_export_dir("data/cdnow").relative_to(PROJECT_ROOT).as_posix()
     'reports/interactive/cdnow/exports'
@@ -117,8 +152,31 @@ class Workbook:
              pseudonymize: bool = False, lang: str = "en", churn_window_days: int | None = None) -> Workbook:
         """Load ``data_dir`` (relative to the working directory or the project) and set up charts.
 
-        ``churn_window_days`` (the notebook's, when it has one) decides when the analysis date is
-        too long after the last purchase (loading warns with the default window).
+        Parameters
+        ----------
+        data_dir : str or Path, optional
+            The dataset folder (with its ``dataset.yaml``); default ``"data/sample"``.
+        analysis_date : str, optional
+            ISO date of the analysis; empty (default) takes the dataset's own.
+        export_dir : str, optional
+            Where exports go; empty (default) is :func:`interactive_export_dir` of the dataset.
+        pseudonymize : bool, optional
+            Hash customer ids and drop personal columns in shown tables (default False).
+        lang : {"en", "zh"}, optional
+            The notebook's language (one of ``LANGUAGES``); default ``"en"``.
+        churn_window_days : int, optional
+            The notebook's churn window in days, when it has one: decides when the analysis date
+            is too long after the last purchase (None: loading warns with the default window).
+
+        Returns
+        -------
+        Workbook
+            The workbook, after showing the dataset's notes and warnings.
+
+        Raises
+        ------
+        ValueError
+            When ``lang`` is not one of ``LANGUAGES``.
         """
         from crmlib import plots
 
@@ -154,7 +212,18 @@ class Workbook:
         return Formats(self.lang, getattr(self.dataset, "currency", None) or "CNY")
 
     def summary(self, time_unit: str = "D") -> pd.DataFrame:
-        """The per-customer summary as of the analysis date (computed once per time unit)."""
+        """The per-customer summary as of the analysis date (computed once per time unit).
+
+        Parameters
+        ----------
+        time_unit : str, optional
+            Unit of recency, T and days counts: ``"D"`` (default, days), ``"W"`` …
+
+        Returns
+        -------
+        frame
+            Indexed by ``customer_id``: first/last purchase, frequency, recency, T, monetary value …
+        """
         if time_unit not in self._summaries:
             self._summaries[time_unit] = customer_summary(
                 self.dataset.transactions, self.dataset.analysis_date, time_unit)
@@ -225,16 +294,41 @@ class Workbook:
         return None
 
     def t(self, en: str, zh: str) -> str:
-        """The text in the notebook's language (older pair form; use ``wb.gettext`` instead)."""
+        """The text in the notebook's language (older pair form; use ``wb.gettext`` instead).
+
+        Parameters
+        ----------
+        en : str
+            The English text.
+        zh : str
+            The Chinese text.
+
+        Returns
+        -------
+        str
+            ``zh`` in a Chinese notebook, else ``en``.
+        """
         return in_language(self.lang, en, zh)
 
     def show(self, frame: pd.DataFrame, rows: int | None = 20, *, columns: dict | None = None,
              labels: dict | None = None, interactive: bool = False, csv: str | None = None) -> None:
         """Display a readable table (pseudonymised if asked), see :func:`crmlib.display.tables.render_table`.
 
-        ``interactive`` marks a long table the report page makes sortable and searchable (it then
-        shows up to ``rows`` rows, default 500); ``csv`` names the export with the full table,
-        linked under it.
+        Parameters
+        ----------
+        frame : frame
+            The table to show.
+        rows : int or None, optional
+            How many first rows to show (default 20, all if None).
+        columns : dict, optional
+            Column name -> its :class:`~crmlib.display.tables.Column` or kind, overriding the guess.
+        labels : dict, optional
+            Column name -> its label (an English message id, translated).
+        interactive : bool, optional
+            A long table the report page makes sortable and searchable (then up to ``rows`` rows,
+            default 500).
+        csv : str, optional
+            Name of the export with the full table, linked under it (default None: no link).
         """
         from IPython.display import display
 
@@ -250,7 +344,18 @@ class Workbook:
 
     def export_href(self, name: str) -> str:
         """A link to ``exports/<name>`` from where the notebook's page is read: the run folder's
-        pages sit beside ``exports/``; in JupyterLab the link is relative to the notebook."""
+        pages sit beside ``exports/``; in JupyterLab the link is relative to the notebook.
+
+        Parameters
+        ----------
+        name : str
+            The export's file name in the exports folder.
+
+        Returns
+        -------
+        str
+            A relative POSIX path to the export.
+        """
         target = self.export_dir / name
         page_folder = self.export_dir.parent if (self.export_dir.parent / "manifest.json").is_file() else Path.cwd()
         return Path(os.path.relpath(target, page_folder)).as_posix()
@@ -258,7 +363,13 @@ class Workbook:
     def cards(self, cards: Sequence[Card]) -> None:
         """Display a row of KPI cards (see :mod:`crmlib.display.cards`); the report page shows the
         first row right under its title, followed by the sentences shown beside it
-        (:mod:`crmlib.report.firstscreen`)."""
+        (:mod:`crmlib.report.firstscreen`).
+
+        Parameters
+        ----------
+        cards : sequence of Card
+            The cards, in display order.
+        """
         from IPython.display import display
 
         display(render_cards(cards), metadata={FIRST_SCREEN_KEY: True})
@@ -266,7 +377,17 @@ class Workbook:
     def page_cards(self, page: str, churn_window_days: int = DEFAULTS.churn_window_days) -> None:
         """Display the first screen's KPI cards of ``page`` (a key of
         :data:`crmlib.display.cards.PAGE_KPIS`: ``"churn"``, ``"clv"`` …) from the dataset's monthly
-        KPIs (computed once per dataset and churn window for every page of a run, see :meth:`cached`)."""
+        KPIs (computed once per dataset and churn window for every page of a run, see :meth:`cached`).
+
+        Shows nothing for a customer snapshot or before the first complete month.
+
+        Parameters
+        ----------
+        page : str
+            A key of :data:`crmlib.display.cards.PAGE_KPIS`.
+        churn_window_days : int, optional
+            Days without a purchase after which a customer counts as churned (settings default).
+        """
         from crmlib.overview.kpi import dataset_monthly_kpis
 
         if not self.dataset.has("transactions"):  # a customer snapshot: no monthly KPIs (the page says why)
@@ -280,7 +401,20 @@ class Workbook:
 
     def kpi_cards(self, monthly: pd.DataFrame, names: dict[str, str]) -> list[Card]:
         """One card per KPI of ``names`` (key -> shown name) from the monthly KPI table: last complete
-        month, change against the month before, a sparkline of the last 12 months."""
+        month, change against the month before, a sparkline of the last 12 months.
+
+        Parameters
+        ----------
+        monthly : frame
+            The monthly KPI table: one row per month, one column per KPI key.
+        names : dict of str to str
+            KPI key -> its shown name; keys absent from ``monthly`` are skipped.
+
+        Returns
+        -------
+        list of Card
+            One card per KPI found, in the order of ``names``.
+        """
         cards = []
         for key, name in names.items():
             if key in monthly:
@@ -290,7 +424,13 @@ class Workbook:
         return cards
 
     def say(self, text: str) -> None:
-        """Show a sentence computed from the data as Markdown (HTML in it is escaped)."""
+        """Show a sentence computed from the data as Markdown (HTML in it is escaped).
+
+        Parameters
+        ----------
+        text : str
+            The sentence, already translated and formatted.
+        """
         from IPython.display import Markdown, display
 
         display(Markdown(html.escape(text, quote=False)))
@@ -300,6 +440,13 @@ class Workbook:
 
         The report page then leaves out the cells tagged ``needs-<table>`` (the sections that
         would have shown it).
+
+        Parameters
+        ----------
+        table : str
+            The table's key in ``dataset.yaml`` (e.g. ``"feedback"``).
+        enables : str
+            A translated sentence saying what the table would enable.
         """
         from IPython.display import Markdown, display
 
@@ -319,6 +466,20 @@ class Workbook:
         goes on; the report page leaves out the cells tagged ``needs-<section>``. Cells after it
         test the result for ``None``. Pass ``wb.cached`` as the function to cache a result.
 
+        Parameters
+        ----------
+        section : str
+            The section's key (a key of ``SECTIONS``, e.g. ``"clusters"``, or another name).
+        function : callable
+            What to call.
+        *args, **kwargs
+            Its arguments.
+
+        Returns
+        -------
+        object or None
+            What ``function`` returns, or None when it raised ``NotEnoughData``.
+
         Example
         -------
         >>> clusters = wb.attempt("clusters", seg.RFMClusterer().fit, table)   # doctest: +SKIP
@@ -331,7 +492,15 @@ class Workbook:
 
     def cannot_run(self, section: str, reason: NotEnoughData) -> None:
         """Say that ``section`` cannot run, why and what data would enable it; the page then leaves
-        out the cells tagged ``needs-<section>`` (as for a missing table, :meth:`missing_table`)."""
+        out the cells tagged ``needs-<section>`` (as for a missing table, :meth:`missing_table`).
+
+        Parameters
+        ----------
+        section : str
+            The section's key; a key of ``SECTIONS`` gets its title in the sentence.
+        reason : NotEnoughData
+            The exception saying why and what data would enable the section.
+        """
         from IPython.display import Markdown, display
 
         _ = self.gettext
@@ -344,9 +513,35 @@ class Workbook:
         display(Markdown(html.escape(text, quote=False)), metadata={MISSING_TABLE_KEY: section})
 
     def export_csv(self, frame: pd.DataFrame, name: str) -> Path:
-        """Write ``exports/<name>`` (UTF-8 with BOM; real ids, never pseudonymised)."""
+        """Write ``exports/<name>`` (UTF-8 with BOM; real ids, never pseudonymised).
+
+        Parameters
+        ----------
+        frame : frame
+            The table to write (its index is not written).
+        name : str
+            The file name in the exports folder.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
         return write_csv(frame, self.export_dir / name)
 
     def export_json(self, obj, name: str) -> Path:
-        """Write ``exports/<name>`` as JSON."""
+        """Write ``exports/<name>`` as JSON.
+
+        Parameters
+        ----------
+        obj : object
+            JSON-able data (numpy/pandas values converted, NaN as null).
+        name : str
+            The file name in the exports folder.
+
+        Returns
+        -------
+        Path
+            The written file.
+        """
         return write_json(obj, self.export_dir / name)
