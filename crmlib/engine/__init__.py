@@ -55,7 +55,22 @@ class Engine:
     @classmethod
     def duckdb(cls, *, threads: int | None = None, memory_limit: str | None = None,
                temp_directory: str | Path | None = None) -> Engine:
-        """An in-process DuckDB engine (spills to ``temp_directory`` when data exceed memory)."""
+        """An in-process DuckDB engine (spills to ``temp_directory`` when data exceed memory).
+
+        Parameters
+        ----------
+        threads : int, optional
+            DuckDB's worker threads (None: DuckDB's default, one per core).
+        memory_limit : str, optional
+            DuckDB's memory limit, e.g. ``"4GB"`` (None: DuckDB's default).
+        temp_directory : str or Path, optional
+            Where DuckDB spills (None: DuckDB's default).
+
+        Returns
+        -------
+        Engine
+            An engine named ``"duckdb"`` on a new connection.
+        """
         config = {}
         if threads:
             config["threads"] = int(threads)
@@ -66,11 +81,37 @@ class Engine:
         return cls("duckdb", ibis.duckdb.connect(**config))
 
     def table(self, data: pd.DataFrame | pa.Table, name: str | None = None) -> ibis.Table:
-        """Make a pandas frame or Arrow table a table of this engine (DuckDB reads it in place)."""
+        """Make a pandas frame or Arrow table a table of this engine (DuckDB reads it in place).
+
+        Parameters
+        ----------
+        data : frame or pyarrow.Table
+            The rows.
+        name : str, optional
+            The temporary table's name (None: a fresh ``crm_t<n>``); an existing one is replaced.
+
+        Returns
+        -------
+        ibis.Table
+            The temporary table.
+        """
         return self.backend.create_table(name or f"crm_t{next(_names)}", data, temp=True, overwrite=True)
 
     def materialize(self, expr: ibis.Table, name: str | None = None) -> ibis.Table:
-        """Compute ``expr`` once into a temporary table of the engine (later queries read it, not ``expr``)."""
+        """Compute ``expr`` once into a temporary table of the engine (later queries read it, not ``expr``).
+
+        Parameters
+        ----------
+        expr : ibis.Table
+            The expression to compute.
+        name : str, optional
+            The temporary table's name (None: a fresh ``crm_m<n>``).
+
+        Returns
+        -------
+        ibis.Table
+            The temporary table holding the result.
+        """
         return self.backend.create_table(name or f"crm_m{next(_names)}", expr, temp=True)
 
     def from_frame(self, frame: pd.DataFrame, columns: list[str] | None = None) -> ibis.Table:
@@ -79,6 +120,18 @@ class Engine:
         The same frame object asked for the same columns gets the same table back, so the many
         scans of one dataset copy it into the engine once; the table is dropped when the frame is
         garbage-collected. Frames are treated as immutable, as everywhere in crmlib.
+
+        Parameters
+        ----------
+        frame : frame
+            The rows (its index is not copied).
+        columns : list of str, optional
+            The columns to copy, in this order (None: all).
+
+        Returns
+        -------
+        ibis.Table
+            The columns plus :data:`ROW_COLUMN` (int64 position in ``frame``).
         """
         wanted = tuple(frame.columns if columns is None else columns)
         key = (id(frame), wanted)
@@ -108,6 +161,11 @@ class Engine:
         A long chain of materialised steps (loading: raw cells, clean text, values) otherwise keeps
         every step of every table in the engine's memory until the connection closes.
 
+        Parameters
+        ----------
+        *tables : ibis.Table
+            Materialised tables to drop, or memtables to unregister.
+
         >>> engine = Engine.duckdb()
         >>> step = engine.materialize(ibis.memtable({"x": [1, 2]}).mutate(y=ibis._.x * 2))
         >>> name = step.op().name
@@ -126,6 +184,11 @@ class Engine:
     @contextlib.contextmanager
     def scope(self):
         """Drop, on leaving the block, every temporary table created in it (DuckDB; a no-op elsewhere).
+
+        Yields
+        ------
+        None
+            Control to the block; the tables are dropped even when it raises.
 
         >>> engine = Engine.duckdb()
         >>> with engine.scope():
@@ -147,7 +210,20 @@ class Engine:
             "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()}
 
     def read_parquet(self, path: str | Path, name: str | None = None) -> ibis.Table:
-        """A Parquet file, folder or glob as a table (read lazily by the engine)."""
+        """A Parquet file, folder or glob as a table (read lazily by the engine).
+
+        Parameters
+        ----------
+        path : str or Path
+            The file, folder or glob.
+        name : str, optional
+            The table's name (None: a fresh ``crm_p<n>``).
+
+        Returns
+        -------
+        ibis.Table
+            The Parquet data as a table of this engine.
+        """
         return self.backend.read_parquet(str(path), table_name=name or f"crm_p{next(_names)}")
 
     def _fraction(self) -> float:
@@ -160,8 +236,22 @@ class Engine:
                   table: str = "transactions") -> pd.DataFrame:
         """Run ``expr`` and return its (small) result as pandas.
 
-        With ``label``, a scan that takes long prints progress lines (:mod:`crmlib.engine.progress`);
-        ``rows`` is the size of the scanned ``table``, for "rows so far".
+        Parameters
+        ----------
+        expr : ibis.Expr
+            The expression to run.
+        label : str, optional
+            The scan's name: with it, a scan that takes long prints progress lines
+            (:mod:`crmlib.engine.progress`); None (default) prints nothing.
+        rows : int, optional
+            Size of the scanned table, for "rows so far" (None: not shown).
+        table : str, optional
+            Name of the scanned table in the progress lines (default ``"transactions"``).
+
+        Returns
+        -------
+        frame
+            The result, with a default index.
         """
         if label is None:
             return self.backend.to_pandas(expr)
@@ -169,11 +259,33 @@ class Engine:
             return self.backend.to_pandas(expr)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
-        """Run ``expr`` and return its result as an Arrow table."""
+        """Run ``expr`` and return its result as an Arrow table.
+
+        Parameters
+        ----------
+        expr : ibis.Expr
+            The expression to run.
+
+        Returns
+        -------
+        pyarrow.Table
+            The result.
+        """
         return self.backend.to_pyarrow(expr)
 
     def count(self, table: ibis.Table) -> int:
-        """Number of rows of ``table``."""
+        """Number of rows of ``table``.
+
+        Parameters
+        ----------
+        table : ibis.Table
+            The table to count.
+
+        Returns
+        -------
+        int
+            Its row count.
+        """
         return int(self.backend.execute(table.count()))
 
 
@@ -181,7 +293,13 @@ _default: Engine | None = None
 
 
 def default_engine() -> Engine:
-    """The process's shared engine: DuckDB, created on first use, unless :func:`use_engine` chose another."""
+    """The process's shared engine: DuckDB, created on first use, unless :func:`use_engine` chose another.
+
+    Returns
+    -------
+    Engine
+        The default engine.
+    """
     global _default
     if _default is None:
         _default = Engine.duckdb()
@@ -193,6 +311,16 @@ def use_engine(engine: Engine | None) -> Engine | None:
 
     ``None`` goes back to a fresh DuckDB engine on next use (:func:`crmlib.engine.select.activate`
     picks the engine a dataset or ``--engine`` names).
+
+    Parameters
+    ----------
+    engine : Engine or None
+        The new default engine.
+
+    Returns
+    -------
+    Engine or None
+        The previous default (None when none was created yet).
     """
     global _default
     previous, _default = _default, engine
