@@ -65,6 +65,22 @@ def extract_notebook(fileobj, keywords, comment_tags, options) -> Iterator[tuple
     """Babel extractor for ``.ipynb``: Markdown cells by :func:`markdown_messages`, code cells as Python.
 
     Line numbers count through the cells' sources in order, as if they were one file.
+
+    Parameters
+    ----------
+    fileobj : binary file
+        The open notebook.
+    keywords : dict
+        Babel keyword specs for the code cells (:data:`KEYWORDS`).
+    comment_tags : list of str
+        Babel's translator-comment tags, passed to its Python extractor.
+    options : dict
+        Babel's extractor options, passed to its Python extractor.
+
+    Yields
+    ------
+    tuple
+        ``(line, funcname, message, comments)`` as Babel's extractors do (funcname None for Markdown).
     """
     from babel.messages.extract import extract_python
 
@@ -83,7 +99,22 @@ def extract_notebook(fileobj, keywords, comment_tags, options) -> Iterator[tuple
 
 
 def extract_source(fileobj, method: str = "python", location: str = "") -> list[Message]:
-    """The messages of one open (binary) source file."""
+    """The messages of one open (binary) source file.
+
+    Parameters
+    ----------
+    fileobj : binary file
+        The open source file.
+    method : str, optional
+        Babel extraction method (default ``"python"``, or ``"crmlib.messages:extract_notebook"``).
+    location : str, optional
+        The file's path as shown in each message's location (default empty).
+
+    Returns
+    -------
+    list of Message
+        In file order, each located ``<location>:<line>``.
+    """
     from babel.messages.extract import extract
 
     return [Message(message, context, f"{location}:{line}")
@@ -91,7 +122,18 @@ def extract_source(fileobj, method: str = "python", location: str = "") -> list[
 
 
 def source_files(root: Path = PROJECT_ROOT) -> Iterator[tuple[Path, str]]:
-    """Every file messages are extracted from, with its Babel extraction method."""
+    """Every file messages are extracted from, with its Babel extraction method.
+
+    Parameters
+    ----------
+    root : Path, optional
+        The project folder (default the project root) holding ``crmlib/`` and ``notebooks/``.
+
+    Yields
+    ------
+    tuple of (Path, str)
+        Each file (sorted per folder, checkpoints left out) and its extraction method.
+    """
     for folder, pattern, method in SOURCES:
         for path in sorted((root / folder).glob(pattern)):
             if ".ipynb_checkpoints" not in path.parts:
@@ -99,7 +141,18 @@ def source_files(root: Path = PROJECT_ROOT) -> Iterator[tuple[Path, str]]:
 
 
 def extract_messages(root: Path = PROJECT_ROOT) -> list[Message]:
-    """Every message of crmlib and the notebooks, in file order (a message may occur twice)."""
+    """Every message of crmlib and the notebooks, in file order (a message may occur twice).
+
+    Parameters
+    ----------
+    root : Path, optional
+        The project folder (default the project root).
+
+    Returns
+    -------
+    list of Message
+        Located by their path relative to ``root`` and line.
+    """
     found: list[Message] = []
     for path, method in source_files(root):
         with open(path, "rb") as handle:
@@ -108,7 +161,18 @@ def extract_messages(root: Path = PROJECT_ROOT) -> list[Message]:
 
 
 def template(messages: Iterable[Message]):
-    """A Babel catalogue (the ``.pot``) of ``messages``, each with every place it occurs."""
+    """A Babel catalogue (the ``.pot``) of ``messages``, each with every place it occurs.
+
+    Parameters
+    ----------
+    messages : iterable of Message
+        The extracted messages.
+
+    Returns
+    -------
+    babel.messages.catalog.Catalog
+        The template, without translations.
+    """
     from babel.messages.catalog import Catalog
 
     pot = Catalog(project="crmlib", fuzzy=False)
@@ -119,7 +183,20 @@ def template(messages: Iterable[Message]):
 
 
 def missing(lang: str, messages: Iterable[Message]) -> list[Message]:
-    """Messages with no (non-fuzzy, non-empty) translation in ``lang``'s catalogue, first occurrence each."""
+    """Messages with no (non-fuzzy, non-empty) translation in ``lang``'s catalogue, first occurrence each.
+
+    Parameters
+    ----------
+    lang : str
+        A report language other than English.
+    messages : iterable of Message
+        The extracted messages.
+
+    Returns
+    -------
+    list of Message
+        The untranslated messages, in the order of ``messages``.
+    """
     known = catalogue(lang)
     seen, out = set(), []
     for message in messages:
@@ -130,7 +207,18 @@ def missing(lang: str, messages: Iterable[Message]) -> list[Message]:
 
 
 def field_names(text: str) -> set[str] | None:
-    """The ``str.format`` fields of ``text`` (None when it is not a valid format string)."""
+    """The ``str.format`` fields of ``text`` (None when it is not a valid format string).
+
+    Parameters
+    ----------
+    text : str
+        A message or its translation.
+
+    Returns
+    -------
+    set of str or None
+        The field names (``""`` for ``{}``), or None.
+    """
     try:
         return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
     except ValueError:
@@ -138,7 +226,18 @@ def field_names(text: str) -> set[str] | None:
 
 
 def malformed(lang: str) -> list[str]:
-    """Problems in ``lang``'s ``.po`` files: fuzzy or empty entries, placeholders that differ."""
+    """Problems in ``lang``'s ``.po`` files: fuzzy or empty entries, placeholders that differ.
+
+    Parameters
+    ----------
+    lang : str
+        A report language other than English.
+
+    Returns
+    -------
+    list of str
+        One line per problem, naming the file and the message id.
+    """
     from babel.messages.pofile import read_po
 
     problems = []
@@ -161,7 +260,18 @@ def malformed(lang: str) -> list[str]:
 
 
 def as_po_entries(messages: Iterable[Message]) -> str:
-    """``messages`` as ``.po`` entries with empty translations, to paste into an area's file."""
+    """``messages`` as ``.po`` entries with empty translations, to paste into an area's file.
+
+    Parameters
+    ----------
+    messages : iterable of Message
+        The messages to write.
+
+    Returns
+    -------
+    str
+        The entries, without a catalogue header.
+    """
     from babel.messages.pofile import write_po
 
     buffer = io.BytesIO()
@@ -170,6 +280,18 @@ def as_po_entries(messages: Iterable[Message]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``python -m crmlib.messages extract|missing|check`` (see the module's docstring).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 1 when ``check`` finds a missing or malformed entry, else 0.
+    """
     parser = argparse.ArgumentParser(prog="python -m crmlib.messages", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     extract = commands.add_parser("extract", help="write the .pot template of every message")
