@@ -27,7 +27,20 @@ def _duckdb_try_strptime(value: str, formats: dt.Array(dt.string)) -> dt.timesta
 
 
 def try_parse_timestamp(value: ibis.Value, formats: Sequence[str]) -> ibis.Value:
-    """``value`` (a string column) parsed with the first matching strftime format, NULL when none fits."""
+    """``value`` (a string column) parsed with the first matching strftime format, NULL when none fits.
+
+    Parameters
+    ----------
+    value : ibis.Value
+        A string column.
+    formats : sequence of str
+        strftime patterns, tried in order.
+
+    Returns
+    -------
+    ibis.Value
+        A timestamp column.
+    """
     return _duckdb_try_strptime(value, ibis.literal(list(formats), type="array<string>"))
 
 
@@ -37,7 +50,18 @@ def _duckdb_trim(value: str) -> str:
 
 
 def trim_spaces(value: ibis.Value) -> ibis.Value:
-    """``value`` without leading and trailing spaces."""
+    """``value`` without leading and trailing spaces.
+
+    Parameters
+    ----------
+    value : ibis.Value
+        A string column.
+
+    Returns
+    -------
+    ibis.Value
+        The trimmed string column.
+    """
     return _duckdb_trim(value)
 
 
@@ -51,7 +75,24 @@ def _backend_name(table: ibis.Table) -> str:
 def ordered_join(value: ibis.Value, order: ibis.Value, separator: str, table: ibis.Table) -> ibis.Value:
     """An aggregate: ``value`` of the group's rows joined by ``separator``, ordered by ``order`` (unique
     in a group). DuckDB's ordered ``string_agg``; on Spark, sorted collected (order, value) pairs
-    (an ordered ``group_concat`` does not compile there, and DuckDB rejects the lambda this needs)."""
+    (an ordered ``group_concat`` does not compile there, and DuckDB rejects the lambda this needs).
+
+    Parameters
+    ----------
+    value : ibis.Value
+        The string column to join.
+    order : ibis.Value
+        The column ordering the rows in a group.
+    separator : str
+        Put between the values.
+    table : ibis.Table
+        The table aggregated, whose backend decides the variant.
+
+    Returns
+    -------
+    ibis.Value
+        A string aggregate, to use in ``aggregate``.
+    """
     if _backend_name(table) != "pyspark":
         return value.group_concat(separator, order_by=order)
     pairs = ibis.struct({"order": order, "value": value}).collect()

@@ -34,7 +34,15 @@ EVERY_SECONDS = 10.0
 
 def emit(line: str, stream=None) -> None:
     """Log ``line`` (the run's log under the runner) and print it to ``stream``; without a
-    ``stream``, to stderr unless the runner's log takes it (``CRM_WORKBOOK_LOG`` is set)."""
+    ``stream``, to stderr unless the runner's log takes it (``CRM_WORKBOOK_LOG`` is set).
+
+    Parameters
+    ----------
+    line : str
+        The progress line.
+    stream : file, optional
+        Where to print it (None: stderr, or nowhere under the runner).
+    """
     if stream is not None or not os.environ.get(LOG_VARIABLE):
         print(line, file=stream or sys.stderr, flush=True)
     LOGGER.info(line)
@@ -43,8 +51,23 @@ def emit(line: str, stream=None) -> None:
 class Progress:
     """Context manager that reports a running scan (see the module docstring).
 
-    ``fraction`` is an optional callable returning the engine's progress (0–1, or a negative
-    number when unknown), polled from a background thread.
+    Parameters
+    ----------
+    label : str
+        The scan's name, as in ``scan <label>: …``.
+    rows : int, optional
+        Rows of the scanned table, for "rows so far" (None: no row counts).
+    table : str, optional
+        The scanned table's name in the lines (default ``"rows"``).
+    fraction : callable, optional
+        Returns the engine's progress (0–1, or a negative number when unknown), polled from a
+        background thread (None: no share shown).
+    quiet_seconds : float, optional
+        Seconds before the first line (default :data:`QUIET_SECONDS`; 0: no running lines).
+    every_seconds : float, optional
+        Seconds between lines (default :data:`EVERY_SECONDS`).
+    stream : file, optional
+        Where lines are printed (see :func:`emit`).
     """
 
     def __init__(self, label: str, *, rows: int | None = None, table: str = "rows",

@@ -25,7 +25,25 @@ ENGINE_VARIABLE = "CRM_WORKBOOK_ENGINE"
 
 
 def chosen_engine(configured: str = "duckdb", environ: dict | None = None) -> str:
-    """The engine's name: the environment's ``CRM_WORKBOOK_ENGINE`` if set, else ``configured``."""
+    """The engine's name: the environment's ``CRM_WORKBOOK_ENGINE`` if set, else ``configured``.
+
+    Parameters
+    ----------
+    configured : str, optional
+        ``engine:`` of dataset.yaml (default ``"duckdb"``; empty means DuckDB).
+    environ : dict, optional
+        The environment to read (None: ``os.environ``).
+
+    Returns
+    -------
+    {"duckdb", "spark"}
+        The name, stripped and lower-cased.
+
+    Raises
+    ------
+    ValueError
+        When the name is not one of ``ENGINES``.
+    """
     environ = os.environ if environ is None else environ
     name = (environ.get(ENGINE_VARIABLE) or configured or "duckdb").strip().lower()
     if name not in ENGINES:
@@ -35,7 +53,20 @@ def chosen_engine(configured: str = "duckdb", environ: dict | None = None) -> st
 
 
 def activate(name: str, spark_settings: dict | None = None) -> Engine:
-    """Make engine ``name`` the process's default and return it (a running Spark session is reused)."""
+    """Make engine ``name`` the process's default and return it (a running Spark session is reused).
+
+    Parameters
+    ----------
+    name : {"duckdb", "spark"}
+        The engine, as :func:`chosen_engine` gives it.
+    spark_settings : dict, optional
+        The ``spark:`` settings of dataset.yaml, used when a Spark session is started.
+
+    Returns
+    -------
+    Engine
+        The process's default engine, now of that name.
+    """
     if name == "spark":
         from crmlib.engine.spark import spark_engine
 

@@ -54,6 +54,16 @@ class SparkUnavailable(RuntimeError):
 def spark_settings(configured: dict | None = None) -> dict[str, str]:
     """The Spark settings in force: defaults < ``configured`` (dataset.yaml) < the environment.
 
+    Parameters
+    ----------
+    configured : dict, optional
+        ``spark.*`` key -> value from the ``spark:`` block of dataset.yaml (None: none).
+
+    Returns
+    -------
+    dict of str to str
+        Every setting, values as text; ``CRM_SPARK_CONF`` and ``CRM_SPARK_MASTER`` win.
+
     >>> spark_settings({"spark.executor.memory": "4g"})["spark.executor.memory"]
     '4g'
     """
@@ -75,7 +85,20 @@ class SparkEngine(Engine):
         return self.backend._session
 
     def table(self, data: pd.DataFrame | pa.Table, name: str | None = None) -> ibis.Table:
-        """A pandas frame or Arrow table as a Spark temporary view."""
+        """A pandas frame or Arrow table as a Spark temporary view.
+
+        Parameters
+        ----------
+        data : frame or pyarrow.Table
+            The rows (a frame's index is not copied).
+        name : str, optional
+            The view's name (None: a fresh ``crm_t<n>``); an existing view is replaced.
+
+        Returns
+        -------
+        ibis.Table
+            The view.
+        """
         name = name or f"crm_t{next(_names)}"
         if isinstance(data, pd.DataFrame):
             data = pa.Table.from_pandas(data, preserve_index=False)
@@ -83,14 +106,33 @@ class SparkEngine(Engine):
         return self.backend.table(name)
 
     def materialize(self, expr: ibis.Table, name: str | None = None) -> ibis.Table:
-        """``expr`` as a cached temporary view (computed once, on first use)."""
+        """``expr`` as a cached temporary view (computed once, on first use).
+
+        Parameters
+        ----------
+        expr : ibis.Table
+            The expression to compute.
+        name : str, optional
+            The view's name (None: a fresh ``crm_m<n>``); an existing view is replaced.
+
+        Returns
+        -------
+        ibis.Table
+            The cached view.
+        """
         name = name or f"crm_m{next(_names)}"
         self.backend.create_view(name, expr, overwrite=True)
         self.session.catalog.cacheTable(name)
         return self.backend.table(name)
 
     def release(self, *tables: ibis.Table) -> None:
-        """Uncache and drop temporary views nothing reads any more (see :meth:`Engine.release`)."""
+        """Uncache and drop temporary views nothing reads any more (see :meth:`Engine.release`).
+
+        Parameters
+        ----------
+        *tables : ibis.Table
+            The views to drop (memtables are left alone).
+        """
         for table in tables:
             op = table.op()
             if isinstance(op, ibis.expr.operations.InMemoryTable):
@@ -109,14 +151,40 @@ class SparkEngine(Engine):
             pass
 
     def read_parquet(self, path: str | Path, name: str | None = None) -> ibis.Table:
-        """A Parquet file, folder (Hive-style partitions too) or glob, read by Spark."""
+        """A Parquet file, folder (Hive-style partitions too) or glob, read by Spark.
+
+        Parameters
+        ----------
+        path : str or Path
+            The file, folder or glob.
+        name : str, optional
+            The table's name (None: a fresh ``crm_p<n>``).
+
+        Returns
+        -------
+        ibis.Table
+            The Parquet data as a table of this engine.
+        """
         return self.backend.read_parquet(str(path), table_name=name or f"crm_p{next(_names)}")
 
     def _fraction(self) -> float:
         return -1.0
 
     def to_pandas(self, expr: ibis.Expr, **kwargs) -> pd.DataFrame:
-        """As :meth:`Engine.to_pandas`, with timestamps in microseconds as DuckDB returns them."""
+        """As :meth:`Engine.to_pandas`, with timestamps in microseconds as DuckDB returns them.
+
+        Parameters
+        ----------
+        expr : ibis.Expr
+            The expression to run.
+        **kwargs
+            ``label``, ``rows`` and ``table`` of :meth:`Engine.to_pandas`.
+
+        Returns
+        -------
+        frame
+            The result, with a default index and ``datetime64[us]`` timestamp columns.
+        """
         frame = super().to_pandas(expr, **kwargs)
         if isinstance(frame, pd.DataFrame):
             stamps = [c for c, kind in frame.dtypes.items() if pd.api.types.is_datetime64_any_dtype(kind)]
@@ -144,7 +212,23 @@ def _spark_ready(data: pa.Table) -> pa.Table:
 
 
 def spark_engine(configured: dict | None = None) -> SparkEngine:
-    """A Spark engine with ``configured`` settings (see :func:`spark_settings`); reuses a running session."""
+    """A Spark engine with ``configured`` settings (see :func:`spark_settings`); reuses a running session.
+
+    Parameters
+    ----------
+    configured : dict, optional
+        ``spark.*`` settings from dataset.yaml (None: defaults and the environment only).
+
+    Returns
+    -------
+    SparkEngine
+        An engine named ``"spark"`` on the session.
+
+    Raises
+    ------
+    SparkUnavailable
+        When PySpark is not installed or the session cannot start (no Java, a bad master URL).
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError as error:
@@ -165,6 +249,11 @@ def choose_engine(name: str | None) -> None:
 
     Sets ``CRM_WORKBOOK_ENGINE`` (:mod:`crmlib.engine.select`); for ``spark`` first checks that
     PySpark and Java are there (:class:`SparkUnavailable` saying how to install them otherwise).
+
+    Parameters
+    ----------
+    name : str or None
+        ``"duckdb"`` or ``"spark"``; None or empty changes nothing.
     """
     if not name:
         return
@@ -181,6 +270,11 @@ def require_spark(asked_by: str = "--engine spark") -> None:
 
     Checked before any work starts, whether Spark was asked for by ``--engine spark`` or by
     ``engine: spark`` in dataset.yaml, so a missing install is a usage error, not a traceback later.
+
+    Parameters
+    ----------
+    asked_by : str, optional
+        What asked for Spark, named in the message (default ``"--engine spark"``).
     """
     if importlib.util.find_spec("pyspark") is None:
         raise SparkUnavailable(f"{asked_by} needs PySpark, which is not installed. {INSTALL_HINT}")
