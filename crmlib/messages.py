@@ -80,7 +80,7 @@ def extract_notebook(fileobj, keywords, comment_tags, options) -> Iterator[tuple
     Yields
     ------
     tuple
-        ``(line, funcname, message, comments)`` as Babel's extractors do (funcname None for Markdown).
+        ``(line, funcname, message, comments)``, as Babel's extractors yield them.
     """
     from babel.messages.extract import extract_python
 

@@ -222,7 +222,7 @@ class Workbook:
         Returns
         -------
         frame
-            Indexed by ``customer_id``: first/last purchase, frequency, recency, T, monetary value …
+            Indexed by ``customer_id``: first/last purchase, frequency, recency, T, monetary value.
         """
         if time_unit not in self._summaries:
             self._summaries[time_unit] = customer_summary(

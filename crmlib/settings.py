@@ -55,7 +55,23 @@ class Setting:
         return f"{self.name}: {self.type} = {_literal(self.default)}  # {self.help}"
 
     def check(self, value) -> Any:
-        """``value`` as this setting's type, or a :class:`SettingsError` saying what is allowed."""
+        """``value`` as this setting's type, or a :class:`SettingsError` saying what is allowed.
+
+        Parameters
+        ----------
+        value : object
+            The value given (an ``int`` passes for a ``float``; a ``bool`` only for ``bool``).
+
+        Returns
+        -------
+        object
+            ``value``, as a float for a ``float`` setting.
+
+        Raises
+        ------
+        SettingsError
+            When the type, the choices or a bound do not allow it.
+        """
         expected = {"str": str, "int": int, "float": (int, float), "bool": bool}[self.type]
         if isinstance(value, bool) and self.type != "bool" or not isinstance(value, expected):
             raise SettingsError(f"{self.name} = {value!r}: must be a {self.type} ({self.help})")
@@ -78,7 +94,30 @@ def _literal(value) -> str:
 
 def setting(default, help: str, group: str, *, choices: tuple = (), minimum: float | None = None,
             maximum: float | None = None, above: float | None = None):
-    """A dataclass field of :class:`AnalysisSettings` with its help text and accepted values."""
+    """A dataclass field of :class:`AnalysisSettings` with its help text and accepted values.
+
+    Parameters
+    ----------
+    default : object
+        The setting's default (immutable).
+    help : str
+        The help text of its parameters-cell line.
+    group : str
+        The notebook area it belongs to (``"clv"``, ``"churn"`` …).
+    choices : tuple, optional
+        The only values allowed (empty: any of its type).
+    minimum : float, optional
+        Smallest value allowed (None: no bound).
+    maximum : float, optional
+        Largest value allowed (None: no bound).
+    above : float, optional
+        Values must be strictly greater than this (None: no bound).
+
+    Returns
+    -------
+    dataclasses.Field
+        The field, with the help, group, choices and bounds in its metadata.
+    """
     return field(default=default, metadata={"help": help, "group": group, "choices": choices,
                                             "minimum": minimum, "maximum": maximum, "above": above})
 
@@ -203,7 +242,13 @@ class AnalysisSettings:
 
     @classmethod
     def specs(cls) -> list[Setting]:
-        """Every setting's declaration, in the order of the fields."""
+        """Every setting's declaration, in the order of the fields.
+
+        Returns
+        -------
+        list of Setting
+            One per field of :class:`AnalysisSettings`.
+        """
         hints = {"str": "str", "int": "int", "float": "float", "bool": "bool"}
         return [Setting(f.name, hints[str(f.type)], f.default, f.metadata["help"], f.metadata["group"],
                         f.metadata["choices"], f.metadata["minimum"], f.metadata["maximum"], f.metadata["above"])
@@ -211,18 +256,46 @@ class AnalysisSettings:
 
     @classmethod
     def describe(cls, name: str) -> Setting:
-        """The declaration of one setting (a ``KeyError`` naming the known ones otherwise)."""
+        """The declaration of one setting (a ``KeyError`` naming the known ones otherwise).
+
+        Parameters
+        ----------
+        name : str
+            The setting's name, e.g. ``"scheme"``.
+
+        Returns
+        -------
+        Setting
+            Its type, default, help, group, choices and bounds.
+        """
         found = {spec.name: spec for spec in cls.specs()}
         if name not in found:
             raise KeyError(f"no setting {name!r}; known: {', '.join(found)}")
         return found[name]
 
     def to_dict(self) -> dict[str, Any]:
-        """The settings as a plain mapping (for a manifest)."""
+        """The settings as a plain mapping (for a manifest).
+
+        Returns
+        -------
+        dict
+            Setting name -> value, in field order.
+        """
         return dataclasses.asdict(self)
 
     def replace(self, **changes) -> AnalysisSettings:
-        """A copy with ``changes`` (checked like the constructor)."""
+        """A copy with ``changes`` (checked like the constructor).
+
+        Parameters
+        ----------
+        **changes
+            Setting name -> new value.
+
+        Returns
+        -------
+        AnalysisSettings
+            The new settings; a wrong value raises :class:`SettingsError`.
+        """
         return dataclasses.replace(self, **changes)
 
 
