@@ -66,7 +66,13 @@ log = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of crmlib's source and resources: a code or rule-table change invalidates cached results."""
+    """Hash of crmlib's source and resources: a code or rule-table change invalidates cached results.
+
+    Returns
+    -------
+    str
+        16 hex digits of the SHA-256 of crmlib's ``.py``, ``.yaml``, ``.txt`` and ``.po`` files.
+    """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in {".py", ".yaml", ".txt", ".po"}):
@@ -75,6 +81,13 @@ def code_version() -> str:
 
 
 def cache_folder() -> Path | None:
+    """The cache folder: ``CRM_WORKBOOK_CACHE`` if set, else the project's ``.cache/``.
+
+    Returns
+    -------
+    Path or None
+        The folder, or None when ``CRM_WORKBOOK_CACHE`` is ``off`` (any case).
+    """
     setting = os.environ.get(CACHE_VARIABLE, "")
     if setting.lower() == "off":
         return None
@@ -93,7 +106,26 @@ class Entry(Generic[T]):
 
 def cached(name: str, fingerprint: str, params: dict, compute: Callable[[], T],
            folder: str | Path | None = None) -> T:
-    """Return ``compute()``, stored under (name, fingerprint, params, crmlib's code version)."""
+    """Return ``compute()``, stored under (name, fingerprint, params, crmlib's code version).
+
+    Parameters
+    ----------
+    name : str
+        What the result is (letters, digits, ``_`` and ``.``), as in :func:`fetch`.
+    fingerprint : str
+        The dataset's fingerprint.
+    params : dict
+        Everything else that shapes the result, JSON-serialisable (``str`` is used for the rest).
+    compute : callable
+        Computes the result when there is no entry.
+    folder : str or Path, optional
+        The cache folder; default :func:`cache_folder`.
+
+    Returns
+    -------
+    object
+        The stored or freshly computed result.
+    """
     return fetch(name, fingerprint, params, compute, folder).value
 
 
@@ -196,6 +228,16 @@ def frame_digest(value: pd.DataFrame | pd.Series) -> str:
     Built on :func:`pandas.util.hash_pandas_object`, so equal content gives the same digest in
     any process, and a changed value, label or dtype gives another.
 
+    Parameters
+    ----------
+    value : frame or Series
+        The data to digest.
+
+    Returns
+    -------
+    str
+        24 hex digits.
+
     >>> a = pd.DataFrame({"x": [1, 2]}, index=["A", "B"])
     >>> frame_digest(a) == frame_digest(a.copy()) != frame_digest(a.assign(x=[1, 3]))
     True
@@ -223,6 +265,23 @@ def argument_key(value, known: Callable[[object], str | None] = lambda value: No
     key per item, scalars their ``repr``, and objects with a ``fingerprint`` (a
     :class:`~crmlib.data.load.Dataset`) that fingerprint. Anything else is a ``TypeError``: a key
     that does not follow the content could reuse a wrong result.
+
+    Parameters
+    ----------
+    value : object
+        The argument.
+    known : callable, optional
+        Returns a cheap name for ``value``, or None to key it by content (default: always None).
+
+    Returns
+    -------
+    str, list or dict
+        The key: text for a single value, a list or dict of keys for a container or dataclass.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is none of the kinds above.
 
     >>> argument_key([1, "W", None]), argument_key({"b": 2.5, "a": pd.Timestamp("2024-12-31")})
     (['1', "'W'", 'None'], {'a': "Timestamp('2024-12-31 00:00:00')", 'b': '2.5'})
@@ -260,9 +319,21 @@ def argument_key(value, known: Callable[[object], str | None] = lambda value: No
 def prune(older_than_days: float = PRUNE_AFTER_DAYS, folder: str | Path | None = None) -> list[Path]:
     """Delete cache entries (and left-over temporary files) unused for ``older_than_days`` days.
 
-    Returns the deleted paths. Only files named as this module names them
-    (``<name>-<24 hex digits>.pkl`` and its ``.<name>.*.tmp``) are touched, so pointing
-    ``CRM_WORKBOOK_CACHE`` at a folder holding other files loses none of them.
+    Only files named as this module names them (``<name>-<24 hex digits>.pkl`` and its
+    ``.<name>.*.tmp``) are touched, so pointing ``CRM_WORKBOOK_CACHE`` at a folder holding other
+    files loses none of them.
+
+    Parameters
+    ----------
+    older_than_days : float, optional
+        Age in days of the last use (file modification time) past which a file goes (default 30).
+    folder : str or Path, optional
+        The cache folder; default :func:`cache_folder` (nothing is deleted with the cache off).
+
+    Returns
+    -------
+    list of Path
+        The deleted files.
 
     >>> import time
     >>> folder = Path(__import__("tempfile").mkdtemp())
