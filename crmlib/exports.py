@@ -30,6 +30,20 @@ CSV_FLOAT_FORMAT = "%.12g"  # 12 significant digits: no binary noise (1114.85000
 def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write ``frame`` as CSV, UTF-8 with BOM, dates as ISO text, floats to 12 significant digits, atomically.
 
+    Parameters
+    ----------
+    frame : frame
+        The table to write.
+    path : str or Path
+        The file to write (replaced if it exists).
+    index : bool, optional
+        Also write the index (default False).
+
+    Returns
+    -------
+    Path
+        The written file.
+
     >>> import tempfile
     >>> path = write_csv(pd.DataFrame({"spend": [1114.8500000000001, 635.0]}), Path(tempfile.mkdtemp()) / "x.csv")
     >>> path.read_text(encoding="utf-8-sig").split()
@@ -40,7 +54,19 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> 
 
 
 def to_plain(value):
-    """Convert numpy/pandas scalars and containers into JSON-ready Python values (NaN -> None)."""
+    """Convert numpy/pandas scalars and containers into JSON-ready Python values (NaN -> None).
+
+    Parameters
+    ----------
+    value : object
+        A scalar, dict, list, tuple, set, Series, frame or array (nested too).
+
+    Returns
+    -------
+    object
+        Dicts with text keys (a Series too), lists (tuples, sets, arrays; a frame as row
+        records), plain scalars, ISO text for dates, text for paths, None for missing values.
+    """
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
@@ -65,6 +91,19 @@ def to_plain(value):
 
 
 def write_json(obj, path: str | Path) -> Path:
-    """Write ``obj`` as indented UTF-8 JSON (numpy values converted, NaN as null), atomically."""
+    """Write ``obj`` as indented UTF-8 JSON (numpy values converted, NaN as null), atomically.
+
+    Parameters
+    ----------
+    obj : object
+        The data, converted by :func:`to_plain`.
+    path : str or Path
+        The file to write (replaced if it exists).
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
     text = json.dumps(to_plain(obj), indent=2, ensure_ascii=False)
     return atomic_write(Path(path), text.encode("utf-8"))

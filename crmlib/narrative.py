@@ -69,12 +69,36 @@ def _blocks(lines: list[str]) -> Iterator[tuple[int, int, str, str]]:
 
 
 def markdown_messages(source: str) -> list[tuple[int, str]]:
-    """``(line number from 1, message id)`` of every heading, list item and paragraph."""
+    """``(line number from 1, message id)`` of every heading, list item and paragraph.
+
+    Parameters
+    ----------
+    source : str
+        A Markdown cell's source.
+
+    Returns
+    -------
+    list of tuple of (int, str)
+        The first line of each block and its message, in order.
+    """
     return [(start + 1, message) for start, _, _, message in _blocks(source.splitlines()) if message]
 
 
 def translate_markdown(source: str, translate: Callable[[str], str | None]) -> str:
-    """``source`` with each message replaced by ``translate(message)`` (kept when that is falsy)."""
+    """``source`` with each message replaced by ``translate(message)`` (kept when that is falsy).
+
+    Parameters
+    ----------
+    source : str
+        A Markdown cell's source.
+    translate : callable
+        Message id -> its translation, or None/empty to keep the message.
+
+    Returns
+    -------
+    str
+        The translated source, Markdown syntax and verbatim blocks kept, lines joined by newlines.
+    """
     lines = source.splitlines()
     out: list[str] = []
     for start, end, prefix, message in _blocks(lines):
@@ -86,7 +110,20 @@ def translate_markdown(source: str, translate: Callable[[str], str | None]) -> s
 
 
 def translate_notebook(nb, lang: str):
-    """A copy of ``nb`` whose Markdown cells read ``lang`` (``nb`` itself for English)."""
+    """A copy of ``nb`` whose Markdown cells read ``lang`` (``nb`` itself for English).
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+    lang : str
+        The report language.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The translated copy, with ``metadata.crmlib.narrative_language`` set to ``lang``.
+    """
     if lang == "en":
         return nb
     out = copy.deepcopy(nb)
@@ -98,7 +135,20 @@ def translate_notebook(nb, lang: str):
 
 
 def notebook_language(nb, default: str = "en") -> str:
-    """The ``lang`` a notebook runs with: papermill's injected value, else the parameters cell's."""
+    """The ``lang`` a notebook runs with: papermill's injected value, else the parameters cell's.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+    default : str, optional
+        The language when neither names one (default ``"en"``).
+
+    Returns
+    -------
+    str
+        The language code.
+    """
     injected = nb.metadata.get("papermill", {}).get("parameters", {})
     if "lang" in injected:
         return str(injected["lang"])

@@ -65,12 +65,34 @@ class NotEnoughData(DataError):
         return _rebuild, (self.reason, self.enables, self.fields)
 
     def sentences(self, lang: str = "en") -> tuple[str, str]:
-        """The reason and what would enable the analysis, in ``lang``."""
+        """The reason and what would enable the analysis, in ``lang``.
+
+        Parameters
+        ----------
+        lang : str, optional
+            The report language (default ``"en"``).
+
+        Returns
+        -------
+        tuple of (str, str)
+            The translated reason and remedy, their fields filled in.
+        """
         _ = translator(lang)
         return _(self.reason).format(**self.fields), _(self.enables).format(**self.fields)
 
     def text(self, lang: str = "en") -> str:
-        """The reason followed by what would enable the analysis, in ``lang``."""
+        """The reason followed by what would enable the analysis, in ``lang``.
+
+        Parameters
+        ----------
+        lang : str, optional
+            The report language (default ``"en"``).
+
+        Returns
+        -------
+        str
+            Both sentences, joined by a space (without one in Chinese).
+        """
         reason, enables = self.sentences(lang)
         return f"{reason}{'' if lang == 'zh' else ' '}{enables}"
 
@@ -82,7 +104,17 @@ def _rebuild(reason: str, enables: str, fields: dict) -> NotEnoughData:
 def require_repeat_buyers(summary: pd.DataFrame, minimum: int = MIN_REPEAT_BUYERS) -> None:
     """Raise :class:`NotEnoughData` unless at least ``minimum`` customers of ``summary`` bought again.
 
-    ``summary`` has ``frequency`` (repeat purchase days, :mod:`crmlib.scans.summary`).
+    Parameters
+    ----------
+    summary : frame
+        One row per customer with ``frequency`` (repeat purchase days, :mod:`crmlib.scans.summary`).
+    minimum : int, optional
+        Repeat buyers needed (default :data:`MIN_REPEAT_BUYERS`, 10).
+
+    Raises
+    ------
+    NotEnoughData
+        When fewer than ``minimum`` customers have a ``frequency`` above 0.
 
     >>> require_repeat_buyers(pd.DataFrame({"frequency": [1, 2]}), 2)
     """
