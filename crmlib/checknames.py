@@ -35,7 +35,20 @@ TEMPLATES = (OUTLIER, AFTER_ANALYSIS_DATE, FEEDBACK_AFTER_ANALYSIS_DATE, CONTACT
 
 
 def check_name(template: str, **values) -> str:
-    """The English name of a check: ``template`` (one of :data:`TEMPLATES`) with its values."""
+    """The English name of a check: ``template`` (one of :data:`TEMPLATES`) with its values.
+
+    Parameters
+    ----------
+    template : str
+        One of :data:`TEMPLATES`, e.g. :data:`AFTER_ANALYSIS_DATE`.
+    **values
+        Its fields (``date``, ``threshold``, ``column`` …), formatted as given.
+
+    Returns
+    -------
+    str
+        The check's name, as written into the data-quality log.
+    """
     return template.format(**values)
 
 
@@ -52,7 +65,20 @@ _PATTERNS = [(template, _pattern(template)) for template in TEMPLATES]
 
 
 def translate_check(text: str, _) -> str | None:
-    """``text`` in the language of the translator ``_`` when it is a name built from a template, else None."""
+    """``text`` in the language of the translator ``_`` when it is a name built from a template, else None.
+
+    Parameters
+    ----------
+    text : str
+        A check's English name from the data-quality log.
+    _ : Translator
+        The translator of the report's language (:func:`crmlib.lang.translator`).
+
+    Returns
+    -------
+    str or None
+        The translated name with the same values, or None for a name built from no template.
+    """
     for template, pattern in _PATTERNS:
         found = pattern.fullmatch(text)
         if found:

@@ -83,6 +83,14 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    """The ``crm-workbook`` argument parser and the handler of each of its commands.
+
+    Returns
+    -------
+    tuple of (argparse.ArgumentParser, dict)
+        The parser, and command name -> handler taking the parsed arguments and returning an exit
+        status (``run``, ``runs`` and ``params`` too when the report runner is importable).
+    """
     parser = argparse.ArgumentParser(prog="crm-workbook", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
@@ -114,6 +122,19 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argpars
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``crm-workbook`` with ``argv``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The command-line arguments (None: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: ``EXIT_OK`` (0), or ``EXIT_DATA`` (3) after a data error, ``EXIT_USAGE``
+        (2) when the output folder exists, or what the command's handler returns.
+    """
     parser, handlers = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -12,6 +12,19 @@ class DataError(ValueError):
     The message names the file, the column, a few offending rows (spreadsheet numbering:
     the header is row 1) and says how to fix it.
 
+    Parameters
+    ----------
+    problem : str
+        What is wrong, in one sentence.
+    file : str or Path, optional
+        The input file (None: the message says ``input``).
+    column : str, optional
+        The offending column.
+    rows : iterable of tuple of (int, object), optional
+        ``(row number, value)`` of offending rows; the first 5 are shown.
+    hint : str, optional
+        How to fix it, shown after ``How to fix:``.
+
     Example
     -------
     >>> err = DataError("3 of 4 amounts cannot be read as numbers", file="orders.csv",

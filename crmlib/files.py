@@ -20,7 +20,13 @@ from pathlib import Path
 
 
 def current_umask() -> int:
-    """The process's umask (read from /proc where possible, which does not change it)."""
+    """The process's umask (read from /proc where possible, which does not change it).
+
+    Returns
+    -------
+    int
+        The umask, e.g. ``0o022``.
+    """
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("Umask:"):
@@ -33,7 +39,20 @@ def current_umask() -> int:
 
 
 def atomic_write(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically, readable as the umask allows (0644 under 022)."""
+    """Write ``data`` to ``path`` atomically, readable as the umask allows (0644 under 022).
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to write (its folder is created; an existing file is replaced).
+    data : bytes
+        The file's whole content.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"

@@ -71,7 +71,13 @@ def log_to_file(path: str | Path, source: str, level: int = logging.INFO) -> log
 
 
 def stop_logging_to(handler: logging.Handler) -> None:
-    """Detach and close a handler from :func:`log_to_file`."""
+    """Detach and close a handler from :func:`log_to_file`.
+
+    Parameters
+    ----------
+    handler : logging.Handler
+        What :func:`log_to_file` returned.
+    """
     logging.getLogger(ROOT).removeHandler(handler)
     handler.close()
 
