@@ -24,7 +24,22 @@ import pandas as pd
 
 
 def profit_clv(scores: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    """Per customer of ``scores`` (index ``customer_id``): CLV on profit (money, same horizon and discounting)."""
+    """Per customer of ``scores`` (index ``customer_id``): CLV on profit (money, same horizon and discounting).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`crmlib.clv.predict_customers` scores with ``margin=1`` (index ``customer_id``):
+        ``clv`` and ``expected_avg_spend``.
+    table : DataFrame
+        :func:`crmlib.profit.customer_profit`: ``revenue``, ``gross_margin``, ``cost_to_serve``
+        and ``orders`` per customer.
+
+    Returns
+    -------
+    Series
+        ``profit_clv`` per customer of ``scores`` (money, on ``scores``' index).
+    """
     known = table.reindex(scores.index)
     revenue = known["revenue"].where(known["revenue"] > 0)
     overall = table["gross_margin"].sum() / table["revenue"].sum() if table["revenue"].sum() > 0 else np.nan

@@ -29,19 +29,53 @@ EXPORT_COLUMNS = ["revenue", "returns", "gross_margin", "discounts", "cost_to_se
 
 
 def has_costs(dataset: Dataset) -> bool:
-    """Whether anything prices the goods: a products table, a line ``cost`` column or margin rates."""
+    """Whether anything prices the goods: a products table, a line ``cost`` column or margin rates.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (its tables and its ``costs:`` section).
+
+    Returns
+    -------
+    bool
+        True when a products table, a non-empty line ``cost`` column or ``margin_rates`` exist.
+    """
     tx = dataset.transactions
     return bool(dataset.has("products") or (tx is not None and "cost" in tx and tx["cost"].notna().any())
                 or (dataset.costs or {}).get("margin_rates"))
 
 
 def has_referrals(dataset: Dataset) -> bool:
-    """Whether the customers table names each customer's referrer (``referred_by``)."""
+    """Whether the customers table names each customer's referrer (``referred_by``).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+
+    Returns
+    -------
+    bool
+        True when it has a customers table with a ``referred_by`` column.
+    """
     return bool(dataset.has("customers") and "referred_by" in dataset.customers)
 
 
 def missing_cost_sources(dataset: Dataset) -> list[str]:
-    """What would make the profit view complete, as catalogue messages (empty when all is there)."""
+    """What would make the profit view complete, as catalogue messages (empty when all is there).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (its tables and its ``costs:`` section).
+
+    Returns
+    -------
+    list of str
+        Untranslated catalogue messages (``N_``), one per missing source: product costs, cost to
+        serve, referrals.
+    """
     costs = dataset.costs or {}
     out = []
     if not has_costs(dataset):
@@ -57,7 +91,18 @@ def missing_cost_sources(dataset: Dataset) -> list[str]:
 
 
 def profit_deciles(profit: pd.Series) -> pd.Series:
-    """1 = the tenth of customers with the highest profit … 10 = the lowest (ties by position)."""
+    """1 = the tenth of customers with the highest profit … 10 = the lowest (ties by position).
+
+    Parameters
+    ----------
+    profit : Series
+        Profit per customer (money).
+
+    Returns
+    -------
+    Series
+        Decile 1 … 10 (``int64``) per customer, on ``profit``'s index.
+    """
     n = len(profit)
     if n == 0:
         return pd.Series([], index=profit.index, dtype="int64")
@@ -79,7 +124,20 @@ def customer_profit(dataset: Dataset) -> pd.DataFrame:
     """One row per buyer (index ``customer_id``): :data:`EXPORT_COLUMNS` plus orders, returns and
     service contacts (feedback and service touchpoints) and ``revenue_without_cost`` (revenue no cost
     source priced). Without any product cost (:func:`has_costs`), gross margin, profit and decile are
-    missing."""
+    missing.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset: transactions, returns, and products, feedback, touchpoints and
+        ``costs:`` when it has them.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id`` (buyers only): :data:`EXPORT_COLUMNS`, ``orders``,
+        ``revenue_without_cost`` and the other columns of the profit scan.
+    """
     table = _scan(dataset)
     table = table.loc[table["orders"] > 0].copy()  # buyers; others' costs: non_buyer_cost_to_serve
     if not has_costs(dataset):  # nothing prices the goods: no margin, no profit (never a guess)
@@ -95,7 +153,18 @@ def customer_profit(dataset: Dataset) -> pd.DataFrame:
 def non_buyer_cost_to_serve(dataset: Dataset) -> float:
     """Cost to serve of people without a kept purchase (feedback, returns or service touchpoints only,
     prospects and identified visitors too), kept out of the per-customer table so the whale curve is
-    over buyers, but part of the total."""
+    over buyers, but part of the total.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (as for :func:`customer_profit`).
+
+    Returns
+    -------
+    float
+        Total cost to serve of the people without a kept order (money; 0.0 when there are none).
+    """
     table = _scan(dataset)
     return float(table.loc[table["orders"] == 0, "cost_to_serve"].sum())
 

@@ -26,14 +26,39 @@ MEASURE_KINDS = {"revenue": "money", "return_rate": "percent", "service_contacts
 
 
 def measure_labels(lang: str = "en") -> dict[str, str]:
-    """Profile measure -> its name in the reader's language (for the profile table's rows)."""
+    """Profile measure -> its name in the reader's language (for the profile table's rows).
+
+    Parameters
+    ----------
+    lang : str, optional
+        Language of the names, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    dict of str to str
+        Each :data:`PROFILE_MEASURES` key -> its translated name.
+    """
     _ = translator(lang)
     return {key: _(name) for key, name in MEASURE_NAMES.items()}
 
 
 def profit_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
     """Per value of ``column``: customers, revenue, gross margin, profit, margin % of revenue,
-    profit per customer and the share of unprofitable customers (sorted by profit, highest first)."""
+    profit per customer and the share of unprofitable customers (sorted by profit, highest first).
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per customer with ``revenue``, ``gross_margin``, ``profit`` and ``column``.
+    column : str
+        The column to group by (missing values form the group ``"—"``).
+
+    Returns
+    -------
+    DataFrame
+        Index named ``column``: ``customers``, ``revenue``, ``gross_margin``, ``profit``,
+        ``unprofitable_share``, ``margin_pct`` (0–1), ``profit_per_customer``.
+    """
     keys = table[column].astype("string").fillna("—")
     grouped = table.assign(_losing=table["profit"] < 0).groupby(keys, sort=False)
     out = pd.DataFrame({
@@ -50,14 +75,37 @@ def profit_by(table: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 def with_rates(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` plus ``return_rate`` (returned / bought) and ``gross_margin_pct`` per customer."""
+    """``table`` plus ``return_rate`` (returned / bought) and ``gross_margin_pct`` per customer.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per customer with ``revenue``, ``returns`` and ``gross_margin``.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``table`` with ``return_rate`` and ``gross_margin_pct`` (0–1; 0 without revenue).
+    """
     revenue = table["revenue"].where(table["revenue"] > 0)
     return table.assign(return_rate=(table["returns"] / revenue).fillna(0.0),
                         gross_margin_pct=(table["gross_margin"] / revenue).fillna(0.0))
 
 
 def unprofitable_profile(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean of each :data:`PROFILE_MEASURES` for unprofitable and profitable customers, and the ratio."""
+    """Mean of each :data:`PROFILE_MEASURES` for unprofitable and profitable customers, and the ratio.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.profit.customer_profit`: per customer ``profit`` and the measures' columns.
+
+    Returns
+    -------
+    DataFrame
+        Index ``measure``: ``unprofitable``, ``profitable`` (means) and ``ratio`` (NaN when the
+        profitable mean is 0).
+    """
     rated = with_rates(table)
     losing = rated["profit"] < 0
     means = pd.DataFrame({
@@ -73,6 +121,19 @@ def profile_table(profile: pd.DataFrame, formats) -> pd.DataFrame:
     """:func:`unprofitable_profile` as the reader sees it: measures named in ``formats.lang``, each
     row's means in its own format (:data:`MEASURE_KINDS`: money with the currency, shares as %),
     the ratio kept as a number.
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`unprofitable_profile`'s table (index ``measure``).
+    formats : Formats
+        :class:`crmlib.display.format.Formats` of the reader: language and currency.
+
+    Returns
+    -------
+    DataFrame
+        Index ``measure`` (translated names): ``unprofitable``, ``profitable`` as formatted strings,
+        ``ratio`` as a number.
 
     >>> from crmlib.display.format import Formats
     >>> p = pd.DataFrame({"unprofitable": [573.95, 0.19], "profitable": [1109.68, 0.01], "ratio": [0.52, 19.0]},
@@ -91,7 +152,22 @@ def profile_table(profile: pd.DataFrame, formats) -> pd.DataFrame:
 def over_represented(table: pd.DataFrame, column: str, top: int = 3) -> pd.DataFrame:
     """Values of ``column`` most over-represented among unprofitable customers: their share of the
     unprofitable vs of everyone (lift), at least 2 unprofitable customers each: ``unprofitable_customers``,
-    ``customers`` (all of them), ``share_of_unprofitable``, ``share_of_all``, ``lift``."""
+    ``customers`` (all of them), ``share_of_unprofitable``, ``share_of_all``, ``lift``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per customer with ``profit`` and ``column``.
+    column : str
+        The column whose values are compared (missing values form the group ``"—"``).
+    top : int, optional
+        How many values to keep, highest lift first (default 3).
+
+    Returns
+    -------
+    DataFrame
+        Index named ``column``, at most ``top`` rows, with the columns named above.
+    """
     keys = table[column].astype("string").fillna("—")
     losing = table["profit"] < 0
     counts = pd.DataFrame({"unprofitable_customers": keys[losing].value_counts(), "customers": keys.value_counts()})

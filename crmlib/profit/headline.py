@@ -39,7 +39,24 @@ def profit_headline(table: pd.DataFrame, clv: pd.Series | None = None, cac: pd.D
     """Profit headline from :func:`crmlib.profit.customer_profit` (``table``), the CLV on profit per buyer
     (``clv``, :func:`crmlib.profit.customer_value`) and the CAC table (:func:`crmlib.overview.kpi.cac_table`,
     its ``all channels`` row). The CLTV/CAC keys are left out without ``clv`` and ``cac``; the ratio is
-    None when CAC is undefined."""
+    None when CAC is undefined.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.profit.customer_profit`: ``revenue``, ``gross_margin``, ``profit``,
+        ``revenue_without_cost`` per buyer.
+    clv : Series, optional
+        CLV on profit per buyer; None leaves the CLTV/CAC keys out.
+    cac : DataFrame, optional
+        CAC table (``channel``, ``cac``), its ``all channels`` row used; None leaves those keys out.
+
+    Returns
+    -------
+    dict
+        Plain keys for ``kpis.json`` (units in :data:`UNITS`): ``buyers``, ``revenue``, ``profit``,
+        ``gross_margin_pct`` …; ``mean_profit_clv``, ``cac``, ``cltv_cac_ratio`` with both.
+    """
     revenue = float(table["revenue"].sum())
     margin = float(table["gross_margin"].sum())
     whale = whale_summary(table["profit"])

@@ -37,7 +37,19 @@ HEAVY_RETURNS = 0.5
 def loss_reasons(table: pd.DataFrame, costs: dict | None = None) -> pd.Series:
     """The main loss reason (one of :data:`REASONS`) of every customer of ``table`` with profit below 0.
 
-    ``costs`` is the dataset's ``costs:`` section (``return_handling``, ``shipping_per_order``).
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.profit.customer_profit`: per customer ``profit``, ``revenue``, ``returns``,
+        ``gross_margin``, ``orders``, ``n_returns`` and ``service_cost``.
+    costs : dict, optional
+        The dataset's ``costs:`` section (``return_handling``, ``shipping_per_order``); None
+        prices neither.
+
+    Returns
+    -------
+    Series
+        ``loss_reason`` per customer with profit below 0 (index a subset of ``table``'s).
     """
     costs = costs or {}
     losing = table.loc[table["profit"] < 0]
@@ -56,6 +68,22 @@ def loss_actions(table: pd.DataFrame, costs: dict | None = None, lang: str = "en
                  path=None) -> pd.DataFrame:
     """Unprofitable customers by main loss reason: ``loss_reason`` (label), ``customers``, ``loss`` (their
     profit, a negative sum), ``share_of_loss`` and the ``next_action`` from the action table; largest loss first.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.profit.customer_profit` (the columns :func:`loss_reasons` reads).
+    costs : dict, optional
+        The dataset's ``costs:`` section, as for :func:`loss_reasons`.
+    lang : str, optional
+        Language of the labels and actions, ``"en"`` (default) or ``"zh"``.
+    path : str or Path, optional
+        An edited action table (``actions.yaml``); None uses the bundled one.
+
+    Returns
+    -------
+    DataFrame
+        One row per loss reason (plain 0… index), the columns named above, largest loss first.
 
     >>> t = pd.DataFrame({"revenue": [10.0], "returns": [0.0], "gross_margin": [-1.0], "orders": [1],
     ...                   "n_returns": [0], "service_cost": [0.0], "profit": [-1.0]}, index=["a"])

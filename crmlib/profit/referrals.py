@@ -35,7 +35,23 @@ def _links(customers: pd.DataFrame) -> pd.DataFrame:
 
 def referral_value(customers: pd.DataFrame, revenue: pd.Series, value: pd.Series | None = None) -> pd.DataFrame:
     """One row per referrer (index ``customer_id``): referrals, referees_who_bought, referees_revenue,
-    referral_value (Σ ``value`` of the referees; ``revenue`` when no value is given), most first."""
+    referral_value (Σ ``value`` of the referees; ``revenue`` when no value is given), most first.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The customers table: ``customer_id`` and ``referred_by`` (the referrer's id, or missing).
+    revenue : Series
+        Revenue per customer id (customers not in it bought nothing).
+    value : Series, optional
+        Value per customer id (profit or CLV); None counts ``revenue``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id`` (referrers): ``referrals``, ``referees_who_bought``,
+        ``referees_revenue``, ``referral_value``; most referrals first.
+    """
     links = _links(customers)
     spent = revenue.reindex(links["customer_id"].to_numpy()).to_numpy(dtype=float)
     worth = spent if value is None else value.reindex(links["customer_id"].to_numpy()).to_numpy(dtype=float)
@@ -51,7 +67,18 @@ def referral_value(customers: pd.DataFrame, revenue: pd.Series, value: pd.Series
 def referral_network(customers: pd.DataFrame) -> pd.DataFrame:
     """Per customer (in ``customers``' order): ``root`` (the first referrer up the chain), ``depth``
     (links to the root) and ``in_loop`` (the links never reach a root: bad data, kept out of trees).
-    A customer whose referrer is missing from ``customers`` is a root."""
+    A customer whose referrer is missing from ``customers`` is a root.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The customers table: ``customer_id`` and ``referred_by``.
+
+    Returns
+    -------
+    DataFrame
+        Plain 0… index: ``customer_id``, ``root``, ``depth`` (-1 in a loop), ``in_loop``.
+    """
     ids = customers["customer_id"].astype("string").to_numpy()
     position = pd.Index(ids)
     parent = position.get_indexer(customers["referred_by"].astype("string").to_numpy())
@@ -71,7 +98,18 @@ def referral_network(customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def referral_trees(network: pd.DataFrame) -> pd.DataFrame:
-    """One row per tree with at least one referral (index ``root``): customers and depth, largest first."""
+    """One row per tree with at least one referral (index ``root``): customers and depth, largest first.
+
+    Parameters
+    ----------
+    network : DataFrame
+        :func:`referral_network`'s table.
+
+    Returns
+    -------
+    DataFrame
+        Index ``root``: ``customers`` (in the tree, root included) and ``depth`` (its deepest link).
+    """
     trees = network.loc[~network["in_loop"]].groupby("root").agg(customers=("customer_id", "size"),
                                                                  depth=("depth", "max"))
     return trees.loc[trees["customers"] > 1].sort_values(["customers", "depth"], ascending=False, kind="stable")
@@ -79,7 +117,22 @@ def referral_trees(network: pd.DataFrame) -> pd.DataFrame:
 
 def advocates(referrals: pd.DataFrame, nps: pd.Series | None = None, high_value: pd.Series | None = None) -> pd.Index:
     """Referrers with at least one referee who bought and who are promoters (last NPS ≥ 9) or of high
-    value (``high_value`` True); the customer ids."""
+    value (``high_value`` True); the customer ids.
+
+    Parameters
+    ----------
+    referrals : DataFrame
+        :func:`referral_value`'s table (index ``customer_id``, ``referees_who_bought``).
+    nps : Series, optional
+        Last NPS answer per customer id (:func:`last_nps`); None: promoters are not counted.
+    high_value : Series, optional
+        True per customer id of high value; None: value is not counted.
+
+    Returns
+    -------
+    Index
+        The advocates' customer ids, in ``referrals``' order.
+    """
     bought = referrals.loc[referrals["referees_who_bought"] > 0].index
     good = pd.Series(False, index=bought)
     if nps is not None:
@@ -90,7 +143,18 @@ def advocates(referrals: pd.DataFrame, nps: pd.Series | None = None, high_value:
 
 
 def last_nps(feedback: pd.DataFrame | None) -> pd.Series:
-    """Each customer's latest NPS answer (by ``date`` when there is one; empty without answers)."""
+    """Each customer's latest NPS answer (by ``date`` when there is one; empty without answers).
+
+    Parameters
+    ----------
+    feedback : DataFrame or None
+        The feedback table: ``customer_id``, ``nps`` and optionally ``date``; None gives no answers.
+
+    Returns
+    -------
+    Series
+        Last NPS answer (float, 0–10) per ``customer_id``.
+    """
     if feedback is None or "nps" not in feedback:
         return pd.Series(dtype="float64")
     answered = feedback.loc[feedback["nps"].notna()]
@@ -101,7 +165,21 @@ def last_nps(feedback: pd.DataFrame | None) -> pd.Series:
 
 def promoters_and_referrers(nps: pd.Series, referrals: pd.DataFrame) -> pd.DataFrame:
     """Customers with an NPS answer by NPS group (promoter 9–10, passive 7–8, detractor 0–6): how many,
-    how many refer, and the share who refer."""
+    how many refer, and the share who refer.
+
+    Parameters
+    ----------
+    nps : Series
+        NPS answer (0–10) per customer id (:func:`last_nps`).
+    referrals : DataFrame
+        :func:`referral_value`'s table: its index are the customers who refer.
+
+    Returns
+    -------
+    DataFrame
+        Index ``nps_group`` (detractor, passive, promoter): ``customers``, ``referrers``,
+        ``share_referring`` (0–1, NaN for an empty group).
+    """
     group = pd.cut(nps, [-0.5, 6.5, 8.5, 10.5], labels=["detractor", "passive", "promoter"])
     refers = pd.Series(nps.index.isin(referrals.index), index=nps.index)
     out = pd.DataFrame({"customers": group.value_counts(sort=False),

@@ -30,7 +30,20 @@ BASES = ("profit", "margin", "revenue")
 
 def value_basis(dataset: Dataset, margin: float = DEFAULTS.margin) -> str:
     """``"profit"`` when product costs price the goods (:func:`crmlib.profit.has_costs`), else ``"margin"``
-    for a flat ``margin`` below 1, else ``"revenue"``."""
+    for a flat ``margin`` below 1, else ``"revenue"``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+    margin : float, optional
+        The flat margin setting (share 0–1 of revenue; default from ``crmlib.settings.DEFAULTS``).
+
+    Returns
+    -------
+    str
+        ``"profit"``, ``"margin"`` or ``"revenue"``.
+    """
     if has_costs(dataset):
         return "profit"
     return "margin" if margin < 1.0 else "revenue"
@@ -45,8 +58,30 @@ def customer_value(dataset: Dataset, fit: CLVFit, summary: pd.DataFrame, *,
     With product costs ``clv`` is :func:`crmlib.profit.profit_clv` (each customer's margin rate,
     less their cost to serve per order; ``margin`` is then not used), ``clv_decile`` ranks it, and
     ``revenue_clv`` keeps the revenue CLV. Without costs the scores are exactly
-    ``predict_customers(..., margin=margin)``. ``table`` is :func:`crmlib.profit.customer_profit`
-    (computed if None and needed); ``attrs["value_basis"]`` is :func:`value_basis`.
+    ``predict_customers(..., margin=margin)``. ``attrs["value_basis"]`` is :func:`value_basis`.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (decides the basis: :func:`value_basis`).
+    fit : CLVFit
+        The fitted CLV models (:func:`crmlib.clv.fit_clv`).
+    summary : DataFrame
+        :func:`crmlib.scans.summary.customer_summary` the models were fitted on.
+    horizon_months : int, optional
+        CLV horizon in months (default from ``crmlib.settings.DEFAULTS``).
+    annual_discount_rate : float, optional
+        Yearly discount rate, e.g. 0.1 for 10 % (default from ``crmlib.settings.DEFAULTS``).
+    margin : float, optional
+        Flat margin (0–1 of revenue) used without product costs (default from the settings).
+    table : DataFrame, optional
+        :func:`crmlib.profit.customer_profit`; None computes it if needed (on profit only).
+
+    Returns
+    -------
+    DataFrame
+        :func:`crmlib.clv.predict_customers` scores (index ``customer_id``) with ``clv``,
+        ``clv_decile`` and, on profit, ``revenue_clv``.
 
     Example
     -------
@@ -82,6 +117,25 @@ def customer_value(dataset: Dataset, fit: CLVFit, summary: pd.DataFrame, *,
 def basis_note(basis: str, lang: str = "en", margin: float = DEFAULTS.margin) -> str:
     """The sentence a page prints to say whether its money values are revenue or profit.
 
+    Parameters
+    ----------
+    basis : {"profit", "margin", "revenue"}
+        The value basis (:func:`value_basis`).
+    lang : str, optional
+        Language of the sentence, ``"en"`` (default) or ``"zh"``.
+    margin : float, optional
+        The flat margin (0–1) quoted for the ``"margin"`` basis (default from the settings).
+
+    Returns
+    -------
+    str
+        The sentence, in Markdown.
+
+    Raises
+    ------
+    ValueError
+        When ``basis`` is not one of :data:`BASES`.
+
     >>> basis_note("revenue").startswith("Money values on this page are **revenue**")
     True
     """
@@ -105,6 +159,19 @@ def profit_against_revenue(value: pd.DataFrame, deciles: pd.Series) -> tuple[dic
     """How the CLV on profit (``value["clv"]``) compares with the revenue CLV (``value["revenue_clv"]``):
     the two totals, the profit share, the customers expected to lose money and the rank correlation,
     and both totals per revenue-CLV decile.
+
+    Parameters
+    ----------
+    value : DataFrame
+        :func:`customer_value` on profit: ``clv`` and ``revenue_clv`` per customer.
+    deciles : Series
+        Revenue-CLV decile per customer, aligned with ``value`` (its name names the decile column).
+
+    Returns
+    -------
+    tuple of (dict, DataFrame)
+        Facts ``value``, ``revenue``, ``share``, ``losing``, ``rank``; and per decile
+        ``revenue_clv`` and ``profit_clv`` totals.
 
     >>> v = pd.DataFrame({"clv": [30.0, -2.0, 10.0], "revenue_clv": [100.0, 20.0, 40.0]}, index=["a", "b", "c"])
     >>> facts, table = profit_against_revenue(v, pd.Series([1, 3, 2], index=["a", "b", "c"], name="clv_decile"))

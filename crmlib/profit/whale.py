@@ -22,7 +22,19 @@ import pandas as pd
 
 
 def whale_curve(profit: pd.Series) -> pd.DataFrame:
-    """One row per rank (0 = nobody): ``customer_share``, ``cumulative_profit``, ``profit_share``."""
+    """One row per rank (0 = nobody): ``customer_share``, ``cumulative_profit``, ``profit_share``.
+
+    Parameters
+    ----------
+    profit : Series
+        Profit per customer (money).
+
+    Returns
+    -------
+    DataFrame
+        ``len(profit) + 1`` rows (plain 0… index); ``profit_share`` is NaN unless total profit
+        is positive.
+    """
     ranked = np.sort(profit.to_numpy(dtype=float))[::-1]
     cumulative = np.concatenate([[0.0], np.cumsum(ranked)])
     total = cumulative[-1]
@@ -35,7 +47,20 @@ def whale_curve(profit: pd.Series) -> pd.DataFrame:
 
 
 def whale_summary(profit: pd.Series) -> dict:
-    """Customers, total profit, unprofitable count and share, and the curve's peak (plain keys, for JSON)."""
+    """Customers, total profit, unprofitable count and share, and the curve's peak (plain keys, for JSON).
+
+    Parameters
+    ----------
+    profit : Series
+        Profit per customer (money).
+
+    Returns
+    -------
+    dict
+        ``customers``, ``total_profit``, ``unprofitable_customers``, ``unprofitable_share``,
+        ``loss_of_unprofitable``, ``peak_customer_share``, ``peak_profit``, ``peak_profit_share``,
+        ``shares_meaningful``.
+    """
     curve = whale_curve(profit)
     peak = int(np.argmax(curve["cumulative_profit"].to_numpy()))
     n = len(profit)
