@@ -66,7 +66,20 @@ class FeedbackAnalysis:
 
     def category_shares(self, lang: str = "en", *, negative_only: bool = False) -> pd.DataFrame:
         """:func:`category_shares` of the ongoing texts (only those read as negative with
-        ``negative_only``: the complaint view), labelled with this analysis's taxonomy."""
+        ``negative_only``: the complaint view), labelled with this analysis's taxonomy.
+
+        Parameters
+        ----------
+        lang : str, optional
+            Language of the category labels, ``"en"`` (default) or ``"zh"``.
+        negative_only : bool, optional
+            True keeps only the texts whose ``sentiment_label`` is ``negative`` (default False).
+
+        Returns
+        -------
+        DataFrame
+            One row per category: ``category``, ``label``, ``texts``, ``share`` (0–1 of the texts).
+        """
         ongoing = self.ongoing
         if negative_only:
             ongoing = ongoing.loc[ongoing["sentiment_label"].astype(str).eq("negative")]
@@ -74,7 +87,18 @@ class FeedbackAnalysis:
 
 
 def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
-    """True for rows with a non-empty ``churn_reason`` (exit-survey answers)."""
+    """True for rows with a non-empty ``churn_reason`` (exit-survey answers).
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        The feedback table (a ``churn_reason`` column is optional).
+
+    Returns
+    -------
+    Series
+        Boolean, on ``feedback``'s index (all False without ``churn_reason``).
+    """
     if "churn_reason" not in feedback:
         return pd.Series(False, index=feedback.index)
     reason = feedback["churn_reason"].astype("string").str.strip()
@@ -87,12 +111,35 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
 
     Without a ``text`` column every row gets an empty text: language ``none``, no sentiment. Topics are fitted on
-    the texts that are not exit-survey answers; ``topics=False`` skips them. With ``domain`` (the default), texts
-    carrying a rating or NPS answer train a model of the dataset's own words that is blended with the generic
-    one (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`, fitted by ``domain_fit``, see there);
-    ``domain=False`` keeps the generic scores.
+    the texts that are not exit-survey answers.
     A language whose texts are too few or too repetitive for topics gets none, and the reason is in
     ``topics_skipped``.
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        The feedback table: ``text`` and optionally ``rating``, ``nps``, ``churn_reason`` ….
+    n_topics : int or "auto", optional
+        Topics per language group, or ``"auto"`` (default) to choose by coherence
+        (:class:`TopicModel`).
+    taxonomy : dict, optional
+        Complaint categories (:func:`load_taxonomy`); None loads the bundled taxonomy.
+    sentiment_model : ChineseSentimentClassifier, optional
+        A fitted Chinese model; None uses :func:`chinese_model`'s (trained on first use).
+    topics : bool, optional
+        False skips the topics (default True).
+    domain : bool, optional
+        True (default): texts with a rating or NPS answer train a model of the dataset's own words
+        blended with the generic (:mod:`~crmlib.feedback.sentiment_domain`); False: generic only.
+    domain_fit : callable, optional
+        Fits the domain model as ``domain_fit(texts, labels, generic)``; None is
+        :func:`~crmlib.feedback.sentiment_domain.domain_sentiment`.
+
+    Returns
+    -------
+    FeedbackAnalysis
+        ``scored`` (the input plus ``is_exit_survey``, ``language``, ``tokens``, the sentiment,
+        ``category`` and topic columns), the category matrix and the fitted models.
     """
     scored = feedback.copy()
     if "text" not in scored:  # ratings / NPS only: an empty text keeps every later step uniform
@@ -137,7 +184,18 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
 
 
 def topic_table(result: FeedbackAnalysis) -> pd.DataFrame:
-    """All topics: ``topic`` id, ``language``, ``label``, ``keywords``, ``texts``, ``share`` of the group's texts."""
+    """All topics: ``topic`` id, ``language``, ``label``, ``keywords``, ``texts``, ``share`` of the group's texts.
+
+    Parameters
+    ----------
+    result : FeedbackAnalysis
+        :func:`score_feedback`'s result.
+
+    Returns
+    -------
+    DataFrame
+        Plain 0… index, one row per topic of every language group (empty without topic models).
+    """
     parts = []
     for group, model in result.topic_models.items():
         rows = result.scored.loc[result.scored["topic"].str.startswith(group + "-") |
@@ -153,7 +211,18 @@ def topic_table(result: FeedbackAnalysis) -> pd.DataFrame:
 
 
 def scored_export(result: FeedbackAnalysis) -> pd.DataFrame:
-    """The rows of ``feedback_scored.csv``: one per feedback, columns :data:`EXPORT_COLUMNS`."""
+    """The rows of ``feedback_scored.csv``: one per feedback, columns :data:`EXPORT_COLUMNS`.
+
+    Parameters
+    ----------
+    result : FeedbackAnalysis
+        :func:`score_feedback`'s result.
+
+    Returns
+    -------
+    DataFrame
+        ``result.scored``'s index; those :data:`EXPORT_COLUMNS` it has (score to 4 decimals).
+    """
     frame = result.scored
     columns = [c for c in EXPORT_COLUMNS if c in frame]
     out = frame[columns].copy()
@@ -166,8 +235,22 @@ def scored_export(result: FeedbackAnalysis) -> pd.DataFrame:
 def sentiment_shares(scored: pd.DataFrame, by: str | None = None, names: dict[str, str] | None = None) -> pd.DataFrame:
     """Share of positive / neutral / negative / unknown texts, overall or per ``by`` group.
 
-    Groups are named ``"<name> (n=<texts>)"`` (``names`` maps a group value to a readable name), so a
-    full-height bar from two texts is not mistaken for a finding.
+    Groups are named ``"<name> (n=<texts>)"``, so a full-height bar from two texts is not mistaken
+    for a finding.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Scored feedback with ``sentiment_label`` (and the ``by`` column).
+    by : str, optional
+        Column to group by; None gives one row, ``all``.
+    names : dict of str to str, optional
+        Group value -> readable name (values not in it keep their own).
+
+    Returns
+    -------
+    DataFrame
+        One row per group, largest first; one column per label present, shares 0–1.
 
     >>> scored = pd.DataFrame({"sentiment_label": ["positive", "negative", "positive"], "language": ["zh", "zh", "en"]})
     >>> sentiment_shares(scored, "language", {"zh": "Chinese"}).round(2).to_dict("index")
@@ -186,7 +269,27 @@ def sentiment_shares(scored: pd.DataFrame, by: str | None = None, names: dict[st
 
 def feedback_summary(result: FeedbackAnalysis, *, accuracy: dict, sla: dict | None,
                      analysis_date, lang: str = "en") -> dict:
-    """The content of ``feedback_summary.json`` (percentages in %, shares 0–1, hours in hours)."""
+    """The content of ``feedback_summary.json`` (percentages in %, shares 0–1, hours in hours).
+
+    Parameters
+    ----------
+    result : FeedbackAnalysis
+        :func:`score_feedback`'s result.
+    accuracy : dict
+        :func:`crmlib.feedback.sentiment.sentiment_accuracy`'s measured accuracies.
+    sla : dict or None
+        :func:`crmlib.feedback.timeliness.sla_summary`, or None without handling times.
+    analysis_date : str or Timestamp
+        The analysis date (written as an ISO date).
+    lang : str, optional
+        Language of the category labels, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    dict
+        JSON-ready keys: ``analysis_date``, ``units``, ``csat``, ``nps``, ``languages``,
+        ``sentiment_shares``, ``topics``, ``categories``, ``sla``, ``accuracy`` ….
+    """
     ongoing = result.ongoing
     overall = satisfaction_table(ongoing).iloc[0]
     shares = result.category_shares(lang)
@@ -221,5 +324,18 @@ def feedback_summary(result: FeedbackAnalysis, *, accuracy: dict, sla: dict | No
 
 
 def summary_number(value, digits: int = 1) -> str:
-    """A number for a sentence: rounded, or "n/a" when missing."""
+    """A number for a sentence: rounded, or "n/a" when missing.
+
+    Parameters
+    ----------
+    value : float or None
+        The number; None or NaN is missing.
+    digits : int, optional
+        Decimals to show (default 1).
+
+    Returns
+    -------
+    str
+        ``value`` with ``digits`` decimals, or ``"n/a"``.
+    """
     return "n/a" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"

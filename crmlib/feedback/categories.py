@@ -33,7 +33,13 @@ UNCATEGORISED = "uncategorised"
 
 
 def taxonomy_path() -> Path:
-    """Where the bundled taxonomy is."""
+    """Where the bundled taxonomy is.
+
+    Returns
+    -------
+    Path
+        ``crmlib/resources/complaint_taxonomy.yaml`` inside the installed package.
+    """
     return bundled_path("complaint_taxonomy.yaml")
 
 
@@ -55,7 +61,23 @@ def _validate(data: dict, path: str) -> dict:
 
 
 def load_taxonomy(path: str | Path | None = None) -> dict:
-    """The taxonomy as ``{category: {label_en, label_zh, keywords: {zh: [...], en: [...]}}}``."""
+    """The taxonomy as ``{category: {label_en, label_zh, keywords: {zh: [...], en: [...]}}}``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        An edited taxonomy YAML file; None loads the bundled one (:func:`taxonomy_path`).
+
+    Returns
+    -------
+    dict
+        The ``categories`` section, category key -> entry, in file order.
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, or a category has no keywords or is named ``uncategorised``.
+    """
     return load_editable_yaml(path, "complaint_taxonomy.yaml", "complaint taxonomy", _validate)["categories"]
 
 
@@ -66,7 +88,20 @@ def _pattern(keywords: dict) -> re.Pattern:
 
 
 def category_matrix(texts: pd.Series, taxonomy: dict | None = None) -> pd.DataFrame:
-    """One boolean column per category: does the text contain one of its keywords?"""
+    """One boolean column per category: does the text contain one of its keywords?
+
+    Parameters
+    ----------
+    texts : Series
+        The feedback texts (missing values match nothing).
+    taxonomy : dict, optional
+        :func:`load_taxonomy`'s categories; None loads the bundled taxonomy.
+
+    Returns
+    -------
+    DataFrame
+        ``texts``' index, one boolean column per category key, in taxonomy order.
+    """
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     codes, distinct = pd.factorize(texts.astype(object), use_na_sentinel=False)  # match each distinct text once
     normalised = pd.Series(distinct, dtype=object).map(normalize_text)
@@ -76,7 +111,18 @@ def category_matrix(texts: pd.Series, taxonomy: dict | None = None) -> pd.DataFr
 
 
 def primary_category(matrix: pd.DataFrame) -> pd.Series:
-    """The first matching category (taxonomy order) per text, else ``uncategorised``."""
+    """The first matching category (taxonomy order) per text, else ``uncategorised``.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`category_matrix`'s boolean table.
+
+    Returns
+    -------
+    Series
+        ``category`` per text (category key or ``uncategorised``), on ``matrix``'s index.
+    """
     values = matrix.to_numpy()
     first = np.array(matrix.columns, dtype=object)[values.argmax(axis=1)] if values.size else []
     out = np.where(values.any(axis=1), first, UNCATEGORISED) if values.size else np.array([], dtype=object)
@@ -84,7 +130,20 @@ def primary_category(matrix: pd.DataFrame) -> pd.Series:
 
 
 def category_labels(lang: str = "en", taxonomy: dict | None = None) -> dict[str, str]:
-    """Display label per category key (and for ``uncategorised``)."""
+    """Display label per category key (and for ``uncategorised``).
+
+    Parameters
+    ----------
+    lang : str, optional
+        Language of the labels, ``"en"`` (default) or ``"zh"``; without a label, the key.
+    taxonomy : dict, optional
+        :func:`load_taxonomy`'s categories; None loads the bundled taxonomy.
+
+    Returns
+    -------
+    dict of str to str
+        Category key -> label, ``uncategorised`` included.
+    """
     taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
     labels = {key: entry.get(f"label_{lang}") or key for key, entry in taxonomy.items()}
     labels[UNCATEGORISED] = gettext(lang, "Uncategorised")
@@ -96,6 +155,20 @@ def category_shares(matrix: pd.DataFrame, lang: str = "en", taxonomy: dict | Non
 
     Columns ``category``, ``label``, ``texts``, ``share``; the last row is ``uncategorised``
     (texts no category catches). Shares are of all texts given, so they can add up to more than 1.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`category_matrix`'s boolean table, one row per text.
+    lang : str, optional
+        Language of the labels, ``"en"`` (default) or ``"zh"``.
+    taxonomy : dict, optional
+        The taxonomy the labels come from; None loads the bundled one.
+
+    Returns
+    -------
+    DataFrame
+        Plain 0… index, one row per category then ``uncategorised`` (``share`` NaN without texts).
     """
     n = len(matrix)
     counts = matrix.sum().astype(int)

@@ -35,8 +35,20 @@ def _as_array(results) -> np.ndarray:
 def per_distinct(function: Callable[..., np.ndarray], *columns) -> np.ndarray:
     """``function(*distinct_columns)`` taken back to every row (one call on the distinct rows).
 
-    Missing values are values like any other; ``function`` returns an array or a list with one
-    result per distinct row.
+    Missing values are values like any other.
+
+    Parameters
+    ----------
+    function : callable
+        Called once with one array per column of the distinct rows; returns an array or a list
+        with one result per distinct row.
+    *columns : array-like
+        The columns, all of the same length (a row is distinct by its values in all of them).
+
+    Returns
+    -------
+    ndarray
+        One result per row of ``columns`` (object dtype when ``function`` returns a list).
     """
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:

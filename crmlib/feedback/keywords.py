@@ -22,11 +22,26 @@ import pandas as pd
 
 def distinctive_keywords(tokens: pd.Series, target: pd.Series, n: int = 10, min_texts: int = 5,
                          prior_strength: float | None = None) -> pd.DataFrame:
-    """Top ``n`` words of the ``target`` texts (boolean Series aligned with ``tokens``) by z-score.
+    """Top ``n`` words of the ``target`` texts by z-score.
 
-    Columns: ``word``, ``target_texts``, ``other_texts``, ``z``. ``prior_strength`` is the total
-    pseudo-count of the Dirichlet prior, spread over words in proportion to their frequency;
-    None (default) makes it as large as the data (each word's prior is its own overall count).
+    Parameters
+    ----------
+    tokens : Series
+        Token list per text.
+    target : Series
+        Boolean, aligned with ``tokens``: True for the target group (missing counts as False).
+    n : int, optional
+        How many words to return (default 10).
+    min_texts : int, optional
+        Words in fewer texts (both groups together) are ignored (default 5).
+    prior_strength : float, optional
+        Total pseudo-count of the Dirichlet prior, spread over words in proportion to their
+        frequency; None (default) makes it as large as the data (each word's own count).
+
+    Returns
+    -------
+    DataFrame
+        Plain 0… index: ``word``, ``target_texts``, ``other_texts``, ``z``; highest ``z`` first.
     """
     target = target.reindex(tokens.index).fillna(False).astype(bool)
     present = pd.Series([sorted(set(t)) for t in tokens], index=tokens.index).explode().dropna()

@@ -31,14 +31,36 @@ SPACES = re.compile(r"\s+")
 
 
 def normalize_text(text) -> str:
-    """NFKC (full-width to half-width), lower case, whitespace collapsed; missing -> ``""``."""
+    """NFKC (full-width to half-width), lower case, whitespace collapsed; missing -> ``""``.
+
+    Parameters
+    ----------
+    text : str or None
+        The text; None or NaN counts as missing, other values are turned into ``str``.
+
+    Returns
+    -------
+    str
+        The normalised text.
+    """
     if text is None or (not isinstance(text, str) and pd.isna(text)):
         return ""
     return SPACES.sub(" ", unicodedata.normalize("NFKC", str(text))).strip().lower()
 
 
 def detect_language(text) -> str:
-    """``"zh"``, ``"en"``, ``"mixed"`` or ``"none"`` from the share of Han characters among letters."""
+    """``"zh"``, ``"en"``, ``"mixed"`` or ``"none"`` from the share of Han characters among letters.
+
+    Parameters
+    ----------
+    text : str or None
+        The text (normalised first: :func:`normalize_text`).
+
+    Returns
+    -------
+    str
+        One of :data:`LANGUAGES`.
+    """
     text = normalize_text(text)
     han, latin = len(HAN.findall(text)), len(LATIN.findall(text))
     if han + latin == 0:
@@ -52,7 +74,18 @@ def detect_language(text) -> str:
 
 
 def languages(texts: pd.Series) -> pd.Series:
-    """:func:`detect_language` for every text (once per distinct text), as a categorical Series named ``language``."""
+    """:func:`detect_language` for every text (once per distinct text), as a categorical Series named ``language``.
+
+    Parameters
+    ----------
+    texts : Series
+        The texts (missing values are ``"none"``).
+
+    Returns
+    -------
+    Series
+        Categorical over :data:`LANGUAGES`, on ``texts``' index.
+    """
     from crmlib.feedback.distinct import per_distinct
 
     values = per_distinct(lambda distinct: [detect_language(t) for t in distinct], texts.to_numpy(dtype=object))

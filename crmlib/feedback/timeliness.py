@@ -33,8 +33,27 @@ AGE_BANDS = ((0, 1, "< 1 day"), (1, 3, "1–3 days"), (3, 7, "3–7 days"), (7, 
 def handling_times(feedback: pd.DataFrame, analysis_date, complaint_rating: float = DEFAULTS.complaint_rating) -> pd.DataFrame:
     """Per item needing handling: ``hours_to_resolve``, ``is_open``, ``open_days`` (age if open).
 
-    Keeps the input's other columns; rows that need no handling are left out. Needs ``date``
-    and ``resolved_at`` columns.
+    Keeps the input's other columns; rows that need no handling are left out.
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        Feedback with datetime ``date`` and ``resolved_at`` columns (and optionally ``rating``).
+    analysis_date : str or Timestamp
+        The analysis date: items resolved after it (by more than a day) count as open.
+    complaint_rating : float, optional
+        Ratings at or below it are complaints (default from ``crmlib.settings.DEFAULTS``).
+
+    Returns
+    -------
+    DataFrame
+        The items needing handling (``feedback``'s index) plus ``hours_to_resolve`` (hours),
+        ``is_open`` and ``open_days`` (days).
+
+    Raises
+    ------
+    DataError
+        When ``date`` or ``resolved_at`` is missing, or an item is resolved before it was submitted.
     """
     missing = [c for c in ("date", "resolved_at") if c not in feedback]
     if missing:
@@ -62,7 +81,21 @@ def handling_times(feedback: pd.DataFrame, analysis_date, complaint_rating: floa
 
 
 def sla_summary(handling: pd.DataFrame, sla_hours: float = DEFAULTS.sla_hours) -> dict:
-    """Items, resolved, open, median / 90th-percentile hours to resolve and the SLA share."""
+    """Items, resolved, open, median / 90th-percentile hours to resolve and the SLA share.
+
+    Parameters
+    ----------
+    handling : DataFrame
+        :func:`handling_times`'s items: ``hours_to_resolve``, ``is_open``, ``open_days``.
+    sla_hours : float, optional
+        The service level in hours (default from ``crmlib.settings.DEFAULTS``).
+
+    Returns
+    -------
+    dict
+        ``sla_hours``, ``items``, ``resolved``, ``open``, ``open_past_sla``, ``within_sla``,
+        median / p90 hours to resolve, ``share_within_sla`` (0–1; None if nothing is decided).
+    """
     hours = handling["hours_to_resolve"].dropna()
     met = int((hours <= sla_hours).sum())
     open_late = int((handling["open_days"] * 24 > sla_hours).sum())
@@ -81,7 +114,18 @@ def sla_summary(handling: pd.DataFrame, sla_hours: float = DEFAULTS.sla_hours) -
 
 
 def open_by_age(handling: pd.DataFrame) -> pd.DataFrame:
-    """Open items counted by age band (``band``, ``open_items``), youngest first."""
+    """Open items counted by age band (``band``, ``open_items``), youngest first.
+
+    Parameters
+    ----------
+    handling : DataFrame
+        :func:`handling_times`'s items.
+
+    Returns
+    -------
+    DataFrame
+        One row per band of :data:`AGE_BANDS` (all bands, 0 when empty), plain 0… index.
+    """
     age = handling.loc[handling["is_open"], "open_days"]
     labels = [label for _, _, label in AGE_BANDS]
     edges = [low for low, _, _ in AGE_BANDS] + [np.inf]
@@ -91,6 +135,21 @@ def open_by_age(handling: pd.DataFrame) -> pd.DataFrame:
 
 
 def sla_by(handling: pd.DataFrame, by: str, sla_hours: float = DEFAULTS.sla_hours) -> pd.DataFrame:
-    """:func:`sla_summary` per group of column ``by`` (e.g. ``channel``), one row per group."""
+    """:func:`sla_summary` per group of column ``by`` (e.g. ``channel``), one row per group.
+
+    Parameters
+    ----------
+    handling : DataFrame
+        :func:`handling_times`'s items, with the ``by`` column.
+    by : str
+        The column to group by.
+    sla_hours : float, optional
+        The service level in hours (default from ``crmlib.settings.DEFAULTS``).
+
+    Returns
+    -------
+    DataFrame
+        Index named ``by``; the keys of :func:`sla_summary` as columns.
+    """
     rows = {key: sla_summary(group, sla_hours) for key, group in handling.groupby(by, observed=True)}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)

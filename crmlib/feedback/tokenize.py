@@ -35,7 +35,23 @@ jieba.setLogLevel(logging.WARNING)  # jieba logs "Building prefix dict" at INFO 
 
 @lru_cache(maxsize=4)
 def load_stopwords(lang: str) -> frozenset[str]:
-    """The bundled stopword list for ``"zh"`` or ``"en"``."""
+    """The bundled stopword list for ``"zh"`` or ``"en"``.
+
+    Parameters
+    ----------
+    lang : {"zh", "en"}
+        Which list.
+
+    Returns
+    -------
+    frozenset of str
+        The stopwords (blank lines and ``#`` comments skipped).
+
+    Raises
+    ------
+    ValueError
+        For a language other than ``"zh"`` or ``"en"``.
+    """
     if lang not in ("zh", "en"):
         raise ValueError(f"stopword lists exist for 'zh' and 'en', not {lang!r}")
     text = (files("crmlib") / "resources" / f"stopwords_{lang}.txt").read_text(encoding="utf-8")
@@ -47,7 +63,21 @@ def _stopwords() -> frozenset[str]:
 
 
 def tokenize(text, language: str | None = None) -> list[str]:
-    """Content words of ``text`` (normalised, stopwords dropped): Chinese words, then English words."""
+    """Content words of ``text`` (normalised, stopwords dropped): Chinese words, then English words.
+
+    Parameters
+    ----------
+    text : str or None
+        The text (missing gives no tokens).
+    language : str, optional
+        Its language (:data:`~crmlib.feedback.language.LANGUAGES`); None detects it. ``"en"``
+        texts skip jieba.
+
+    Returns
+    -------
+    list of str
+        The content words, Chinese words first.
+    """
     text = normalize_text(text)
     language = language or detect_language(text)
     stop = _stopwords()
@@ -59,7 +89,20 @@ def tokenize(text, language: str | None = None) -> list[str]:
 
 
 def tokenize_series(texts: pd.Series, languages: pd.Series | None = None) -> pd.Series:
-    """:func:`tokenize` for every text (once per distinct text and language); a Series of token lists."""
+    """:func:`tokenize` for every text (once per distinct text and language); a Series of token lists.
+
+    Parameters
+    ----------
+    texts : Series
+        The texts.
+    languages : Series, optional
+        Language per text, aligned with ``texts``; None detects each.
+
+    Returns
+    -------
+    Series
+        ``tokens``: a list of str per text, on ``texts``' index.
+    """
     if languages is None:
         tokens = per_distinct(lambda values: [tokenize(t) for t in values], texts.to_numpy(dtype=object))
     else:

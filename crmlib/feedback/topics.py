@@ -41,9 +41,20 @@ def _identity(tokens):
 def umass_coherence(binary, top_indices: list[int]) -> float:
     """Mean UMass coherence over the word pairs of one topic.
 
-    ``binary`` is texts × words (0/1, sparse or dense); ``top_indices`` are the topic's words,
-    best first. For each pair (higher-ranked ``l``, lower-ranked ``m``) the score is
+    For each pair (higher-ranked ``l``, lower-ranked ``m``) the score is
     ``log((D(l, m) + 1) / D(l))``.
+
+    Parameters
+    ----------
+    binary : sparse matrix or ndarray
+        Texts × words, 0/1 (word in text).
+    top_indices : list of int
+        Column indices of the topic's words, best first.
+
+    Returns
+    -------
+    float
+        The mean over the pairs (NaN when no pair counts: every higher word is in no text).
     """
     columns = binary[:, top_indices]
     together = columns.T @ columns
@@ -95,6 +106,24 @@ class TopicModel(BaseEstimator):
         return [np.argsort(row)[::-1][: self.n_top_words] for row in nmf.components_]
 
     def fit(self, tokens: pd.Series) -> TopicModel:
+        """Fit TF-IDF and NMF on the token lists (every candidate ``k`` with ``"auto"``).
+
+        Parameters
+        ----------
+        tokens : Series
+            Token list per text (empty lists are skipped).
+
+        Returns
+        -------
+        TopicModel
+            ``self``, with ``n_topics_``, ``coherence_``, ``keywords_``, ``labels_``,
+            ``vectorizer_`` and ``nmf_`` set.
+
+        Raises
+        ------
+        NotEnoughData
+            When the texts have too few shared words, or are too few for the topic counts asked.
+        """
         docs = [list(t) for t in tokens if len(t)]
         self.vectorizer_ = TfidfVectorizer(analyzer=_identity, min_df=self.min_df, max_df=self.max_df,
                                            sublinear_tf=True)
@@ -132,11 +161,33 @@ class TopicModel(BaseEstimator):
         return self
 
     def transform(self, tokens: pd.Series) -> np.ndarray:
-        """Topic weights per text (texts × topics)."""
+        """Topic weights per text (texts × topics).
+
+        Parameters
+        ----------
+        tokens : Series
+            Token list per text.
+
+        Returns
+        -------
+        ndarray
+            Weights, shape (texts, ``n_topics_``).
+        """
         return self.nmf_.transform(self.vectorizer_.transform([list(t) for t in tokens]))
 
     def assign(self, tokens: pd.Series) -> pd.DataFrame:
-        """``topic`` (index, -1 for none), ``topic_label`` and ``topic_weight`` per text."""
+        """``topic`` (index, -1 for none), ``topic_label`` and ``topic_weight`` per text.
+
+        Parameters
+        ----------
+        tokens : Series
+            Token list per text.
+
+        Returns
+        -------
+        DataFrame
+            ``tokens``' index: ``topic`` (int), ``topic_label`` (``""`` for none), ``topic_weight``.
+        """
         weights = self.transform(tokens)
         best = weights.argmax(axis=1) if weights.size else np.array([], dtype=int)
         strength = weights.max(axis=1) if weights.size else np.array([])
@@ -146,7 +197,18 @@ class TopicModel(BaseEstimator):
                             index=tokens.index)
 
     def topic_table(self, assigned: pd.DataFrame) -> pd.DataFrame:
-        """One row per topic: ``topic``, ``label``, ``keywords``, ``texts`` and ``share`` of texts."""
+        """One row per topic: ``topic``, ``label``, ``keywords``, ``texts`` and ``share`` of texts.
+
+        Parameters
+        ----------
+        assigned : DataFrame
+            :meth:`assign`'s table (its ``topic`` column).
+
+        Returns
+        -------
+        DataFrame
+            ``n_topics_`` rows (plain 0… index); ``share`` is 0–1 of the assigned texts.
+        """
         counts = assigned["topic"].value_counts()
         n = len(assigned)
         return pd.DataFrame({
@@ -160,7 +222,24 @@ class TopicModel(BaseEstimator):
 
 def representative_texts(frame: pd.DataFrame, assigned: pd.DataFrame, n: int = 3,
                          columns=("text",)) -> pd.DataFrame:
-    """The ``n`` texts with the largest weight on each topic (``topic``, ``topic_label``, columns)."""
+    """The ``n`` texts with the largest weight on each topic (``topic``, ``topic_label``, columns).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The texts, with ``columns``.
+    assigned : DataFrame
+        :meth:`TopicModel.assign` of (some of) ``frame``'s rows, on the same index.
+    n : int, optional
+        Texts per topic (default 3); duplicates of the first of ``columns`` are shown once.
+    columns : sequence of str, optional
+        Columns of ``frame`` to show (default ``("text",)``).
+
+    Returns
+    -------
+    DataFrame
+        Plain 0… index: ``topic``, ``topic_label`` and ``columns``, by topic then weight.
+    """
     joined = frame[list(columns)].join(assigned)
     joined = joined.loc[joined["topic"].notna() & (joined["topic"] >= 0)].drop_duplicates(subset=list(columns)[:1])
     top = joined.sort_values(["topic", "topic_weight"], ascending=[True, False]).groupby("topic").head(n)
@@ -168,7 +247,22 @@ def representative_texts(frame: pd.DataFrame, assigned: pd.DataFrame, n: int = 3
 
 
 def representative_by_label(scored: pd.DataFrame, n: int = 3, columns=("text",)) -> pd.DataFrame:
-    """Like :func:`representative_texts` for a scored frame with ``topic`` ids, ``topic_label``, ``topic_weight``."""
+    """Like :func:`representative_texts` for a scored frame with ``topic`` ids, ``topic_label``, ``topic_weight``.
+
+    Parameters
+    ----------
+    scored : DataFrame
+        :func:`crmlib.feedback.score_feedback`'s ``scored`` (with ``columns``).
+    n : int, optional
+        Texts per topic (default 3); duplicates of the first of ``columns`` are shown once.
+    columns : sequence of str, optional
+        Columns of ``scored`` to show (default ``("text",)``).
+
+    Returns
+    -------
+    DataFrame
+        Plain 0… index: ``topic``, ``topic_label`` and ``columns``, by topic then weight.
+    """
     rows = scored.loc[scored["topic"].astype(str).ne("")].drop_duplicates(subset=list(columns)[:1])
     top = rows.sort_values(["topic", "topic_weight"], ascending=[True, False]).groupby("topic").head(n)
     return top[["topic", "topic_label", *columns]].reset_index(drop=True)
