@@ -109,7 +109,7 @@ class DomainSentiment:
     trained: pd.Series | None = None  # True for the rated texts the models learned from (scored out of fold)
 
     def to_dict(self) -> dict:
-        """The summary fields for ``feedback_summary.json``.
+        """The model fields of :func:`with_domain_sentiment`'s summary.
 
         Returns
         -------
