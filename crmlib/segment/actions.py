@@ -30,7 +30,13 @@ the actions for unprofitable customers by their main loss reason (:func:`crmlib.
 
 
 def actions_path() -> Path:
-    """Where the bundled action table is."""
+    """Where the bundled action table is.
+
+    Returns
+    -------
+    Path
+        Path of the bundled ``actions.yaml``.
+    """
     return bundled_path("actions.yaml")
 
 
@@ -49,7 +55,23 @@ def _validate(data: dict, path: str) -> dict:
 
 
 def load_actions(path: str | Path | None = None) -> dict:
-    """The action table as a dict ``{kind: {key: {en, zh, action_en, action_zh, ...}}}``."""
+    """The action table as a dict ``{kind: {key: {en, zh, action_en, action_zh, ...}}}``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+
+    Returns
+    -------
+    dict
+        ``{kind: {key: entry}}``, validated: every entry has ``action_en`` and ``action_zh``.
+
+    Raises
+    ------
+    ConfigError
+        If a section of ``KINDS`` or an entry's action is missing.
+    """
     return load_editable_yaml(path, "actions.yaml", "action table", _validate)
 
 
@@ -57,9 +79,26 @@ def action_table(kind: str, lang: str = "en", path: str | Path | None = None,
                  rules_path: str | Path | None = None) -> pd.DataFrame:
     """Tidy table ``key, label, action`` (plus ``crm_stage`` for lifecycle) in ``lang``.
 
-    ``kind`` is one of ``tiers``, ``rfm11``, ``cn8``, ``lifecycle``, ``crm_stages``, ``profit``. Segment
-    labels come from the rule table, so every segment of the scheme is listed (with an empty
-    action if the action table has none).
+    Segment labels come from the rule table, so every segment of the scheme is listed (with an
+    empty action if the action table has none).
+
+    Parameters
+    ----------
+    kind : {"tiers", "rfm11", "cn8", "lifecycle", "crm_stages", "profit"}
+        Section of the action table.
+    lang : {"en", "zh"}, default "en"
+        Language of ``label`` and ``action``.
+    path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+        A section it leaves out is taken from the bundled table.
+    rules_path : str or Path, optional
+        Edited segment rule file, for the segment kinds (default: the bundled one).
+
+    Returns
+    -------
+    DataFrame
+        One row per key (default index) with ``key``, ``label``, ``action`` and, for
+        ``lifecycle``, ``crm_stage``.
     """
     if kind not in KINDS + OPTIONAL_KINDS:
         raise ValueError(f"kind must be one of {KINDS + OPTIONAL_KINDS}, not {kind!r}")
@@ -86,12 +125,46 @@ def action_table(kind: str, lang: str = "en", path: str | Path | None = None,
 
 def recommended_actions(keys: pd.Series, kind: str, lang: str = "en",
                         path: str | Path | None = None) -> pd.Series:
-    """The recommended action for each key in ``keys`` (same index)."""
+    """The recommended action for each key in ``keys`` (same index).
+
+    Parameters
+    ----------
+    keys : Series
+        Tier, segment, lifecycle or CRM-stage keys.
+    kind : {"tiers", "rfm11", "cn8", "lifecycle", "crm_stages", "profit"}
+        Section of the action table the keys belong to.
+    lang : {"en", "zh"}, default "en"
+        Language of the actions.
+    path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+
+    Returns
+    -------
+    Series
+        ``action`` indexed like ``keys`` (NaN for keys the table lacks).
+    """
     table = action_table(kind, lang, path).set_index("key")["action"]
     return keys.map(table).rename("action")
 
 
 def labels_for(keys: pd.Series, kind: str, lang: str = "en", path: str | Path | None = None) -> pd.Series:
-    """Display labels for tier, lifecycle or CRM-stage keys (same index)."""
+    """Display labels for tier, lifecycle or CRM-stage keys (same index).
+
+    Parameters
+    ----------
+    keys : Series
+        Tier, lifecycle or CRM-stage keys.
+    kind : {"tiers", "rfm11", "cn8", "lifecycle", "crm_stages", "profit"}
+        Section of the action table the keys belong to.
+    lang : {"en", "zh"}, default "en"
+        Label language.
+    path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+
+    Returns
+    -------
+    Series
+        ``label`` indexed like ``keys`` (NaN for keys the table lacks).
+    """
     table = action_table(kind, lang, path).set_index("key")["label"]
     return keys.map(table).rename("label")

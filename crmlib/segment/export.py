@@ -40,8 +40,30 @@ def segments_export(table: pd.DataFrame, scheme: str, clusters: pd.Series | None
                     actions_path=None) -> pd.DataFrame:
     """Assemble the segments.csv frame from the segment table, clusters and lifecycle stages.
 
-    All inputs are indexed by customer_id; customers of ``table`` define the rows. Without
-    clusters (``None``: too few distinct customers to cluster) the cluster columns are empty.
+    All inputs are indexed by customer_id; customers of ``table`` define the rows.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`crmlib.segment.table.segment_table`.
+    scheme : {"rfm11", "cn8"}
+        Segment scheme of ``table``; written to ``scheme`` and picks the segment actions.
+    clusters : Series or None
+        Cluster number per customer; ``None`` (too few distinct customers to cluster) leaves the
+        cluster columns empty.
+    cluster_descriptions : Series or None
+        Cluster description per customer; ``None`` leaves ``cluster_description`` empty.
+    lifecycle : Series
+        Lifecycle stage key per customer (:func:`crmlib.segment.lifecycle.lifecycle_stages`).
+    lang : {"en", "zh"}, default "en"
+        Language of the actions.
+    actions_path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer of ``table`` (default index) with the columns ``EXPORT_COLUMNS``.
     """
     clusters = pd.Series(dtype="Int64") if clusters is None else clusters
     cluster_descriptions = pd.Series(dtype=object) if cluster_descriptions is None else cluster_descriptions

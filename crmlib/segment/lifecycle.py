@@ -95,7 +95,18 @@ def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: 
 
 
 def crm_stage_map(path=None) -> dict[str, str]:
-    """Lifecycle stage -> CRM stage, from the editable action table."""
+    """Lifecycle stage -> CRM stage, from the editable action table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+
+    Returns
+    -------
+    dict of str to str
+        Lifecycle stage key -> CRM stage (identify, attract, retain, raise_value).
+    """
     mapping = {key: entry.get("crm_stage") for key, entry in load_actions(path)["lifecycle"].items()}
     bad = {k: v for k, v in mapping.items() if v not in CRM_STAGES}
     if bad:
@@ -105,7 +116,20 @@ def crm_stage_map(path=None) -> dict[str, str]:
 
 
 def crm_stages(stages: pd.Series, path=None) -> pd.Series:
-    """The CRM stage (identify, attract, retain, raise_value) of each lifecycle stage."""
+    """The CRM stage (identify, attract, retain, raise_value) of each lifecycle stage.
+
+    Parameters
+    ----------
+    stages : Series
+        Lifecycle stage keys (e.g. :func:`lifecycle_stages`).
+    path : str or Path, optional
+        Edited action table (default: the bundled ``actions.yaml``).
+
+    Returns
+    -------
+    Series
+        ``crm_stage`` indexed like ``stages`` (NaN for keys the table does not map).
+    """
     return stages.map(crm_stage_map(path)).rename("crm_stage")
 
 

@@ -84,6 +84,20 @@ def quantile_scores(values: pd.Series, bins: int = 5, *, higher_is_better: bool 
     score = 1 + floor(bins * (customers strictly worse) / n). A series with a single distinct
     value (including a single customer) gets the middle score, ``(bins + 1) // 2``.
 
+    Parameters
+    ----------
+    values : Series
+        Value per customer; missing values raise :class:`~crmlib.errors.DataError`.
+    bins : int, default 5
+        Number of scores (at least 2).
+    higher_is_better : bool, default True
+        False scores lower values higher (e.g. recency in days).
+
+    Returns
+    -------
+    Series
+        Integer scores 1..``bins``, indexed and named like ``values``.
+
     >>> quantile_scores(pd.Series([1, 1, 1, 2, 5])).tolist()
     [1, 1, 1, 4, 5]
     >>> quantile_scores(pd.Series([30, 2]), higher_is_better=False).tolist()
@@ -112,6 +126,18 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     (the F and M scores' mean rounded half up) and ``rfm_code`` (e.g. ``"545"``) to ``rfm``.
 
     Returns a new frame; ``rfm`` is not changed.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        Output of :func:`rfm_table` (``recency``, ``frequency``, ``monetary``).
+    bins : int, default 5
+        Number of scores per dimension.
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``rfm`` (same index) with the score columns and ``rfm_code`` added.
     """
     _require(rfm, RFM_COLUMNS, "RFM table")
     out = rfm.copy()

@@ -37,7 +37,13 @@ UNCLASSIFIED_LABEL = {"en": "Unclassified", "zh": "未分类"}
 
 
 def rules_path() -> Path:
-    """Where the bundled rule table is."""
+    """Where the bundled rule table is.
+
+    Returns
+    -------
+    Path
+        Path of the bundled ``segment_rules.yaml``.
+    """
     return bundled_path("segment_rules.yaml")
 
 
@@ -77,12 +83,45 @@ def _validate(rules: dict, source: str) -> dict:
 
 
 def load_rules(path: str | Path | None = None) -> dict:
-    """The rule table (``{"rfm11": [...], "cn8": [...]}``), validated; bundled one by default."""
+    """The rule table (``{"rfm11": [...], "cn8": [...]}``), validated; bundled one by default.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+
+    Returns
+    -------
+    dict
+        ``{"rfm11": [rule, ...], "cn8": [rule, ...]}``, each rule a dict with ``key``, ``en``,
+        ``zh`` and its ranges (``r``, ``fm``) or levels (``r``, ``f``, ``m``).
+
+    Raises
+    ------
+    ConfigError
+        If the file is not a valid rule table.
+    """
     return load_editable_yaml(path, "segment_rules.yaml", "segment rule file", _validate)
 
 
 def rules_table(scheme: str = "rfm11", lang: str = "en", path: str | Path | None = None) -> pd.DataFrame:
-    """The rules of a scheme as a table (order, key, label and ranges), for display."""
+    """The rules of a scheme as a table (order, key, label and ranges), for display.
+
+    Parameters
+    ----------
+    scheme : {"rfm11", "cn8"}, default "rfm11"
+        Which scheme's rules.
+    lang : {"en", "zh"}, default "en"
+        Language of ``label``.
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        One row per rule in table order with ``order``, ``segment``, ``label`` and
+        ``r_score``/``fm_score`` ranges (rfm11) or ``R``/``F``/``M`` levels (cn8).
+    """
     _check_lang(lang)
     if scheme not in SCHEMES:
         raise ValueError(f"scheme must be one of {SCHEMES}, not {scheme!r}")
@@ -101,8 +140,17 @@ def rules_table(scheme: str = "rfm11", lang: str = "en", path: str | Path | None
 def assign_rfm11(scores: pd.DataFrame, path: str | Path | None = None) -> pd.DataFrame:
     """The 11-segment scheme: first rule (in table order) whose R and FM ranges hold.
 
-    ``scores`` needs ``r_score`` and ``fm_score`` (see :func:`crmlib.segment.rfm.rfm_scores`).
-    Returns a frame with the same index and a ``segment`` key column.
+    Parameters
+    ----------
+    scores : DataFrame
+        Needs ``r_score`` and ``fm_score`` (see :func:`crmlib.segment.rfm.rfm_scores`).
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``scores``, one column ``segment`` (rule key, or ``"unclassified"``).
     """
     missing = [c for c in ("r_score", "fm_score") if c not in scores.columns]
     if missing:
@@ -118,7 +166,20 @@ def assign_rfm11(scores: pd.DataFrame, path: str | Path | None = None) -> pd.Dat
 
 
 def uncovered_cells(path: str | Path | None = None, bins: int = 5) -> list[tuple[int, int]]:
-    """(R, FM) score pairs no ``rfm11`` rule matches: empty for a complete table."""
+    """(R, FM) score pairs no ``rfm11`` rule matches: empty for a complete table.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+    bins : int, default 5
+        Scores run 1..``bins`` on both axes.
+
+    Returns
+    -------
+    list of (int, int)
+        The unmatched ``(r_score, fm_score)`` pairs, R ascending then FM ascending.
+    """
     grid = pd.DataFrame([(r, fm) for r in range(1, bins + 1) for fm in range(1, bins + 1)],
                         columns=["r_score", "fm_score"])
     segments = assign_rfm11(grid, path)["segment"]
@@ -129,9 +190,22 @@ def uncovered_cells(path: str | Path | None = None, bins: int = 5) -> list[tuple
 def assign_cn8(rfm: pd.DataFrame, reference: str = "mean", path: str | Path | None = None) -> pd.DataFrame:
     """The 8-class scheme: R, F, M each high or low against the ``reference`` (mean/median).
 
-    ``rfm`` needs ``recency`` (days since the last purchase), ``frequency`` and ``monetary``.
     R is high when recency < reference; F and M are high when above it (ties count as low).
-    Returns a frame with ``segment`` and the flags ``r_high``, ``f_high``, ``m_high``.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        Needs ``recency`` (days since the last purchase), ``frequency`` and ``monetary``.
+    reference : {"mean", "median"}, default "mean"
+        Statistic over all customers that splits high from low.
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+
+    Returns
+    -------
+    DataFrame
+        Same index as ``rfm``, with ``segment`` and the bool flags ``r_high``, ``f_high``,
+        ``m_high``.
     """
     if reference not in REFERENCES:
         raise ValueError(f"reference must be one of {REFERENCES}, not {reference!r}")
@@ -157,7 +231,24 @@ def assign_cn8(rfm: pd.DataFrame, reference: str = "mean", path: str | Path | No
 
 def segment_labels(keys: pd.Series, scheme: str, lang: str = "en",
                    path: str | Path | None = None) -> pd.Series:
-    """Display labels (English or Chinese) for segment keys."""
+    """Display labels (English or Chinese) for segment keys.
+
+    Parameters
+    ----------
+    keys : Series
+        Segment keys.
+    scheme : {"rfm11", "cn8"}
+        Scheme the keys belong to.
+    lang : {"en", "zh"}, default "en"
+        Label language.
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+
+    Returns
+    -------
+    Series
+        ``segment_label`` indexed like ``keys`` (NaN for keys not in the scheme).
+    """
     _check_lang(lang)
     mapping = {e["key"]: e[lang] for e in load_rules(path)[scheme]}
     mapping[UNCLASSIFIED] = UNCLASSIFIED_LABEL[lang]
@@ -168,6 +259,18 @@ def segment_order(scheme: str, path: str | Path | None = None) -> list[str]:
     """Segment keys from most to least valuable, for tables and charts.
 
     ``cn8`` keeps the table order; ``rfm11`` uses a fixed business order (best first).
+
+    Parameters
+    ----------
+    scheme : {"rfm11", "cn8"}
+        Which scheme's segments.
+    path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
+
+    Returns
+    -------
+    list of str
+        Segment keys, best first, ending with ``"unclassified"``.
     """
     keys = [e["key"] for e in load_rules(path)[scheme]]
     if scheme == "rfm11":

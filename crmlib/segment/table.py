@@ -43,6 +43,8 @@ def segment_table(summary: pd.DataFrame, *, scheme: str = "rfm11", lang: str = "
         Revenue-share cut points of the high and medium tiers (tiers use total spend).
     frequency, monetary :
         See :func:`crmlib.segment.rfm.rfm_table`.
+    rules_path : str or Path, optional
+        Edited segment rule file (default: the bundled ``segment_rules.yaml``).
 
     Returns
     -------
@@ -64,7 +66,22 @@ def segment_table(summary: pd.DataFrame, *, scheme: str = "rfm11", lang: str = "
 
 
 def segment_overview(table: pd.DataFrame, order: Sequence[str] | None = None) -> pd.DataFrame:
-    """Per segment: customers, share of customers, revenue share and mean RFM values."""
+    """Per segment: customers, share of customers, revenue share and mean RFM values.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`segment_table`.
+    order : sequence of str, optional
+        Segment keys in display order; segments not listed are left out (default: sorted keys).
+
+    Returns
+    -------
+    DataFrame
+        One row per segment (default index): ``segment``, ``label``, ``customers``,
+        ``customer_share``, ``revenue``, ``revenue_share`` and mean ``recency``, ``frequency``,
+        ``monetary``.
+    """
     grouped = table.groupby("segment", observed=True)
     overview = grouped.agg(label=("segment_label", "first"), customers=("total_spend", "size"),
                            revenue=("total_spend", "sum"), recency=("recency", "mean"),

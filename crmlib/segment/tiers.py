@@ -31,8 +31,13 @@ def value_tiers(value: pd.Series, cuts: Sequence[float] = (0.8, 0.95)) -> pd.Ser
     ----------
     value : Series
         Value per customer (e.g. total spend, or a CLV); negative values count as 0.
-    cuts : (float, float)
+    cuts : (float, float), default (0.8, 0.95)
         Revenue-share cut points, 0 < high < medium <= 1.
+
+    Returns
+    -------
+    Series
+        Categorical ``value_tier`` (``high``, ``medium``, ``low``), indexed like ``value``.
     """
     cuts = tuple(float(c) for c in cuts)
     if len(cuts) != 2 or not 0 < cuts[0] < cuts[1] <= 1:
@@ -57,6 +62,19 @@ def value_tiers(value: pd.Series, cuts: Sequence[float] = (0.8, 0.95)) -> pd.Ser
 
 def tier_summary(value: pd.Series, tiers: pd.Series) -> pd.DataFrame:
     """Customers, share of customers and share of value per tier, in the order high, medium, low.
+
+    Parameters
+    ----------
+    value : Series
+        Value per customer (e.g. total spend).
+    tiers : Series
+        Tier per customer, aligned with ``value`` (e.g. :func:`value_tiers`).
+
+    Returns
+    -------
+    DataFrame
+        One row per tier (default index) with ``tier``, ``customers``, ``value``,
+        ``customer_share`` and ``value_share``.
 
     >>> tier_summary(pd.Series([90.0, 5.0, 5.0]), pd.Series(["high", "low", "medium"]))["tier"].tolist()
     ['high', 'medium', 'low']
