@@ -108,7 +108,24 @@ class RFMClusterer(BaseEstimator):
         return features
 
     def fit(self, rfm: pd.DataFrame) -> RFMClusterer:
-        """Fit k-means for every k in ``k_range`` and keep the best by silhouette."""
+        """Fit k-means for every k in ``k_range`` and keep the best by silhouette.
+
+        Parameters
+        ----------
+        rfm : DataFrame
+            One row per customer with ``recency``, ``frequency``, ``monetary`` and the
+            ``attributes`` columns (e.g. :func:`crmlib.segment.rfm_table`).
+
+        Returns
+        -------
+        RFMClusterer
+            ``self``, with the fitted attributes set.
+
+        Raises
+        ------
+        NotEnoughData
+            If too few customers differ to form ``k_range[0]`` clusters.
+        """
         low, high = (int(v) for v in self.k_range)
         if not 2 <= low <= high:
             raise ValueError(f"k_range must be (low, high) with 2 <= low <= high, got {self.k_range}")
@@ -152,7 +169,18 @@ class RFMClusterer(BaseEstimator):
         return self
 
     def describe(self, position: pd.Series) -> str:
-        """Plain words for one cluster from its features' percentile positions (0-1)."""
+        """Plain words for one cluster from its features' percentile positions (0-1).
+
+        Parameters
+        ----------
+        position : Series
+            Mid-rank percentile per feature (a row of ``positions_``).
+
+        Returns
+        -------
+        str
+            E.g. ``"recent, frequent, high spend"``, in ``lang``.
+        """
         (low, high), _ = self.thirds, translator(self.lang)
         parts = []
         for feature in RFM_FEATURES:
@@ -167,5 +195,11 @@ class RFMClusterer(BaseEstimator):
         return _.pgettext("Cluster", ", ").join(parts)
 
     def predict_descriptions(self) -> pd.Series:
-        """The description of each customer's cluster (same index as the fitted input)."""
+        """The description of each customer's cluster (same index as the fitted input).
+
+        Returns
+        -------
+        Series
+            ``cluster_description`` per customer, indexed like the fitted ``rfm``.
+        """
         return self.labels_.map(self.descriptions_).rename("cluster_description")

@@ -32,6 +32,18 @@ def comparison_date(analysis_date, months: int = COMPARISON_MONTHS) -> pd.Timest
 
     One definition for the overview and segmentation notebooks, so their shifts agree.
 
+    Parameters
+    ----------
+    analysis_date : str or Timestamp
+        The later date.
+    months : int, default ``DEFAULTS.comparison_months``
+        Calendar months to go back.
+
+    Returns
+    -------
+    Timestamp
+        ``analysis_date`` minus ``months`` months (the day clipped to the month's last).
+
     >>> comparison_date("2024-12-31")
     Timestamp('2024-09-30 00:00:00')
     """
@@ -44,6 +56,22 @@ def transition_matrix(before: pd.Series, after: pd.Series, order: Sequence[str] 
 
     Customers only in ``after`` count in the row ``not_yet_customer``; customers only in
     ``before`` are left out (every customer who bought stays a customer).
+
+    Parameters
+    ----------
+    before : Series
+        Segment key per customer at the earlier date.
+    after : Series
+        Segment key per customer at the later date.
+    order : sequence of str, optional
+        Segment keys in display order for rows and columns (others follow, sorted).
+    normalize : bool, default False
+        Divide each row by its total (share of the row's customers) instead of counts.
+
+    Returns
+    -------
+    DataFrame
+        Index ``before`` (segment or ``not_yet_customer``), columns ``after`` (segments).
     """
     rows = before.reindex(after.index).fillna(NOT_YET).astype(str)
     matrix = pd.crosstab(rows.rename("before"), after.astype(str).rename("after"))
@@ -62,8 +90,21 @@ def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date
                       **segment_options) -> tuple[pd.Series, pd.Series]:
     """Segment keys per customer at ``comparison_date`` and at ``analysis_date``.
 
-    ``segment_options`` go to :func:`crmlib.segment.segment_table` (scheme, reference …).
-    Returns ``(before, after)``, Series indexed by customer_id.
+    Parameters
+    ----------
+    transactions : DataFrame
+        Canonical transactions (``customer_id``, ``order_date``, ``amount``).
+    comparison_date : str or Timestamp
+        The earlier date; must be after the first purchase and before ``analysis_date``.
+    analysis_date : str or Timestamp
+        The later date.
+    **segment_options
+        Go to :func:`crmlib.segment.segment_table` (scheme, reference …); ``lang`` is ignored.
+
+    Returns
+    -------
+    (Series, Series)
+        ``(before, after)``: segment keys indexed by customer_id at each date.
     """
     comparison_date = pd.Timestamp(comparison_date).normalize()
     analysis_date = pd.Timestamp(analysis_date).normalize()
@@ -86,6 +127,21 @@ def migration_summary(before: pd.Series, after: pd.Series, order: Sequence[str] 
 
     With ``order`` (segment keys, best first, e.g. :func:`crmlib.segment.segment_order`) the
     movers are split into ``improved`` (to a better segment) and ``declined``.
+
+    Parameters
+    ----------
+    before : Series
+        Segment key per customer at the earlier date.
+    after : Series
+        Segment key per customer at the later date.
+    order : sequence of str, optional
+        Segment keys, best first; adds ``improved`` and ``declined``.
+
+    Returns
+    -------
+    dict of str to int
+        ``customers_then``, ``customers_now``, ``stayed``, ``moved``, ``new_since`` and, with
+        ``order``, ``improved`` and ``declined``.
 
     >>> before = pd.Series({"a": "lost", "b": "champions", "c": "lost"})
     >>> after = pd.Series({"a": "champions", "b": "lost", "c": "lost", "d": "lost"})

@@ -33,6 +33,21 @@ UNKNOWN = {"en": "unknown", "zh": "未知"}
 def age_bands(customers: pd.DataFrame, analysis_date, edges: Sequence[int] = AGE_EDGES) -> pd.Series:
     """Age band per customer (``"25-34"`` …) from ``age`` or ``birth_year``; NaN when unknown.
 
+    Parameters
+    ----------
+    customers : DataFrame
+        Customers table with ``customer_id`` and ``age`` or ``birth_year``.
+    analysis_date : str or Timestamp
+        Ages from ``birth_year`` are counted at this date's year.
+    edges : sequence of int, default ``AGE_EDGES``
+        Band edges in years (left-closed); ages outside them are unknown.
+
+    Returns
+    -------
+    Series
+        ``age_band`` labels (str, NaN when unknown) indexed by customer_id, one per row of
+        ``customers``.
+
     >>> c = pd.DataFrame({"customer_id": ["a", "b"], "birth_year": [2000, 1970]})
     >>> age_bands(c, "2024-06-30").tolist()
     ['<25', '45-54']
@@ -55,8 +70,20 @@ def age_bands(customers: pd.DataFrame, analysis_date, edges: Sequence[int] = AGE
 def numeric_attributes(customers: pd.DataFrame, names: Sequence[str], analysis_date=None) -> pd.DataFrame:
     """Numeric customer attributes to cluster on, indexed by customer_id.
 
-    ``age`` is computed from ``birth_year`` (at ``analysis_date``) when there is no age column;
-    ``tenure_days`` from ``signup_date``. Other names must be columns of ``customers``.
+    Parameters
+    ----------
+    customers : DataFrame
+        Customers table with ``customer_id`` (duplicates: the first row is kept).
+    names : sequence of str
+        Numeric columns of ``customers``, or ``age`` (from ``birth_year`` when there is no age
+        column) and ``tenure_days`` (days since ``signup_date``).
+    analysis_date : str or Timestamp, optional
+        Date ``age`` and ``tenure_days`` are computed at; needed for them.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``, one float column per name.
 
     >>> c = pd.DataFrame({"customer_id": ["a"], "birth_year": [1990]})
     >>> numeric_attributes(c, ["age"], "2024-06-30").loc["a", "age"]
@@ -83,7 +110,18 @@ def numeric_attributes(customers: pd.DataFrame, names: Sequence[str], analysis_d
 
 
 def available_attributes(customers: pd.DataFrame | None) -> list[str]:
-    """The profile attributes the customers table supports (age band from age or birth year)."""
+    """The profile attributes the customers table supports (age band from age or birth year).
+
+    Parameters
+    ----------
+    customers : DataFrame or None
+        Customers table; ``None`` or empty gives no attributes.
+
+    Returns
+    -------
+    list of str
+        Those of ``PROFILE_ATTRIBUTES`` with at least one value, ``age_band`` last if derived.
+    """
     if customers is None or customers.empty:
         return []
     present = [a for a in PROFILE_ATTRIBUTES if a in customers.columns and customers[a].notna().any()]
@@ -96,9 +134,25 @@ def attach_attributes(segments: pd.DataFrame, customers: pd.DataFrame, analysis_
                       lang: str = "en", attributes: Sequence[str] | None = None) -> pd.DataFrame:
     """``segments`` (indexed by customer_id) plus the customers table's profile attributes.
 
-    ``attributes`` defaults to all of :func:`available_attributes`; ``age_band`` needs the
-    ``analysis_date``. Buyers missing from the customers table, or with a blank attribute, get
-    "unknown". Returns a new frame.
+    Buyers missing from the customers table, or with a blank attribute, get "unknown".
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Indexed by customer_id (e.g. :func:`crmlib.segment.segment_table`).
+    customers : DataFrame
+        Customers table with ``customer_id``.
+    analysis_date : str or Timestamp, optional
+        Needed for ``age_band``.
+    lang : {"en", "zh"}, default "en"
+        Language of the "unknown" value.
+    attributes : sequence of str, optional
+        Attributes to attach (default: all of :func:`available_attributes`).
+
+    Returns
+    -------
+    DataFrame
+        A new frame: ``segments`` with one column per attribute added.
     """
     wanted = available_attributes(customers) if attributes is None else list(attributes)
     if "customer_id" not in customers.columns:
@@ -120,10 +174,31 @@ def attribute_profile(segments: pd.DataFrame, customers: pd.DataFrame | None, by
                       analysis_date=None, lang: str = "en", value: str = "total_spend") -> pd.DataFrame:
     """Buyers, revenue share, repeat rate, average value and high-tier share per group of ``by``.
 
-    ``segments`` is indexed by customer_id with ``frequency`` (purchase days), ``value`` (a
-    column of total spend per customer) and optionally ``value_tier``; ``by`` is a column of ``segments`` or of ``customers``.
-    Rows are sorted by revenue share, largest first. ``value_index`` = revenue share / buyer
-    share (above 1: the group brings more than its share of value).
+    ``value_index`` = revenue share / buyer share (above 1: the group brings more than its
+    share of value).
+
+    Parameters
+    ----------
+    segments : DataFrame
+        Indexed by customer_id with ``frequency`` (purchase days), ``value`` and optionally
+        ``value_tier``.
+    customers : DataFrame or None
+        Customers table, used when ``by`` is not a column of ``segments``.
+    by : str
+        Column of ``segments`` or of ``customers`` to group by (e.g. ``"region"``).
+    analysis_date : str or Timestamp, optional
+        Needed when ``by`` is ``age_band``.
+    lang : {"en", "zh"}, default "en"
+        Language of the "unknown" group.
+    value : str, default "total_spend"
+        Column of ``segments`` holding total spend per customer.
+
+    Returns
+    -------
+    DataFrame
+        One row per group, sorted by revenue share (largest first): ``by``, ``customers``,
+        ``customer_share``, ``revenue``, ``revenue_share``, ``repeat_rate``, ``average_value``,
+        ``high_value_share``, ``value_index``.
     """
     frame = segments
     if by not in frame.columns:
@@ -154,8 +229,21 @@ def mix(segments: pd.DataFrame, by: str, of: str = "value_tier",
         order: Sequence[str] | None = None) -> pd.DataFrame:
     """Share of each ``of`` category (e.g. tier or segment) within each group of ``by``.
 
-    Rows: groups of ``by``; columns: categories of ``of`` (in ``order`` if given, categories
-    absent from the data left out); each row sums to 1.
+    Parameters
+    ----------
+    segments : DataFrame
+        One row per customer with the columns ``by`` and ``of``.
+    by : str
+        Column defining the groups (rows).
+    of : str, default "value_tier"
+        Column whose categories are counted (columns).
+    order : sequence of str, optional
+        Column order; categories absent from the data are left out, unlisted ones follow.
+
+    Returns
+    -------
+    DataFrame
+        Index: groups of ``by``; columns: categories of ``of`` (as str); each row sums to 1.
     """
     for column in (by, of):
         if column not in segments.columns:
