@@ -38,7 +38,13 @@ def _register_cjk_font() -> str:
 
 
 def setup() -> str:
-    """Apply the workbook's chart style and a CJK-capable font; returns the font's name."""
+    """Apply the workbook's chart style and a CJK-capable font; returns the font's name.
+
+    Returns
+    -------
+    str
+        Family name of the registered CJK font (``"Noto Sans CJK SC"``).
+    """
     import seaborn as sns
 
     name = _register_cjk_font()
@@ -65,7 +71,22 @@ def _sharp_inline_charts() -> None:
 
 
 def new_figure(width: float = 8.0, height: float = 4.5, **kwargs):
-    """A figure and axes in the workbook's default size."""
+    """A figure and axes in the workbook's default size.
+
+    Parameters
+    ----------
+    width : float, default 8.0
+        Figure width in inches.
+    height : float, default 4.5
+        Figure height in inches.
+    **kwargs
+        Passed to :func:`matplotlib.pyplot.subplots` (e.g. ``ncols``).
+
+    Returns
+    -------
+    (Figure, Axes)
+        The figure and its axes (an array of axes with several subplots).
+    """
     return plt.subplots(figsize=(width, height), **kwargs)
 
 
@@ -74,6 +95,17 @@ def label(ax, title: str, xlabel: str, ylabel: str) -> None:
 
     Plain numeric axes reaching 10,000 get thousands separators instead of matplotlib's
     "1e6" offset, which readers misread; axes with their own formatter (e.g. %) are left alone.
+
+    Parameters
+    ----------
+    ax : Axes
+        The chart's axes.
+    title : str
+        Chart title.
+    xlabel : str
+        X-axis label.
+    ylabel : str
+        Y-axis label.
 
     >>> fig, ax = new_figure()
     >>> _ = ax.plot([0, 1], [0, 2_500_000])
@@ -91,7 +123,20 @@ def label(ax, title: str, xlabel: str, ylabel: str) -> None:
 
 
 def currency_unit(currency: str, lang: str = "en") -> str:
-    """The currency as an axis label shows it: its symbol in the language (``¥``, ``CN¥``, ``$``)."""
+    """The currency as an axis label shows it: its symbol in the language (``¥``, ``CN¥``, ``$``).
+
+    Parameters
+    ----------
+    currency : str
+        ISO 4217 code (e.g. ``"CNY"``); empty gives ``""``.
+    lang : {"en", "zh"}, default "en"
+        Language whose symbol is used.
+
+    Returns
+    -------
+    str
+        The currency symbol, or ``currency`` itself when it has none.
+    """
     if not currency:
         return ""
     try:
@@ -102,6 +147,15 @@ def currency_unit(currency: str, lang: str = "en") -> str:
 
 def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
     """Show a 0–1 share or rate axis as percentages (0.15 -> 15%).
+
+    Parameters
+    ----------
+    ax : Axes
+        The chart's axes.
+    axis : {"y", "x"}, default "y"
+        Which axis to format (anything but ``"y"`` formats the x axis).
+    decimals : int, default 0
+        Decimals of the percentages.
 
     >>> fig, ax = new_figure()
     >>> percent_axis(ax)
@@ -114,6 +168,15 @@ def percent_axis(ax, axis: str = "y", decimals: int = 0) -> None:
 
 def legend_outside(ax, **kwargs) -> None:
     """Put the legend to the right of the plot, outside the data (every chart with a legend does).
+
+    Nothing is drawn when the axes have no labelled artists.
+
+    Parameters
+    ----------
+    ax : Axes
+        The chart's axes.
+    **kwargs
+        Passed to :meth:`matplotlib.axes.Axes.legend`, overriding the placement defaults.
 
     >>> fig, ax = new_figure()
     >>> _ = ax.plot([0, 1], [0, 1], label="actual")
@@ -158,6 +221,18 @@ def colour_for(key: str, palette: dict[str, str] | None = None) -> str:
     """The fixed colour of a segment or value tier — by key or by its shown name in any language —
     so that a segment has one colour on every page (a stable colour from a hash for others).
 
+    Parameters
+    ----------
+    key : str
+        Segment or tier key, or its shown name in any language.
+    palette : dict of str to str, optional
+        Key -> colour (default: ``SEGMENT_COLOURS`` and ``TIER_COLOURS``).
+
+    Returns
+    -------
+    str
+        Hex colour (e.g. ``"#4c72b0"``).
+
     >>> colour_for("champions") == colour_for("Champions") == colour_for("冠军客户") == SEGMENT_COLOURS["champions"]
     True
     """
@@ -173,6 +248,16 @@ def colour_for(key: str, palette: dict[str, str] | None = None) -> str:
 def group_colours(groups) -> list[str] | None:
     """The fixed colours of ``groups`` when every one is a segment or value tier (key or shown
     name), else None (the chart's own colour cycle: channels, cities …).
+
+    Parameters
+    ----------
+    groups : iterable
+        Group names in plotting order (converted to str).
+
+    Returns
+    -------
+    list of str or None
+        One hex colour per group, or None if any group is not a segment or tier.
 
     >>> group_colours(["high", "低"]), group_colours(["email", "search"])
     (['#4c72b0', '#c44e52'], None)

@@ -37,13 +37,47 @@ GROUP_NAMES = {"segment": N_("segment"), "acquisition_channel": N_("acquisition 
 
 
 def group_label(by: str, lang: str) -> str:
-    """A grouping column in words: "acquisition channel", or 获客渠道 in Chinese."""
+    """A grouping column in words: "acquisition channel", or 获客渠道 in Chinese.
+
+    Parameters
+    ----------
+    by : str
+        Column name (e.g. ``"acquisition_channel"``); unknown names get ``_`` as spaces.
+    lang : {"en", "zh"}
+        Language of the words.
+
+    Returns
+    -------
+    str
+        The column in words.
+    """
     return gettext(lang, GROUP_NAMES.get(by, by.replace("_", " ")))
 
 
 def plot_gap_distribution(purchase_days: pd.DataFrame, window_days: int, suggested: int | None = None,
                           share: float = 0.9, *, lang: str = "en", clip_quantile: float = 0.99):
-    """Histogram of days between consecutive purchase days, with the chosen (and suggested) window."""
+    """Histogram of days between consecutive purchase days, with the chosen (and suggested) window.
+
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        :func:`crmlib.scans.summary.purchase_days` output (uses ``gap_days``).
+    window_days : int
+        The churn window in days, drawn as a red line.
+    suggested : int, optional
+        Suggested window in days, drawn dashed when it differs from ``window_days``.
+    share : float, default 0.9
+        Share of gaps within ``suggested``, for its legend entry.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    clip_quantile : float, default 0.99
+        Gaps above this quantile are clipped into the last bin.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     gaps = purchase_days["gap_days"].dropna()
     fig, ax = new_figure()
     upper = float(gaps.quantile(clip_quantile)) if len(gaps) else 1.0
@@ -61,7 +95,23 @@ def plot_gap_distribution(purchase_days: pd.DataFrame, window_days: int, suggest
 
 
 def plot_churn_rates(rates: pd.DataFrame, *, lang: str = "en", title: str | None = None):
-    """Monthly churn rate, one line per group."""
+    """Monthly churn rate, one line per group.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        :func:`crmlib.churn.rates.churn_rate_by_month` output (``month``, ``group``,
+        ``churn_rate``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    title : str, optional
+        Chart title (default: the monthly churn rate title).
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     parts = list(rates.groupby("group", sort=True))
     colours = group_colours([group for group, _part in parts]) or [None] * len(parts)  # a segment's own colour
@@ -80,7 +130,22 @@ def plot_churn_rates(rates: pd.DataFrame, *, lang: str = "en", title: str | None
 
 
 def plot_cohort_heatmap(matrix: pd.DataFrame, *, lang: str = "en", max_months: int = 18):
-    """Retention by first-purchase month (rows) and months since (columns), as a heatmap."""
+    """Retention by first-purchase month (rows) and months since (columns), as a heatmap.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`crmlib.churn.cohorts.cohort_retention` output (shares 0-1, NaN not observable).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    max_months : int, default 18
+        Months since first purchase shown (columns 0..``max_months``).
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     import seaborn as sns
 
     shown = matrix.iloc[:, : max_months + 1]
@@ -96,7 +161,22 @@ def plot_cohort_heatmap(matrix: pd.DataFrame, *, lang: str = "en", max_months: i
 
 
 def plot_survival(result, *, lang: str = "en", title: str | None = None):
-    """Kaplan–Meier survival curves (with 95 % bands) of each group."""
+    """Kaplan–Meier survival curves (with 95 % bands) of each group.
+
+    Parameters
+    ----------
+    result : SurvivalResult
+        :func:`crmlib.churn.survival.survival_by_group` output; bands shown for up to 6 groups.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    title : str, optional
+        Chart title (default: "Customer survival (Kaplan–Meier)").
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     colours = group_colours(list(result.fitters)) or [None] * len(result.fitters)  # a segment's own colour
     for fitter, colour in zip(result.fitters.values(), colours, strict=True):
@@ -114,7 +194,22 @@ def plot_survival(result, *, lang: str = "en", title: str | None = None):
 
 
 def plot_lift(lift: dict[str, pd.DataFrame], labels: dict[str, str], *, lang: str = "en"):
-    """Lift by decile of predicted risk, one bar group per model."""
+    """Lift by decile of predicted risk, one bar group per model.
+
+    Parameters
+    ----------
+    lift : dict of str to DataFrame
+        Model name -> :func:`crmlib.churn.metrics.lift_by_decile` output (``decile``, ``lift``).
+    labels : dict of str to str
+        Model name -> legend label (names not in it are shown as they are).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     width = 0.8 / max(len(lift), 1)
     for i, (name, table) in enumerate(lift.items()):
@@ -130,7 +225,22 @@ def plot_lift(lift: dict[str, pd.DataFrame], labels: dict[str, str], *, lang: st
 
 
 def plot_calibration(calibration: dict[str, pd.DataFrame], labels: dict[str, str], *, lang: str = "en"):
-    """Predicted vs observed churn rate per bin of prediction (perfect calibration on the diagonal)."""
+    """Predicted vs observed churn rate per bin of prediction (perfect calibration on the diagonal).
+
+    Parameters
+    ----------
+    calibration : dict of str to DataFrame
+        Model name -> :func:`crmlib.churn.metrics.calibration_table` output.
+    labels : dict of str to str
+        Model name -> legend label (names not in it are shown as they are).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(6, 5)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label=gettext(lang, "perfect calibration"))
     for name, table in calibration.items():
@@ -145,7 +255,22 @@ def plot_calibration(calibration: dict[str, pd.DataFrame], labels: dict[str, str
 
 
 def plot_importance(importance: pd.DataFrame, *, lang: str = "en", top: int = 10):
-    """Permutation importance (drop in ROC-AUC) of the ``top`` features, with labels in plain words."""
+    """Permutation importance (drop in ROC-AUC) of the ``top`` features, with labels in plain words.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        :func:`crmlib.churn.drivers.driver_importance` output, most important first.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    top : int, default 10
+        Number of features shown.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     from crmlib.churn.features import feature_label
 
     shown = importance.head(top).iloc[::-1]
@@ -159,7 +284,22 @@ def plot_importance(importance: pd.DataFrame, *, lang: str = "en", top: int = 10
 
 
 def plot_reason_shares(shares: pd.DataFrame, by: str | None = None, *, lang: str = "en"):
-    """Share of each exit reason; stacked bars per ``by`` group when given."""
+    """Share of each exit reason; stacked bars per ``by`` group when given.
+
+    Parameters
+    ----------
+    shares : DataFrame
+        :func:`crmlib.churn.reasons.reason_shares` output (``reason``, ``share``[, ``by``]).
+    by : str, optional
+        Group column of ``shares``; one stacked bar per group.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     from crmlib.churn.reasons import reason_label
 
     if by is None:
@@ -183,7 +323,20 @@ def plot_reason_shares(shares: pd.DataFrame, by: str | None = None, *, lang: str
 
 
 def plot_reason_trend(trend: pd.DataFrame, *, lang: str = "en"):
-    """Share of each exit reason per period."""
+    """Share of each exit reason per period.
+
+    Parameters
+    ----------
+    trend : DataFrame
+        :func:`crmlib.churn.reasons.reason_trend` output (rows periods, columns reasons).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     from crmlib.churn.reasons import reason_label
 
     fig, ax = new_figure()
@@ -197,7 +350,24 @@ def plot_reason_trend(trend: pd.DataFrame, *, lang: str = "en"):
 
 
 def plot_value_at_risk(priority: pd.DataFrame, by: str = "segment", *, lang: str = "en", currency: str = ""):
-    """Total value at risk per group (e.g. segment), largest first."""
+    """Total value at risk per group (e.g. segment), largest first.
+
+    Parameters
+    ----------
+    priority : DataFrame
+        :func:`crmlib.churn.priority.retention_priority` output with ``value_at_risk`` and ``by``.
+    by : str, default "segment"
+        Group column (missing values count as "unknown").
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    currency : str, default ""
+        ISO currency code for the axis label.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     totals = priority.groupby(priority[by].fillna("unknown").astype(str))["value_at_risk"].sum()
     totals = totals.sort_values()
     fig, ax = new_figure(8, 0.35 * len(totals) + 1.5)
