@@ -32,6 +32,25 @@ def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end
     """Repeat transactions per period (or cumulative), actual vs each model, split at calibration end.
 
     Per-period lines leave out a shorter last period (it would look like a sudden drop).
+
+    Parameters
+    ----------
+    periods : DataFrame
+        :func:`crmlib.clv.validation.tracking_table` output (``period_end``, ``days``,
+        ``actual``, one column per model key and its ``*_cumulative``).
+    labels : dict of str to str
+        Model key -> legend label; one dashed line per entry.
+    calibration_end : Timestamp
+        End of the calibration period, drawn as a dotted line.
+    cumulative : bool, default False
+        Plot cumulative repeat transactions instead of per period.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
     """
     fig, ax = new_figure()
     if not cumulative and "days" in periods and len(periods) > 1:
@@ -54,7 +73,23 @@ def plot_tracking(periods: pd.DataFrame, labels: dict[str, str], calibration_end
 
 
 def plot_conditional_expectation(by_frequency: pd.DataFrame, labels: dict[str, str], *, lang: str = "en"):
-    """Mean holdout transactions by calibration frequency: actual vs each model."""
+    """Mean holdout transactions by calibration frequency: actual vs each model.
+
+    Parameters
+    ----------
+    by_frequency : DataFrame
+        One row per calibration-frequency group with ``label``, ``actual`` and one column per
+        model key (``by_frequency`` of :func:`crmlib.clv.validation.holdout_validation`).
+    labels : dict of str to str
+        Model key -> legend label; one dashed line per entry.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     x = np.arange(len(by_frequency))
     ax.plot(x, by_frequency["actual"], color="black", marker="o", linewidth=2, label=gettext(lang, "actual"))
@@ -70,8 +105,29 @@ def plot_conditional_expectation(by_frequency: pd.DataFrame, labels: dict[str, s
 
 def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: str = "en", unit_name: str = "",
                 share: bool = False):
-    """Heatmap of a frequency × recency matrix (P(alive) or expected purchases); ``share``: the values
-    are probabilities, shown on the colour bar in %."""
+    """Heatmap of a frequency × recency matrix (P(alive) or expected purchases).
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        Index frequency (repeat purchases), columns recency values (e.g.
+        :func:`crmlib.clv.matrices.alive_matrix`).
+    title : str
+        Chart title.
+    colorbar_label : str
+        Label of the colour bar.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    unit_name : str, default ""
+        Time unit of recency in words (e.g. "days"), for the x-axis label.
+    share : bool, default False
+        The values are probabilities, shown on the colour bar in %.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(7.5, 5.0)
     image = ax.imshow(matrix.to_numpy(dtype=float), aspect="auto", origin="lower", cmap="viridis",
                       extent=(float(matrix.columns.min()), float(matrix.columns.max()), -0.5, matrix.index.max() + 0.5))
@@ -84,8 +140,22 @@ def plot_matrix(matrix: pd.DataFrame, title: str, colorbar_label: str, *, lang: 
 
 
 def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en", on_profit: bool = False):
-    """Share of the total predicted CLV held by each decile (1 = most valuable 10 %); ``on_profit``
-    titles it as CLV on profit (a decile of loss-making customers shows below zero)."""
+    """Share of the total predicted CLV held by each decile (1 = most valuable 10 %).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`crmlib.clv.value.score_customers` output (``clv``, ``clv_decile``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    on_profit : bool, default False
+        Title it as CLV on profit (a decile of loss-making customers shows below zero).
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     share = scores.groupby("clv_decile")["clv"].sum() / max(scores["clv"].sum(), 1e-12) * 100
     ax.bar(share.index.astype(str), share.to_numpy())
@@ -96,8 +166,22 @@ def plot_value_deciles(scores: pd.DataFrame, *, lang: str = "en", on_profit: boo
 
 
 def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en", on_profit: bool = False):
-    """Cumulative share of CLV held by the top x % of customers, against the equal-share line
-    (``on_profit``: CLV on profit, whose curve can rise above 100 % when some customers lose money)."""
+    """Cumulative share of CLV held by the top x % of customers, against the equal-share line.
+
+    Parameters
+    ----------
+    lorenz : DataFrame
+        :func:`crmlib.clv.value.lorenz_curve` output (``customer_share``, ``value_share``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    on_profit : bool, default False
+        Label it as CLV on profit, whose curve can rise above 100 % when some customers lose money.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(6.0, 5.0)
     ax.plot(lorenz["customer_share"] * 100, lorenz["value_share"] * 100, linewidth=2,
             label=gettext(lang, N_("customers ranked by CLV on profit") if on_profit else N_("customers ranked by CLV")))
@@ -110,7 +194,20 @@ def plot_concentration(lorenz: pd.DataFrame, *, lang: str = "en", on_profit: boo
 
 
 def plot_p_alive(scores: pd.DataFrame, *, lang: str = "en"):
-    """Histogram of P(alive), one-time buyers and repeat buyers stacked."""
+    """Histogram of P(alive), one-time buyers and repeat buyers stacked.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`crmlib.clv.value.score_customers` output (``frequency``: repeat purchases, ``p_alive``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     once = scores.loc[scores["frequency"] == 0, "p_alive"]
     repeat = scores.loc[scores["frequency"] > 0, "p_alive"]
@@ -124,7 +221,24 @@ def plot_p_alive(scores: pd.DataFrame, *, lang: str = "en"):
 
 
 def plot_simple_vs_model(scores: pd.DataFrame, simple: pd.Series, *, lang: str = "en", currency: str = ""):
-    """Scatter of the simple formula CLTV against the model CLV per customer (log scales)."""
+    """Scatter of the simple formula CLTV against the model CLV per customer (log scales).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        :func:`crmlib.clv.value.score_customers` output (``clv``).
+    simple : Series
+        Simple CLTV per customer (``simple_cltv`` of :func:`crmlib.clv.simple_cltv.simple_cltv`).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+    currency : str, default ""
+        ISO currency code for the axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(6.5, 5.0)
     joined = pd.DataFrame({"model": scores["clv"], "simple": simple}).dropna()
     joined = joined.loc[(joined["model"] > 0) & (joined["simple"] > 0)]

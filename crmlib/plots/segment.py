@@ -62,8 +62,18 @@ def _t(key: str, lang: str, **fields) -> str:
 def plot_segment_sizes(overview: pd.DataFrame, lang: str = "en"):
     """Horizontal bars: share of customers vs share of revenue per segment.
 
-    ``overview`` has ``label``, ``customer_share`` and ``revenue_share`` (see
-    :func:`crmlib.segment.segment_overview`), in display order.
+    Parameters
+    ----------
+    overview : DataFrame
+        ``label``, ``customer_share`` and ``revenue_share`` per segment in display order (see
+        :func:`crmlib.segment.segment_overview`).
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
     """
     height = max(3.0, 0.45 * len(overview) + 1.5)
     fig, ax = new_figure(8, height)
@@ -80,7 +90,25 @@ def plot_segment_sizes(overview: pd.DataFrame, lang: str = "en"):
 
 def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary", currency: str = ""):
     """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it (the colour bar
-    names ``currency``'s symbol when given)."""
+    names ``currency``'s symbol when given).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Per customer ``r_score``, ``f_score`` and ``value`` (e.g.
+        :func:`crmlib.segment.segment_table`).
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+    value : str, default "monetary"
+        Column averaged in each cell.
+    currency : str, default ""
+        ISO currency code for the colour bar label; empty shows no unit.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     grid = table.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean")
     grid = grid.reindex(index=range(5, 0, -1), columns=range(1, 6))
     fig, ax = new_figure(7, 5)
@@ -96,6 +124,20 @@ def plot_cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str
 
     Recency is flipped (1 − percentile of days since the last purchase), so that in every
     column green means better.
+
+    Parameters
+    ----------
+    positions : DataFrame
+        Percentile (0-1) of each cluster's median per feature (``RFMClusterer.positions_``).
+    descriptions : dict
+        Cluster -> description (``RFMClusterer.descriptions_``), shown in the row names.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
     """
     frame = positions.copy()
     if "recency" in frame.columns:
@@ -111,7 +153,22 @@ def plot_cluster_profiles(positions: pd.DataFrame, descriptions: dict, lang: str
 
 
 def plot_silhouette_by_k(scores: pd.DataFrame, chosen_k: int, lang: str = "en"):
-    """Line of the silhouette score per k with the chosen k marked."""
+    """Line of the silhouette score per k with the chosen k marked.
+
+    Parameters
+    ----------
+    scores : DataFrame
+        ``k`` and ``silhouette`` per k tried (``RFMClusterer.scores_``).
+    chosen_k : int
+        The k kept, marked by a dashed line.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(6, 3.5)
     ax.plot(scores["k"], scores["silhouette"], marker="o")
     ax.axvline(chosen_k, color="grey", linestyle="--")
@@ -121,7 +178,25 @@ def plot_silhouette_by_k(scores: pd.DataFrame, chosen_k: int, lang: str = "en"):
 
 
 def plot_profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = None, lang: str = "en"):
-    """Grouped bars: share of customers vs share of revenue per group (channel, city …)."""
+    """Grouped bars: share of customers vs share of revenue per group (channel, city …).
+
+    Parameters
+    ----------
+    profile : DataFrame
+        :func:`crmlib.segment.attribute_profile` output (``by``, ``customer_share``,
+        ``revenue_share``).
+    by : str
+        Group column of ``profile``.
+    by_label : str, optional
+        The groups' name in the title and x axis (default: ``by``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     name = by_label or by
     fig, ax = new_figure(8, 4)
     x = np.arange(len(profile))
@@ -135,7 +210,24 @@ def plot_profile_shares(profile: pd.DataFrame, by: str, by_label: str | None = N
 
 
 def plot_tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_labels: dict | None = None):
-    """Stacked horizontal bars: share of each value tier within each group."""
+    """Stacked horizontal bars: share of each value tier within each group.
+
+    Parameters
+    ----------
+    mix : DataFrame
+        :func:`crmlib.segment.mix` output (rows groups, columns tier keys, rows sum to 1).
+    by_label : str
+        The groups' name in the title and y axis.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+    tier_labels : dict, optional
+        Tier key -> legend label (default: the keys).
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     colours = [colour_for(str(tier), TIER_COLOURS) for tier in mix.columns]  # the same tier colour on every page
     frame = mix.rename(columns=tier_labels or {})
     fig, ax = new_figure(8, max(3.0, 0.4 * len(frame) + 1.5))
@@ -147,7 +239,24 @@ def plot_tier_mix(mix: pd.DataFrame, by_label: str, lang: str = "en", tier_label
 
 
 def plot_migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: str = "en"):
-    """Heatmap of the row-normalised transition matrix (rows: before, columns: after)."""
+    """Heatmap of the row-normalised transition matrix (rows: before, columns: after).
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        :func:`crmlib.segment.transition_matrix` output (counts or shares).
+    before : str
+        The earlier date as shown in the title and y axis.
+    after : str
+        The later date as shown in the title and x axis.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     shares = matrix.div(matrix.sum(axis=1).replace(0, np.nan), axis=0)
     fig, ax = new_figure(max(7, 0.75 * len(matrix.columns) + 3), max(4.5, 0.5 * len(matrix) + 2))
     sns.heatmap(shares, annot=True, fmt=".0%", cmap="Blues", vmin=0, vmax=1, ax=ax,
@@ -158,7 +267,21 @@ def plot_migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: s
 
 
 def plot_crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
-    """Horizontal funnel bars of customers per CRM stage, annotated with conversion."""
+    """Horizontal funnel bars of customers per CRM stage, annotated with conversion.
+
+    Parameters
+    ----------
+    funnel : DataFrame
+        :func:`crmlib.segment.crm_funnel` output (``stage``, ``customers``,
+        ``share_of_identified``), optionally with a ``label`` column for the bar names.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(8, 3.5)
     y = np.arange(len(funnel))
     ax.barh(y, funnel["customers"], color=sns.color_palette("Blues_r", len(funnel)))
@@ -174,7 +297,20 @@ def plot_crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
 
 
 def plot_lifecycle_counts(counts: pd.Series, lang: str = "en"):
-    """Bars of customers per lifecycle stage (``counts`` indexed by display label)."""
+    """Bars of customers per lifecycle stage.
+
+    Parameters
+    ----------
+    counts : Series
+        Customers per stage, indexed by the stage's display label, in display order.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(7, 3.5)
     ax.bar(counts.index.astype(str), counts.to_numpy(), color=sns.color_palette("deep", len(counts)))
     label(ax, _t("lifecycle", lang), _t("lifecycle_axis", lang), _t("customers", lang))
@@ -182,5 +318,11 @@ def plot_lifecycle_counts(counts: pd.Series, lang: str = "en"):
 
 
 def close(fig) -> None:
-    """Release a figure after it has been shown or saved."""
+    """Release a figure after it has been shown or saved.
+
+    Parameters
+    ----------
+    fig : Figure
+        The figure to close.
+    """
     plt.close(fig)
