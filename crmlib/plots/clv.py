@@ -199,7 +199,8 @@ def plot_p_alive(scores: pd.DataFrame, *, lang: str = "en"):
     Parameters
     ----------
     scores : DataFrame
-        :func:`crmlib.clv.value.score_customers` output (``frequency``: repeat purchases, ``p_alive``).
+        :func:`crmlib.clv.value.score_customers` output (``frequency``: repeat purchases,
+        ``p_alive``).
     lang : {"en", "zh"}, default "en"
         Language of the title, axis labels and legend.
 

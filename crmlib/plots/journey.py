@@ -35,12 +35,36 @@ GAP_SHARE = 0.04  # vertical gap between two nodes of a column, as a share of th
 
 
 def model_label(model: str, lang: str = "en") -> str:
-    """The reader's name of an attribution model."""
+    """The reader's name of an attribution model.
+
+    Parameters
+    ----------
+    model : str
+        Catalogue id (e.g. ``"markov"``); unknown ids are translated as they are.
+    lang : {"en", "zh"}, default "en"
+        Language of the name.
+
+    Returns
+    -------
+    str
+        E.g. "Markov removal effect".
+    """
     return translator(lang)(MODEL_NAMES.get(model, model))
 
 
 def model_labels(lang: str = "en") -> dict[str, str]:
-    """Model key -> the reader's name, for table headers."""
+    """Model key -> the reader's name, for table headers.
+
+    Parameters
+    ----------
+    lang : {"en", "zh"}, default "en"
+        Language of the names.
+
+    Returns
+    -------
+    dict of str to str
+        Every model of ``MODEL_NAMES`` -> :func:`model_label`.
+    """
     return {model: model_label(model, lang) for model in MODEL_NAMES}
 
 
@@ -62,7 +86,21 @@ def _band(ax, x0: float, y0: tuple[float, float], x1: float, y1: tuple[float, fl
 def plot_paths(steps: pd.DataFrame, lang: str = "en"):
     """A Sankey-style flow of the most common paths: one column per step, one node per channel
     (height = journeys), bands from step to step, and a last column with the outcome
-    (first purchase or none). ``steps``: :func:`crmlib.journey.paths.path_steps`."""
+    (first purchase or none).
+
+    Parameters
+    ----------
+    steps : DataFrame
+        :func:`crmlib.journey.paths.path_steps` output (``path``, ``step``, ``channel``,
+        ``journeys``, ``conversion_rate``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     bought, lost = _("first purchase"), _("no purchase")
     paths = steps.drop_duplicates("path").set_index("path")
@@ -123,7 +161,22 @@ def _link(ax, slots, here: dict, there: dict, size: float, color) -> None:
 
 def plot_conversion_by_touch(table: pd.DataFrame, by: str = "channel", lang: str = "en"):
     """Conversion rate of journeys with each channel (or touchpoint type) next to those without it.
-    ``table``: :func:`crmlib.journey.conversion.conversion_by_touch`."""
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.journey.conversion.conversion_by_touch` output (``by``,
+        ``conversion_rate``, ``rate_without``).
+    by : {"channel", "touchpoint_type"}, default "channel"
+        The column ``table`` was built by; any value but ``"channel"`` is titled as touchpoint type.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     shown = table.sort_values("conversion_rate")
     fig, ax = new_figure(8, 0.45 * len(shown) + 1.8)
@@ -141,7 +194,19 @@ def plot_conversion_by_touch(table: pd.DataFrame, by: str = "channel", lang: str
 
 def plot_attribution(shares: pd.DataFrame, lang: str = "en"):
     """Grouped bars: each channel's share of first purchases under each attribution model.
-    ``shares``: :func:`crmlib.journey.attribution.share_matrix`."""
+
+    Parameters
+    ----------
+    shares : DataFrame
+        :func:`crmlib.journey.attribution.share_matrix` output (index channels, columns models).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     shown = shares.iloc[::-1]
     models = list(shown.columns)
@@ -160,7 +225,20 @@ def plot_attribution(shares: pd.DataFrame, lang: str = "en"):
 
 def plot_path_lengths(table: pd.DataFrame, lang: str = "en"):
     """Journeys by number of contacts (bars) and their conversion rate (line).
-    ``table``: :func:`crmlib.journey.paths.path_length_table`."""
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.journey.paths.path_length_table` output (``contacts``, ``journeys``,
+        ``conversion_rate``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     fig, ax = new_figure(7, 3.8)
     ax.bar(table["contacts"].astype(str), table["journeys"], color="C0")
@@ -176,7 +254,22 @@ def plot_path_lengths(table: pd.DataFrame, lang: str = "en"):
 
 def plot_acquisition_cost(roi: pd.DataFrame, currency: str, lang: str = "en"):
     """Attributed CAC (Markov) next to the single-channel CAC per channel.
-    ``roi``: :func:`crmlib.journey.roi.roi_by_channel`."""
+
+    Parameters
+    ----------
+    roi : DataFrame
+        :func:`crmlib.journey.roi.roi_by_channel` output (``channel``, ``attributed_cac``,
+        optionally ``cac``); channels without an attributed CAC are left out.
+    currency : str
+        ISO currency code for the axis label.
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     shown = roi.dropna(subset=["attributed_cac"]).sort_values("attributed_cac")
     fig, ax = new_figure(8, 0.5 * len(shown) + 1.8)

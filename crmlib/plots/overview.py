@@ -28,6 +28,20 @@ COUNT_UNITS = {"orders": N_("orders"), "active_customers": N_("customers"), "new
 def kpi_unit(kpi: str, lang: str = "en", currency: str = "") -> str:
     """The y-axis label of a KPI's chart: its unit (currency symbol, %, customers …), never its name.
 
+    Parameters
+    ----------
+    kpi : str
+        KPI key (e.g. ``"revenue"``, ``"churn_rate"``).
+    lang : {"en", "zh"}, default "en"
+        Language of the unit.
+    currency : str, default ""
+        ISO currency code for money KPIs (without it they read "amount").
+
+    Returns
+    -------
+    str
+        The unit label.
+
     >>> kpi_unit("revenue", "zh", "CNY"), kpi_unit("churn_rate"), kpi_unit("orders", "en")
     ('¥', '%', 'orders')
     """
@@ -41,7 +55,29 @@ def kpi_unit(kpi: str, lang: str = "en", currency: str = "") -> str:
 
 def plot_kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str = "month", columns: int = 3, *,
                lang: str = "en", currency: str = ""):
-    """Small multiples: one line chart per KPI (title = the KPI's name, y = its unit; shares as %)."""
+    """Small multiples: one line chart per KPI (title = the KPI's name, y = its unit; shares as %).
+
+    Parameters
+    ----------
+    monthly : DataFrame
+        KPIs by month (index month, one column per KPI key), e.g.
+        :func:`crmlib.overview.kpi.monthly_kpis`.
+    titles : dict of str to str
+        KPI key -> panel title, in panel order; KPIs absent or all-NaN in ``monthly`` are skipped.
+    xlabel : str, default "month"
+        X-axis label of every panel.
+    columns : int, default 3
+        Panels per row.
+    lang : {"en", "zh"}, default "en"
+        Language of the units.
+    currency : str, default ""
+        ISO currency code for the money KPIs' unit.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     names = [n for n in titles if n in monthly and monthly[n].notna().any()]
     rows = int(np.ceil(len(names) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), squeeze=False)
@@ -62,7 +98,26 @@ def plot_kpi_trends(monthly: pd.DataFrame, titles: dict[str, str], xlabel: str =
 
 
 def plot_cltv_cac(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
-    """Horizontal bars of CLTV/CAC per channel with the 3:1 rule-of-thumb line."""
+    """Horizontal bars of CLTV/CAC per channel with the 3:1 rule-of-thumb line.
+
+    Bars are green from 3, orange from 1, red below 1; channels without a ratio are left out.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.overview.kpi.cltv_cac_by_channel` output (``channel``, ``cltv_cac_ratio``).
+    title : str
+        Chart title.
+    xlabel : str
+        X-axis label.
+    ylabel : str
+        Y-axis label.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     shown = table.dropna(subset=["cltv_cac_ratio"]).sort_values("cltv_cac_ratio")
     fig, ax = new_figure(7, 0.5 * len(shown) + 1.8)
     colors = ["C2" if r >= 3 else "C1" if r >= 1 else "C3" for r in shown["cltv_cac_ratio"]]
@@ -73,7 +128,24 @@ def plot_cltv_cac(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
 
 
 def plot_hit_rates(results: dict[str, float], title: str, xlabel: str, ylabel: str):
-    """Bars of hit-rate@N for the recommender and its baseline."""
+    """Bars of hit-rate@N for the recommender and its baseline.
+
+    Parameters
+    ----------
+    results : dict of str to float
+        Bar label -> hit rate (0-1), in bar order.
+    title : str
+        Chart title.
+    xlabel : str
+        X-axis label.
+    ylabel : str
+        Y-axis label.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure(6, 3.2)
     bars = ax.bar(list(results), list(results.values()), color=["C0", "C7"][: len(results)])
     ax.bar_label(bars, labels=[f"{v:.0%}" for v in results.values()])

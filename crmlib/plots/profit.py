@@ -25,7 +25,21 @@ from crmlib.plots import currency_unit, label, legend_outside, new_figure
 
 def plot_whale_curve(curve: pd.DataFrame, lang: str = "en"):
     """Cumulative profit share (or profit, when the total is not positive) against the share of
-    customers ranked from most to least profitable; the peak marked. ``curve``: :func:`crmlib.profit.whale_curve`."""
+    customers ranked from most to least profitable; the peak marked.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        :func:`crmlib.profit.whale_curve` output (``customer_share``, ``cumulative_profit``,
+        ``profit_share``).
+    lang : {"en", "zh"}, default "en"
+        Language of the title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     shares = curve["profit_share"].notna().all()
     y = curve["profit_share"] if shares else curve["cumulative_profit"]
@@ -45,7 +59,24 @@ def plot_whale_curve(curve: pd.DataFrame, lang: str = "en"):
 
 
 def plot_profit_by(table: pd.DataFrame, by: str, currency: str, lang: str = "en"):
-    """Profit and gross margin per group as horizontal bars. ``table``: :func:`crmlib.profit.profit_by`."""
+    """Profit and gross margin per group as horizontal bars.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`crmlib.profit.profit_by` output (index groups, ``profit``, ``gross_margin``).
+    by : str
+        The groups' name, shown in the title and on the y axis.
+    currency : str
+        ISO currency code; its symbol labels the x axis.
+    lang : {"en", "zh"}, default "en"
+        Language of the title and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     _ = translator(lang)
     shown = table.sort_values("profit")
     fig, ax = new_figure(8, 0.45 * len(shown) + 1.8)

@@ -19,7 +19,27 @@ from crmlib.plots import currency_unit, label, legend_outside, new_figure
 
 def plot_coverage(coverage: pd.DataFrame, title: str | None = None, xlabel: str | None = None,
                    ylabel: str | None = None, *, lang: str = "en"):
-    """Lines of rows per month for each table (gaps and partial months stand out)."""
+    """Lines of rows per month for each table (gaps and partial months stand out).
+
+    Parameters
+    ----------
+    coverage : DataFrame
+        :func:`crmlib.overview.dataquality.monthly_coverage` output (index month, one column per
+        table).
+    title : str, optional
+        Chart title (default: "Rows per month by table").
+    xlabel : str, optional
+        X-axis label (default: "month").
+    ylabel : str, optional
+        Y-axis label (default: "rows").
+    lang : {"en", "zh"}, default "en"
+        Language of the default title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     for column in coverage.columns:
         ax.plot(coverage.index, coverage[column], marker="o", markersize=3, label=table_name(column, lang))
@@ -31,7 +51,28 @@ def plot_coverage(coverage: pd.DataFrame, title: str | None = None, xlabel: str 
 
 def plot_order_values(amounts: pd.Series, currency: str, title: str | None = None,
                           xlabel: str | None = None, ylabel: str | None = None, *, lang: str = "en"):
-    """Histogram of order values on a log axis (order values are skewed)."""
+    """Histogram of order values on a log axis (order values are skewed).
+
+    Parameters
+    ----------
+    amounts : Series
+        Order values; those not above 0 are left out.
+    currency : str
+        ISO currency code shown in the x-axis label.
+    title : str, optional
+        Chart title (default: "Distribution of order value").
+    xlabel : str, optional
+        Name on the x axis, followed by the currency and "log scale" (default: "order value").
+    ylabel : str, optional
+        Y-axis label (default: "orders").
+    lang : {"en", "zh"}, default "en"
+        Language of the default title, axis labels and legend.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     fig, ax = new_figure()
     positive = amounts[amounts > 0]
     bins = np.logspace(np.log10(positive.min()), np.log10(positive.max()), 40)
@@ -49,7 +90,26 @@ def plot_order_values(amounts: pd.Series, currency: str, title: str | None = Non
 
 def plot_orders_per_customer(n_purchase_days: pd.Series, title: str | None = None, xlabel: str | None = None,
                               ylabel: str | None = None, *, lang: str = "en"):
-    """Bar chart of how many customers bought on 1, 2, … 10+ days."""
+    """Bar chart of how many customers bought on 1, 2, … 10+ days.
+
+    Parameters
+    ----------
+    n_purchase_days : Series
+        Purchase days per customer (e.g. ``n_purchase_periods`` of the customer summary).
+    title : str, optional
+        Chart title (default: "Purchase days per customer").
+    xlabel : str, optional
+        X-axis label (default: "purchase days").
+    ylabel : str, optional
+        Y-axis label (default: "customers").
+    lang : {"en", "zh"}, default "en"
+        Language of the default title and axis labels.
+
+    Returns
+    -------
+    Figure
+        The chart.
+    """
     capped = n_purchase_days.clip(upper=10)
     counts = capped.value_counts().sort_index()
     fig, ax = new_figure()
