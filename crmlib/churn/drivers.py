@@ -44,11 +44,29 @@ def driver_importance(model, X: pd.DataFrame, y, n_repeats: int = 5, random_stat
                       max_rows: int | None = None) -> pd.DataFrame:
     """Permutation importance (ROC-AUC drop) per feature, most important first.
 
-    With ``max_rows``, a seeded random sample of that many customers is used (faster).
+    Parameters
+    ----------
+    model : classifier
+        A fitted classifier with ``predict_proba``, e.g. a
+        :class:`crmlib.churn.models.ChurnClassifier`.
+    X : DataFrame
+        The evaluation features, one row per customer.
+    y : array-like of bool
+        The churn labels of ``X``'s rows.
+    n_repeats : int, optional
+        Shuffles per feature (default 5).
+    random_state : int, optional
+        Seed of the shuffles and of the row sample (default 0).
+    max_rows : int, optional
+        Use a seeded random sample of this many customers (faster); None uses every row.
 
-    Columns: ``feature``, ``importance`` (mean AUC drop), ``importance_std``, ``direction``
-    ("higher"/"lower": which values of a numeric feature raise predicted churn; ``"=value"`` for a
-    category: the one, among the ten most common, that raises predicted churn most).
+    Returns
+    -------
+    DataFrame
+        Columns ``feature``, ``importance`` (mean AUC drop), ``importance_std``, ``direction``
+        ("higher"/"lower": which values of a numeric feature raise predicted churn; ``"=value"``
+        for a category: the one, among the ten most common, that raises predicted churn most;
+        "" for a constant feature), on a fresh RangeIndex.
     """
     y = pd.Series(np.asarray(y, dtype=bool), index=X.index)
     if max_rows is not None and len(X) > max_rows:
@@ -122,11 +140,25 @@ def _what_if_effects(model, X: pd.DataFrame, features: list[str]) -> tuple[np.nd
 def top_drivers(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
     """Per customer, the feature (among ``features``) that raises their churn probability most.
 
-    Returns a frame indexed like ``X`` with ``top_driver`` (feature name, "" when no feature
-    raises the probability above its typical-value what-if) and ``driver_effect`` (the rise).
     For a :class:`crmlib.churn.models.ChurnClassifier` the features are transformed once and each
     what-if patches only its own columns, so every customer is scored without re-running the
     pipeline per feature.
+
+    Parameters
+    ----------
+    model : classifier
+        A fitted classifier with ``predict_proba``.
+    X : DataFrame
+        The customers' features.
+    features : list of str
+        The candidate drivers (e.g. the most important features), each set in turn to its
+        typical value (median, or most common category).
+
+    Returns
+    -------
+    DataFrame
+        Indexed like ``X``: ``top_driver`` (feature name, "" when no feature raises the
+        probability above its typical-value what-if) and ``driver_effect`` (the rise, >= 0).
     """
     fast = _what_if_effects(model, X, features) if features else None
     if fast is not None:
@@ -146,7 +178,22 @@ def top_drivers(model, X: pd.DataFrame, features: list[str]) -> pd.DataFrame:
 
 
 def driver_text(feature: str, direction: str, lang: str = "en") -> str:
-    """E.g. "days since the last purchase is high" or "acquisition channel is social" (``"=social"``)."""
+    """E.g. "days since the last purchase is high" or "acquisition channel is social" (``"=social"``).
+
+    Parameters
+    ----------
+    feature : str
+        The feature name; "" gives "".
+    direction : str
+        ``"higher"``, ``"lower"`` or ``"=value"``; anything else gives the feature's label alone.
+    lang : str, optional
+        Language of the text, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The driver in plain words.
+    """
     if not feature:
         return ""
     name, _ = feature_label(feature, lang), translator(lang)
@@ -163,11 +210,27 @@ def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "e
                  X: pd.DataFrame | None = None) -> pd.Series:
     """Plain-words text of each customer's ``top_driver``.
 
-    With ``X`` (the frame the drivers were computed on), the text describes the customer's own
-    value against the typical one — "purchases per 30 days is low" only when theirs is below the
-    median — and a categorical driver names their own category. Without ``X``, the population
-    direction from ``importance`` is used. Vectorised: one pass per driver feature, and one text
-    per distinct (feature, direction), however many customers there are.
+    Vectorised: one pass per driver feature, and one text per distinct (feature, direction),
+    however many customers there are.
+
+    Parameters
+    ----------
+    drivers : DataFrame
+        Per customer ``top_driver``, as :func:`top_drivers` gives.
+    importance : DataFrame
+        ``feature`` and ``direction`` per feature (:func:`driver_importance`): the population
+        direction, used without ``X``.
+    lang : str, optional
+        Language of the texts, ``"en"`` (default) or ``"zh"``.
+    X : DataFrame, optional
+        The frame the drivers were computed on: the text then describes the customer's own value
+        against the typical one — "purchases per 30 days is low" only when theirs is below the
+        median — and a categorical driver names their own category.
+
+    Returns
+    -------
+    Series
+        ``top_driver_text`` indexed like ``drivers`` ("" where there is no driver).
 
     >>> X = pd.DataFrame({"recency": [1.0, 9.0, 5.0], "city": ["a", "b", "b"]}, index=["x", "y", "z"])
     >>> drivers = pd.DataFrame({"top_driver": ["recency", "recency", "city"]}, index=X.index)
@@ -197,7 +260,23 @@ def driver_texts(drivers: pd.DataFrame, importance: pd.DataFrame, lang: str = "e
 
 
 def describe_drivers(importance: pd.DataFrame, top: int = 3, lang: str = "en") -> str:
-    """A sentence naming the ``top`` drivers with positive importance, in plain words."""
+    """A sentence naming the ``top`` drivers with positive importance, in plain words.
+
+    Parameters
+    ----------
+    importance : DataFrame
+        ``feature``, ``importance`` and ``direction``, most important first
+        (:func:`driver_importance`).
+    top : int, optional
+        Most drivers named (default 3).
+    lang : str, optional
+        Language of the sentence, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The sentence with each driver's ROC-AUC drop, or one saying no single feature matters much.
+    """
     useful, _ = importance.loc[importance["importance"] > 0].head(top), translator(lang)
     if useful.empty:
         return _("No single feature matters much: shuffling any one barely changes the model's ranking.")

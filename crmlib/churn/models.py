@@ -43,12 +43,34 @@ MODEL_LABELS = {"gradient_boosting": NC_("Churn model", "Gradient boosting"),
 
 
 def model_labels(lang: str = "en") -> dict[str, str]:
-    """Display names of the models and baselines in the notebook's language."""
+    """Display names of the models and baselines in the notebook's language.
+
+    Parameters
+    ----------
+    lang : str, optional
+        Language of the names, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    dict
+        Model or baseline key (``MODEL_LABELS``'s) -> display name.
+    """
     return {key: pgettext(lang, "Churn model", label) for key, label in MODEL_LABELS.items()}
 
 
 def signed_log1p(values):
-    """sign(x)·log(1 + |x|): tames long-tailed spend and day counts for the linear model."""
+    """sign(x)·log(1 + |x|): tames long-tailed spend and day counts for the linear model.
+
+    Parameters
+    ----------
+    values : array-like
+        Numbers (NaN stays NaN).
+
+    Returns
+    -------
+    ndarray or like ``values``
+        The transformed values, same shape.
+    """
     return np.sign(values) * np.log1p(np.abs(values))
 
 
@@ -57,18 +79,24 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    model : "gradient_boosting" (``HistGradientBoostingClassifier``) or "logistic"
-        (``LogisticRegression`` on log-scaled, standardised features with missing-value flags).
-    random_state : seed of the gradient-boosting model.
-    n_threads : OpenMP threads for fitting and predicting (None = library default, all cores).
+    model : {"gradient_boosting", "logistic"}, optional
+        ``HistGradientBoostingClassifier`` (default), or ``LogisticRegression`` on log-scaled,
+        standardised features with missing-value flags.
+    random_state : int, optional
+        Seed of the gradient-boosting model (default 0).
+    n_threads : int or None, optional
+        OpenMP threads for fitting and predicting (None = library default, all cores).
         1 by default: on the workbook's data sizes the threads' start-up and spin-waiting cost
         more than they save, badly so on a busy 2-core machine.
 
     Attributes
     ----------
-    numeric_features_, categorical_features_ : columns used, by kind.
-    pipeline_ : the fitted scikit-learn pipeline.
-    classes_ : ``[False, True]``.
+    numeric_features_, categorical_features_ : list of str
+        Columns used, by kind.
+    pipeline_ : Pipeline
+        The fitted scikit-learn pipeline.
+    classes_ : ndarray
+        ``[False, True]``.
     """
 
     def __init__(self, model: str = "gradient_boosting", random_state: int = 0, n_threads: int | None = 1):
@@ -98,7 +126,20 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
         return Pipeline([("prepare", pre), ("classify", clf)])
 
     def fit(self, X: pd.DataFrame, y) -> ChurnClassifier:
-        """Fit on features ``X`` and churn labels ``y`` (bool); returns self."""
+        """Fit on features ``X`` and churn labels ``y`` (bool); returns self.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features (:func:`crmlib.churn.features.churn_features`): numeric and string columns.
+        y : array-like of bool
+            Churn labels; both classes must occur.
+
+        Returns
+        -------
+        ChurnClassifier
+            This model, fitted.
+        """
         y = np.asarray(y, dtype=bool)
         if len(np.unique(y)) < 2:
             raise NotEnoughData(
@@ -114,13 +155,47 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Class probabilities, columns ``[not churned, churned]``."""
+        """Class probabilities, columns ``[not churned, churned]``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features with (at least) the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(len(X), 2)``.
+        """
         with self._threads():
             return self.pipeline_.predict_proba(X[list(self.feature_names_in_)])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """Churned or not: P(churn) of at least 0.5.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features with (at least) the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        ndarray
+            Bool per row of ``X``.
+        """
         return self.predict_proba(X)[:, 1] >= 0.5
 
     def churn_probability(self, X: pd.DataFrame) -> pd.Series:
-        """P(churn) per customer, indexed like ``X``."""
+        """P(churn) per customer, indexed like ``X``.
+
+        Parameters
+        ----------
+        X : DataFrame
+            Features with (at least) the columns seen in :meth:`fit`.
+
+        Returns
+        -------
+        Series
+            ``churn_probability`` indexed like ``X``.
+        """
         return pd.Series(self.predict_proba(X)[:, 1], index=X.index, name="churn_probability")

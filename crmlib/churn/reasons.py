@@ -23,7 +23,18 @@ REASON_LABELS = {"price": NC_("Exit reason", "price too high"), "competitor": NC
 
 
 def has_reasons(feedback: pd.DataFrame | None) -> bool:
-    """Whether ``feedback`` carries at least one non-empty ``churn_reason``."""
+    """Whether ``feedback`` carries at least one non-empty ``churn_reason``.
+
+    Parameters
+    ----------
+    feedback : DataFrame or None
+        The feedback table; None or one without ``churn_reason`` has no reasons.
+
+    Returns
+    -------
+    bool
+        True when some ``churn_reason`` is non-empty after trimming.
+    """
     if feedback is None or "churn_reason" not in feedback:
         return False
     text = feedback["churn_reason"].astype("string").str.strip()
@@ -31,7 +42,20 @@ def has_reasons(feedback: pd.DataFrame | None) -> bool:
 
 
 def reason_label(reason: str, lang: str = "en") -> str:
-    """A stated exit reason in plain words (a reason outside REASON_LABELS as written, ``_`` as spaces)."""
+    """A stated exit reason in plain words (a reason outside REASON_LABELS as written, ``_`` as spaces).
+
+    Parameters
+    ----------
+    reason : str
+        A stated reason, e.g. ``"price"``.
+    lang : str, optional
+        Language of the label, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The translated label, or ``reason`` with ``_`` as spaces.
+    """
     if reason not in REASON_LABELS:
         return reason.replace("_", " ")
     return pgettext(lang, "Exit reason", REASON_LABELS[reason])
@@ -40,6 +64,18 @@ def reason_label(reason: str, lang: str = "en") -> str:
 def reason_labels(reasons: pd.Series, lang: str = "en") -> pd.Series:
     """:func:`reason_label` for every value of a Series (missing values stay missing).
 
+    Parameters
+    ----------
+    reasons : Series
+        Stated reasons (strings; other values are kept as they are).
+    lang : str, optional
+        Language of the labels, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    Series
+        The labels, indexed like ``reasons``.
+
     >>> reason_labels(pd.Series(["price", None]), "en").tolist()
     ['price too high', None]
     """
@@ -47,8 +83,20 @@ def reason_labels(reasons: pd.Series, lang: str = "en") -> pd.Series:
 
 
 def exit_reasons(feedback: pd.DataFrame, groups: pd.Series | None = None) -> pd.DataFrame:
-    """One row per stated reason: ``customer_id``, ``date`` (if known), ``reason`` (trimmed,
-    lower-case), ``group`` (from ``groups``: customer_id -> label, else "all")."""
+    """One row per stated exit reason (non-empty ``churn_reason``) of the feedback table.
+
+    Parameters
+    ----------
+    feedback : DataFrame
+        Feedback rows with ``customer_id``, ``churn_reason`` and optionally ``date``.
+    groups : Series, optional
+        customer_id -> group label; customers missing from it get "unknown". None: all "all".
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``reason`` (trimmed, lower-case), ``date`` (NaT if unknown), ``group``.
+    """
     if feedback is None or "churn_reason" not in feedback:
         raise DataError("the feedback table has no churn_reason column",
                         column="churn_reason", hint="Map the exit-survey answer to 'churn_reason' in dataset.yaml.")
@@ -63,8 +111,21 @@ def exit_reasons(feedback: pd.DataFrame, groups: pd.Series | None = None) -> pd.
 
 
 def reason_shares(reasons: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
-    """Share of each reason (within each value of ``by`` when given): columns
-    [``by``,] ``reason``, ``answers``, ``share``; most common first."""
+    """Share of each reason (within each value of ``by`` when given), most common first.
+
+    Parameters
+    ----------
+    reasons : DataFrame
+        Stated reasons, as :func:`exit_reasons` gives (column ``reason``, and ``by`` if given).
+    by : str, optional
+        Column to compute the shares within (e.g. ``"group"``); None for one overall table.
+
+    Returns
+    -------
+    DataFrame
+        Columns [``by``,] ``reason``, ``answers`` (count), ``share`` (of the answers in its
+        ``by`` value); sorted by ``by`` then most answers first, on a fresh RangeIndex.
+    """
     keys = [by, "reason"] if by else ["reason"]
     counts = reasons.groupby(keys).size().rename("answers").reset_index()
     totals = counts.groupby(by)["answers"].transform("sum") if by else counts["answers"].sum()
@@ -77,6 +138,21 @@ def reason_trend(reasons: pd.DataFrame, freq: str = "Q", min_answers: int = 20) 
     """Share of each reason per period (rows periods like "2024Q1", columns reasons).
 
     Periods with fewer than ``min_answers`` dated answers are left out (their shares are noise).
+
+    Parameters
+    ----------
+    reasons : DataFrame
+        Stated reasons with ``date`` and ``reason``, as :func:`exit_reasons` gives.
+    freq : str, optional
+        pandas period frequency (default ``"Q"``, quarters).
+    min_answers : int, optional
+        Fewest dated answers a period needs to be kept (default 20).
+
+    Returns
+    -------
+    DataFrame
+        Index ``period`` (e.g. "2024Q1"), one column per reason, rows summing to 1; empty when
+        no period has enough dated answers.
     """
     dated = reasons.loc[reasons["date"].notna()]
     if dated.empty:
@@ -145,8 +221,19 @@ def reason_share_change(trend: pd.DataFrame) -> dict:
 def likely_reasons(reasons: pd.DataFrame, groups: pd.Series) -> pd.Series:
     """Per customer: the most common stated reason in their group (customer_id -> reason).
 
-    ``groups`` maps customer_id -> group label (channel or segment), the same labels used to
-    build ``reasons``. Customers in groups without answers get the overall most common reason.
+    Customers in groups without answers get the overall most common reason.
+
+    Parameters
+    ----------
+    reasons : DataFrame
+        Stated reasons with their ``group``, as :func:`exit_reasons` gives.
+    groups : Series
+        customer_id -> group label (channel or segment), the same labels used to build ``reasons``.
+
+    Returns
+    -------
+    Series
+        ``likely_reason`` indexed like ``groups``; all "" when ``reasons`` is empty.
     """
     if reasons.empty:
         return pd.Series("", index=groups.index, name="likely_reason")

@@ -67,10 +67,24 @@ def snapshot_table(customers: pd.DataFrame, attributes: list[str] | None = None,
                    tenure_unit: str = "months") -> tuple[pd.DataFrame, pd.Series]:
     """Features ``X`` (one column per attribute) and labels ``y`` from a customer snapshot.
 
-    ``attributes`` None takes every column but the id, the label columns and dates; text
-    columns with more than ``MAX_CATEGORIES`` values are left out (ids, free text). A
-    ``tenure`` column becomes ``tenure_days`` (from ``tenure_unit``). Customers with a blank
-    ``churned`` are left out and counted in ``y.attrs["unlabelled"]``.
+    Text columns with more than ``MAX_CATEGORIES`` values are left out (ids, free text).
+    Customers with a blank ``churned`` are left out and counted in ``y.attrs["unlabelled"]``.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        One row per customer: ``churned`` (yes/no, true/false or 1/0), attributes and
+        optionally ``customer_id``.
+    attributes : list of str, optional
+        Columns to use as features; None takes every column but the id, the label columns and dates.
+    tenure_unit : {"months", "days"}, optional
+        Unit of a ``tenure`` column, which becomes ``tenure_days`` (default ``"months"``).
+
+    Returns
+    -------
+    (DataFrame, Series)
+        ``X`` (numbers as floats, text and yes/no as strings) and the bool labels ``y``
+        (``churned``), both indexed by ``customer_id`` when the table has it.
     """
     if "churned" not in customers.columns:
         raise DataError("the customers table has no churned column, so churn cannot be learned from it",
@@ -113,8 +127,18 @@ def snapshot_table(customers: pd.DataFrame, attributes: list[str] | None = None,
 
 
 def churn_share(customers: pd.DataFrame) -> dict:
-    """How many customers the snapshot marks as churned: ``customers``, ``churned``, ``share`` (of
-    those with a flag) and ``unlabelled`` (a blank flag).
+    """How many customers the snapshot marks as churned.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The snapshot, with a ``churned`` column.
+
+    Returns
+    -------
+    dict
+        ``customers``, ``churned``, ``share`` (of those with a flag; NaN if none has one) and
+        ``unlabelled`` (a blank flag).
 
     >>> churn_share(pd.DataFrame({"churned": [True, False, False, None]}))
     {'customers': 4, 'churned': 1, 'share': 0.3333333333333333, 'unlabelled': 1}
@@ -127,6 +151,18 @@ def churn_share(customers: pd.DataFrame) -> dict:
 
 def churn_share_sentence(customers: pd.DataFrame, lang: str = "en") -> str:
     """The sentence 00 and 01 print for a snapshot: :func:`churn_share` in words.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The snapshot, with a ``churned`` column.
+    lang : str, optional
+        Language of the sentence, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The sentence.
 
     >>> churn_share_sentence(pd.DataFrame({"churned": [True, False, False, None]}))
     'The customer snapshot marks 1 of 4 customers (33.3%) as churned; 1 have no churn flag.'
@@ -149,6 +185,14 @@ class SnapshotStudy:
     unlabelled: int = 0
 
     def to_dict(self) -> dict:
+        """Plain summary of the study (JSON-ready).
+
+        Returns
+        -------
+        dict
+            Label source, evaluation, customers, unlabelled customers left out, chosen model,
+            metrics and drivers (as lists of records) and the features.
+        """
         return {"label_source": "snapshot", "evaluation": f"stratified {self.folds}-fold cross-validation",
                 "customers": len(self.probabilities), "unlabelled_customers_left_out": self.unlabelled,
                 "chosen_model": self.chosen, "metrics": self.metrics.to_dict(orient="records"),
@@ -161,6 +205,21 @@ DIRECTIONS = {"higher": N_("{feature} (higher raises churn)"), "lower": N_("{fea
 def driver_name(feature: str, direction: str, lang: str = "en") -> str:
     """A driver in words: ``"contract = month-to-month"``, ``"tenure_days (lower raises churn)"``.
 
+    Parameters
+    ----------
+    feature : str
+        The feature (attribute) name.
+    direction : str
+        ``"=value"`` for a category, ``"higher"`` or ``"lower"`` for a number; other values give
+        the feature alone.
+    lang : str, optional
+        Language of the words, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The driver in words.
+
     >>> driver_name("contract", "=month-to-month"), driver_name("monthly_charges", "higher")
     ('contract = month-to-month', 'monthly_charges (higher raises churn)')
     >>> driver_name("tenure_days", "lower", "zh")
@@ -172,14 +231,49 @@ def driver_name(feature: str, direction: str, lang: str = "en") -> str:
 
 
 def driver_names(drivers: pd.DataFrame, lang: str = "en") -> pd.Series:
-    """:func:`driver_name` of every row of ``drivers`` (``feature``, ``direction``) in ``lang``."""
+    """:func:`driver_name` of every row of ``drivers`` (``feature``, ``direction``) in ``lang``.
+
+    Parameters
+    ----------
+    drivers : DataFrame
+        Drivers with ``feature`` and ``direction`` columns
+        (:func:`crmlib.churn.drivers.driver_importance`).
+    lang : str, optional
+        Language of the words, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    Series
+        The driver names (object dtype), indexed like ``drivers``.
+    """
     return pd.Series([driver_name(f, d, lang) for f, d in zip(drivers["feature"], drivers["direction"], strict=True)],
                      index=drivers.index, dtype=object)
 
 
 def snapshot_study(customers: pd.DataFrame, attributes: list[str] | None = None, *, tenure_unit: str = "months",
                    folds: int = FOLDS, random_state: int = 0) -> SnapshotStudy:
-    """Stratified k-fold evaluation of the churn classifiers on a customer snapshot, and their drivers."""
+    """Stratified k-fold evaluation of the churn classifiers on a customer snapshot, and their drivers.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The customer snapshot (see :func:`snapshot_table`).
+    attributes : list of str, optional
+        Columns to use as features; None takes every usable column.
+    tenure_unit : {"months", "days"}, optional
+        Unit of a ``tenure`` column (default ``"months"``).
+    folds : int, optional
+        Cross-validation folds (default ``FOLDS``), at most the number of churned or of retained
+        customers.
+    random_state : int, optional
+        Seed of the fold split, the models and the permutation importance (default 0).
+
+    Returns
+    -------
+    SnapshotStudy
+        Out-of-fold metrics per model, the chosen model (highest ROC-AUC), its drivers and its
+        out-of-fold probabilities.
+    """
     X, y = snapshot_table(customers, attributes, tenure_unit=tenure_unit)
     folds = int(min(folds, y.sum(), (~y).sum()))
     if folds < 2:

@@ -48,6 +48,22 @@ def training_sample(X: pd.DataFrame, y: pd.Series, max_customers: int | None,
 
     Everything is returned when there are no more rows than that (or ``max_customers`` is None).
 
+    Parameters
+    ----------
+    X : DataFrame
+        Features, one row per customer.
+    y : Series
+        Churn labels aligned with ``X``; the sample keeps their class shares.
+    max_customers : int or None
+        Most rows to keep; None keeps every row.
+    random_state : int, optional
+        Seed of the stratified sample (default 0).
+
+    Returns
+    -------
+    (DataFrame, Series)
+        The sampled rows of ``X`` and ``y``, in their original order (the inputs when not sampled).
+
     >>> X = pd.DataFrame({"v": range(10)}); y = pd.Series([True, False] * 5)
     >>> Xs, ys = training_sample(X, y, 4)
     >>> len(Xs), int(ys.sum()), Xs.index.is_monotonic_increasing
@@ -66,6 +82,20 @@ def default_cutoffs(analysis_date, window_days: int, first_purchase) -> tuple[pd
     """(train, test) cutoffs: test = analysis date − window, train = test − window.
 
     Raises DataError when less than one window of history precedes the train cutoff.
+
+    Parameters
+    ----------
+    analysis_date : date-like
+        The analysis date; the test cutoff lies one window before it.
+    window_days : int
+        Length of the churn window in days.
+    first_purchase : date-like
+        Date of the first purchase in the data (start of the history).
+
+    Returns
+    -------
+    (Timestamp, Timestamp)
+        The train and test cutoffs, normalised to midnight.
     """
     end = pd.Timestamp(analysis_date).normalize()
     test = end - pd.Timedelta(days=window_days)
@@ -93,7 +123,18 @@ class ChurnTables:
 
     @classmethod
     def from_dataset(cls, dataset) -> ChurnTables:
-        """From a :class:`crmlib.data.load.Dataset`."""
+        """From a :class:`crmlib.data.load.Dataset`.
+
+        Parameters
+        ----------
+        dataset : Dataset
+            Loaded tables; its transactions, customers, returns, feedback and touchpoints (if any).
+
+        Returns
+        -------
+        ChurnTables
+            The dataset's tables, with nothing computed yet.
+        """
         return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback,
                    getattr(dataset, "touchpoints", None))
 
@@ -104,6 +145,21 @@ class ChurnTables:
         return self._computed[key]
 
     def features(self, cutoff, recent_days: int = DEFAULTS.recent_days) -> pd.DataFrame:
+        """Churn features of every customer who bought by ``cutoff``, computed once per arguments.
+
+        Parameters
+        ----------
+        cutoff : date-like
+            Features use only what happened on or before this date (normalised to midnight).
+        recent_days : int, optional
+            Length in days of the recent-activity period (default ``DEFAULTS.recent_days``).
+
+        Returns
+        -------
+        DataFrame
+            :func:`crmlib.churn.features.churn_features` indexed by ``customer_id``, joined with the
+            engagement features when there are touchpoints.
+        """
         cutoff = pd.Timestamp(cutoff).normalize()
         return self._once(("features", cutoff, recent_days), lambda: self._features(cutoff, recent_days))
 
@@ -116,6 +172,25 @@ class ChurnTables:
         return X.join(engagement)
 
     def labels(self, cutoff, window_days: int, analysis_date, source: str) -> pd.Series:
+        """Churn labels for the ``window_days`` after ``cutoff`` (purchases or customers table).
+
+        Parameters
+        ----------
+        cutoff : date-like
+            Start of the label window (normalised to midnight).
+        window_days : int
+            Length of the churn window in days after ``cutoff``.
+        analysis_date : date-like
+            The analysis date; the window must end on or before it.
+        source : {"purchases", "contract"}
+            Labels from purchases in the window, or from the customers table's
+            ``churned``/``churn_date``.
+
+        Returns
+        -------
+        Series
+            ``churned`` (bool) indexed by ``customer_id``.
+        """
         cutoff = pd.Timestamp(cutoff).normalize()
         if source == "purchases":
             return self._once(("labels", cutoff, window_days, pd.Timestamp(analysis_date), source),
@@ -127,7 +202,26 @@ class ChurnTables:
 
     def training_set(self, cutoff, window_days: int, analysis_date, source: str,
                      recent_days: int = DEFAULTS.recent_days) -> tuple[pd.DataFrame, pd.Series]:
-        """Features up to ``cutoff`` and labels from the window after it, for the same customers."""
+        """Features up to ``cutoff`` and labels from the window after it, for the same customers.
+
+        Parameters
+        ----------
+        cutoff : date-like
+            Features up to this date; labels from the window after it.
+        window_days : int
+            Length of the churn window in days.
+        analysis_date : date-like
+            The analysis date; the window must end on or before it.
+        source : {"purchases", "contract"}
+            Where the labels come from (see :meth:`labels`).
+        recent_days : int, optional
+            Length in days of the recent-activity period (default ``DEFAULTS.recent_days``).
+
+        Returns
+        -------
+        (DataFrame, Series)
+            Features and bool labels of the customers that have both, indexed by ``customer_id``.
+        """
         X = self.features(cutoff, recent_days)
         y = self.labels(cutoff, window_days, analysis_date, source)
         common = X.index.intersection(y.index)
@@ -159,12 +253,25 @@ class ChurnEvaluation:
     notes: list[str] = field(default_factory=list)
 
     def best_model(self) -> str:
-        """The classifier with the highest test ROC-AUC."""
+        """The classifier with the highest test ROC-AUC.
+
+        Returns
+        -------
+        str
+            Name of the fitted model (e.g. ``"gradient_boosting"``) with the highest ``roc_auc``.
+        """
         models = self.metrics.loc[self.metrics["model"].isin(list(self.models))]
         return str(models.sort_values("roc_auc", ascending=False)["model"].iloc[0])
 
     def to_dict(self) -> dict:
-        """Plain summary for ``churn_model.json`` (cutoffs as dates, metrics per model)."""
+        """Plain summary for ``churn_model.json`` (cutoffs as dates, metrics per model).
+
+        Returns
+        -------
+        dict
+            Label source, window, cutoffs, train/test sizes and churn rates, metrics by model, the
+            top 10 drivers and the notes.
+        """
         return {
             "label_source": self.label_source,
             "window_days": self.window_days,
@@ -194,6 +301,39 @@ def evaluate_models(tables: ChurnTables, *, window_days: int, analysis_date, tra
     :func:`training_sample`; ``trained_on`` says how many) and scored on every test customer.
     Permutation importance uses ``n_repeats`` shuffles on at most ``importance_rows`` test customers
     (a seeded random sample) to keep the notebook quick.
+
+    Parameters
+    ----------
+    tables : ChurnTables
+        The feature and label tables.
+    window_days : int
+        Length of the churn window in days.
+    analysis_date : date-like
+        The analysis date; the test labels' window must end on or before it.
+    train_cutoff, test_cutoff : date-like, optional
+        The cutoffs to fit and to test on; None takes those of :func:`default_cutoffs`.
+    label_source : {"purchases", "contract"}, optional
+        Where the labels come from (default ``"purchases"``).
+    models : sequence of str, optional
+        The :class:`~crmlib.churn.models.ChurnClassifier` models to fit (default ``MODELS``, both).
+    driver_model : str, optional
+        Model whose permutation importance is measured (the first fitted one if it was not fitted).
+    recent_days : int, optional
+        Length in days of the recent-activity period (default ``DEFAULTS.recent_days``).
+    n_repeats : int, optional
+        Shuffles per feature for the permutation importance (default 3).
+    importance_rows : int, optional
+        Most test customers used for the permutation importance (default 2000).
+    random_state : int, optional
+        Seed of the models, the training sample and the importance (default 0).
+    max_train_customers : int or None, optional
+        Most customers to fit on (default ``MAX_TRAIN_CUSTOMERS``); None fits on all.
+
+    Returns
+    -------
+    ChurnEvaluation
+        Test metrics (one row per model and baseline), test scores, fitted models, lift and
+        calibration tables, driver importance and the test features and labels.
     """
     if train_cutoff is None or test_cutoff is None:
         first = tables.transactions["order_date"].min()
@@ -255,6 +395,28 @@ def score_customers_now(tables: ChurnTables, evaluation: ChurnEvaluation, analys
     as of ``analysis_date`` (score them all with ``model.churn_probability``).
 
     In labelled mode, customers who have already churned by the analysis date are left out.
+
+    Parameters
+    ----------
+    tables : ChurnTables
+        The feature and label tables.
+    evaluation : ChurnEvaluation
+        Gives the test cutoff, the churn window and the label source.
+    analysis_date : date-like
+        The features of every customer are taken as of this date.
+    model : str
+        The :class:`~crmlib.churn.models.ChurnClassifier` model to refit (e.g. the best one).
+    recent_days : int, optional
+        Length in days of the recent-activity period (default ``DEFAULTS.recent_days``).
+    random_state : int, optional
+        Seed of the model and the training sample (default 0).
+    max_train_customers : int or None, optional
+        Most customers to fit on (default ``MAX_TRAIN_CUSTOMERS``); None fits on all.
+
+    Returns
+    -------
+    (ChurnClassifier, DataFrame)
+        The refitted model and the features as of ``analysis_date``, indexed by ``customer_id``.
     """
     X, y = tables.training_set(evaluation.test_cutoff, evaluation.window_days, analysis_date,
                                evaluation.label_source, recent_days)

@@ -48,8 +48,20 @@ def _attach_groups(frame: pd.DataFrame, groups: pd.Series | None) -> pd.DataFram
 def purchase_lifetimes(summary: pd.DataFrame, window_days: int, groups: pd.Series | None = None) -> pd.DataFrame:
     """Lifetimes from a purchase summary (:func:`crmlib.scans.summary.customer_summary`, any time unit).
 
-    Returns a frame indexed by customer_id with ``duration_days`` (first to last purchase),
-    ``churned`` (no purchase for ``window_days`` before the summary's date) and ``group``.
+    Parameters
+    ----------
+    summary : DataFrame
+        Per customer ``first_purchase``, ``last_purchase`` and ``days_since_last``.
+    window_days : int
+        A customer with no purchase for this many days before the summary's date has churned.
+    groups : Series, optional
+        customer_id -> group label ("unknown" where missing); None puts everyone in "all".
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer_id: ``duration_days`` (first to last purchase), ``churned`` (no
+        purchase for ``window_days`` before the summary's date) and ``group``.
     """
     needed = ["first_purchase", "last_purchase", "days_since_last"]
     missing = [c for c in needed if c not in summary]
@@ -66,9 +78,25 @@ def contract_lifetimes(customers: pd.DataFrame, analysis_date: str | pd.Timestam
                        first_purchase: pd.Series | None = None, groups: pd.Series | None = None) -> pd.DataFrame:
     """Lifetimes from a customers table with a ``churned`` flag (contractual / labelled mode).
 
-    The start is ``signup_date`` (else ``first_purchase``, a Series customer_id -> date); the end
-    is ``churn_date`` for churned customers and ``analysis_date`` for the others. Without dates, a
-    ``tenure_days`` column is used as the duration. Customers without a usable duration are left out.
+    The start is ``signup_date`` (else ``first_purchase``); the end is ``churn_date`` for churned
+    customers and ``analysis_date`` for the others. Without dates, a ``tenure_days`` column is used
+    as the duration. Customers without a usable duration are left out.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        ``customer_id``, ``churned`` and ``churn_date`` with ``signup_date``, or ``tenure_days``.
+    analysis_date : date-like
+        End of the lifetimes not yet ended; a churn after it counts as not churned.
+    first_purchase : Series, optional
+        customer_id -> first purchase date, the start where ``signup_date`` is missing.
+    groups : Series, optional
+        customer_id -> group label ("unknown" where missing); None puts everyone in "all".
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer_id: ``duration_days``, ``churned`` (bool) and ``group``.
     """
     if "churned" not in customers:
         raise DataError("the customers table has no 'churned' column, so there is no churn label",
@@ -109,6 +137,16 @@ class SurvivalResult:
         """The groups' median lifetimes as a clause in ``lang``: shortest to longest, the one value every
         group shares, or that more than half of every group is still alive.
 
+        Parameters
+        ----------
+        lang : str, optional
+            Language of the clause, ``"en"`` (default) or ``"zh"``.
+
+        Returns
+        -------
+        str
+            The clause.
+
         >>> result = survival_by_group(pd.DataFrame({"duration_days": [0, 0, 5] * 10, "churned": [True] * 30,
         ...                                          "group": ["a", "b"] * 15}))
         >>> result.median_span("en")
@@ -131,7 +169,18 @@ class SurvivalResult:
                    median_lifetime_days_2=high, group_2=medians["group"].iloc[-1])
 
     def survival_at(self, days: float) -> pd.Series:
-        """Share of each group's customers still alive after ``days`` days."""
+        """Share of each group's customers still alive after ``days`` days.
+
+        Parameters
+        ----------
+        days : float
+            Time since the start of the lifetime, in days.
+
+        Returns
+        -------
+        Series
+            Survival probability per group, named ``survival_at_<days>_days``.
+        """
         return pd.Series({g: float(f.survival_function_at_times(days).iloc[0]) for g, f in self.fitters.items()},
                          name=f"survival_at_{days:g}_days")
 
@@ -139,10 +188,21 @@ class SurvivalResult:
 def survival_by_group(lifetimes: pd.DataFrame, min_customers: int = 20) -> SurvivalResult:
     """Kaplan–Meier per group plus a log-rank test across groups.
 
-    ``lifetimes`` has ``duration_days``, ``churned`` and ``group`` (from :func:`purchase_lifetimes`
-    or :func:`contract_lifetimes`). Groups with fewer than ``min_customers`` customers are pooled
-    into ``"other"`` (unless every group is that small). ``median_lifetime_days`` is NaN when more
-    than half of a group is still alive at its longest observed time.
+    Parameters
+    ----------
+    lifetimes : DataFrame
+        ``duration_days``, ``churned`` and ``group`` (from :func:`purchase_lifetimes` or
+        :func:`contract_lifetimes`).
+    min_customers : int, optional
+        Groups with fewer customers are pooled into ``"other"`` (unless every group is that
+        small); default 20.
+
+    Returns
+    -------
+    SurvivalResult
+        A fitter per group, ``medians`` (``group``, ``customers``, ``churned``,
+        ``median_lifetime_days``: NaN when more than half of a group is still alive at its longest
+        observed time) and the log-rank statistic and p-value (NaN for a single group).
     """
     missing = [c for c in LIFETIME_COLUMNS if c not in lifetimes]
     if missing:
