@@ -47,8 +47,24 @@ from crmlib.settings import DEFAULTS
 
 
 def attribute(data: JourneyData, *, half_life_days: float = DEFAULTS.half_life_days, markov: bool = True) -> pd.DataFrame:
-    """The five attribution models side by side (:func:`crmlib.journey.attribution.attribution_table`);
-    the Markov removal effects are kept in ``.attrs["removal_effects"]`` (channel -> effect)."""
+    """The five attribution models side by side (:func:`attribution_table` of ``data``'s credits).
+
+    Parameters
+    ----------
+    data : JourneyData
+        The journeys (:func:`collect_journeys`).
+    half_life_days : float, optional
+        Half-life of the time-decay model in days (default ``DEFAULTS.half_life_days``).
+    markov : bool, optional
+        Add the Markov-chain model (default True); False gives the four rule-based models only.
+
+    Returns
+    -------
+    DataFrame
+        One row per channel and model: ``channel``, ``model``, ``attributed_conversions``,
+        ``attributed_revenue``, ``share``; with ``markov``, the removal effects are kept in
+        ``.attrs["removal_effects"]`` (channel -> effect).
+    """
     credits = data.engine.to_pandas(rule_credits(data.touches, half_life_days))
     chain = markov_attribution(data.paths) if markov else None
     table = attribution_table(credits, chain)

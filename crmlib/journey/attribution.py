@@ -84,17 +84,26 @@ def _reach(start: np.ndarray, moves: np.ndarray, payoff: np.ndarray) -> float:
 def markov_attribution(paths: pd.DataFrame) -> pd.DataFrame:
     """Removal-effect attribution of a first-order Markov chain fitted to ``paths``, computed exactly.
 
-    ``paths``: one row per distinct path (``path`` with channels joined by ``" > "``,
-    ``conversions``, ``non_conversions``, optionally ``revenue``), as
-    :func:`crmlib.scans.journeys.path_table` gives. The chain's transition probabilities are the
-    observed step counts; a conversion or a journey's end are its two absorbing states. The
-    probability of conversion from the start, and with each channel removed (its incoming steps
-    lead to no conversion), are solved as linear systems — no simulation. A channel's removal
-    effect is the share of conversions lost without it; ``attributed_conversions`` hands out the
-    conversions in proportion to the removal effects. Revenue follows the same rule with each
-    conversion worth the mean revenue of the conversions that follow its last channel. Returns one
-    row per channel: ``channel``, ``removal_effect``, ``attributed_conversions``,
-    ``attributed_revenue`` (both sum to the totals of ``paths``).
+    The chain's transition probabilities are the observed step counts; a conversion or a journey's
+    end are its two absorbing states. The probability of conversion from the start, and with each
+    channel removed (its incoming steps lead to no conversion), are solved as linear systems — no
+    simulation. A channel's removal effect is the share of conversions lost without it;
+    ``attributed_conversions`` hands out the conversions in proportion to the removal effects.
+    Revenue follows the same rule with each conversion worth the mean revenue of the conversions
+    that follow its last channel.
+
+    Parameters
+    ----------
+    paths : DataFrame
+        One row per distinct path (``path`` with channels joined by ``" > "``, ``conversions``,
+        ``non_conversions``, optionally ``revenue``), as :func:`crmlib.scans.journeys.path_table`
+        gives; empty paths are ignored.
+
+    Returns
+    -------
+    DataFrame
+        One row per channel, sorted by name: ``channel``, ``removal_effect``,
+        ``attributed_conversions``, ``attributed_revenue`` (both sum to the totals of ``paths``).
     """
     missing = [c for c in ("path", "conversions", "non_conversions") if c not in paths]
     if missing:
@@ -132,10 +141,19 @@ def markov_attribution(paths: pd.DataFrame) -> pd.DataFrame:
 def attribution_table(rule_credits: pd.DataFrame, markov: pd.DataFrame | None = None) -> pd.DataFrame:
     """The models side by side in one tidy frame: one row per channel and model.
 
-    ``rule_credits``: :func:`crmlib.scans.journeys.rule_credits` as pandas; ``markov``:
-    :func:`markov_attribution` (left out when None). Columns: ``channel``, ``model``,
-    ``attributed_conversions``, ``attributed_revenue``, ``share`` (of the model's conversions;
-    sums to 1 per model). Channels a model credits nothing get 0.
+    Parameters
+    ----------
+    rule_credits : DataFrame
+        :func:`crmlib.scans.journeys.rule_credits` as pandas.
+    markov : DataFrame, optional
+        :func:`markov_attribution`; the ``markov`` model is left out when None.
+
+    Returns
+    -------
+    DataFrame
+        ``channel``, ``model``, ``attributed_conversions``, ``attributed_revenue``, ``share`` (of
+        the model's conversions; sums to 1 per model), sorted by model (``MODELS`` order) then
+        channel. Channels a model credits nothing get 0.
     """
     parts = [pd.DataFrame({"channel": rule_credits["channel"], "model": rule,
                            "attributed_conversions": rule_credits[f"{rule}_conversions"].astype(float),
@@ -156,8 +174,22 @@ def attribution_table(rule_credits: pd.DataFrame, markov: pd.DataFrame | None = 
 
 
 def share_matrix(attribution: pd.DataFrame, value: str = "share") -> pd.DataFrame:
-    """Channels × models of ``value`` (``share``, ``attributed_conversions`` or ``attributed_revenue``),
-    channels ordered by their Markov (or else linear) share."""
+    """Channels × models of ``value``, channels ordered by their Markov share.
+
+    Parameters
+    ----------
+    attribution : DataFrame
+        One row per channel and model (:func:`attribution_table`).
+    value : str, optional
+        The column to spread: ``"share"`` (default), ``"attributed_conversions"`` or
+        ``"attributed_revenue"``.
+
+    Returns
+    -------
+    DataFrame
+        Index ``channel``, one column per model in ``MODELS`` order; rows by descending Markov
+        share, or without Markov that of the last model present (``time_decay`` with all rules).
+    """
     wide = attribution.pivot(index="channel", columns="model", values=value)
     wide = wide[[m for m in MODELS if m in wide.columns]]
     key = "markov" if "markov" in wide.columns else wide.columns[-1]

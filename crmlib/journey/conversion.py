@@ -29,10 +29,23 @@ OTHER_GROUP = "(no purchase)"
 
 
 def conversion_by_touch(data: JourneyData, by: str = "channel") -> pd.DataFrame:
-    """Per channel (``by="channel"``) or touchpoint type (``by="touchpoint_type"``): ``journeys``
-    with it, ``conversions``, ``conversion_rate``, the rate of the journeys without it
-    (``rate_without``), ``lift`` (rate / rate without), ``contacts`` and ``share_of_first`` /
-    ``share_of_last`` (of converted journeys whose first / last contact it is)."""
+    """Conversion of the journeys with each channel or touchpoint type against those without it.
+
+    Parameters
+    ----------
+    data : JourneyData
+        The journeys (:func:`crmlib.journey.paths.collect_journeys`).
+    by : {"channel", "touchpoint_type"}, optional
+        What to group the contacts by (default ``"channel"``).
+
+    Returns
+    -------
+    DataFrame
+        One row per value of ``by``, sorted by it: ``journeys`` with it, ``conversions``,
+        ``conversion_rate``, the rate of the journeys without it (``rate_without``), ``lift``
+        (rate / rate without), ``contacts`` and ``share_of_first`` / ``share_of_last`` (of
+        converted journeys whose first / last contact it is).
+    """
     if by not in ("channel", "touchpoint_type"):
         raise ValueError(f"by must be 'channel' or 'touchpoint_type', not {by!r}")
     touches = data.touches
@@ -57,8 +70,19 @@ def conversion_by_touch(data: JourneyData, by: str = "channel") -> pd.DataFrame:
 
 
 def conversion_by_first_channel(journeys: pd.DataFrame) -> pd.DataFrame:
-    """Journeys by the channel of their first contact: ``first_channel``, ``journeys``,
-    ``conversions``, ``conversion_rate``, ``mean_contacts``."""
+    """Journeys with at least one contact, by the channel of their first contact.
+
+    Parameters
+    ----------
+    journeys : DataFrame
+        One row per journey (:attr:`crmlib.journey.paths.JourneyData.journeys`).
+
+    Returns
+    -------
+    DataFrame
+        One row per first channel: ``first_channel``, ``journeys``, ``conversions``,
+        ``conversion_rate``, ``mean_contacts``.
+    """
     with_path = journeys.loc[journeys["n_touches"] > 0]
     grouped = with_path.groupby("first_channel")
     table = pd.DataFrame({"journeys": grouped.size(), "conversions": grouped["converted"].sum().astype(int),
@@ -68,9 +92,19 @@ def conversion_by_first_channel(journeys: pd.DataFrame) -> pd.DataFrame:
 
 
 def conversion_by_audience(journeys: pd.DataFrame) -> pd.DataFrame:
-    """Known customers (buyers and the customers table, prospects included) vs anonymous visitors:
-    ``audience``, ``journeys``, ``with_contacts``, ``conversions``, ``conversion_rate``,
-    ``mean_contacts`` (over journeys with contacts)."""
+    """Known customers (buyers and the customers table, prospects included) vs anonymous visitors.
+
+    Parameters
+    ----------
+    journeys : DataFrame
+        One row per journey with ``audience`` (:attr:`crmlib.journey.paths.JourneyData.journeys`).
+
+    Returns
+    -------
+    DataFrame
+        One row per audience: ``audience``, ``journeys``, ``with_contacts``, ``conversions``,
+        ``conversion_rate``, ``mean_contacts`` (over journeys with contacts).
+    """
     grouped = journeys.groupby("audience")
     table = pd.DataFrame({
         "journeys": grouped.size(),
@@ -85,10 +119,26 @@ def conversion_by_audience(journeys: pd.DataFrame) -> pd.DataFrame:
 
 def journeys_by_group(journeys: pd.DataFrame, groups: pd.Series, name: str = "group",
                       other: str = OTHER_GROUP) -> pd.DataFrame:
-    """Journeys of each customer group (e.g. segment or value tier of buyers; ``groups``:
-    customer_id -> label, ids without a label are ``other``): ``journeys``, ``conversions``,
-    ``conversion_rate``, ``mean_contacts``, ``median_days_to_conversion``, the most common
-    ``first_channel`` and ``last_channel`` and their shares."""
+    """Journeys of each customer group (e.g. segment or value tier of buyers).
+
+    Parameters
+    ----------
+    journeys : DataFrame
+        One row per journey (:attr:`crmlib.journey.paths.JourneyData.journeys`).
+    groups : Series
+        customer_id -> group label.
+    name : str, optional
+        Name of the group column (default ``"group"``).
+    other : str, optional
+        Label of the ids without a group (default ``OTHER_GROUP``, "(no purchase)").
+
+    Returns
+    -------
+    DataFrame
+        One row per group (in order of first appearance): ``name``, ``journeys``,
+        ``conversions``, ``mean_contacts``, ``median_days_to_conversion``, ``conversion_rate``,
+        the most common ``first_channel`` and ``last_channel`` and their ``*_share``.
+    """
     label = journeys["customer_id"].map(groups).astype(object).where(lambda s: s.notna(), other)
     frame = journeys.assign(**{name: label})
     grouped = frame.groupby(name, sort=False)

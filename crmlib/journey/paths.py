@@ -65,11 +65,34 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
                      analysis_date: str | pd.Timestamp | None = None, engine: Engine | None = None) -> JourneyData:
     """Build the journeys (contacts in the ``lookback_days`` before each first purchase).
 
-    ``journeys`` has one row per id: the journey columns of
-    :func:`crmlib.scans.journeys.journey_table`, plus ``audience`` (``"customer"`` for buyers and
-    ids of the customers table, ``"anonymous visitor"`` otherwise). Buyers without a contact in
-    the window are converted journeys with an empty path; customers of the customers table who
-    neither bought nor were contacted are non-converted journeys with an empty path.
+    Buyers without a contact in the window are converted journeys with an empty path; customers
+    of the customers table who neither bought nor were contacted are non-converted journeys with
+    an empty path.
+
+    Parameters
+    ----------
+    touchpoints : DataFrame or ibis Table
+        Contacts: ``customer_id``, ``channel``, ``timestamp``, optionally ``touchpoint_type``
+        and ``cost``.
+    transactions : DataFrame
+        Orders: ``customer_id``, ``order_date``, ``amount``; the first one ends a journey.
+    customers : DataFrame, optional
+        Known customers (``customer_id``): they count as ``"customer"`` even without a purchase.
+    lookback_days : int, optional
+        Days before the first purchase (or the last contact) that a journey's contacts fall in
+        (default ``DEFAULTS.lookback_days``).
+    analysis_date : date-like, optional
+        Contacts after that day are ignored; None keeps every contact.
+    engine : Engine, optional
+        The engine that runs the scans; None uses :func:`crmlib.engine.default_engine`.
+
+    Returns
+    -------
+    JourneyData
+        ``touches`` (lazy), ``paths`` (one row per distinct path, most journeys first) and
+        ``journeys``: one row per id, sorted by id, with the journey columns of
+        :func:`crmlib.scans.journeys.journey_table` plus ``audience`` (``"customer"`` for buyers
+        and ids of the customers table, ``"anonymous visitor"`` otherwise).
     """
     engine = engine or default_engine()
     touches = journey_touches(engine, touchpoints, transactions, lookback_days=lookback_days,
@@ -100,8 +123,21 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
 
 
 def top_paths(paths: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` most common paths: ``path``, ``journeys``, ``share`` (of journeys with a path),
-    ``conversions``, ``conversion_rate``, ``revenue``."""
+    """The ``n`` most common paths (ties by path name).
+
+    Parameters
+    ----------
+    paths : DataFrame
+        One row per distinct path (:attr:`JourneyData.paths`).
+    n : int, optional
+        How many paths to keep (default 10).
+
+    Returns
+    -------
+    DataFrame
+        ``path``, ``journeys``, ``share`` (of journeys with a path), ``conversions``,
+        ``conversion_rate``, ``revenue``; most journeys first, on a fresh RangeIndex.
+    """
     table = paths.sort_values(["journeys", "path"], ascending=[False, True]).head(n)
     share = table["journeys"] / paths["journeys"].sum()
     return table.assign(share=share)[["path", "journeys", "share", "conversions", "conversion_rate", "revenue"]] \
@@ -109,14 +145,40 @@ def top_paths(paths: pd.DataFrame, n: int = 10) -> pd.DataFrame:
 
 
 def top_converting_paths(paths: pd.DataFrame, n: int = 10) -> pd.DataFrame:
-    """The ``n`` paths that lead to the most first purchases (columns as :func:`top_paths`)."""
+    """The ``n`` paths that lead to the most first purchases (columns as :func:`top_paths`).
+
+    Parameters
+    ----------
+    paths : DataFrame
+        One row per distinct path (:attr:`JourneyData.paths`).
+    n : int, optional
+        How many paths to keep (default 10).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`top_paths`, most conversions first (ties by path name).
+    """
     table = top_paths(paths, len(paths))
     return table.sort_values(["conversions", "path"], ascending=[False, True]).head(n).reset_index(drop=True)
 
 
 def path_length_table(journeys: pd.DataFrame, longest: int = 6) -> pd.DataFrame:
-    """Journeys by number of contacts (``longest`` and more pooled as ``"6+"``): ``contacts``,
-    ``journeys``, ``conversions``, ``conversion_rate``, ``median_days_to_conversion``."""
+    """Journeys with at least one contact, by number of contacts.
+
+    Parameters
+    ----------
+    journeys : DataFrame
+        One row per journey (:attr:`JourneyData.journeys`).
+    longest : int, optional
+        Journeys with this many contacts or more are pooled as ``"<longest>+"`` (default 6: "6+").
+
+    Returns
+    -------
+    DataFrame
+        One row per length, shortest first: ``contacts`` (label), ``journeys``, ``conversions``,
+        ``conversion_rate``, ``median_days_to_conversion``.
+    """
     with_path = journeys.loc[journeys["n_touches"] > 0]
     length = with_path["n_touches"].clip(upper=longest)
     label = length.astype(str).where(length < longest, f"{longest}+")
@@ -133,8 +195,19 @@ def path_length_table(journeys: pd.DataFrame, longest: int = 6) -> pd.DataFrame:
 
 
 def time_to_conversion(journeys: pd.DataFrame) -> dict:
-    """Days from the first contact to the first purchase over converted journeys with a path:
-    ``journeys``, ``mean``, ``median``, ``p25``, ``p75``, ``p90`` and ``mean_contacts``."""
+    """Days from the first contact to the first purchase over converted journeys with a path.
+
+    Parameters
+    ----------
+    journeys : DataFrame
+        One row per journey (:attr:`JourneyData.journeys`).
+
+    Returns
+    -------
+    dict
+        ``journeys``, ``mean``, ``median``, ``p25``, ``p75``, ``p90`` (days) and
+        ``mean_contacts``; only ``{"journeys": 0}`` when no converted journey has a contact.
+    """
     won = journeys.loc[journeys["converted"] & (journeys["n_touches"] > 0)]
     days = won["days_to_conversion"].astype(float)
     if days.empty:
@@ -146,7 +219,23 @@ def time_to_conversion(journeys: pd.DataFrame) -> dict:
 
 def path_steps(paths: pd.DataFrame, n: int = 10, steps: int = 4) -> pd.DataFrame:
     """The ``n`` most common paths cut to their first ``steps`` contacts, as links for a path
-    (Sankey) chart: ``path``, ``step`` (0-based), ``channel``, ``journeys``, ``conversion_rate``."""
+    (Sankey) chart.
+
+    Parameters
+    ----------
+    paths : DataFrame
+        One row per distinct path (:attr:`JourneyData.paths`).
+    n : int, optional
+        How many of the most common paths (default 10).
+    steps : int, optional
+        Contacts kept from the start of each path (default 4).
+
+    Returns
+    -------
+    DataFrame
+        One row per path and step: ``path``, ``step`` (0-based), ``channel``, ``journeys``,
+        ``conversion_rate``.
+    """
     top = top_paths(paths, n)
     parts = top["path"].str.split(SEPARATOR, regex=False).str[:steps]
     exploded = parts.explode().rename("channel").to_frame()

@@ -31,8 +31,23 @@ CHURNED, RETAINED = "churned", "retained"
 
 
 def reference_times(summary: pd.DataFrame, analysis_date, churn_window_days: int) -> pd.DataFrame:
-    """Per buyer: ``status`` (churned / retained) and ``reference_at`` (when they became churned,
-    or the end of the analysis date)."""
+    """Per buyer: whether they have churned and the time their journey is looked at before.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Index customer_id; ``last_purchase`` and ``days_since_last`` at the analysis date.
+    analysis_date : date-like
+        The analysis date.
+    churn_window_days : int
+        A buyer with no purchase for this many days has churned.
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id``, ``status`` (``"churned"`` / ``"retained"``) and ``reference_at`` (when they
+        became churned: last purchase day + window, or the end of the analysis date).
+    """
     churned = summary["days_since_last"] >= churn_window_days
     end = pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)
     became = summary["last_purchase"].dt.normalize() + pd.Timedelta(days=churn_window_days)
@@ -45,9 +60,37 @@ def contacts_before_churn(touchpoints: pd.DataFrame, summary: pd.DataFrame, anal
                           churn_window_days: int = DEFAULTS.churn_window_days,
                           days: int = DEFAULTS.recent_days, feedback: pd.DataFrame | None = None,
                           complaint_rating: int = DEFAULTS.complaint_rating, engine: Engine | None = None) -> pd.DataFrame:
-    """One row per buyer: ``status``, ``contacts``, ``visits``, ``service_contacts`` in the ``days``
-    before their reference time, and ``unresolved_complaints`` (feedback rated at most
-    ``complaint_rating`` without ``resolved_at``, dated before the reference; NaN without feedback)."""
+    """One row per buyer: their contacts and unresolved complaints before their reference time.
+
+    Parameters
+    ----------
+    touchpoints : DataFrame
+        Contacts: ``customer_id``, ``channel``, ``timestamp`` (optionally ``touchpoint_type``).
+    summary : DataFrame
+        Per buyer ``last_purchase`` and ``days_since_last`` (see :func:`reference_times`).
+    analysis_date : date-like
+        The analysis date.
+    churn_window_days : int, optional
+        A buyer with no purchase for this many days has churned (default
+        ``DEFAULTS.churn_window_days``).
+    days : int, optional
+        Contacts are counted in this many days before the reference time (default
+        ``DEFAULTS.recent_days``).
+    feedback : DataFrame, optional
+        Feedback with ``customer_id``, ``rating``, ``date`` and ``resolved_at``, for the complaints.
+    complaint_rating : int, optional
+        Ratings at or below this are complaints (default ``DEFAULTS.complaint_rating``).
+    engine : Engine, optional
+        The engine that scans the contacts; None uses :func:`crmlib.engine.default_engine`.
+
+    Returns
+    -------
+    DataFrame
+        Index customer_id: ``status``, ``reference_at``, ``contacts``, ``visits``,
+        ``service_contacts`` (in the ``days`` before the reference), ``days_since_last_contact``
+        and ``unresolved_complaints`` (complaints without ``resolved_at``, dated before the
+        reference; NaN without those feedback columns).
+    """
     refs = reference_times(summary, analysis_date, churn_window_days)
     counts = contacts_before(engine or default_engine(), touchpoints, refs[["customer_id", "reference_at"]],
                              days=days, visit_pattern=VISIT_PATTERN, service_pattern=SERVICE_PATTERN)
@@ -64,8 +107,20 @@ def contacts_before_churn(touchpoints: pd.DataFrame, summary: pd.DataFrame, anal
 
 
 def compare_churned_retained(contacts: pd.DataFrame) -> pd.DataFrame:
-    """Per ``churn_status`` (churned / retained): ``customers``, mean ``contacts``/``visits``/``service_contacts``,
-    share with no contact at all, and share with an unresolved complaint (when known)."""
+    """Contacts of churned vs retained customers.
+
+    Parameters
+    ----------
+    contacts : DataFrame
+        One row per buyer, as :func:`contacts_before_churn` gives.
+
+    Returns
+    -------
+    DataFrame
+        One row per ``churn_status`` (churned, then retained): ``customers``, ``mean_contacts``,
+        ``mean_visits``, ``mean_service_contacts``, ``share_without_contact`` and, when known,
+        ``share_with_unresolved_complaint``.
+    """
     grouped = contacts.groupby("status")
     table = pd.DataFrame({
         "customers": grouped.size(),
@@ -85,11 +140,32 @@ def engagement_gain(tables, *, window_days: int, analysis_date, model: str = "gr
                     recent_days: int = DEFAULTS.recent_days, train_cutoff=None, test_cutoff=None, random_state: int = 0) -> dict:
     """Whether engagement features help the churn model on the later (test) cutoff.
 
-    ``tables``: a :class:`crmlib.churn.study.ChurnTables` with touchpoints. Fits ``model`` on the
-    train cutoff with and without the engagement columns and scores both on the test cutoff
-    (by default those of :func:`crmlib.churn.study.default_cutoffs`). Returns ``train_cutoff``,
-    ``test_cutoff``, ``roc_auc_with``, ``roc_auc_without``, ``pr_auc_with``, ``pr_auc_without``,
-    ``gain`` (ROC-AUC points), ``features``.
+    Fits ``model`` on the train cutoff with and without the engagement columns and scores both on
+    the test cutoff, with purchase labels.
+
+    Parameters
+    ----------
+    tables : ChurnTables
+        A :class:`crmlib.churn.study.ChurnTables` with touchpoints.
+    window_days : int
+        Length of the churn window in days.
+    analysis_date : date-like
+        The analysis date.
+    model : str, optional
+        The :class:`~crmlib.churn.models.ChurnClassifier` model (default ``"gradient_boosting"``).
+    recent_days : int, optional
+        Length in days of the recent-activity period (default ``DEFAULTS.recent_days``).
+    train_cutoff, test_cutoff : date-like, optional
+        The cutoffs; None takes those of :func:`crmlib.churn.study.default_cutoffs`.
+    random_state : int, optional
+        Seed of the models (default 0).
+
+    Returns
+    -------
+    dict
+        ``train_cutoff``, ``test_cutoff`` (as "YYYY-MM-DD"), ``features`` (the engagement columns),
+        ``roc_auc_with``, ``pr_auc_with``, ``roc_auc_without``, ``pr_auc_without`` and ``gain``
+        (ROC-AUC with minus without).
     """
     from crmlib.churn.study import default_cutoffs
 

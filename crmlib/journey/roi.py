@@ -34,9 +34,26 @@ SPEND_FROM_TABLE, SPEND_FROM_COST = "marketing_spend", "touchpoint cost"
 
 def channel_spend(marketing_spend: pd.DataFrame | None = None, touchpoints: pd.DataFrame | None = None,
                   engine: Engine | None = None) -> pd.DataFrame:
-    """Spend per channel: ``channel``, ``spend``, ``spend_source`` (``"marketing_spend"`` or
-    ``"touchpoint cost"``). A channel with rows in ``marketing_spend`` takes its spend from there
-    (its contacts' costs are then not added, to avoid counting them twice)."""
+    """Spend per channel, from the marketing spend table or else from the contacts' costs.
+
+    A channel with rows in ``marketing_spend`` takes its spend from there (its contacts' costs are
+    then not added, to avoid counting them twice).
+
+    Parameters
+    ----------
+    marketing_spend : DataFrame, optional
+        Spend rows with ``acquisition_channel`` and ``spend``.
+    touchpoints : DataFrame, optional
+        Contacts; their ``cost`` (if the column exists) is summed per channel.
+    engine : Engine, optional
+        The engine that sums the costs; None uses :func:`crmlib.engine.default_engine`.
+
+    Returns
+    -------
+    DataFrame
+        ``channel``, ``spend``, ``spend_source`` (``"marketing_spend"`` or ``"touchpoint cost"``),
+        sorted by channel; empty (with these columns) without either source.
+    """
     parts = []
     if marketing_spend is not None and len(marketing_spend):
         table = marketing_spend.groupby("acquisition_channel")["spend"].sum()
@@ -54,8 +71,21 @@ def channel_spend(marketing_spend: pd.DataFrame | None = None, touchpoints: pd.D
 
 
 def with_cac(attribution: pd.DataFrame, spend: pd.DataFrame) -> pd.DataFrame:
-    """``attribution`` (:func:`crmlib.journey.attribution.attribution_table`) with the channel's
-    ``spend`` and ``attributed_cac`` = spend / attributed conversions (NaN without spend or credit)."""
+    """The attribution table with each channel's spend and attributed CAC.
+
+    Parameters
+    ----------
+    attribution : DataFrame
+        One row per channel and model (:func:`crmlib.journey.attribution.attribution_table`).
+    spend : DataFrame
+        ``channel`` and ``spend`` (:func:`channel_spend`).
+
+    Returns
+    -------
+    DataFrame
+        ``attribution`` with ``spend`` and ``attributed_cac`` = spend / attributed conversions
+        (NaN without spend or credit).
+    """
     out = attribution.merge(spend[["channel", "spend"]], on="channel", how="left")
     credited = out["attributed_conversions"] > 0
     out["attributed_cac"] = np.where(credited & out["spend"].notna(),
@@ -67,10 +97,22 @@ def credited_clv(data, clv: pd.Series, removal_effects: dict[str, float] | pd.Se
                  half_life_days: float = DEFAULTS.half_life_days) -> pd.DataFrame:
     """Mean CLV of the customers each model credits to each channel, weighted by the credit.
 
-    ``data``: :class:`crmlib.journey.paths.JourneyData`; ``clv``: customer_id -> CLV (e.g. from
-    :func:`crmlib.clv.score_customers`); ``removal_effects``: channel -> Markov removal effect
-    (adds the ``markov`` model). Columns ``channel``, ``model``, ``mean_clv``, ``credited_customers``
-    (sum of credit over customers with a CLV).
+    Parameters
+    ----------
+    data : JourneyData
+        The journeys (:func:`crmlib.journey.paths.collect_journeys`).
+    clv : Series
+        customer_id -> CLV (e.g. from :func:`crmlib.clv.score_customers`).
+    removal_effects : dict or Series, optional
+        channel -> Markov removal effect; adds the ``markov`` model.
+    half_life_days : float, optional
+        Half-life of the time-decay model in days (default ``DEFAULTS.half_life_days``).
+
+    Returns
+    -------
+    DataFrame
+        ``channel``, ``model``, ``mean_clv`` (NaN without credit), ``credited_customers`` (sum of
+        credit over customers with a CLV).
     """
     weights = None if removal_effects is None else {str(k): float(v) for k, v in dict(removal_effects).items()}
     credits = data.engine.to_pandas(customer_credits(data.touches, half_life_days, weights))
@@ -93,9 +135,25 @@ def credited_clv(data, clv: pd.Series, removal_effects: dict[str, float] | pd.Se
 
 def roi_by_channel(attribution: pd.DataFrame, single_channel_cac: pd.DataFrame | None = None,
                    clv: pd.DataFrame | None = None, model: str = "markov") -> pd.DataFrame:
-    """One row per channel for ``model``: ``spend``, ``attributed_conversions``, ``attributed_cac``,
-    the single-channel ``new_customers`` and ``cac`` (from :func:`crmlib.overview.kpi.cac_table`),
-    and with ``clv`` (:func:`credited_clv`) ``mean_clv`` and ``attributed_cltv_cac``."""
+    """One row per channel for ``model``: attributed CAC beside the single-channel CAC and CLTV/CAC.
+
+    Parameters
+    ----------
+    attribution : DataFrame
+        The attribution table with ``spend`` and ``attributed_cac`` (:func:`with_cac`).
+    single_channel_cac : DataFrame, optional
+        :func:`crmlib.overview.kpi.cac_table`; adds ``new_customers`` and ``cac``.
+    clv : DataFrame, optional
+        :func:`credited_clv`; adds ``mean_clv`` and ``attributed_cltv_cac``.
+    model : str, optional
+        The attribution model to report (default ``"markov"``).
+
+    Returns
+    -------
+    DataFrame
+        ``channel``, ``spend``, ``attributed_conversions``, ``attributed_revenue``,
+        ``attributed_cac`` (plus the columns above), most attributed conversions first.
+    """
     if "attributed_cac" not in attribution:
         raise DataError("the attribution table has no attributed_cac", hint="Pass it through with_cac(...) first.")
     chosen = attribution.loc[attribution["model"] == model, ["channel", "spend", "attributed_conversions",
@@ -112,8 +170,21 @@ def roi_by_channel(attribution: pd.DataFrame, single_channel_cac: pd.DataFrame |
 
 
 def cac_by_model(attribution: pd.DataFrame, single_channel_cac: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Channels × CAC: the single-channel ``cac`` (when given) and the attributed CAC of each
-    model (columns named by model), one row per channel with spend, ordered by spend."""
+    """Channels × CAC: the single-channel CAC (when given) and the attributed CAC of each model.
+
+    Parameters
+    ----------
+    attribution : DataFrame
+        The attribution table with ``spend`` and ``attributed_cac`` (:func:`with_cac`).
+    single_channel_cac : DataFrame, optional
+        :func:`crmlib.overview.kpi.cac_table`; adds ``single_channel_cac``.
+
+    Returns
+    -------
+    DataFrame
+        One row per channel with spend, most spend first: ``channel``, ``spend``,
+        [``single_channel_cac``,] and one attributed-CAC column per model (named by model).
+    """
     wide = attribution.pivot(index="channel", columns="model", values="attributed_cac")
     wide = wide[[m for m in ("first_touch", "last_touch", "linear", "time_decay", "markov") if m in wide.columns]]
     spend = attribution.drop_duplicates("channel").set_index("channel")["spend"]
