@@ -31,8 +31,26 @@ from crmlib.settings import DEFAULTS
 
 def bgnbd_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days: int = DEFAULTS.churn_window_days,
              model: str = "bgnbd") -> pd.DataFrame:
-    """``p_alive`` and ``expected_purchases`` (in the ``window_days`` after ``cutoff``) for every
-    customer who bought by ``cutoff`` (index ``customer_id``); ``attrs["fit"]`` holds the fit."""
+    """P(alive) and expected purchases at ``cutoff``, from a model fitted on the cutoff's summary.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    cutoff : date-like
+        Only purchases by this date are read.
+    window_days : int, optional
+        Days after ``cutoff`` the expected purchases are counted in (default
+        ``DEFAULTS.churn_window_days``).
+    model : {"bgnbd", "mbgnbd", "pareto"}, optional
+        The purchase model (default ``"bgnbd"``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id`` (every customer who bought by ``cutoff``): ``p_alive`` (clipped to
+        [0, 1]) and ``expected_purchases``; ``attrs["fit"]`` holds the fit as a dict.
+    """
     from crmlib.clv import fit_purchase_model
 
     summary = customer_summary(transactions, cutoff)
@@ -49,7 +67,22 @@ def bgnbd_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, window_days
 
 
 def p_alive_at(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, model: str = "bgnbd") -> pd.Series:
-    """P(alive) at ``cutoff`` for every customer who bought by then (index ``customer_id``)."""
+    """P(alive) at ``cutoff`` for every customer who bought by then (index ``customer_id``).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    cutoff : date-like
+        Only purchases by this date are read.
+    model : {"bgnbd", "mbgnbd", "pareto"}, optional
+        The purchase model (default ``"bgnbd"``).
+
+    Returns
+    -------
+    Series
+        ``p_alive`` indexed by ``customer_id``; ``attrs["fit"]`` holds the fit as a dict.
+    """
     scores = bgnbd_at(transactions, cutoff, model=model)
     out = scores["p_alive"]
     out.attrs["fit"] = scores.attrs["fit"]

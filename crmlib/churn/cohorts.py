@@ -20,12 +20,21 @@ from crmlib.scans.activity import cohort_counts
 
 
 def cohort_table(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
-    """Long cohort table: ``cohort``, ``months_since``, ``customers`` (buying that month),
-    ``cohort_size`` and ``retention`` (= customers / cohort_size).
+    """Long cohort table: customers of each first-purchase month buying N months later.
 
-    ``cohort`` is the customer's first-purchase month ("YYYY-MM"); ``months_since`` counts
-    calendar months after it (0 = the first month). Months after ``analysis_date`` are left out;
-    the analysis date's month is included even when incomplete.
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
+    analysis_date : date-like
+        Months after it are left out; its own month is included even when incomplete.
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (first-purchase month, "YYYY-MM"), ``months_since`` (calendar months after it,
+        0 = the first month), ``customers`` (buying that month), ``cohort_size`` and
+        ``retention`` (= customers / cohort_size).
     """
     missing = [c for c in ("customer_id", "day") if c not in purchase_days]
     if missing:
@@ -42,8 +51,20 @@ def cohort_retention(purchase_days: pd.DataFrame, analysis_date: str | pd.Timest
                      max_months: int | None = None) -> pd.DataFrame:
     """Retention matrix: rows cohorts, columns months since first purchase (0, 1, …).
 
-    Cells not yet observable (after ``analysis_date``) are NaN; observable months where nobody
-    bought are 0.
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
+    analysis_date : date-like
+        Cells after its month are not yet observable.
+    max_months : int, optional
+        Last ``months_since`` column kept; None keeps every observable one.
+
+    Returns
+    -------
+    DataFrame
+        Index ``cohort``, columns ``months_since``, values the retention share: NaN where not yet
+        observable, 0 for observable months where nobody bought; empty without purchases.
     """
     table = cohort_table(purchase_days, analysis_date)
     if table.empty:
@@ -63,6 +84,19 @@ def cohort_retention(purchase_days: pd.DataFrame, analysis_date: str | pd.Timest
 
 
 def cohort_sizes(purchase_days: pd.DataFrame, analysis_date: str | pd.Timestamp) -> pd.Series:
-    """New customers per first-purchase month."""
+    """New customers per first-purchase month.
+
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
+    analysis_date : date-like
+        Months after it are left out.
+
+    Returns
+    -------
+    Series
+        ``customers`` indexed by ``cohort`` ("YYYY-MM").
+    """
     table = cohort_table(purchase_days, analysis_date)
     return table.loc[table["months_since"] == 0].set_index("cohort")["customers"].rename("customers")

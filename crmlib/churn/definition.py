@@ -40,7 +40,23 @@ def _gaps(purchase_days: pd.DataFrame) -> pd.Series:
 def suggest_window(purchase_days: pd.DataFrame, share: float = DEFAULTS.gap_share) -> int:
     """The gap in whole days within which ``share`` of repeat purchases fall (rounded up).
 
-    Raises NotEnoughData when there are no repeat purchases to learn from.
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        One row per customer and purchase day with ``gap_days`` (days since the previous one).
+    share : float, optional
+        Share of repeat purchases the window should cover, strictly between 0 and 1 (default
+        ``DEFAULTS.gap_share``).
+
+    Returns
+    -------
+    int
+        The suggested churn window in days.
+
+    Raises
+    ------
+    NotEnoughData
+        When there are no repeat purchases to learn from.
     """
     if not 0 < share < 1:
         raise ValueError(f"share must be between 0 and 1, not {share!r}")
@@ -55,13 +71,39 @@ def suggest_window(purchase_days: pd.DataFrame, share: float = DEFAULTS.gap_shar
 
 
 def window_coverage(purchase_days: pd.DataFrame, window_days: int) -> float:
-    """Share of repeat purchases that came within ``window_days`` of the previous one."""
+    """Share of repeat purchases that came within ``window_days`` of the previous one.
+
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        One row per customer and purchase day with ``gap_days``.
+    window_days : int
+        The churn window in days.
+
+    Returns
+    -------
+    float
+        The share (0 to 1); NaN without repeat purchases.
+    """
     gaps = _gaps(purchase_days)
     return float((gaps <= window_days).mean()) if len(gaps) else float("nan")
 
 
 def gap_quantiles(purchase_days: pd.DataFrame, shares=(0.5, 0.75, 0.8, 0.9, 0.95)) -> pd.DataFrame:
-    """Gap in days below which each share of repeat purchases falls (columns ``share``, ``gap_days``)."""
+    """Gap in days below which each share of repeat purchases falls.
+
+    Parameters
+    ----------
+    purchase_days : DataFrame
+        One row per customer and purchase day with ``gap_days``.
+    shares : sequence of float, optional
+        The shares (quantiles) to read off (default 0.5, 0.75, 0.8, 0.9, 0.95).
+
+    Returns
+    -------
+    DataFrame
+        One row per share: ``share`` and ``gap_days``.
+    """
     gaps = _gaps(purchase_days)
     return pd.DataFrame({"share": list(shares), "gap_days": [float(gaps.quantile(s)) for s in shares]})
 
@@ -69,7 +111,17 @@ def gap_quantiles(purchase_days: pd.DataFrame, shares=(0.5, 0.75, 0.8, 0.9, 0.95
 def churn_status(summary: pd.DataFrame, window_days: int) -> pd.Series:
     """``True`` for customers with no purchase in the last ``window_days`` days of the summary.
 
-    ``summary`` is :func:`crmlib.scans.summary.customer_summary` at the point in time of interest.
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`crmlib.scans.summary.customer_summary` at the point in time of interest.
+    window_days : int
+        The churn window in days.
+
+    Returns
+    -------
+    Series
+        ``churned`` (bool) indexed like ``summary``.
     """
     if "days_since_last" not in summary:
         raise DataError("the summary lacks 'days_since_last'",

@@ -64,7 +64,20 @@ FEATURE_LABELS = {  # plain words for each feature (English; translated in churn
 
 
 def feature_label(name: str, lang: str = "en") -> str:
-    """The plain-words name of a feature."""
+    """The plain-words name of a feature.
+
+    Parameters
+    ----------
+    name : str
+        The feature (column) name, e.g. ``"days_since_last"``.
+    lang : str, optional
+        Language of the name, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        The translated label, or ``name`` with ``_`` as spaces for an unknown feature.
+    """
     if name not in FEATURE_LABELS:
         return name.replace("_", " ")
     return pgettext(lang, "Churn feature", FEATURE_LABELS[name])
@@ -132,8 +145,28 @@ def churn_features(
 ) -> pd.DataFrame:
     """Feature matrix for customers who bought on or before ``cutoff`` (index ``customer_id``).
 
-    Numeric columns are floats (NaN where undefined, e.g. ``overdue_ratio`` without a repeat
-    purchase); categorical customer attributes are strings. Nothing dated after ``cutoff`` is read.
+    Nothing dated after ``cutoff`` is read.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    cutoff : date-like
+        The point in time of the features (normalised to midnight).
+    customers : DataFrame, optional
+        Customer attributes (signup date, age or birth year, channel, region, city, gender).
+    returns : DataFrame, optional
+        Returns, for ``n_returns`` and ``returned_share``.
+    feedback : DataFrame, optional
+        Dated feedback, for ``n_feedback``, ratings, NPS and complaints (left out without ``date``).
+    recent_days : int, optional
+        Length in days of the recent-activity period, at least 1 (default ``DEFAULTS.recent_days``).
+
+    Returns
+    -------
+    DataFrame
+        Index ``customer_id``; numeric columns are floats (NaN where undefined, e.g.
+        ``overdue_ratio`` without a repeat purchase), categorical customer attributes are strings.
     """
     cutoff = pd.Timestamp(cutoff).normalize()
     if recent_days < 1:

@@ -23,7 +23,20 @@ MODES = ("auto", "purchases", "labelled")
 
 
 def column_groups(customers: pd.DataFrame | None, column: str) -> pd.Series | None:
-    """customer_id -> value of ``column`` (missing values as "unknown"); None when unavailable."""
+    """customer_id -> value of ``column`` (missing values as "unknown"); None when unavailable.
+
+    Parameters
+    ----------
+    customers : DataFrame or None
+        The customers table with ``customer_id`` (first row per id is used).
+    column : str
+        The attribute to group by, e.g. ``"acquisition_channel"``.
+
+    Returns
+    -------
+    Series or None
+        Labels (str) named ``column``, indexed by ``customer_id``; None without table or column.
+    """
     if customers is None or column not in customers:
         return None
     table = customers.drop_duplicates("customer_id").set_index("customer_id")[column]
@@ -35,6 +48,16 @@ def first_purchase_cohorts(summary: pd.DataFrame) -> pd.Series:
 
     The fallback grouping when there is no acquisition channel: unlike RFM segments, it is fixed
     at acquisition, so comparing churn between cohorts is not circular.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        Per customer ``first_purchase`` (:func:`crmlib.scans.summary.customer_summary`).
+
+    Returns
+    -------
+    Series
+        ``first_purchase_cohort`` labels ("1997Q1" or "1997-01"), indexed like ``summary``.
     """
     first = summary["first_purchase"]
     cohorts = first.dt.to_period("Q").astype(str)
@@ -49,6 +72,18 @@ def rfm_segments(summary: pd.DataFrame, lang: str = "en") -> pd.Series:
     Segments use recency at the summary's date, so churn compared *between segments* is partly
     churn by construction ("Lost" customers are those who stopped buying); prefer acquisition
     channel or first-purchase cohort for churn rates and survival curves.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        :func:`crmlib.scans.summary.customer_summary`, one row per customer.
+    lang : str, optional
+        Language of the segment labels, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    Series
+        ``segment`` labels per customer.
     """
     from crmlib.segment import segment_table
 
@@ -58,7 +93,18 @@ def rfm_segments(summary: pd.DataFrame, lang: str = "en") -> pd.Series:
 def label_mode(mode: str, customers: pd.DataFrame | None) -> str:
     """Resolve the notebook's ``mode`` parameter to a label source: "purchases" or "contract".
 
-    "auto" uses the customers table's ``churned``/``churn_date`` when both are present.
+    Parameters
+    ----------
+    mode : {"auto", "purchases", "labelled"}
+        "auto" uses the customers table's ``churned``/``churn_date`` when both are present;
+        "labelled" requires them.
+    customers : DataFrame or None
+        The customers table.
+
+    Returns
+    -------
+    str
+        ``"purchases"`` or ``"contract"``.
     """
     if mode not in MODES:
         raise DataError(f"unknown churn mode {mode!r}", hint=f"Use one of {list(MODES)}.")

@@ -19,7 +19,17 @@ from crmlib.scans.features import bought_in_window
 
 
 def check_window_observed(cutoff: pd.Timestamp, window_days: int, analysis_date: str | pd.Timestamp) -> None:
-    """Raise DataError when the label window after ``cutoff`` runs past the analysis date."""
+    """Raise DataError when the label window after ``cutoff`` runs past the analysis date.
+
+    Parameters
+    ----------
+    cutoff : Timestamp
+        Start of the label window.
+    window_days : int
+        Length of the churn window in days.
+    analysis_date : date-like
+        The last day with known data.
+    """
     end = pd.Timestamp(analysis_date).normalize()
     if cutoff + pd.Timedelta(days=window_days) > end:
         raise DataError(
@@ -32,8 +42,24 @@ def purchase_labels(transactions: pd.DataFrame, cutoff: str | pd.Timestamp, wind
                     analysis_date: str | pd.Timestamp) -> pd.Series:
     """``True`` (churned) for customers who bought by ``cutoff`` and not in the next ``window_days``.
 
-    Index: customers with a purchase on or before the cutoff, in first-seen order. One engine scan
-    (:func:`crmlib.scans.features.bought_in_window`).
+    One engine scan (:func:`crmlib.scans.features.bought_in_window`).
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        Purchases with ``customer_id`` and ``order_date``.
+    cutoff : date-like
+        Start of the label window (normalised to midnight).
+    window_days : int
+        Length of the churn window in days.
+    analysis_date : date-like
+        The window must end on or before it (else DataError).
+
+    Returns
+    -------
+    Series
+        ``churned`` (bool); index: customers with a purchase on or before the cutoff, in
+        first-seen order.
     """
     cutoff = pd.Timestamp(cutoff).normalize()
     check_window_observed(cutoff, window_days, analysis_date)
@@ -45,7 +71,24 @@ def contract_labels(customers: pd.DataFrame, cutoff: str | pd.Timestamp, window_
     """Labels from a customers table with ``churned`` and ``churn_date``.
 
     Customers who had already churned by the cutoff (or signed up after it, when ``signup_date``
-    is given) are left out; ``True`` means the churn date falls within ``window_days`` after it.
+    is given) are left out.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        ``customer_id``, ``churned``, ``churn_date`` and optionally ``signup_date``.
+    cutoff : date-like
+        Start of the label window (normalised to midnight).
+    window_days : int
+        Length of the churn window in days.
+    analysis_date : date-like
+        The window must end on or before it (else DataError).
+
+    Returns
+    -------
+    Series
+        ``churned`` (bool) indexed by ``customer_id``: True when the churn date falls within
+        ``window_days`` after the cutoff.
     """
     missing = [c for c in ("customer_id", "churned", "churn_date") if c not in customers]
     if missing:

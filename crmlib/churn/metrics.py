@@ -21,7 +21,23 @@ from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_s
 
 def score_metrics(y_true, score, is_probability: bool = False) -> dict:
     """ROC-AUC, PR-AUC (average precision), churn base rate, top-decile lift (and Brier score
-    when ``score`` is a probability)."""
+    when ``score`` is a probability).
+
+    Parameters
+    ----------
+    y_true : array-like of bool
+        The churn labels.
+    score : array-like of float
+        The churn score, higher = more likely to churn.
+    is_probability : bool, optional
+        Whether ``score`` is a probability, so the Brier score is computed (default False).
+
+    Returns
+    -------
+    dict
+        ``customers``, ``churn_rate``, ``roc_auc``, ``pr_auc``, ``top_decile_lift`` and
+        ``brier`` (None unless ``is_probability``).
+    """
     y = np.asarray(y_true, dtype=bool)
     s = np.asarray(score, dtype=float)
     out = {"customers": int(y.size), "churn_rate": float(y.mean()),
@@ -34,9 +50,23 @@ def score_metrics(y_true, score, is_probability: bool = False) -> dict:
 def lift_by_decile(y_true, score, n_bins: int = 10) -> pd.DataFrame:
     """Customers ranked by score (highest first) cut into ``n_bins`` equal groups.
 
-    Columns: ``decile`` (1 = highest risk), ``customers``, ``churners``, ``churn_rate``, ``lift``
-    (churn rate / overall churn rate) and ``cumulative_capture`` (share of all churners found so far).
     Ties are broken by the original order (stable sort).
+
+    Parameters
+    ----------
+    y_true : array-like of bool
+        The churn labels.
+    score : array-like of float
+        The churn score, higher = more likely to churn.
+    n_bins : int, optional
+        Number of groups (default 10, deciles).
+
+    Returns
+    -------
+    DataFrame
+        One row per group: ``decile`` (1 = highest risk), ``customers``, ``churners``,
+        ``churn_rate``, ``lift`` (churn rate / overall churn rate) and ``cumulative_capture``
+        (share of all churners found so far).
     """
     y = np.asarray(y_true, dtype=bool)
     s = np.asarray(score, dtype=float)
@@ -51,7 +81,22 @@ def lift_by_decile(y_true, score, n_bins: int = 10) -> pd.DataFrame:
 
 
 def calibration_table(y_true, probability, n_bins: int = 10) -> pd.DataFrame:
-    """Mean predicted vs observed churn rate in ``n_bins`` quantile bins of the prediction."""
+    """Mean predicted vs observed churn rate in ``n_bins`` quantile bins of the prediction.
+
+    Parameters
+    ----------
+    y_true : array-like of bool
+        The churn labels.
+    probability : array-like of float
+        Predicted churn probabilities.
+    n_bins : int, optional
+        Number of quantile bins (default 10; bins without customers are dropped).
+
+    Returns
+    -------
+    DataFrame
+        One row per bin: ``mean_predicted`` and ``observed_churn_rate``.
+    """
     observed, predicted = calibration_curve(np.asarray(y_true, dtype=bool), np.asarray(probability, dtype=float),
                                             n_bins=n_bins, strategy="quantile")
     return pd.DataFrame({"mean_predicted": predicted, "observed_churn_rate": observed})

@@ -27,7 +27,17 @@ MIN_P_ALIVE = 1e-3  # below this, CLV / P(alive) only amplifies rounding: custom
 def value_if_retained(clv: pd.Series, p_alive: pd.Series | None = None) -> pd.Series:
     """Expected value of each customer if still active: CLV / P(alive) (CLV itself without ``p_alive``).
 
-    Missing CLV counts as 0.
+    Parameters
+    ----------
+    clv : Series
+        CLV per customer; missing CLV counts as 0.
+    p_alive : Series, optional
+        P(alive) per customer (missing = 1, clipped to at least ``MIN_P_ALIVE``).
+
+    Returns
+    -------
+    Series
+        ``value_if_retained`` indexed like ``clv``.
 
     >>> value_if_retained(pd.Series({"a": 30.0, "b": 90.0}), pd.Series({"a": 0.25, "b": 0.9})).tolist()
     [120.0, 100.0]
@@ -45,10 +55,29 @@ def retention_priority(churn_probability: pd.Series, clv: pd.Series, *, p_alive:
     """Customers ranked by ``value_at_risk`` (highest first), with a ``priority`` rank from 1.
 
     ``value_at_risk`` = churn probability × :func:`value_if_retained` (CLV / P(alive) when
-    ``p_alive`` is given). All inputs are indexed by customer_id; the customers of
-    ``churn_probability`` are ranked. Missing CLV counts as 0 value at risk. Columns:
-    ``RISK_COLUMNS``, ``priority``, then the other columns of ``drivers`` (e.g. ``driver_effect``,
-    ``top_driver_text``), ``likely_reason`` when given, and ``value_if_retained``.
+    ``p_alive`` is given). Missing CLV counts as 0 value at risk.
+
+    Parameters
+    ----------
+    churn_probability : Series
+        P(churn) indexed by customer_id; its customers are the ones ranked.
+    clv : Series
+        CLV indexed by customer_id.
+    p_alive : Series, optional
+        P(alive) indexed by customer_id; without it the value if retained is the CLV itself.
+    segment : Series, optional
+        Segment label indexed by customer_id.
+    drivers : DataFrame, optional
+        Indexed by customer_id: ``top_driver`` and e.g. ``driver_effect``, ``top_driver_text``
+        (:func:`crmlib.churn.drivers.top_drivers`); without it ``top_driver`` is "".
+    likely_reason : Series, optional
+        Likely exit reason indexed by customer_id (:func:`crmlib.churn.reasons.likely_reasons`).
+
+    Returns
+    -------
+    DataFrame
+        One row per customer, ties by customer_id: ``RISK_COLUMNS``, ``priority``, then the other
+        columns of ``drivers``, ``likely_reason`` when given, and ``value_if_retained``.
     """
     index = churn_probability.index
     out = pd.DataFrame({"churn_probability": churn_probability.astype(float)}, index=index)
@@ -77,8 +106,21 @@ def one_time_buyers_shown_alive(priority: pd.DataFrame, frequency: pd.Series, to
     """How many of the first ``top_n`` of the list bought only once yet show P(alive) ≈ 1.
 
     BG/NBD cannot see a one-time buyer drop out, so their P(alive) is 1 by construction; the
-    churn notebook says so when such customers are near the top. ``frequency`` is the repeat
-    purchase count per customer (``customer_summary``).
+    churn notebook says so when such customers are near the top.
+
+    Parameters
+    ----------
+    priority : DataFrame
+        The ranked list (:func:`retention_priority`) with ``customer_id`` and ``p_alive``.
+    frequency : Series
+        The repeat purchase count per customer (``customer_summary``).
+    top_n : int
+        How many of the first rows to check.
+
+    Returns
+    -------
+    int
+        Customers among them with no repeat purchase and P(alive) >= 0.999.
 
     >>> ranked = pd.DataFrame({"customer_id": ["a", "b", "c"], "p_alive": [1.0, 0.4, 1.0]})
     >>> one_time_buyers_shown_alive(ranked, pd.Series({"a": 0, "b": 0, "c": 3}), top_n=3)

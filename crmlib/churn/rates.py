@@ -40,17 +40,26 @@ def churn_rate_by_month(
 
     Parameters
     ----------
-    purchase_days : frame with ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
-    window_days : days without a purchase after which a customer counts as churned.
-    analysis_date : months ending after it are left out.
-    groups : optional Series customer_id -> group label (channel, segment); customers
-        without a label go to ``"unknown"``.
+    purchase_days : DataFrame
+        ``customer_id`` and ``day`` (:func:`crmlib.scans.summary.purchase_days`).
+    window_days : int
+        Days without a purchase after which a customer counts as churned.
+    analysis_date : date-like
+        Months ending after it are left out.
+    groups : Series, optional
+        customer_id -> group label (channel, segment); customers without a label go to
+        ``"unknown"``.
 
     Returns
     -------
-    Long frame with ``month`` ("YYYY-MM"), ``group`` ("all" without groups),
-    ``customers_at_start``, ``churned`` and ``churn_rate`` (NaN when nobody was active). Raises
-    :class:`~crmlib.readiness.NotEnoughData` when no complete month starts a window after the first purchase.
+    DataFrame
+        Long frame with ``month`` ("YYYY-MM"), ``group`` ("all" without groups),
+        ``customers_at_start``, ``churned`` and ``churn_rate`` (NaN when nobody was active).
+
+    Raises
+    ------
+    NotEnoughData
+        When no complete month starts a window after the first purchase.
     """
     missing = [c for c in ("customer_id", "day") if c not in purchase_days]
     if missing:
@@ -73,7 +82,19 @@ def churn_rate_by_month(
 
 
 def churn_rate_summary(rates: pd.DataFrame) -> pd.DataFrame:
-    """Per group: months, mean monthly churn rate and the pooled rate (all churned / all at start)."""
+    """Per group: months, mean monthly churn rate and the pooled rate (all churned / all at start).
+
+    Parameters
+    ----------
+    rates : DataFrame
+        Monthly rates per group (:func:`churn_rate_by_month`).
+
+    Returns
+    -------
+    DataFrame
+        Index ``group``: ``months``, ``mean_monthly_churn_rate``, ``pooled_churn_rate``; highest
+        pooled rate first.
+    """
     grouped = rates.groupby("group")
     out = pd.DataFrame({
         "months": grouped.size(),
