@@ -98,9 +98,10 @@ def score_churn(study: ChurnStudy, *, clv: pd.Series | None = None, p_alive: pd.
 
     Returns
     -------
-    DataFrame indexed by ``customer_id`` with ``SCORE_COLUMNS`` (plus ``clv``, ``value_if_retained``,
-    ``value_at_risk``);
-    ``attrs["churn_model"]`` holds the definition, cutoffs and test metrics as a plain dict.
+    DataFrame
+        Indexed by ``customer_id`` with ``SCORE_COLUMNS`` (plus ``clv``, ``value_if_retained``,
+        ``value_at_risk``); ``attrs["churn_model"]`` holds the definition, cutoffs and test
+        metrics as a plain dict.
     """
     features = [f for f in study.evaluation.importance["feature"].head(8) if f in study.X_now.columns]
     scores = top_drivers(study.final_model, study.X_now, features)
