@@ -69,6 +69,16 @@ UNITS = {"cac": "currency per customer", "revenue": "currency", "aov": "currency
 def kpi_names(lang: str) -> dict[str, str]:
     """:data:`NAMES` in ``lang``.
 
+    Parameters
+    ----------
+    lang : str
+        Language code of the names, e.g. ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    dict of str to str
+        KPI key (e.g. ``"aov"``) -> its display name in ``lang``.
+
     >>> kpi_names("zh")["simple_cltv"], kpi_names("en")["model_cltv"]
     ('简单公式 CLTV', 'Model CLV')
     """
@@ -77,7 +87,18 @@ def kpi_names(lang: str) -> dict[str, str]:
 
 
 def definitions_table(lang: str) -> pd.DataFrame:
-    """One row per KPI: its name and definition in ``lang`` (columns ``kpi``, ``definition``)."""
+    """One row per KPI: its name and definition in ``lang`` (columns ``kpi``, ``definition``).
+
+    Parameters
+    ----------
+    lang : str
+        Language code of the names and definitions, e.g. ``"en"`` or ``"zh"``.
+
+    Returns
+    -------
+    frame
+        One row per KPI of :data:`DEFINITIONS`, columns ``kpi`` (name) and ``definition``.
+    """
     _ = translator(lang)
     names = kpi_names(lang)
     return pd.DataFrame({"kpi": [names[key] for key in DEFINITIONS],
@@ -85,16 +106,39 @@ def definitions_table(lang: str) -> pd.DataFrame:
 
 
 def last_complete_month(analysis_date: str | pd.Timestamp) -> pd.Period:
-    """The last calendar month that ends on or before ``analysis_date``."""
+    """The last calendar month that ends on or before ``analysis_date``.
+
+    Parameters
+    ----------
+    analysis_date : str or Timestamp
+        The analysis date; its month counts when the date is the month's last day.
+
+    Returns
+    -------
+    Period
+        The monthly period of the last complete month.
+    """
     return (pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)).to_period("M") - 1
 
 
 def monthly_activity(transactions, analysis_date: str | pd.Timestamp) -> pd.DataFrame:
     """New and active customers, orders, revenue, AOV, purchase frequency and repeat rate by month.
 
-    Index: month as ``"YYYY-MM"`` strings, complete months only. ``transactions`` is a pandas
-    frame or an engine table; the counting is one engine scan
+    Index: month as ``"YYYY-MM"`` strings, complete months only. The counting is one engine scan
     (:func:`crmlib.scans.activity.monthly_activity_counts`).
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    analysis_date : str or Timestamp
+        The analysis date; months after the last complete one are left out.
+
+    Returns
+    -------
+    frame
+        Index ``month``; columns ``new_customers``, ``active_customers``, ``orders``, ``revenue``
+        (0 in months without purchases), ``aov``, ``purchase_frequency``, ``repeat_purchase_rate``.
     """
     if isinstance(transactions, pd.DataFrame) and transactions.empty:
         raise DataError("there are no transactions to compute KPIs from", hint="Check the analysis date.")
@@ -112,7 +156,21 @@ def monthly_activity(transactions, analysis_date: str | pd.Timestamp) -> pd.Data
 
 
 def new_customers_by_channel(transactions, customers: pd.DataFrame | None) -> pd.DataFrame:
-    """Count of new customers per (month, acquisition channel); channel ``"unknown"`` when not known."""
+    """Count of new customers per (month, acquisition channel); channel ``"unknown"`` when not known.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id`` and ``order_date``.
+    customers : frame or None
+        Customers table with ``customer_id`` and ``acquisition_channel``; None: all ``"unknown"``.
+
+    Returns
+    -------
+    frame
+        One row per (month, channel) with new customers: columns ``month`` ("YYYY-MM"), ``channel``,
+        ``new_customers``.
+    """
     first = first_purchases(transactions)["first_order"]
     channel = pd.Series("unknown", index=first.index, dtype=object)
     if customers is not None and "acquisition_channel" in customers:
@@ -127,6 +185,22 @@ def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend:
     """CAC per acquisition channel (plus an ``"all channels"`` row) over ``months`` (default: all).
 
     Columns: ``channel``, ``spend``, ``new_customers``, ``cac``, ``note`` (why CAC is undefined).
+
+    Parameters
+    ----------
+    transactions : frame
+        Purchases with ``customer_id`` and ``order_date``.
+    customers : frame or None
+        Customers table with ``customer_id`` and ``acquisition_channel``; None: all ``"unknown"``.
+    spend : frame
+        Marketing spend with ``month`` (timestamps), ``acquisition_channel`` and ``spend``.
+    months : list of str, optional
+        Months ("YYYY-MM") to sum over; None (default) takes every month.
+
+    Returns
+    -------
+    frame
+        One row per channel plus ``"all channels"``; columns as above, ``cac`` NaN when undefined.
     """
     new = new_customers_by_channel(transactions, customers)
     spend = spend.assign(month=spend["month"].dt.to_period("M").astype(str))
@@ -151,7 +225,22 @@ def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend:
 
 
 def monthly_cac(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend: pd.DataFrame) -> pd.Series:
-    """Overall CAC by month (all spend / all new customers; NaN where there were none)."""
+    """Overall CAC by month (all spend / all new customers; NaN where there were none).
+
+    Parameters
+    ----------
+    transactions : frame
+        Purchases with ``customer_id`` and ``order_date``.
+    customers : frame or None
+        Customers table with ``customer_id`` and ``acquisition_channel``, or None.
+    spend : frame
+        Marketing spend with ``month`` (timestamps) and ``spend``.
+
+    Returns
+    -------
+    Series
+        ``cac`` (currency per new customer) indexed by month ("YYYY-MM").
+    """
     new = new_customers_by_channel(transactions, customers).groupby("month")["new_customers"].sum()
     total = spend.groupby(spend["month"].dt.to_period("M").astype(str))["spend"].sum()
     joined = pd.DataFrame({"spend": total, "new": new}).fillna(0.0)
@@ -161,7 +250,20 @@ def monthly_cac(transactions: pd.DataFrame, customers: pd.DataFrame | None, spen
 def cltv_cac_by_channel(clv: pd.Series, customers: pd.DataFrame | None, cac: pd.DataFrame) -> pd.DataFrame:
     """Mean model CLV per acquisition channel next to its CAC, and their ratio.
 
-    ``clv``: Series customer_id -> CLV; ``cac``: the frame of :func:`cac_table`.
+    Parameters
+    ----------
+    clv : Series
+        Model CLV per customer (index ``customer_id``).
+    customers : frame or None
+        Customers table with ``customer_id`` and ``acquisition_channel``; required (else DataError).
+    cac : frame
+        The frame of :func:`cac_table` (columns ``channel``, ``cac``, ``note``).
+
+    Returns
+    -------
+    frame
+        One row per channel: ``channel``, ``customers``, ``mean_clv``, ``cac``, ``note``,
+        ``cltv_cac_ratio``; highest ratio first.
     """
     if customers is None or "acquisition_channel" not in customers:
         raise DataError("CLTV/CAC by channel needs the customers table's acquisition channel",
@@ -182,6 +284,18 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
     Columns: ``kpi``, ``period``, ``value``, ``previous``, ``change`` (relative; for rates the
     difference in points is in ``change_points``), ``unit``, ``definition``, ``available``,
     ``reason``.
+
+    Parameters
+    ----------
+    monthly : frame
+        KPIs by month (:func:`monthly_kpis`); ``attrs["reasons"]`` explains missing KPIs.
+    names : list of str, optional
+        KPI columns to report; None (default): those of :data:`DEFINITIONS` present or explained.
+
+    Returns
+    -------
+    frame
+        One row per KPI, with the columns above (``available`` False and ``reason`` without data).
     """
     reasons = monthly.attrs.get("reasons", {})
     names = names or [n for n in DEFINITIONS if n in monthly.columns or n in reasons]
@@ -211,8 +325,24 @@ def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.
 
     ``purchase_days`` and ``tiers`` are per buyer (index ``customer_id``); the identified
     customers are the customers table plus buyers missing from it. Each group's funnel comes
-    from :func:`crmlib.segment.lifecycle.crm_funnel`. Long frame: ``channel``, ``stage``,
-    ``customers``, ``share_of_identified``, ``conversion_from_previous``.
+    from :func:`crmlib.segment.lifecycle.crm_funnel`.
+
+    Parameters
+    ----------
+    purchase_days : Series
+        Per buyer (index ``customer_id``), passed to :func:`crmlib.segment.lifecycle.crm_funnel`.
+    tiers : Series
+        Value tier per buyer (index ``customer_id``).
+    customers : frame or None
+        Customers table with ``customer_id`` (and ``acquisition_channel`` to split by channel).
+    advocates : Index, optional
+        Customer ids of advocates; None (default) leaves out the advocate stage.
+
+    Returns
+    -------
+    frame
+        Long frame: ``channel`` (``"all channels"`` first), ``stage``, ``customers``,
+        ``share_of_identified``, ``conversion_from_previous``.
     """
     from crmlib.segment.lifecycle import crm_funnel
 
@@ -238,6 +368,21 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
 
     KPIs whose table is missing are left out of the frame and their reason is kept in
     ``attrs["reasons"]`` (shown as "not available" by :func:`headline`).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (transactions, and optionally customers, marketing_spend, feedback).
+    purchase_days : frame
+        Purchase days per customer (:func:`crmlib.scans.summary.purchase_days`).
+    churn_window_days : int
+        Days without a purchase after which a customer counts as churned.
+
+    Returns
+    -------
+    frame
+        :func:`monthly_activity`'s frame plus ``cac``, ``churn_rate``, ``csat``, ``nps`` where
+        available; index ``month`` ("YYYY-MM").
     """
     from crmlib.churn.rates import churn_rate_by_month
 
@@ -263,6 +408,20 @@ def dataset_monthly_kpis(dataset, churn_window_days: int = DEFAULTS.churn_window
     """:func:`monthly_kpis` of a dataset from its transactions alone (the purchase days are scanned
     here); a ``churn_window_days`` of 0 picks the gap within which ``gap_share`` of repeat purchases
     fall, as 04_churn does. What every page's KPI cards show (``Workbook.page_cards``).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (:func:`crmlib.data.load.load_dataset`).
+    churn_window_days : int, optional
+        Churn window in days; 0 picks it from ``gap_share``. Default from ``DEFAULTS``.
+    gap_share : float, optional
+        Share of repeat-purchase gaps the picked window covers (0–1). Default from ``DEFAULTS``.
+
+    Returns
+    -------
+    frame
+        The KPIs by month of :func:`monthly_kpis`, index ``month`` ("YYYY-MM").
 
     >>> from crmlib.data.load import load_dataset
     >>> monthly = dataset_monthly_kpis(load_dataset("data/sample"))
@@ -312,6 +471,21 @@ def format_headline(headline_table: pd.DataFrame, names: dict[str, str] | None =
                     currency: str = "") -> pd.DataFrame:
     """The headline as readable text: shares as percentages, changes in % or percentage points, n/a
     with the reason; the unit column describes the value as shown (``currency`` names the money).
+
+    Parameters
+    ----------
+    headline_table : frame
+        The frame of :func:`headline`.
+    names : dict of str to str, optional
+        KPI key -> name shown (e.g. :func:`kpi_names`); None (default) shows the keys.
+    currency : str, optional
+        Currency that replaces "currency" in the units; "" (default) leaves them as they are.
+
+    Returns
+    -------
+    frame
+        One row per KPI, text columns ``KPI``, ``period``, ``value``, ``vs previous month``,
+        ``unit``, ``note``.
 
     >>> h = pd.DataFrame({"kpi": ["aov", "churn_rate"], "period": ["2024-02"] * 2, "value": [45.5, 0.154],
     ...                   "previous": [40.0, 0.147], "change": [0.1375, 0.048], "change_points": [5.5, 0.007],
