@@ -51,9 +51,22 @@ def _check(transactions, item_col: str) -> None:
 def basket_matrix(transactions, item_col: str, items: pd.Index | None = None):
     """Binary customer × item matrix (scipy CSR), with its customer and item indexes.
 
-    ``transactions`` is a pandas frame or an engine table; the distinct (customer, item) pairs
-    come from one engine scan (:func:`crmlib.scans.baskets.customer_items`). Customers are in
-    first-seen order, items sorted.
+    The distinct (customer, item) pairs come from one engine scan
+    (:func:`crmlib.scans.baskets.customer_items`). Customers are in first-seen order, items sorted.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id`` and ``item_col``.
+    item_col : str
+        The item column, e.g. ``"category"`` or ``"product"``.
+    items : Index, optional
+        The items (matrix columns) to keep, others dropped; None (default): every item, sorted.
+
+    Returns
+    -------
+    tuple of (csr_matrix, Index, Index)
+        The customer × item matrix (1.0 where bought), its ``customer_id`` and ``item`` indexes.
     """
     _check(transactions, item_col)
     pairs = customer_items(transactions, item_col)
@@ -72,7 +85,25 @@ def _matrix(pairs: pd.DataFrame, items: pd.Index | None = None):
 
 def association_rules(transactions: pd.DataFrame, item_col: str = "category", min_support: float = 0.0,
                       min_confidence: float = 0.0) -> pd.DataFrame:
-    """Pairwise rules A→B with support, confidence and lift, strongest (by lift, then confidence) first."""
+    """Pairwise rules A→B with support, confidence and lift, strongest (by lift, then confidence) first.
+
+    Parameters
+    ----------
+    transactions : frame
+        Purchases with ``customer_id`` and ``item_col``.
+    item_col : str, optional
+        The item column; ``"category"`` (default) or ``"product"``.
+    min_support : float, optional
+        Rules with a lower support (share of customers, 0–1) are left out; default 0.
+    min_confidence : float, optional
+        Rules with a lower confidence (0–1) are left out; default 0.
+
+    Returns
+    -------
+    frame
+        One row per rule: ``antecedent``, ``consequent``, ``n_customers``, ``support``,
+        ``confidence``, ``lift``.
+    """
     matrix, customers, items = basket_matrix(transactions, item_col)
     counts = np.asarray(matrix.sum(axis=0)).ravel()
     both = (matrix.T @ matrix).toarray()
@@ -105,14 +136,33 @@ def _top_n(scores: np.ndarray, owned: np.ndarray, customers: pd.Index, items: pd
 
 
 class PopularityRecommender(BaseEstimator):
-    """Baseline: the most-bought items (by number of customers) that a customer does not have yet."""
+    """Baseline: the most-bought items (by number of customers) that a customer does not have yet.
+
+    Parameters
+    ----------
+    item_col : str, optional
+        The item column recommended (``"category"`` or ``"product"``); default from ``DEFAULTS``.
+    n : int, optional
+        Recommendations per customer; default from ``DEFAULTS``.
+    """
 
     def __init__(self, item_col: str = DEFAULTS.item, n: int = DEFAULTS.top_n):
         self.item_col = item_col
         self.n = n
 
     def fit(self, transactions) -> PopularityRecommender:
-        """Learn from a pandas frame or an engine table of transactions; returns self."""
+        """Learn the items and their popularity from the transactions.
+
+        Parameters
+        ----------
+        transactions : frame or engine table
+            Purchases with ``customer_id`` and ``item_col``.
+
+        Returns
+        -------
+        PopularityRecommender
+            self, with ``items_`` and ``popularity_`` (share of customers who bought each item).
+        """
         matrix, customers, items = basket_matrix(transactions, self.item_col)
         self.items_ = items
         self.popularity_ = np.asarray(matrix.sum(axis=0)).ravel() / len(customers)
@@ -126,6 +176,16 @@ class PopularityRecommender(BaseEstimator):
 
         Customers are scored ``CHUNK_CUSTOMERS`` at a time, so memory stays bounded however many
         there are.
+
+        Parameters
+        ----------
+        history : frame or engine table
+            Purchases (``customer_id``, ``item_col``) of the customers to recommend to.
+
+        Returns
+        -------
+        frame
+            ``customer_id``, ``rank`` (1 = best), ``item``, ``score``; up to ``n`` rows a customer.
         """
         matrix, customers, _ = basket_matrix(history, self.item_col, self.items_)
         parts = []
@@ -144,6 +204,18 @@ class CooccurrenceRecommender(PopularityRecommender):
     """
 
     def fit(self, transactions) -> CooccurrenceRecommender:
+        """Learn the popularity and the item-to-item rule confidences.
+
+        Parameters
+        ----------
+        transactions : frame or engine table
+            Purchases with ``customer_id`` and ``item_col``.
+
+        Returns
+        -------
+        CooccurrenceRecommender
+            self, with ``confidence_`` (item × item rule confidences) besides the popularity.
+        """
         super().fit(transactions)
         matrix, _, _ = basket_matrix(transactions, self.item_col, self.items_)
         both = (matrix.T @ matrix).toarray()
@@ -164,8 +236,16 @@ class EaseRecommender(PopularityRecommender):
     With the item Gram matrix ``G = XᵀX`` of the binary customer × item matrix ``X`` and
     ``P = (G + l2·I)⁻¹``, ``B = I − P · diag(1/diag(P))`` (zero diagonal); a customer's score
     for an item is ``X_u · B``. Unlike summed confidences, the weights discount an item that
-    only co-occurs with another because both are popular. ``l2`` is the ridge penalty (in
-    customers); a tiny popularity term breaks ties.
+    only co-occurs with another because both are popular. A tiny popularity term breaks ties.
+
+    Parameters
+    ----------
+    item_col : str, optional
+        The item column recommended (``"category"`` or ``"product"``); default from ``DEFAULTS``.
+    n : int, optional
+        Recommendations per customer; default from ``DEFAULTS``.
+    l2 : float, optional
+        The ridge penalty, in customers; default 100.
 
     >>> tx = pd.DataFrame({"customer_id": list("aabbccd"), "category": list("xyxyxzz")})
     >>> EaseRecommender("category", n=1, l2=1.0).fit(tx).recommend(tx).set_index("customer_id")["item"].to_dict()
@@ -177,6 +257,18 @@ class EaseRecommender(PopularityRecommender):
         self.l2 = l2
 
     def fit(self, transactions) -> EaseRecommender:
+        """Learn the popularity and the EASE item weights.
+
+        Parameters
+        ----------
+        transactions : frame or engine table
+            Purchases with ``customer_id`` and ``item_col``.
+
+        Returns
+        -------
+        EaseRecommender
+            self, with ``weights_`` (item × item EASE weights) besides the popularity.
+        """
         super().fit(transactions)
         matrix, _, _ = basket_matrix(transactions, self.item_col, self.items_)
         gram = (matrix.T @ matrix).toarray() + self.l2 * np.eye(len(self.items_))
@@ -206,7 +298,24 @@ def hit_rate_at_n(transactions, split_date: str | pd.Timestamp, recommender: Pop
 
     A customer counts when they bought, after the split, at least one item they had not bought
     before; a hit is when one of their top-n recommendations is among those new items. The
-    histories are engine scans of ``transactions`` (a pandas frame or an engine table).
+    histories are engine scans of ``transactions``.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, the recommender's item column and ``date_col``.
+    split_date : str or Timestamp
+        Last day of the fitting period; what is bought after it is scored.
+    recommender : PopularityRecommender
+        The recommender (any of this module's), refitted on the history up to the split.
+    date_col : str, optional
+        The purchase date column; default ``"order_date"``.
+
+    Returns
+    -------
+    dict
+        ``customers_evaluated``, ``hits`` (customers with a hit), ``hit_rate`` (0–1, NaN when none
+        evaluated), ``n``, ``split_date`` and ``item`` (the item column).
     """
     split = pd.Timestamp(split_date)
     item_col = recommender.item_col
@@ -228,6 +337,20 @@ def expected_random_hits(unowned, relevant, n: int) -> np.ndarray:
     ``relevant`` of the ``unowned`` items are bought later; the chance that none of the
     ``min(n, unowned)`` draws is one of them is hypergeometric: ``C(m − k, n) / C(m, n)``.
 
+    Parameters
+    ----------
+    unowned : array-like of int
+        Per customer, the number of items they could be offered (not bought yet).
+    relevant : array-like of int
+        Per customer, how many of those items they bought later.
+    n : int
+        Suggestions per customer.
+
+    Returns
+    -------
+    ndarray
+        Per customer, the probability (0–1) of at least one hit; 0 where nothing is unowned.
+
     >>> expected_random_hits([8, 3, 5], [2, 1, 0], 3).round(4).tolist()
     [0.6429, 1.0, 0.0]
     """
@@ -245,6 +368,24 @@ def random_hit_rate(transactions, split_date, item_col: str = DEFAULTS.item, n: 
     Same customers as :func:`hit_rate_at_n`; each is offered ``n`` items drawn uniformly from
     the items known at the split that they have not bought, and the expected share of hits is
     the mean of :func:`expected_random_hits` over them.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``item_col`` and ``date_col``.
+    split_date : str or Timestamp
+        Last day of the history; what is bought after it is scored.
+    item_col : str, optional
+        The item column; default from ``DEFAULTS``.
+    n : int, optional
+        Random suggestions per customer; default from ``DEFAULTS``.
+    date_col : str, optional
+        The purchase date column; default ``"order_date"``.
+
+    Returns
+    -------
+    dict
+        As :func:`hit_rate_at_n` (``hits`` the expected number, a float), plus ``method``.
     """
     split = pd.Timestamp(split_date)
     _check(transactions, item_col)
@@ -319,6 +460,19 @@ RECOMMENDERS = {"cooccurrence": CooccurrenceRecommender, "ease": EaseRecommender
 
 def cross_sell_kpis(check: dict | None, item_col: str) -> dict:
     """The ``cross_sell`` block of ``kpis.json`` from :func:`cross_sell_check` (None: no item column).
+
+    Parameters
+    ----------
+    check : dict or None
+        The result of :func:`cross_sell_check`; None when the transactions have no ``item_col``.
+    item_col : str
+        The item column cross-sold (``"category"`` or ``"product"``).
+
+    Returns
+    -------
+    dict
+        ``available`` and ``item``, then ``reason`` (unavailable) or the hit-rates, split date,
+        recommenders and their differences in points.
 
     >>> cross_sell_kpis(None, "product")["available"]
     False
