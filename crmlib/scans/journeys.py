@@ -71,7 +71,20 @@ def _contacts(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> ibis.Ta
 
 
 def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> ibis.Table:
-    """One row per buyer: the time of the first order and the revenue of that first purchase day."""
+    """One row per buyer: the time of the first order and the revenue of that first purchase day.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine a frame is registered with.
+    transactions : frame or ibis Table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+
+    Returns
+    -------
+    ibis Table
+        Columns ``customer_id`` (string), ``first_order_at`` (timestamp), ``revenue`` (float).
+    """
     tx = engine.table(transactions[["customer_id", "order_date", "amount"]]) \
         if isinstance(transactions, pd.DataFrame) else transactions
     tx = tx.select(customer_id=tx.customer_id.cast("string"), order_date=tx.order_date.cast("timestamp"),
@@ -92,6 +105,26 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
     ``step`` (1 = first contact), ``n_steps``, ``converted``, ``end_at`` (first order, or last
     contact when not converted), ``days_before_end``, ``revenue`` (of the first purchase day, 0
     when not converted). Contacts after ``analysis_date`` are ignored.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine the frames are registered with.
+    touchpoints : frame or ibis Table
+        Contacts with ``customer_id``, ``timestamp``, ``channel`` (and optionally
+        ``touchpoint_type``, ``cost``).
+    transactions : frame or ibis Table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    lookback_days : int, optional
+        Days before the journey's end whose contacts belong to it (at least 1); default from
+        ``DEFAULTS``.
+    analysis_date : str or Timestamp, optional
+        Contacts after this day are ignored; None (default) keeps them all.
+
+    Returns
+    -------
+    ibis Table
+        One row per contact of a journey, with the columns above.
     """
     if lookback_days < 1:
         raise DataError(f"lookback_days must be at least 1, not {lookback_days}",
@@ -131,7 +164,18 @@ def _in_step_order(touches: ibis.Table, column: str) -> ibis.Value:
 def journey_table(touches: ibis.Table) -> ibis.Table:
     """One row per journey: ``customer_id``, ``path``, ``type_path``, ``first_channel``,
     ``last_channel``, ``n_touches``, ``first_touch_at``, ``end_at``, ``converted``, ``revenue``,
-    ``days_to_conversion`` (first contact to first order; null when not converted)."""
+    ``days_to_conversion`` (first contact to first order; null when not converted).
+
+    Parameters
+    ----------
+    touches : ibis Table
+        The contacts of :func:`journey_touches`.
+
+    Returns
+    -------
+    ibis Table
+        One row per journey, with the columns above.
+    """
     table = touches.group_by("customer_id").aggregate(
         path=_in_step_order(touches, "channel"),
         type_path=_in_step_order(touches, "touchpoint_type"),
@@ -149,7 +193,18 @@ def journey_table(touches: ibis.Table) -> ibis.Table:
 
 def path_table(journeys: ibis.Table) -> ibis.Table:
     """One row per distinct path: ``path``, ``journeys``, ``conversions``, ``non_conversions``,
-    ``revenue``, ``conversion_rate``, ``mean_touches``."""
+    ``revenue``, ``conversion_rate``, ``mean_touches``.
+
+    Parameters
+    ----------
+    journeys : ibis Table
+        The journeys of :func:`journey_table`.
+
+    Returns
+    -------
+    ibis Table
+        One row per distinct path, with the columns above.
+    """
     converted = journeys.converted.cast("int64")
     table = journeys.group_by("path").aggregate(
         journeys=journeys.count(), conversions=converted.sum(), revenue=journeys.revenue.sum(),
@@ -166,6 +221,20 @@ def touch_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_lif
     ``time_decay``: 2^(−days before the purchase / ``half_life_days``), normalised per journey;
     with ``channel_weights`` (channel -> weight, e.g. Markov removal effects) also ``weighted``:
     each contact's channel weight, normalised per journey. Each column sums to 1 per journey.
+
+    Parameters
+    ----------
+    touches : ibis Table
+        The contacts of :func:`journey_touches`.
+    half_life_days : float, optional
+        Days after which the time-decay weight halves (positive); default from ``DEFAULTS``.
+    channel_weights : dict of str to float, optional
+        Channel -> weight for the ``weighted`` model; None (default) leaves that model out.
+
+    Returns
+    -------
+    ibis Table
+        The converted journeys' contacts plus ``decay`` and one credit column per model.
     """
     if half_life_days <= 0:
         raise DataError(f"half_life_days must be positive, not {half_life_days}", hint="Use e.g. 7.")
@@ -190,8 +259,20 @@ def rule_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life
     """One row per channel: conversions and revenue credited by the four rule-based models.
 
     Each converted journey hands out one conversion (and its revenue) as :func:`touch_credits`
-    says. Columns ``channel`` and ``<model>_conversions``, ``<model>_revenue`` for
+    says. The columns are ``channel`` and ``<model>_conversions``, ``<model>_revenue`` for
     ``first_touch``, ``last_touch``, ``linear`` and ``time_decay``.
+
+    Parameters
+    ----------
+    touches : ibis Table
+        The contacts of :func:`journey_touches`.
+    half_life_days : float, optional
+        Half-life of the time-decay model, in days; default from ``DEFAULTS``.
+
+    Returns
+    -------
+    ibis Table
+        One row per channel, with the columns above.
     """
     won = touch_credits(touches, half_life_days)
     metrics = {}
@@ -204,7 +285,22 @@ def rule_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life
 def customer_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life_days,
                      channel_weights: dict[str, float] | None = None) -> ibis.Table:
     """One row per converted customer and channel on their path: the credit each model gives
-    the channel for that customer's conversion (columns of :func:`touch_credits`)."""
+    the channel for that customer's conversion (columns of :func:`touch_credits`).
+
+    Parameters
+    ----------
+    touches : ibis Table
+        The contacts of :func:`journey_touches`.
+    half_life_days : float, optional
+        Half-life of the time-decay model, in days; default from ``DEFAULTS``.
+    channel_weights : dict of str to float, optional
+        Channel -> weight for the ``weighted`` model; None (default) leaves that model out.
+
+    Returns
+    -------
+    ibis Table
+        ``customer_id``, ``channel`` and the summed credit of each model of :func:`touch_credits`.
+    """
     won = touch_credits(touches, half_life_days, channel_weights)
     models = ["first_touch", "last_touch", "linear", "time_decay"] + (["weighted"] if channel_weights else [])
     return won.group_by(["customer_id", "channel"]).aggregate(**{m: won[m].sum() for m in models})
@@ -218,6 +314,26 @@ def contacts_before(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, refe
     Columns: ``customer_id``, ``contacts``, ``visits`` (touchpoint type or channel matches the
     regular expression ``visit_pattern``), ``service_contacts`` (matches ``service_pattern``),
     ``days_since_last_contact`` (null without any contact before the reference).
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine the frames are registered with and that runs the scan.
+    touchpoints : frame or ibis Table
+        Contacts with ``customer_id``, ``timestamp``, ``channel`` (optionally ``touchpoint_type``).
+    references : frame
+        ``customer_id`` and ``reference_at`` (timestamp) of each customer to count for.
+    days : int
+        Length of the counting window before the reference time, in days.
+    visit_pattern : str
+        Regular expression (on lower-cased type and channel) that marks a visit.
+    service_pattern : str
+        Regular expression (on lower-cased type and channel) that marks a service contact.
+
+    Returns
+    -------
+    frame
+        One row per customer with a contact before the reference, with the columns above.
     """
     contacts = _contacts(engine, touchpoints)
     refs = engine.table(references[["customer_id", "reference_at"]].astype(
@@ -253,6 +369,28 @@ def engagement_features(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, 
     contact is a contact whose type or channel matches ``visit_pattern`` / ``service_pattern``,
     case-insensitive), ``recent_contacts`` (all kinds) and ``days_since_last_contact`` (NaN without
     any contact). Customers without contacts get 0 counts.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine the frames are registered with and that runs the scan.
+    touchpoints : frame or ibis Table
+        Contacts with ``customer_id``, ``timestamp``, ``channel`` (optionally ``touchpoint_type``).
+    cutoff : str or Timestamp
+        Last day whose contacts are read.
+    customer_ids : Index
+        The customers to describe (the result's index).
+    recent_days : int, optional
+        Length of the recent window, in days up to the cutoff; default from ``DEFAULTS``.
+    visit_pattern : str, optional
+        Regular expression marking a visit; default :data:`VISIT_PATTERN`.
+    service_pattern : str, optional
+        Regular expression marking a service contact; default :data:`SERVICE_PATTERN`.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; the four float columns above.
     """
     reference = pd.Timestamp(cutoff).normalize() + pd.Timedelta(days=1)
     references = pd.DataFrame({"customer_id": customer_ids.astype(str), "reference_at": reference})
@@ -271,7 +409,20 @@ def engagement_features(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, 
 
 def cost_by_channel(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> pd.DataFrame:
     """Total contact cost per channel over all contacts (``channel``, ``cost``, ``contacts``);
-    empty when the table has no ``cost`` column or no cost is given."""
+    empty when the table has no ``cost`` column or no cost is given.
+
+    Parameters
+    ----------
+    engine : Engine
+        The engine the frame is registered with and that runs the scan.
+    touchpoints : frame or ibis Table
+        Contacts with ``customer_id``, ``timestamp``, ``channel`` and optionally ``cost``.
+
+    Returns
+    -------
+    frame
+        One row per channel with a cost, sorted: ``channel``, ``cost`` (summed), ``contacts``.
+    """
     contacts = _contacts(engine, touchpoints)
     costed = contacts.filter(contacts.cost.notnull())
     table = costed.group_by("channel").aggregate(cost=costed.cost.sum(), contacts=costed.count())

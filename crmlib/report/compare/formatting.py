@@ -25,7 +25,23 @@ def _locale(lang: str) -> str:
 
 
 def show(value, kind: str, lang: str = "en") -> str:
-    """``value`` of ``kind`` (count | money | share | percent | points | number) as text."""
+    """``value`` of ``kind`` (count | money | share | percent | points | number) as text.
+
+    Parameters
+    ----------
+    value : int or float
+        The number; anything not finite is shown as :data:`MISSING`.
+    kind : str
+        ``"count"``, ``"money"``, ``"share"`` (0–1), ``"percent"`` (0–100), ``"points"`` or
+        ``"number"``.
+    lang : str, optional
+        Language whose number format is used; default ``"en"``.
+
+    Returns
+    -------
+    str
+        The formatted number.
+    """
     if not _finite(value):
         return MISSING
     locale = _locale(lang)
@@ -44,7 +60,22 @@ def show(value, kind: str, lang: str = "en") -> str:
 
 def show_change(value, change_kind: str, lang: str = "en") -> str:
     """A change as text: ``relative`` in per cent (+6.6%), ``points`` in percentage points, and
-    ``difference`` as a signed count."""
+    ``difference`` as a signed count.
+
+    Parameters
+    ----------
+    value : int or float
+        The change; anything not finite is shown as :data:`MISSING`.
+    change_kind : str
+        ``"relative"`` (a ratio, 0.066 = +6.6%), ``"points"`` or ``"difference"``.
+    lang : str, optional
+        Language of the text and number format; default ``"en"``.
+
+    Returns
+    -------
+    str
+        The signed change (``±`` when it rounds to zero).
+    """
     if not _finite(value):
         return MISSING
     _ = translator(lang)

@@ -59,28 +59,99 @@ AREA_LABELS = {"currency": "money amounts", "transactions": "everything computed
 
 
 class Page:
-    """Builds the page's HTML pieces in one language (numbers as ``<data>`` with their source)."""
+    """Builds the page's HTML pieces in one language (numbers as ``<data>`` with their source).
+
+    Parameters
+    ----------
+    changes : dict
+        The comparison (``changes.json``'s content, :func:`crmlib.report.compare.compare_runs`).
+    lang : str
+        Language of the page's texts and numbers, e.g. ``"en"`` or ``"zh"``.
+    salt : str, optional
+        Salt that pseudonymises customer ids; None (default) shows them as they are.
+    """
 
     def __init__(self, changes: dict, lang: str, salt: str | None = None):
         self.changes, self.lang, self.salt = changes, lang, salt
         self._ = translator(lang)
 
     def text(self, message: str, **values) -> str:
-        """A catalogue message, filled with ``values`` and escaped."""
+        """A catalogue message, filled with ``values`` and escaped.
+
+        Parameters
+        ----------
+        message : str
+            The catalogue message (English), with ``{name}`` placeholders.
+        **values
+            The placeholders' values, put in as text.
+
+        Returns
+        -------
+        str
+            The translated, filled message, HTML-escaped.
+        """
         return html.escape(self._(message).format(**values))
 
     def html(self, message: str, **pieces: str) -> str:
-        """A catalogue message, escaped, with ``pieces`` of ready HTML (e.g. numbers) put in."""
+        """A catalogue message, escaped, with ``pieces`` of ready HTML (e.g. numbers) put in.
+
+        Parameters
+        ----------
+        message : str
+            The catalogue message (English), with ``{name}`` placeholders.
+        **pieces : str
+            HTML put in for the placeholders as it is (not escaped).
+
+        Returns
+        -------
+        str
+            The translated message, escaped, with the pieces in.
+        """
         return html.escape(self._(message)).format(**pieces)
 
     def number(self, value, kind: str, key: str, source: str = "changes.json") -> str:
+        """A number as a ``<data>`` element naming its source.
+
+        Parameters
+        ----------
+        value : int or float
+            The exact number (the element's ``value``).
+        kind : str
+            How it is shown: count, money, share, percent, points or number (:func:`show`).
+        key : str
+            Where it comes from: a JSON pointer into ``changes.json``, or ``row/column`` of a CSV.
+        source : str, optional
+            The file it comes from; default ``"changes.json"``.
+
+        Returns
+        -------
+        str
+            The ``<data>`` element, or :data:`MISSING` when ``value`` is not a finite number.
+        """
         if not _finite(value):
             return MISSING
         return (f'<data value="{_exact(value)}" data-source="{html.escape(source)}" data-key="{html.escape(key)}">'
                 f"{html.escape(show(value, kind, self.lang))}</data>")
 
     def delta(self, value, change_kind: str, key: str, better: int = 0) -> str:
-        """A change; ``better`` +1 (a rise is good, shown green), −1 (a rise is bad) or 0 (neutral)."""
+        """A change as a ``<data>`` element, green when it is good and red when it is bad.
+
+        Parameters
+        ----------
+        value : int or float
+            The change.
+        change_kind : str
+            ``"relative"``, ``"points"`` or ``"difference"`` (:func:`show_change`).
+        key : str
+            JSON pointer of the change in ``changes.json``.
+        better : int, optional
+            +1 (a rise is good, shown green), −1 (a rise is bad) or 0 (default: neutral).
+
+        Returns
+        -------
+        str
+            The ``<data>`` element (class ``good``/``bad``), or :data:`MISSING` when not finite.
+        """
         if not _finite(value):
             return MISSING
         css = "" if not better or value == 0 else "good" if (value > 0) == (better > 0) else "bad"
@@ -88,7 +159,22 @@ class Page:
                 f"{html.escape(show_change(value, change_kind, self.lang))}</data>")
 
     def table(self, head: list[str], rows: list[list[str]], numeric: tuple[int, ...] = (1, 2, 3)) -> str:
-        """A table; the columns at positions ``numeric`` are right-aligned."""
+        """A table; the columns at positions ``numeric`` are right-aligned.
+
+        Parameters
+        ----------
+        head : list of str
+            The header cells (HTML).
+        rows : list of list of str
+            The body rows' cells (HTML).
+        numeric : tuple of int, optional
+            Positions of the right-aligned columns; default ``(1, 2, 3)``.
+
+        Returns
+        -------
+        str
+            The ``<table>`` element.
+        """
         css = lambda i: ' class="n"' if i in numeric else ""  # noqa: E731
         cells = "".join(f"<th{css(i)}>{h}</th>" for i, h in enumerate(head))
         body = "".join("<tr>" + "".join(f"<td{css(i)}>{c}</td>" for i, c in enumerate(row)) + "</tr>"
@@ -96,6 +182,18 @@ class Page:
         return f"<table><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>"
 
     def customer(self, customer_id: str) -> str:
+        """A customer id as shown: escaped, pseudonymised when the page has a salt.
+
+        Parameters
+        ----------
+        customer_id : str
+            The customer id in the run's exports.
+
+        Returns
+        -------
+        str
+            The id, or its pseudonym, HTML-escaped.
+        """
         if self.salt is None:
             return html.escape(str(customer_id))
         from crmlib.notebook import pseudonym
@@ -106,7 +204,31 @@ class Page:
 def render_page(changes: dict, *, lang: str = "en", nav: list[tuple[str, str]] | None = None,
                 index_href: str = "../index.html", new_at_risk: pd.DataFrame | None = None,
                 salt: str | None = None, shown_rows: int = 10) -> str:
-    """The whole ``compare.html`` for ``changes`` (see :func:`crmlib.report.compare.compare_runs`)."""
+    """The whole ``compare.html`` for ``changes`` (see :func:`crmlib.report.compare.compare_runs`).
+
+    Parameters
+    ----------
+    changes : dict
+        The comparison (``changes.json``'s content); a ``status`` other than ``"compared"``
+        gives the "nothing to compare" page.
+    lang : str, optional
+        Language of the page; default ``"en"``.
+    nav : list of (str, str), optional
+        Navigation links as (label, href); None (default) shows only the link to all runs.
+    index_href : str, optional
+        Link to the runs' index; default ``"../index.html"``.
+    new_at_risk : frame, optional
+        The rows of ``new_at_risk.csv`` (customers new on the retention list); None: no table.
+    salt : str, optional
+        Salt that pseudonymises customer ids; None (default) shows them as they are.
+    shown_rows : int, optional
+        How many of ``new_at_risk``'s rows the page lists; default 10.
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     page = Page(changes, lang, salt)
     run = changes.get("run") or {}
     parts = [_alerts(page)]
