@@ -27,6 +27,19 @@ def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
     """One row per table: file, rows read and kept, columns, first and last date.
 
     A table without a file shows "(not given)", or "（未提供）" with ``lang="zh"``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+    lang : str, optional
+        Language of the "(not given)" text; default ``"en"``.
+
+    Returns
+    -------
+    frame
+        Columns ``table``, ``file``, ``rows_read``, ``rows_kept``, ``columns``, ``first_date``,
+        ``last_date``.
     """
     rows = []
     optional = ("products",) if "products" in dataset.files else ()  # listed only when given
@@ -48,7 +61,18 @@ def table_overview(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
 
 
 def monthly_coverage(dataset: Dataset) -> pd.DataFrame:
-    """Rows per calendar month for each dated table (index: month start; missing months are 0)."""
+    """Rows per calendar month for each dated table (index: month start; missing months are 0).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+
+    Returns
+    -------
+    frame
+        Index ``month`` (timestamps), one int column per dated table with rows; empty without any.
+    """
     series = {}
     for name in ("transactions", "returns", "feedback", "customers", "touchpoints"):
         frame = _table(dataset, name)
@@ -68,7 +92,19 @@ def monthly_coverage(dataset: Dataset) -> pd.DataFrame:
 
 def quality_export(dataset: Dataset) -> dict:
     """The content of ``exports/data_quality.json``: rows read/kept/dropped by reason per table,
-    the full log, the reconciliation (every input row and amount accounted for) and the warnings."""
+    the full log, the reconciliation (every input row and amount accounted for) and the warnings.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+
+    Returns
+    -------
+    dict
+        ``dataset``, ``analysis_date``, ``fingerprint_sha256``, ``files_sha256``, ``tables``,
+        ``log``, ``reconciliation``, ``warnings`` and ``units``.
+    """
     return {
         "dataset": dataset.name,
         "analysis_date": dataset.analysis_date,
@@ -87,6 +123,19 @@ def reconciliation_table(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
     """What we read → what we analysed: one row per table with rows read, dropped, kept and flagged.
 
     For transactions, the amounts too: read = purchases kept + returns kept apart + dropped.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+    lang : str, optional
+        Language of the column names and table names; default ``"en"``.
+
+    Returns
+    -------
+    frame
+        One row per reconciled table: rows read, dropped, kept, of which returns, flagged, the
+        main reason for dropping (and the amounts for transactions).
 
     >>> from crmlib.data.load import load_dataset
     >>> reconciliation_table(load_dataset("data/cdnow")).iloc[0].to_dict()["rows read"]   # doctest: +SKIP
@@ -114,7 +163,20 @@ def reconciliation_table(dataset: Dataset, lang: str = "en") -> pd.DataFrame:
 
 
 def reconciliation_sentences(dataset: Dataset, lang: str = "en") -> list[str]:
-    """The reconciliation in words: rows read, analysed and dropped, and where the money went."""
+    """The reconciliation in words: rows read, analysed and dropped, and where the money went.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+    lang : str, optional
+        Language of the sentences; default ``"en"``.
+
+    Returns
+    -------
+    list of str
+        The rows sentence, then the amounts sentence when the transactions' amounts were counted.
+    """
     _ = translator(lang)
     tables = dataset.reconciliation.values()
     read, kept = sum(t["rows_read"] for t in tables), sum(t["rows_kept"] for t in tables)
@@ -140,12 +202,40 @@ TABLE_NAMES = {"transactions": NC_("table", "transactions"), "customers": NC_("t
 
 
 def table_name(name: str, lang: str = "en") -> str:
-    """A table in words: the canonical name in English, 交易/客户/… in Chinese."""
+    """A table in words: the canonical name in English, 交易/客户/… in Chinese.
+
+    Parameters
+    ----------
+    name : str
+        The canonical table name, e.g. ``"marketing_spend"``.
+    lang : str, optional
+        Language of the name; default ``"en"``.
+
+    Returns
+    -------
+    str
+        The table's name in ``lang`` (``name`` itself when unknown).
+    """
     return pgettext(lang, "table", TABLE_NAMES.get(name, name))
 
 
 def concerns(dataset: Dataset, summary: pd.DataFrame, lang: str = "en") -> list[str]:
-    """Plain sentences on what an analyst should check before trusting the analyses (``lang``: "en" or "zh").
+    """Plain sentences on what an analyst should check before trusting the analyses.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset.
+    summary : frame
+        One row per buyer with ``frequency`` (repeat purchase days), e.g. ``customer_summary``.
+    lang : str, optional
+        Language of the sentences, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    list of str
+        The sentences: dropped rows, gaps and an incomplete last month, one-time buyers, returns,
+        extreme orders, the dataset's warnings and missing tables.
 
     Example
     -------
