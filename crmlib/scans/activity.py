@@ -26,7 +26,18 @@ UNKNOWN_GROUP = "unknown"
 
 
 def month_number(date: ibis.Value) -> ibis.Value:
-    """``year * 12 + month - 1`` of a date or timestamp (consecutive months differ by 1)."""
+    """``year * 12 + month - 1`` of a date or timestamp (consecutive months differ by 1).
+
+    Parameters
+    ----------
+    date : ibis Value
+        A date or timestamp column or expression.
+
+    Returns
+    -------
+    ibis Value
+        The month number (int64).
+    """
     # months since 1970-01 by DATE_DIFF, not EXTRACT(year/month): DuckDB 2.0 returns wrong GROUP BY
     # keys for EXTRACT-based expressions (its perfect-hash aggregate; month numbers off by 327,680)
     day = date.date() if date.type().is_timestamp() else date
@@ -34,7 +45,18 @@ def month_number(date: ibis.Value) -> ibis.Value:
 
 
 def month_label(numbers) -> list[str]:
-    """Month numbers as ``"YYYY-MM"``."""
+    """Month numbers as ``"YYYY-MM"``.
+
+    Parameters
+    ----------
+    numbers : array-like of int
+        Month numbers (``year * 12 + month - 1``).
+
+    Returns
+    -------
+    list of str
+        One ``"YYYY-MM"`` label per number.
+    """
     numbers = np.asarray(numbers, dtype=np.int64)
     return [f"{y:04d}-{m:02d}" for y, m in zip(numbers // 12, numbers % 12 + 1, strict=True)]
 
@@ -59,10 +81,25 @@ def monthly_churn_counts(rows: Rows, window_days: int, analysis_date, groups: pd
     Active at the start of month ``m`` = bought in the ``window_days`` days up to the day before
     it; churned during ``m`` = at the month's last day, ``window_days`` or more have passed since
     the last purchase. Only months starting at least one window after the first purchase day.
-    ``groups`` (customer_id -> label; missing = ``"unknown"``) splits the counts.
 
-    Returns ``month`` ("YYYY-MM"), ``group`` (``"all"`` without groups), ``customers_at_start``,
-    ``churned`` for every (month, group) with someone active at its start, in that order.
+    Parameters
+    ----------
+    rows : frame or engine table
+        Purchases (or purchase days) with ``customer_id`` and ``date_col``.
+    window_days : int
+        The churn window: days without a purchase after which a customer has churned.
+    analysis_date : str or Timestamp
+        The analysis date; months after the last complete one are left out.
+    groups : Series, optional
+        customer_id -> label splitting the counts (missing: ``"unknown"``); None (default): no split.
+    date_col : str, optional
+        The purchase date column; default ``"day"``.
+
+    Returns
+    -------
+    frame
+        Columns ``month`` ("YYYY-MM"), ``group`` (``"all"`` without groups), ``customers_at_start``,
+        ``churned``, one row per (month, group) with someone active at its start.
     """
     days = _distinct_days(rows, date_col)
     first_day = run(days.aggregate(first=days.day.min()), "first purchase day", rows)["first"].iloc[0]
@@ -116,6 +153,20 @@ def cohort_counts(rows: Rows, analysis_date, date_col: str = "day") -> pd.DataFr
 
     Purchases after ``analysis_date`` are left out. Columns ``cohort`` ("YYYY-MM"),
     ``months_since`` (0 = the first month), ``customers``; sorted by cohort, then months_since.
+
+    Parameters
+    ----------
+    rows : frame or engine table
+        Purchases (or purchase days) with ``customer_id`` and ``date_col``.
+    analysis_date : str or Timestamp
+        Last day whose purchases count.
+    date_col : str, optional
+        The purchase date column; default ``"day"``.
+
+    Returns
+    -------
+    frame
+        One row per (cohort, months_since) with buyers, with the columns above.
     """
     days = _distinct_days(rows, date_col)
     days = days.filter(days.day <= day_of(analysis_date))
@@ -135,6 +186,18 @@ def monthly_activity_counts(transactions: Rows, analysis_date) -> pd.DataFrame:
     ``active_customers``, ``orders``, ``revenue`` and ``returning_customers`` (bought before the month).
 
     Index ``month`` as a pandas monthly Period; months without purchases are absent.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    analysis_date : str or Timestamp
+        The analysis date; months after the last complete one are left out.
+
+    Returns
+    -------
+    frame
+        Index ``month`` (Period), the five columns above; counts of a month without any are NaN.
     """
     table = rows_of(transactions, ["customer_id", "order_date", "amount"])
     end = (pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)).to_period("M") - 1
@@ -167,7 +230,18 @@ def _absent_when_zero(counts: np.ndarray) -> np.ndarray:
 
 
 def first_purchases(transactions: Rows) -> pd.DataFrame:
-    """Per customer: ``first_order`` (timestamp of the first purchase), index ``customer_id`` (sorted)."""
+    """Per customer: ``first_order`` (timestamp of the first purchase), index ``customer_id`` (sorted).
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id`` and ``order_date``.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id`` (sorted), column ``first_order`` (timestamp).
+    """
     table = rows_of(transactions, ["customer_id", "order_date"])
     raw = run(table.group_by("customer_id").aggregate(first_order=table.order_date.min()), "first purchases",
               transactions)

@@ -75,6 +75,18 @@ def purchase_day_rows(transactions: ibis.Table, end_day: int | None = None) -> i
 
     Columns: ``customer_id``, ``day`` (epoch days), ``spend`` (the day's total, an exact decimal), ``orders`` and,
     when the input knows its row order, ``first_row`` (the day's first row in the input).
+
+    Parameters
+    ----------
+    transactions : ibis Table
+        Canonical transactions: ``customer_id``, ``order_date``, ``amount`` (and the row order).
+    end_day : int, optional
+        Last epoch day kept; None (default) keeps every day.
+
+    Returns
+    -------
+    ibis Table
+        One row per (customer, purchase day), with the columns above.
     """
     day = day_number(transactions.order_date)
     rows = transactions.mutate(day=day)
@@ -89,7 +101,20 @@ def purchase_day_rows(transactions: ibis.Table, end_day: int | None = None) -> i
 def summary_rows(days: ibis.Table, end_day: int | None = None) -> ibis.Table:
     """Per customer, from :func:`purchase_day_rows` (restricted to days <= ``end_day``): ``first_day``,
     ``last_day``, ``n_orders``, ``n_days``, ``total_spend`` and ``repeat_spend`` (all but the first
-    day's, both exact sums as floats) (+ ``first_row``)."""
+    day's, both exact sums as floats) (+ ``first_row``).
+
+    Parameters
+    ----------
+    days : ibis Table
+        The purchase days of :func:`purchase_day_rows`.
+    end_day : int, optional
+        Last epoch day kept; None (default) keeps every day.
+
+    Returns
+    -------
+    ibis Table
+        One row per customer, with the columns above.
+    """
     if end_day is not None:
         days = days.filter(days.day <= end_day)
     metrics = {"first_day": days.day.min(), "last_day": days.day.max(), "n_orders": days.orders.sum(),
@@ -151,8 +176,25 @@ def customer_summary(
 ) -> pd.DataFrame:
     """Per-customer purchase summary as of ``analysis_date`` (purchases after it are ignored).
 
-    ``transactions`` is a pandas frame or an engine table. Returns a frame indexed by
-    ``customer_id`` with the columns in ``SUMMARY_COLUMNS``.
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with the customer, date and amount columns.
+    analysis_date : str or Timestamp
+        The analysis date: ``T`` and ``days_since_last`` are counted up to it.
+    time_unit : {"D", "W"}, optional
+        Unit of ``recency`` and ``T``: days (default) or weeks.
+    customer_col : str, optional
+        The customer id column; default ``"customer_id"``.
+    date_col : str, optional
+        The order date column; default ``"order_date"``.
+    amount_col : str, optional
+        The amount column; default ``"amount"``.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; the columns of ``SUMMARY_COLUMNS`` (empty frame without purchases).
     """
     unit = _unit_days(time_unit)
     table = _canonical(transactions, customer_col, date_col, amount_col)
@@ -175,6 +217,23 @@ def calibration_holdout_summary(
     in the calibration sample). Adds ``frequency_holdout`` (purchase days in the holdout),
     ``monetary_value_holdout`` (mean spend of those days) and ``duration_holdout`` (holdout
     length in ``time_unit``). One scan of the transactions.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    calibration_end : str or Timestamp
+        Last day of the calibration period.
+    observation_end : str or Timestamp
+        Last day of the holdout; must be after ``calibration_end``.
+    time_unit : {"D", "W"}, optional
+        Unit of ``recency``, ``T`` and ``duration_holdout``: days (default) or weeks.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; :func:`customer_summary`'s columns as of ``calibration_end`` plus the
+        three holdout columns.
     """
     calibration_end = pd.Timestamp(calibration_end).normalize()
     observation_end = pd.Timestamp(observation_end).normalize()
@@ -217,6 +276,18 @@ def purchase_days(
     ``gap_days`` (days since the customer's previous purchase day; NaN on the first). Sorted by
     customer, then day. The tidy input for purchase-gap distributions, activity-based churn
     rates and cohort retention (``crmlib.churn``, whose scans run in the engine again).
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    analysis_date : str or Timestamp, optional
+        Last day kept; None (default) keeps every day.
+
+    Returns
+    -------
+    frame
+        One row per (customer, purchase day), with the columns above.
 
     Example
     -------

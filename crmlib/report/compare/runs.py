@@ -43,7 +43,13 @@ TEXT_COLUMNS = ("customer_id", "segment", "segment_label", "value_tier", "top_dr
 class RunFolder:
     """Read-only view of one run folder ``reports/<YYYYMMDD-HHMMSS>-<name>/``.
 
-    ``manifest`` stands in for ``manifest.json`` (the runner passes the one it is finishing).
+    Parameters
+    ----------
+    folder : str or Path
+        The run folder.
+    manifest : dict, optional
+        Stands in for ``manifest.json`` (the runner passes the one it is finishing); None (default)
+        reads the file.
     """
 
     def __init__(self, folder: str | Path, manifest: dict | None = None):
@@ -108,11 +114,28 @@ class RunFolder:
         return self.folder / EXPORTS
 
     def notebook_status(self) -> dict[str, str]:
-        """Notebook stem -> its status in this run."""
+        """Notebook stem -> its status in this run.
+
+        Returns
+        -------
+        dict of str to str
+            E.g. ``{"01_data_quality": "ok"}``; empty when the manifest lists no notebooks.
+        """
         return {str(nb.get("notebook")): str(nb.get("status")) for nb in self.manifest.get("notebooks", [])}
 
     def json(self, name: str) -> dict | None:
-        """``exports/<name>`` as a dict, or None when it is missing or unreadable."""
+        """``exports/<name>`` as a dict, or None when it is missing or unreadable.
+
+        Parameters
+        ----------
+        name : str
+            File name in ``exports/``, e.g. ``"kpis.json"``.
+
+        Returns
+        -------
+        dict or None
+            The parsed JSON object (cached); None when missing, unreadable or not an object.
+        """
         if name not in self._json:
             try:
                 value = json.loads((self.exports / name).read_text(encoding="utf-8"))
@@ -124,7 +147,20 @@ class RunFolder:
     def csv(self, name: str, columns: list[str]) -> pd.DataFrame | None:
         """The ``columns`` of ``exports/<name>`` (ids and labels as text, only empty cells missing),
         or None when the file or one of the columns is missing. Each file is parsed once: the
-        columns of :data:`READ_ALONG` come along with the first request."""
+        columns of :data:`READ_ALONG` come along with the first request.
+
+        Parameters
+        ----------
+        name : str
+            File name in ``exports/``, e.g. ``"segments.csv"``.
+        columns : list of str
+            The columns wanted, in the order returned.
+
+        Returns
+        -------
+        frame or None
+            The ``columns`` of the file (one row per CSV row), or None.
+        """
         cached = self._csv.get(name)
         if cached is not None and set(columns) <= set(cached.columns):
             return cached[columns]
@@ -157,7 +193,20 @@ class RunFolder:
     def parameter(self, notebook: str, name: str):
         """One effective parameter of one notebook, or None when that notebook did not run: the
         run's recorded analysis settings (``manifest["settings"]``) where it has them, else the
-        notebook's parameters."""
+        notebook's parameters.
+
+        Parameters
+        ----------
+        notebook : str
+            The notebook's stem, e.g. ``"04_churn"``.
+        name : str
+            The parameter's (or setting's) name.
+
+        Returns
+        -------
+        object
+            The effective value; None when the notebook did not run or has no such parameter.
+        """
         if notebook not in self.parameters:
             return None
         settings = self.manifest.get("settings")
@@ -194,6 +243,18 @@ def _parameter_defaults(ipynb: Path) -> dict:
 def previous_run(reports: str | Path, current: RunFolder) -> RunFolder | None:
     """The newest successful run of the same name in ``reports`` that started before ``current``.
 
+    Parameters
+    ----------
+    reports : str or Path
+        The reports folder holding the run folders.
+    current : RunFolder
+        The run being compared; its name and start time select the earlier run.
+
+    Returns
+    -------
+    RunFolder or None
+        The previous run, or None when there is none.
+
     >>> import tempfile
     >>> previous_run(Path(tempfile.mkdtemp()), RunFolder("nowhere")) is None
     True
@@ -209,7 +270,20 @@ def previous_run(reports: str | Path, current: RunFolder) -> RunFolder | None:
 
 
 def find_run(reports: str | Path, run_id: str) -> RunFolder | None:
-    """The run ``run_id`` (a folder name in ``reports``, or a path to a run folder), or None."""
+    """The run ``run_id`` (a folder name in ``reports``, or a path to a run folder), or None.
+
+    Parameters
+    ----------
+    reports : str or Path
+        The reports folder holding the run folders.
+    run_id : str
+        A run folder's name in ``reports``, or a path to a run folder.
+
+    Returns
+    -------
+    RunFolder or None
+        The run (its folder resolved), or None when neither has a ``manifest.json``.
+    """
     for candidate in (Path(reports) / run_id, Path(run_id).expanduser()):
         if (candidate / "manifest.json").is_file():
             return RunFolder(candidate.resolve())
