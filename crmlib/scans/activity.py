@@ -91,7 +91,7 @@ def monthly_churn_counts(rows: Rows, window_days: int, analysis_date, groups: pd
     analysis_date : str or Timestamp
         The analysis date; months after the last complete one are left out.
     groups : Series, optional
-        customer_id -> label splitting the counts (missing: ``"unknown"``); None (default): no split.
+        customer_id -> label splitting the counts (missing: ``"unknown"``); default None.
     date_col : str, optional
         The purchase date column; default ``"day"``.
 
