@@ -27,7 +27,26 @@ from crmlib.lang import N_, gettext
 
 def segment_shift_sentence(before: pd.Series, after: pd.Series, labels: dict[str, str], since,
                            lang: str = "en") -> str | None:
-    """The segment whose share of customers changed most between two dates (``since``: the first)."""
+    """The segment whose share of customers changed most between two dates.
+
+    Parameters
+    ----------
+    before : Series
+        Segment key per customer at the earlier date.
+    after : Series
+        Segment key per customer now.
+    labels : dict of str to str
+        Segment key -> the name shown (the key itself when missing).
+    since : date-like
+        The earlier date, shown in the sentence.
+    lang : str, optional
+        Language of the sentence; default ``"en"``.
+
+    Returns
+    -------
+    str or None
+        The sentence; None when either series is missing or empty.
+    """
     if before is None or after is None or before.empty or after.empty:
         return None
     fmt = Formats(lang)
@@ -46,7 +65,20 @@ def segment_shift_sentence(before: pd.Series, after: pd.Series, labels: dict[str
 
 
 def best_channel_sentence(cltv_cac: pd.DataFrame | None, lang: str = "en") -> str | None:
-    """The acquisition channel with the best CLTV/CAC, and the worst for contrast."""
+    """The acquisition channel with the best CLTV/CAC, and the worst for contrast.
+
+    Parameters
+    ----------
+    cltv_cac : frame or None
+        :func:`crmlib.overview.kpi.cltv_cac_by_channel`'s frame (``channel``, ``cltv_cac_ratio``).
+    lang : str, optional
+        Language of the sentence; default ``"en"``.
+
+    Returns
+    -------
+    str or None
+        The sentence; None without the frame or without any defined ratio.
+    """
     if cltv_cac is None:
         return None
     ranked = cltv_cac.dropna(subset=["cltv_cac_ratio"]).sort_values("cltv_cac_ratio", ascending=False)
@@ -62,7 +94,24 @@ def best_channel_sentence(cltv_cac: pd.DataFrame | None, lang: str = "en") -> st
 
 def value_at_risk_sentence(value_at_risk: pd.Series | None, value_if_retained: pd.Series | None, lang: str = "en",
                            top_share: float = 0.1) -> str | None:
-    """Share of the value customers bring if they stay that is at risk of churn, and how concentrated it is."""
+    """Share of the value customers bring if they stay that is at risk of churn, and how concentrated it is.
+
+    Parameters
+    ----------
+    value_at_risk : Series or None
+        Value at risk per customer (missing counts as 0).
+    value_if_retained : Series or None
+        Value per customer if they stay.
+    lang : str, optional
+        Language of the sentence; default ``"en"``.
+    top_share : float, optional
+        Share of customers (0–1), largest value at risk first, whose part is given; default 0.1.
+
+    Returns
+    -------
+    str or None
+        The sentence; None when an input is missing or the retained value is not positive.
+    """
     if value_at_risk is None or value_if_retained is None or value_if_retained.sum() <= 0:
         return None
     fmt = Formats(lang)
@@ -79,8 +128,20 @@ def value_at_risk_sentence(value_at_risk: pd.Series | None, value_if_retained: p
 
 
 def top_complaint_sentence(category_shares: pd.Series | None, lang: str = "en") -> str | None:
-    """The complaint category that catches most negative feedback (``category_shares``: shares of the
-    negative texts, uncategorised excluded)."""
+    """The complaint category that catches most negative feedback.
+
+    Parameters
+    ----------
+    category_shares : Series or None
+        Complaint category -> share (0–1) of the negative texts, uncategorised excluded.
+    lang : str, optional
+        Language of the sentence; default ``"en"``.
+
+    Returns
+    -------
+    str or None
+        The sentence; None when the shares are missing or empty.
+    """
     if category_shares is None or category_shares.empty:
         return None
     return gettext(lang, "The most frequent complaint topic is {name}, mentioned in {share} of negative "
@@ -92,6 +153,26 @@ def kpi_change_sentence(headline: pd.DataFrame, kpi: str, name: str, lang: str =
                         percent: bool = False, currency: str = "") -> str | None:
     """'<name> was X in <month> (change vs the month before).' for one headline KPI; money in
     ``currency`` when given, shares (``percent``) as % with the change in percentage points.
+
+    Parameters
+    ----------
+    headline : frame
+        :func:`crmlib.overview.kpi.headline`'s frame.
+    kpi : str
+        The KPI's key, e.g. ``"revenue"``.
+    name : str
+        The KPI's name in the sentence.
+    lang : str, optional
+        Language of the sentence; default ``"en"``.
+    percent : bool, optional
+        True for a share (0–1), shown as % with the change in points; default False.
+    currency : str, optional
+        Currency code of a money KPI; "" (default) shows a plain number.
+
+    Returns
+    -------
+    str or None
+        The sentence; None when the KPI is not in ``headline`` or not available.
 
     >>> h = pd.DataFrame({"kpi": ["revenue"], "period": ["2024-12"], "value": [1234.5], "previous": [1000.0],
     ...                   "change": [0.2346], "change_points": [234.6], "available": [True]})

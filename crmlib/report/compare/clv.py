@@ -31,7 +31,19 @@ UNASSIGNED = "unassigned"
 
 
 def clv_by_tier(run: RunFolder) -> dict[str, dict] | None:
-    """Value tier -> ``customers`` and ``clv`` (sum), from the run's clv.csv and segments.csv."""
+    """Value tier -> ``customers`` and ``clv`` (sum), from the run's clv.csv and segments.csv.
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run whose ``exports/clv.csv`` and ``exports/segments.csv`` are read.
+
+    Returns
+    -------
+    dict of str to dict or None
+        Tier (``"unassigned"`` without one) -> ``{"customers": int, "clv": float}``; None when
+        either export is missing.
+    """
     clv = run.csv("clv.csv", ["customer_id", "clv"])
     tiers = run.csv("segments.csv", ["customer_id", "value_tier"])
     if clv is None or tiers is None:
@@ -44,7 +56,18 @@ def clv_by_tier(run: RunFolder) -> dict[str, dict] | None:
 
 
 def fitted_models(run: RunFolder) -> dict[str, dict]:
-    """``purchase_model``/``spend_model`` -> the fit's dict in ``clv_model.json`` (those present)."""
+    """``purchase_model``/``spend_model`` -> the fit's dict in ``clv_model.json`` (those present).
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run whose ``exports/clv_model.json`` is read.
+
+    Returns
+    -------
+    dict of str to dict
+        The ``final_fit`` entries of the models present; empty without the export.
+    """
     final = (run.json("clv_model.json") or {}).get("final_fit") or {}
     return {name: final[name] for name in MODELS if isinstance(final.get(name), dict)}
 
@@ -55,6 +78,20 @@ def parameter_interval(fit: dict, name: str, z: float = Z_95) -> tuple[float, fl
     Reads ``{name: [lower, upper]}`` or ``{name: {"lower": …, "upper": …}}`` or
     ``{"lower": {name: …}, "upper": {name: …}}`` under one of :data:`INTERVAL_KEYS`, else a
     standard error ``{name: se}`` under one of :data:`SE_KEYS` (estimate ± ``z``·se).
+
+    Parameters
+    ----------
+    fit : dict
+        One fit of ``clv_model.json`` (``params`` and an interval or standard errors).
+    name : str
+        The parameter, e.g. ``"r"``.
+    z : float, optional
+        Normal quantile for an interval from a standard error; default :data:`Z_95` (95 %).
+
+    Returns
+    -------
+    tuple of (float, float) or None
+        (lower, upper), or None when the fit recorded neither an interval nor a standard error.
     """
     for key in INTERVAL_KEYS:
         found = _bounds(fit.get(key), name)
@@ -72,7 +109,20 @@ def parameter_changes(then: RunFolder, now: RunFolder) -> list[dict]:
     """One row per fitted parameter of the models both runs chose: ``model`` (purchase_model |
     spend_model), ``model_name``, ``parameter``, ``then``, ``now``, ``interval_then`` ([lower,
     upper] or None) and ``outside_interval`` (True/False, or None without an interval). A model
-    that changed (BG/NBD then, Pareto/NBD now) gives one row with ``parameter`` None."""
+    that changed (BG/NBD then, Pareto/NBD now) gives one row with ``parameter`` None.
+
+    Parameters
+    ----------
+    then : RunFolder
+        The earlier run.
+    now : RunFolder
+        The later run.
+
+    Returns
+    -------
+    list of dict
+        The rows above, purchase model first; empty when no model was fitted in both runs.
+    """
     rows = []
     before, after = fitted_models(then), fitted_models(now)
     for model in MODELS:
@@ -96,7 +146,22 @@ def parameter_changes(then: RunFolder, now: RunFolder) -> list[dict]:
 
 
 def tier_totals(then: dict, now: dict, order: list[str]) -> list[dict]:
-    """Rows ``key``, ``then``, ``now`` (CLV sums) and ``customers_then``/``customers_now`` per tier."""
+    """Rows ``key``, ``then``, ``now`` (CLV sums) and ``customers_then``/``customers_now`` per tier.
+
+    Parameters
+    ----------
+    then : dict
+        The earlier run's :func:`clv_by_tier`.
+    now : dict
+        The later run's :func:`clv_by_tier`.
+    order : list of str
+        Tier keys in the order wanted; other tiers follow, sorted.
+
+    Returns
+    -------
+    list of dict
+        One row per tier in either run (0 where a run has none).
+    """
     keys = [k for k in order if k in then or k in now]
     keys += sorted((set(then) | set(now)) - set(keys))
     empty = {"customers": 0, "clv": 0.0}

@@ -39,11 +39,29 @@ class Difference:
     now: object
 
     def to_dict(self) -> dict:
+        """The difference as a JSON-ready dict.
+
+        Returns
+        -------
+        dict
+            ``area``, ``what``, ``then`` and ``now``.
+        """
         return {"area": self.area, "what": self.what, "then": self.then, "now": self.now}
 
 
 def run_definitions(run: RunFolder) -> dict[tuple[str, str], object]:
-    """(area, definition) -> value, for every definition ``run`` recorded (None when it did not)."""
+    """(area, definition) -> value, for every definition ``run`` recorded (None when it did not).
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run whose exports, notebook parameters and manifest are read.
+
+    Returns
+    -------
+    dict of (str, str) to object
+        One entry per known definition, keyed by (area, English name).
+    """
     kpis = run.json("kpis.json") or {}
     clv = run.json("clv_model.json") or {}
     churn = run.json("churn_model.json") or {}
@@ -91,6 +109,18 @@ def value_basis(kpis: dict, churn: dict) -> str | None:
     Both notebooks record ``value_basis`` only when it is profit, so a run of either without it
     (and every run before profitability existed) was on revenue.
 
+    Parameters
+    ----------
+    kpis : dict
+        The run's ``kpis.json`` (empty when missing).
+    churn : dict
+        The run's ``churn_model.json`` (empty when missing).
+
+    Returns
+    -------
+    str or None
+        ``"profit"``, ``"revenue"`` or None.
+
     >>> value_basis({}, {"value_at_risk": {"value_basis": "profit"}}), value_basis({"headline": []}, {})
     ('profit', 'revenue')
     """
@@ -99,7 +129,20 @@ def value_basis(kpis: dict, churn: dict) -> str | None:
 
 
 def differences(then: dict, now: dict) -> list[Difference]:
-    """Definitions both runs recorded with different values, in a stable order."""
+    """Definitions both runs recorded with different values, in a stable order.
+
+    Parameters
+    ----------
+    then : dict
+        The earlier run's :func:`run_definitions`.
+    now : dict
+        The later run's :func:`run_definitions`.
+
+    Returns
+    -------
+    list of Difference
+        Sorted by area (the order of :data:`AREAS`), then definition.
+    """
     out = []
     for key in then.keys() & now.keys():
         a, b = then[key], now[key]
@@ -109,7 +152,20 @@ def differences(then: dict, now: dict) -> list[Difference]:
 
 
 def blocked_by(areas: Iterable[str], found: list[Difference]) -> list[str]:
-    """The areas among ``areas`` that a difference makes incomparable."""
+    """The areas among ``areas`` that a difference makes incomparable.
+
+    Parameters
+    ----------
+    areas : iterable of str
+        The areas a number depends on.
+    found : list of Difference
+        The differences between the runs (:func:`differences`).
+
+    Returns
+    -------
+    list of str
+        The blocked areas, in the order of ``areas``.
+    """
     different = {d.area for d in found}
     return [a for a in areas if a in different]
 
