@@ -29,8 +29,18 @@ SCORECARD_COLUMNS = [
 def latest_feedback(feedback: pd.DataFrame | None, sentiment: pd.Series | None = None) -> pd.DataFrame:
     """Per customer: the latest sentiment score and the latest NPS answer (by feedback date).
 
-    ``sentiment`` is a score per feedback row (same index as ``feedback``), e.g. from
-    :func:`crmlib.feedback.sentiment.score_sentiment`.
+    Parameters
+    ----------
+    feedback : frame or None
+        Feedback rows with ``customer_id`` (and ``date``, ``nps`` when known).
+    sentiment : Series, optional
+        A score per feedback row (same index as ``feedback``), e.g. from
+        :func:`crmlib.feedback.sentiment.score_sentiment`; None (default): no sentiment.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; columns ``latest_sentiment`` and ``latest_nps``.
     """
     columns = ["latest_sentiment", "latest_nps"]
     if feedback is None or feedback.empty:
@@ -49,7 +59,20 @@ def latest_feedback(feedback: pd.DataFrame | None, sentiment: pd.Series | None =
 
 
 def product_lists(recommendations: pd.DataFrame | None, separator: str = "; ") -> pd.Series:
-    """Recommended items per customer joined in rank order ("a; b; c")."""
+    """Recommended items per customer joined in rank order ("a; b; c").
+
+    Parameters
+    ----------
+    recommendations : frame or None
+        Recommendations with ``customer_id``, ``rank`` and ``item`` (e.g. ``recommend()``'s).
+    separator : str, optional
+        Text between items; default ``"; "``.
+
+    Returns
+    -------
+    Series
+        ``recommended_products`` indexed by ``customer_id``; empty without recommendations.
+    """
     if recommendations is None or recommendations.empty:
         return pd.Series(dtype=object, name="recommended_products")
     wide = recommendations.pivot(index="customer_id", columns="rank", values="item").sort_index(axis=1)
@@ -69,6 +92,29 @@ def build_scorecard(segments: pd.DataFrame, *, lifecycle: pd.DataFrame | None = 
 
     Every buyer in ``segments`` gets a row; a column whose source is missing stays empty. When ``clv``
     is on profit (:func:`crmlib.profit.customer_value`) its ``revenue_clv`` is added as the last column.
+
+    Parameters
+    ----------
+    segments : frame
+        ``segment``, ``segment_label``, ``value_tier`` per buyer: one row each in the scorecard.
+    lifecycle : frame, optional
+        ``lifecycle_stage`` and ``crm_stage`` per customer; default None.
+    clv : frame, optional
+        ``clv`` and ``p_alive`` (and ``revenue_clv`` when on profit) per customer; default None.
+    churn : frame, optional
+        ``churn_probability`` and ``value_at_risk`` per customer; default None.
+    feedback : frame, optional
+        ``latest_sentiment``, ``latest_nps`` per customer (:func:`latest_feedback`); default None.
+    actions : Series, optional
+        Next action per customer; default None.
+    products : Series, optional
+        Recommended products per customer (:func:`product_lists`); default None.
+
+    Returns
+    -------
+    frame
+        One row per buyer, columns :data:`SCORECARD_COLUMNS` (+ ``revenue_clv``); largest value at
+        risk first when known.
     """
     parts = [segments.reindex(columns=["segment", "segment_label", "value_tier"])]
     if lifecycle is not None:

@@ -44,7 +44,22 @@ from crmlib.scans.summary import (
 
 def purchase_activity(transactions: Rows, cutoff, recent_days: int) -> pd.DataFrame:
     """:func:`crmlib.scans.summary.customer_summary` at ``cutoff`` plus ``recent_purchase_days`` and
-    ``recent_spend`` (purchase days and spend in the ``recent_days`` days up to the cutoff)."""
+    ``recent_spend`` (purchase days and spend in the ``recent_days`` days up to the cutoff).
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    cutoff : str or Timestamp
+        Last day whose purchases are read.
+    recent_days : int
+        Length of the recent window, in days up to the cutoff.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; the summary columns (in days) plus the two recent columns.
+    """
     end_day = day_of(cutoff)
     days = purchase_day_rows(_canonical(transactions), end_day)
     recent = days.day > end_day - recent_days
@@ -66,7 +81,20 @@ def purchase_activity(transactions: Rows, cutoff, recent_days: int) -> pd.DataFr
 
 
 def returns_by_customer(returns: Rows, cutoff) -> pd.DataFrame:
-    """Per customer with a return up to ``cutoff``: ``n_returns`` and ``returned`` (sum of |amount|)."""
+    """Per customer with a return up to ``cutoff``: ``n_returns`` and ``returned`` (sum of |amount|).
+
+    Parameters
+    ----------
+    returns : frame or engine table
+        Returns with ``customer_id``, ``order_date`` and ``amount`` (negative).
+    cutoff : str or Timestamp
+        Last day whose returns are read.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; columns ``n_returns`` and ``returned`` (money).
+    """
     table = rows_of(returns, ["customer_id", "order_date", "amount"], "returns")
     table = table.filter(day_number(table.order_date) <= day_of(cutoff))
     raw = run(table.group_by("customer_id").aggregate(n_returns=table.count(),
@@ -77,7 +105,20 @@ def returns_by_customer(returns: Rows, cutoff) -> pd.DataFrame:
 
 def feedback_by_customer(feedback: Rows, cutoff) -> pd.DataFrame:
     """Per customer with feedback dated up to ``cutoff``: ``n_feedback``, and with the columns
-    present ``mean_rating``, ``n_complaints`` (ratings 1–2) and ``mean_nps``."""
+    present ``mean_rating``, ``n_complaints`` (ratings 1–2) and ``mean_nps``.
+
+    Parameters
+    ----------
+    feedback : frame or engine table
+        Feedback with ``customer_id``, ``date`` and optionally ``rating`` (1–5), ``nps`` (0–10).
+    cutoff : str or Timestamp
+        Last day whose feedback is read.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; the columns above.
+    """
     table = rows_of(feedback, ["customer_id", "date"], "feedback", optional=("rating", "nps"))
     table = table.filter(day_number(table.date) <= day_of(cutoff))
     metrics = {"n_feedback": table.count()}
@@ -92,7 +133,22 @@ def feedback_by_customer(feedback: Rows, cutoff) -> pd.DataFrame:
 
 def bought_in_window(transactions: Rows, cutoff, window_days: int) -> pd.Series:
     """For each customer with a purchase on or before ``cutoff`` (first-seen order): whether they
-    bought on a day in the ``window_days`` days after it."""
+    bought on a day in the ``window_days`` days after it.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    cutoff : str or Timestamp
+        Last day of the history.
+    window_days : int
+        Length of the window after the cutoff, in days.
+
+    Returns
+    -------
+    Series
+        ``bought`` (bool) indexed by ``customer_id``.
+    """
     table = _canonical(transactions)
     end_day = day_of(cutoff)
     rows = table.mutate(day=day_number(table.order_date))

@@ -47,7 +47,19 @@ UNIT_DAYS = {"D": 1.0, "W": 7.0}
 
 
 def risk_table(run: RunFolder) -> pd.DataFrame | None:
-    """The run's ``churn_risk.csv`` (the columns the comparison uses), or None."""
+    """The run's ``churn_risk.csv`` (the columns the comparison uses), or None.
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run whose ``exports/churn_risk.csv`` is read.
+
+    Returns
+    -------
+    frame or None
+        :data:`RISK_COLUMNS` (or only ``customer_id``, ``priority``, ``value_at_risk`` for an older
+        export); None when the export is missing.
+    """
     table = run.csv("churn_risk.csv", RISK_COLUMNS)
     if table is None:  # an older export without some optional column
         table = run.csv("churn_risk.csv", ["customer_id", "priority", "value_at_risk"])
@@ -56,7 +68,20 @@ def risk_table(run: RunFolder) -> pd.DataFrame | None:
 
 def last_purchase(run: RunFolder, customer_ids: pd.Series) -> pd.Series | None:
     """Date of the last purchase up to the run's analysis date of each of ``customer_ids``
-    (NaT for one the run does not know), or None when the run's exports do not say."""
+    (NaT for one the run does not know), or None when the run's exports do not say.
+
+    Parameters
+    ----------
+    run : RunFolder
+        The (later) run whose ``segments.csv`` or ``clv.csv`` gives the last purchases.
+    customer_ids : Series
+        The customers to look up.
+
+    Returns
+    -------
+    Series or None
+        ``last_purchase`` (midnight timestamps) indexed by ``customer_id``, or None.
+    """
     analysis = pd.Timestamp(run.analysis_date) if run.analysis_date else None
     if analysis is None:
         return None
@@ -81,11 +106,31 @@ def list_changes(then: pd.DataFrame, now: pd.DataFrame, top_n: int = DEFAULT_TOP
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Customers who entered and who left the top ``top_n`` by value at risk.
 
-    ``then``/``now`` are the two runs' risk tables; ``last_bought`` (the later run's last
-    purchase per customer), the analysis dates and the later run's churn window let the
-    reasons ``bought_again`` and ``churned`` be told apart (without them those are not given).
-    Returns ``(entered, left)`` with :data:`NEW_AT_RISK_COLUMNS` and :data:`LEFT_COLUMNS`
-    (as far as the risk tables hold them), ordered by the priority in the run they are on.
+    ``last_bought``, the analysis dates and the later run's churn window let the reasons
+    ``bought_again`` and ``churned`` be told apart (without them those are not given).
+
+    Parameters
+    ----------
+    then : frame
+        The earlier run's :func:`risk_table`.
+    now : frame
+        The later run's :func:`risk_table`.
+    top_n : int, optional
+        Length of the list (priority ≤ ``top_n``); default :data:`DEFAULT_TOP_N`.
+    last_bought : Series, optional
+        The later run's last purchase per customer (:func:`last_purchase`); default None.
+    then_date : str, optional
+        The earlier run's analysis date; default None.
+    now_date : str, optional
+        The later run's analysis date; default None.
+    churn_window_days : int, optional
+        The later run's churn window in days; default None.
+
+    Returns
+    -------
+    tuple of (frame, frame)
+        ``(entered, left)`` with :data:`NEW_AT_RISK_COLUMNS` and :data:`LEFT_COLUMNS` (as far as
+        the risk tables hold them), ordered by the priority in the run they are on.
     """
     top_then = then.loc[then["priority"] <= top_n]
     top_now = now.loc[now["priority"] <= top_n]
@@ -147,7 +192,26 @@ def _why_left(left: pd.DataFrame, then_date, now_date, window) -> np.ndarray:
 def retention_summary(entered: pd.DataFrame, left: pd.DataFrame, top_n: int,
                       then: pd.DataFrame, now: pd.DataFrame) -> dict:
     """Counts of the list change: ``top_n``, ``on_list_then``/``now``, ``stayed``, ``entered``,
-    ``left``, ``entered_by_reason``, ``left_by_reason``, and the value at risk of the list then/now."""
+    ``left``, ``entered_by_reason``, ``left_by_reason``, and the value at risk of the list then/now.
+
+    Parameters
+    ----------
+    entered : frame
+        The entrants of :func:`list_changes` (column ``why``).
+    left : frame
+        The leavers of :func:`list_changes` (column ``reason``).
+    top_n : int
+        Length of the list.
+    then : frame
+        The earlier run's :func:`risk_table`.
+    now : frame
+        The later run's :func:`risk_table`.
+
+    Returns
+    -------
+    dict
+        The counts above, ints, and ``value_at_risk_on_list_then``/``_now`` (floats, money).
+    """
     on_then = int((then["priority"] <= top_n).sum())
     on_now = int((now["priority"] <= top_n).sum())
     return {
