@@ -27,8 +27,23 @@ from crmlib.scans.source import Rows, has_row_order, rows_of, run
 def customer_items(rows: Rows, item_col: str, *, until=None, after=None, date_col: str = "order_date") -> pd.DataFrame:
     """Distinct (``customer_id``, ``item``) pairs with a non-missing item, in first-seen order.
 
-    ``until`` keeps purchases at or before that time, ``after`` those strictly after it
-    (compared with ``date_col`` as timestamps).
+    Parameters
+    ----------
+    rows : frame or engine table
+        Purchases with ``customer_id`` and ``item_col`` (and ``date_col`` when dated).
+    item_col : str
+        The item column, e.g. ``"category"`` or ``"product"``.
+    until : str or Timestamp, optional
+        Keep purchases at or before this time (compared as timestamps); default None.
+    after : str or Timestamp, optional
+        Keep purchases strictly after this time; default None.
+    date_col : str, optional
+        The purchase date column; default ``"order_date"``.
+
+    Returns
+    -------
+    frame
+        Columns ``customer_id`` and ``item``, one row per distinct pair.
     """
     dated = until is not None or after is not None
     table = rows_of(rows, ["customer_id", item_col, *([date_col] if dated else [])])

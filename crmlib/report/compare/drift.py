@@ -20,7 +20,18 @@ TABLES = ("transactions", "customers", "feedback", "marketing_spend", "touchpoin
 
 
 def table_profile(run: RunFolder) -> dict[str, dict]:
-    """Table -> ``rows`` (and ``columns``, ``date_min``, ``date_max`` when the run recorded them)."""
+    """Table -> ``rows`` (and ``columns``, ``date_min``, ``date_max`` when the run recorded them).
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run whose manifest profile (or ``data_quality.json``) is read.
+
+    Returns
+    -------
+    dict of str to dict
+        One entry per table the run recorded; empty when it recorded none.
+    """
     profile = (run.dataset.get("profile") or {}).get("tables")
     if profile:
         return profile
@@ -32,7 +43,20 @@ def table_profile(run: RunFolder) -> dict[str, dict]:
 
 
 def file_changes(then: dict[str, str], now: dict[str, str]) -> list[dict]:
-    """Input files ``changed``, ``unchanged``, ``added`` or ``removed`` between two runs (by sha256)."""
+    """Input files ``changed``, ``unchanged``, ``added`` or ``removed`` between two runs (by sha256).
+
+    Parameters
+    ----------
+    then : dict of str to str
+        The earlier run's input files: name -> sha256.
+    now : dict of str to str
+        The later run's input files: name -> sha256.
+
+    Returns
+    -------
+    list of dict
+        ``file`` and ``change``: the later run's files first, then the removed ones.
+    """
     rows = [{"file": f, "change": "unchanged" if then[f] == h else "changed"} for f, h in now.items() if f in then]
     rows += [{"file": f, "change": "added"} for f in now if f not in then]
     rows += [{"file": f, "change": "removed"} for f in then if f not in now]
@@ -41,7 +65,20 @@ def file_changes(then: dict[str, str], now: dict[str, str]) -> list[dict]:
 
 def data_drift(then: RunFolder, now: RunFolder) -> dict:
     """``analysis_date``, ``tables`` (rows, date range, columns added/missing per table),
-    ``files`` and ``fingerprint`` (then/now) of the two runs' datasets."""
+    ``files`` and ``fingerprint`` (then/now) of the two runs' datasets.
+
+    Parameters
+    ----------
+    then : RunFolder
+        The earlier run.
+    now : RunFolder
+        The later run.
+
+    Returns
+    -------
+    dict
+        The keys above plus ``inputs_unchanged`` (True when every input file is unchanged).
+    """
     before, after = table_profile(then), table_profile(now)
     tables = []
     for name in [t for t in TABLES if t in before or t in after] + sorted((set(before) | set(after)) - set(TABLES)):

@@ -18,7 +18,20 @@ import math
 
 
 def category_label(category: str, lang: str = "en") -> str:
-    """The complaint category's name in ``lang`` from the bundled taxonomy (the key when unknown)."""
+    """The complaint category's name in ``lang`` from the bundled taxonomy (the key when unknown).
+
+    Parameters
+    ----------
+    category : str
+        The category key, e.g. ``"price"``.
+    lang : str, optional
+        Language of the name; default ``"en"``.
+
+    Returns
+    -------
+    str
+        The category's name, or ``category`` itself.
+    """
     from crmlib.feedback.categories import category_labels
 
     try:
@@ -28,14 +41,38 @@ def category_label(category: str, lang: str = "en") -> str:
 
 
 def category_shares(summary: dict) -> dict[str, float]:
-    """Complaint category -> share (0-1) of negative texts."""
+    """Complaint category -> share (0-1) of negative texts.
+
+    Parameters
+    ----------
+    summary : dict
+        A run's ``feedback_summary.json``.
+
+    Returns
+    -------
+    dict of str to float
+        One entry per category with a finite share; empty without categories.
+    """
     rows = ((summary.get("categories") or {}).get("negative_texts")) or []
     return {str(r["category"]): float(r["share"]) for r in rows if _number(r.get("share"))}
 
 
 def feedback_changes(then: dict, now: dict) -> list[dict]:
     """Rows ``key`` (csat, nps, ``category:<name>``), ``kind`` (percent | points | share), ``then``,
-    ``now`` and ``change_points``; a value one run lacks is None (and so is its change)."""
+    ``now`` and ``change_points``; a value one run lacks is None (and so is its change).
+
+    Parameters
+    ----------
+    then : dict
+        The earlier run's ``feedback_summary.json``.
+    now : dict
+        The later run's ``feedback_summary.json``.
+
+    Returns
+    -------
+    list of dict
+        CSAT and NPS (when either run has them), then the categories, the later run's first.
+    """
     rows = []
     for key, kind in (("csat", "percent"), ("nps", "points")):
         a, b = (then.get(key) or {}).get("value"), (now.get(key) or {}).get("value")

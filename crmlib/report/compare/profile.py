@@ -27,6 +27,16 @@ from crmlib.data.schema import TABLES
 def date_column(table: str) -> str | None:
     """The field whose range is recorded for ``table``: its required date field, else its first.
 
+    Parameters
+    ----------
+    table : str
+        A canonical table name, e.g. ``"transactions"``.
+
+    Returns
+    -------
+    str or None
+        The date field; None for an unknown table or one without a date field.
+
     >>> date_column("transactions"), date_column("customers")
     ('order_date', 'signup_date')
     """
@@ -43,6 +53,18 @@ def dataset_profile(dataset, config=None) -> dict:
     Plain JSON-ready values: ``currency``, ``returns``, ``zero_amounts``, ``columns_mapped``
     (table -> field -> source column, as ``dataset.yaml`` maps them) and ``tables`` (table ->
     ``rows``, sorted ``columns``, ``date_min``/``date_max`` as ``YYYY-MM-DD`` or None).
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (any object with the tables as attributes and ``currency``).
+    config : DatasetConfig, optional
+        The dataset's configuration; None (default) leaves out the policies and mapping.
+
+    Returns
+    -------
+    dict
+        The profile described above.
     """
     tables = {}
     for name in TABLES:

@@ -34,8 +34,26 @@ def write_comparison(comparison: Comparison, folder: str | Path, *, nav: list[tu
                      index_href: str = "../index.html", salt: str | None = None) -> dict[str, str]:
     """Write the comparison's files into run ``folder``; returns what was written (relative paths).
 
-    ``salt`` pseudonymises the customer ids the page shows (the run's ``--pseudonymize``);
-    the exports keep real ids.
+    The exports keep real ids.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        The result of :func:`crmlib.report.compare.compare_runs`.
+    folder : str or Path
+        The later run's folder.
+    nav : list of (str, str), optional
+        The page's navigation links as (label, href); default None.
+    index_href : str, optional
+        Link to the runs' index; default ``"../index.html"``.
+    salt : str, optional
+        Pseudonymises the customer ids the page shows (the run's ``--pseudonymize``); default None.
+
+    Returns
+    -------
+    dict of str to str
+        ``changes``, ``html`` and, when written, ``new_at_risk`` and ``left_at_risk`` -> path in
+        ``folder``.
     """
     folder = Path(folder)
     exports = folder / "exports"
