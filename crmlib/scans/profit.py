@@ -155,8 +155,30 @@ def profit_scan(purchases: Rows, returns: Rows | None, costs: dict, products: Ro
     only when ``costs`` prices service contacts): :data:`PROFIT_COLUMNS` (floats), whose
     ``service_contacts`` and ``service_cost`` include the touchpoints not mirrored by feedback.
 
-    ``costs`` is ``Dataset.costs`` (the dataset.yaml section); ``profit`` is ``gross_margin −
-    cost_to_serve`` and is added by :func:`crmlib.profit.customer_profit`.
+    ``profit`` is ``gross_margin − cost_to_serve`` and is added by
+    :func:`crmlib.profit.customer_profit`.
+
+    Parameters
+    ----------
+    purchases : frame or engine table
+        Purchase lines with ``customer_id``, ``amount`` and optionally ``order_id``, ``product``,
+        ``category``, ``quantity``, ``cost``, ``discount``.
+    returns : frame or engine table or None
+        Return lines (negative amounts), same columns; None or empty: no returns.
+    costs : dict
+        ``Dataset.costs`` (the dataset.yaml section): ``margin_rates``, ``service_contact``,
+        ``return_handling``, ``shipping_per_order``, ``service_touchpoints``.
+    products : frame or engine table, optional
+        Products with ``product`` and ``unit_cost`` or ``margin_rate``; default None.
+    feedback : frame or engine table, optional
+        Feedback rows (``customer_id``, optionally ``channel``, ``date``); default None.
+    touchpoints : frame or engine table, optional
+        Contacts (``customer_id``, ``timestamp``, ``channel``, ``touchpoint_type``); default None.
+
+    Returns
+    -------
+    frame
+        Index ``customer_id``; :data:`PROFIT_COLUMNS` as floats (money in the dataset's currency).
     """
     optional = ("order_id", "product", "category", "quantity", "cost", "discount")
     rates = costs.get("margin_rates") or {}

@@ -71,14 +71,38 @@ class Comparison:
 
 
 def run_summary(run: RunFolder) -> dict:
+    """The run's identity as the comparison records it.
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run.
+
+    Returns
+    -------
+    dict
+        ``run_id``, ``name``, ``started``, ``analysis_date``, ``status``, ``currency``, ``lang``.
+    """
     return {"run_id": run.run_id, "name": run.name, "started": run.started,
             "analysis_date": run.analysis_date, "status": run.status, "currency": run.currency,
             "lang": run.lang}
 
 
 def nothing_to_compare(now: RunFolder, reason: str) -> Comparison:
-    """The comparison of a run that has no earlier run to compare with (``reason``: first_run |
-    skipped | not_found)."""
+    """The comparison of a run that has no earlier run to compare with.
+
+    Parameters
+    ----------
+    now : RunFolder
+        The run.
+    reason : str
+        Why: ``"first_run"``, ``"skipped"`` (``--no-compare``) or ``"not_found"``.
+
+    Returns
+    -------
+    Comparison
+        ``changes`` with status ``"nothing_to_compare"`` and no sections; no frames.
+    """
     return Comparison({"schema_version": SCHEMA_VERSION, "run": run_summary(now), "compared_with": None,
                        "status": "nothing_to_compare", "reason": reason, "alerts": [],
                        "not_comparable": [], "sections": {}, "units": UNITS})
@@ -86,7 +110,25 @@ def nothing_to_compare(now: RunFolder, reason: str) -> Comparison:
 
 def compare_runs(then: RunFolder | None, now: RunFolder, *, top_n: int = retention_part.DEFAULT_TOP_N,
                  reason: str = "first_run") -> Comparison:
-    """Compare run ``now`` with the earlier run ``then`` (None: nothing to compare, for ``reason``)."""
+    """Compare run ``now`` with the earlier run ``then``.
+
+    Parameters
+    ----------
+    then : RunFolder or None
+        The earlier run; None gives :func:`nothing_to_compare`.
+    now : RunFolder
+        The later run.
+    top_n : int, optional
+        Length of the retention list; default ``DEFAULT_TOP_N`` of :mod:`.retention`.
+    reason : str, optional
+        Why there is nothing to compare when ``then`` is None; default ``"first_run"``.
+
+    Returns
+    -------
+    Comparison
+        The ``changes`` dict (sections ``kpis``, ``segments``, ``tiers``, ``retention``, ``clv``,
+        ``feedback``, ``drift``) and the entered/left retention frames.
+    """
     if then is None:
         return nothing_to_compare(now, reason)
     found = differences(run_definitions(then), run_definitions(now))

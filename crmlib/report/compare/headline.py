@@ -76,6 +76,16 @@ class Metric:
 def kind_of_unit(unit: str) -> str:
     """The kind of a ``kpis.json`` unit text.
 
+    Parameters
+    ----------
+    unit : str
+        The ``unit`` of a headline row, e.g. ``"currency per order"`` (empty or None: a number).
+
+    Returns
+    -------
+    str
+        ``"share"``, ``"percent"``, ``"points"``, ``"money"``, ``"count"`` or ``"number"``.
+
     >>> [kind_of_unit(u) for u in ("customers", "currency per order", "share (0–1)", "% (0–100)")]
     ['count', 'money', 'share', 'percent']
     """
@@ -94,7 +104,18 @@ def kind_of_unit(unit: str) -> str:
 
 
 def headline_metrics(run: RunFolder) -> dict[str, Metric]:
-    """Every headline number ``run``'s exports hold, keyed as in :data:`ORDER`."""
+    """Every headline number ``run``'s exports hold, keyed as in :data:`ORDER`.
+
+    Parameters
+    ----------
+    run : RunFolder
+        The run whose ``kpis.json``, ``clv_model.json``, ``churn_model.json`` and manifest are read.
+
+    Returns
+    -------
+    dict of str to Metric
+        Only the numbers the run has (finite values), in the order of :data:`ORDER`.
+    """
     found: dict[str, Metric] = {}
     for row in (run.json("kpis.json") or {}).get("headline", []):
         if row.get("available") and _finite(row.get("value")) and row.get("kpi") in KPI_AREAS:
@@ -120,7 +141,22 @@ def headline_metrics(run: RunFolder) -> dict[str, Metric]:
 def change(then: float | None, now: float | None, kind: str) -> tuple[float | None, str]:
     """The change from ``then`` to ``now`` in the number's own terms: percentage points for
     shares and percentages (``"points"``), else relative to ``then`` (``"relative"``, 0.05 = +5 %;
-    None when ``then`` is 0)."""
+    None when ``then`` is 0).
+
+    Parameters
+    ----------
+    then : float or None
+        The earlier value.
+    now : float or None
+        The later value.
+    kind : str
+        The number's kind (:attr:`Metric.kind`): share, percent, points, money, count or number.
+
+    Returns
+    -------
+    tuple of (float or None, str)
+        The change (None when either value is missing) and ``"points"`` or ``"relative"``.
+    """
     points = kind in ("share", "percent", "points")
     if not (_finite(then) and _finite(now)):
         return None, "points" if points else "relative"
