@@ -418,7 +418,8 @@ class Workbook:
         cards = []
         for key, name in names.items():
             if key in monthly:
-                series = monthly[key].dropna()
+                series = monthly[key]  # every month kept: a gap is no "month before" (kpi_card)
+                series = series.loc[: series.last_valid_index()]  # up to the latest month with a value
                 cards.append(kpi_card(key, name, series.tolist(), series.index[-1] if len(series) else None,
                                       self.fmt))
         return cards

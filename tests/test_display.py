@@ -97,6 +97,30 @@ def test_kpi_cards_colour_the_change_by_what_is_good_for_the_kpi():
     assert page.count("<svg") == 2 and "crm-good" in page and "crm-bad" in page and "<script" not in page
 
 
+
+def test_a_kpi_card_compares_only_with_the_month_really_before():
+    """A missing month before is no change (not one against an older month under "vs the month before")."""
+    gap = kpi_card("revenue", "Revenue", [100.0, np.nan, 200.0], "2024-12", EN)
+    assert (gap.value, gap.change, gap.tone) == ("CN¥200", "", "neutral")
+    assert gap.note == "Dec 2024, vs the month before" and gap.series == (100.0, 200.0)
+    assert kpi_card("revenue", "Revenue", [np.nan, 150.0, 200.0], "2024-12", EN).change == "+33.3%"
+    assert kpi_card("revenue", "收入", [100.0, None, 200.0], "2024-12", ZH).change == ""
+    assert kpi_card("revenue", "Revenue", [100.0, np.nan], "2024-12", EN).value == "–"  # the month shown is missing
+
+
+def test_page_cards_keep_the_months_without_a_value():
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from crmlib.notebook import Workbook
+
+    wb = Workbook(dataset=SimpleNamespace(root=Path("data/sample")), export_dir=Path("exports"), lang="en")
+    monthly = pd.DataFrame({"nps": [10.0, np.nan, 30.0, np.nan], "revenue": [100.0, 110.0, 121.0, 133.1]},
+                           index=pd.Index(["2024-09", "2024-10", "2024-11", "2024-12"], name="month"))
+    nps, revenue = wb.kpi_cards(monthly, {"nps": "NPS", "revenue": "Revenue"})
+    assert (nps.value, nps.change, nps.note) == ("30.0", "", "Nov 2024, vs the month before")  # no Oct: no change
+    assert (revenue.change, revenue.note) == ("+10.0%", "Dec 2024, vs the month before")
+
 def test_sparkline_spans_its_box():
     svg = sparkline_svg([1.0, 3.0, 2.0], width=100, height=20)
     points = re.search(r'points="([^"]+)"', svg).group(1).split()

@@ -138,7 +138,10 @@ def kpi_card(kpi: str, label: str, series: Sequence[float], period, formats: For
     label : str
         The shown name, already translated.
     series : sequence of float
-        Monthly values, oldest first; missing values are dropped.
+        One value per consecutive month, oldest first, the last one for ``period``. A missing
+        value (None or NaN) is a month without the KPI: the change is only ever against the
+        month right before ``period``, so none is shown when that month is missing (never
+        against an older month), and missing months are left out of the sparkline.
     period : str or Period or None
         The month of the last value (``"2024-12"``), named in the note; None for no note.
     formats : Formats
@@ -149,18 +152,20 @@ def kpi_card(kpi: str, label: str, series: Sequence[float], period, formats: For
     Returns
     -------
     Card
-        Formatted value, change against the previous value, its tone and the last 12 values.
+        Formatted value, change against the month before (empty without it), its tone and the
+        values of the last 12 months; the value is shown as missing when the last month is.
     """
-    values = [float(v) for v in series if v is not None and not pd.isna(v)]
+    months = [None if v is None or pd.isna(v) else float(v) for v in series]
     style = KPI_STYLES.get(kpi, KpiStyle("number", 2, None))
-    if not values:
+    if not months or months[-1] is None:
         return Card(label, MISSING, note=note)
-    previous = values[-2] if len(values) > 1 else None
-    change, tone = _change(values[-1], previous, style, formats)
+    previous = months[-2] if len(months) > 1 else None  # the month really before, or None when missing
+    change, tone = _change(months[-1], previous, style, formats)
     if not note and period is not None:
         _ = translator(formats.lang)
         note = _("{month}, vs the month before").format(month=formats.month(pd.Period(str(period), "M")))
-    return Card(label, _value(values[-1], style, formats), change, tone, tuple(values[-12:]), note)
+    return Card(label, _value(months[-1], style, formats), change, tone,
+                tuple(v for v in months[-12:] if v is not None), note)
 
 
 def value_card(label: str, value: str, note: str = "") -> Card:
