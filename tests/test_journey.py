@@ -241,3 +241,30 @@ def test_engagement_gain_finds_churn_that_only_the_contacts_foretell():
     assert gain["roc_auc_with"] > 0.95
     assert abs(gain["roc_auc_without"] - 0.5) < 0.1
     assert gain["gain"] == pytest.approx(gain["roc_auc_with"] - gain["roc_auc_without"])
+
+
+def test_engagement_gain_uses_given_cutoffs_on_a_history_too_short_for_the_defaults():
+    # Purchases start 2024-05-01: less than the three 90-day windows before 2024-12-31 that the default
+    # cutoffs need, but the caller's cutoffs (06-01 and 09-30) have all they need.
+    from crmlib.churn.study import ChurnTables
+    from crmlib.readiness import NotEnoughData
+
+    rng = np.random.default_rng(7)
+    ids = [f"c{i:04d}" for i in range(200)]
+    orders = [(c, pd.Timestamp(d)) for c in ids for d in ("2024-05-01", "2024-05-15")]
+    visits = []
+    for visit, purchase in (("2024-05-22", "2024-07-01"), ("2024-09-20", "2024-11-01")):
+        engaged = np.asarray(ids)[rng.random(len(ids)) < 0.5]
+        visits += [(c, pd.Timestamp(visit)) for c in engaged]
+        orders += [(c, pd.Timestamp(purchase)) for c in engaged]
+    transactions = pd.DataFrame(orders, columns=["customer_id", "order_date"]).assign(amount=50.0)
+    transactions["order_id"] = [f"o{i}" for i in range(len(transactions))]
+    contacts = pd.DataFrame(visits, columns=["customer_id", "timestamp"]).assign(
+        channel="app", touchpoint_type="app_visit")
+    tables = ChurnTables(transactions, touchpoints=contacts)
+    gain = journey.engagement_gain(tables, window_days=90, analysis_date="2024-12-31",
+                                   train_cutoff="2024-06-01", test_cutoff="2024-09-30")
+    assert (gain["train_cutoff"], gain["test_cutoff"]) == ("2024-06-01", "2024-09-30")
+    assert gain["roc_auc_with"] > 0.95
+    with pytest.raises(NotEnoughData):  # a missing cutoff still takes the default, which needs the history
+        journey.engagement_gain(tables, window_days=90, analysis_date="2024-12-31", train_cutoff="2024-06-01")

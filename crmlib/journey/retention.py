@@ -156,7 +156,8 @@ def engagement_gain(tables, *, window_days: int, analysis_date, model: str = "gr
     recent_days : int, optional
         Length in days of the recent-activity period (default ``DEFAULTS.recent_days``).
     train_cutoff, test_cutoff : date-like, optional
-        The cutoffs; None takes those of :func:`crmlib.churn.study.default_cutoffs`.
+        The cutoffs; None takes those of :func:`crmlib.churn.study.default_cutoffs` (computed only
+        when one is missing, so given cutoffs work on a history too short for the defaults).
     random_state : int, optional
         Seed of the models (default 0).
 
@@ -169,9 +170,12 @@ def engagement_gain(tables, *, window_days: int, analysis_date, model: str = "gr
     """
     from crmlib.churn.study import default_cutoffs
 
-    default_train, default_test = default_cutoffs(analysis_date, window_days, tables.transactions["order_date"].min())
-    train = pd.Timestamp(train_cutoff or default_train).normalize()
-    test = pd.Timestamp(test_cutoff or default_test).normalize()
+    if train_cutoff is None or test_cutoff is None:  # defaults only for what the caller left out
+        default_train, default_test = default_cutoffs(analysis_date, window_days, tables.transactions["order_date"].min())
+        train_cutoff = default_train if train_cutoff is None else train_cutoff
+        test_cutoff = default_test if test_cutoff is None else test_cutoff
+    train = pd.Timestamp(train_cutoff).normalize()
+    test = pd.Timestamp(test_cutoff).normalize()
     X_train, y_train = tables.training_set(train, window_days, analysis_date, "purchases", recent_days)
     X_test, y_test = tables.training_set(test, window_days, analysis_date, "purchases", recent_days)
     engagement = [c for c in ENGAGEMENT_COLUMNS if c in X_train]
