@@ -18,6 +18,7 @@ from crmlib.plots import SEGMENT_COLOURS, TIER_COLOURS, setup  # noqa: E402
 from crmlib.plots import churn as churn_plots  # noqa: E402
 from crmlib.plots import clv as clv_plots  # noqa: E402
 from crmlib.plots import feedback as feedback_plots  # noqa: E402
+from crmlib.plots import overview as overview_plots  # noqa: E402
 from crmlib.plots import profit as profit_plots  # noqa: E402
 from crmlib.plots import quality as quality_plots  # noqa: E402
 from crmlib.profit import whale_curve  # noqa: E402
@@ -91,3 +92,16 @@ def test_a_segment_or_tier_has_one_colour_on_every_chart_whatever_language_names
     # channels are not segments: the chart's own colour cycle, two channels never share a colour
     lines = churn_plots.plot_churn_rates(_rates(["email", "search", "social"])).axes[0].get_lines()
     assert len({to_hex(line.get_color()) for line in lines}) == 3
+
+
+def test_the_recommender_has_its_own_colour_and_every_comparison_a_distinct_grey():
+    """The overview's four bars: no baseline may wear the recommender's colour (as it did with two colours cycled)."""
+    fig = overview_plots.plot_hit_rates({"co-occurrence": 0.3, "EASE": 0.35, "popularity baseline": 0.2,
+                                         "random (expected)": 0.05}, "Hit-rate@3", "recommender", "hit-rate")
+    colours = [to_hex(bar.get_facecolor()) for bar in fig.axes[0].patches]
+    plt.close(fig)
+    def grey(colour):  # red = green = blue
+        return len({colour[1:3], colour[3:5], colour[5:7]}) == 1
+
+    assert len(set(colours)) == 4, colours
+    assert not grey(colours[0]) and all(grey(c) for c in colours[1:]), colours

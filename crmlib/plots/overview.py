@@ -127,13 +127,38 @@ def plot_cltv_cac(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
     return fig
 
 
+RECOMMENDER_COLOUR = "C0"  # the recommender's bar; every comparison gets its own grey
+
+
+def comparison_greys(n: int) -> list[str]:
+    """``n`` distinct neutral greys, dark to light, for the bars a result is compared with.
+
+    Parameters
+    ----------
+    n : int
+        Number of comparison bars.
+
+    Returns
+    -------
+    list of str
+        Matplotlib grey levels (``"0.35"`` … ``"0.75"``); one bar gets the middle grey.
+
+    >>> comparison_greys(3)
+    ['0.35', '0.55', '0.75']
+    """
+    if n == 1:
+        return ["0.55"]
+    return [f"{level:.2f}" for level in np.linspace(0.35, 0.75, n)]
+
+
 def plot_hit_rates(results: dict[str, float], title: str, xlabel: str, ylabel: str):
-    """Bars of hit-rate@N for the recommender and its baseline.
+    """Bars of hit-rate@N: the recommender first, in the accent colour, then what it is compared
+    with (another recommender, the popularity and random baselines …), each in its own grey.
 
     Parameters
     ----------
     results : dict of str to float
-        Bar label -> hit rate (0-1), in bar order.
+        Bar label -> hit rate (0-1), in bar order: the recommender first, then its comparisons.
     title : str
         Chart title.
     xlabel : str
@@ -147,7 +172,8 @@ def plot_hit_rates(results: dict[str, float], title: str, xlabel: str, ylabel: s
         The chart.
     """
     fig, ax = new_figure(6, 3.2)
-    bars = ax.bar(list(results), list(results.values()), color=["C0", "C7"][: len(results)])
+    colours = [RECOMMENDER_COLOUR, *comparison_greys(len(results) - 1)] if results else []
+    bars = ax.bar(list(results), list(results.values()), color=colours)
     ax.bar_label(bars, labels=[f"{v:.0%}" for v in results.values()])
     ax.set_ylim(0, 1)
     percent_axis(ax)
