@@ -301,3 +301,30 @@ def test_charts_have_titles_axis_labels_and_render_chinese(lang):
         if lang == "zh":
             assert any("\u4e00" <= ch <= "\u9fff" for ch in ax.get_title())
         plt.close(fig)
+
+
+@pytest.mark.parametrize("value, lang, title, bar", [
+    ("monetary", "en", "Mean spend by recency and frequency score", "spend (CN¥)"),
+    ("frequency", "en", "Mean frequency by recency and frequency score", "frequency"),
+    ("recency", "zh", "按 R 与 F 评分的平均距上次购买天数", "距上次购买天数"),
+    ("total_spend", "zh", "按 R 与 F 评分的平均累计消费金额", "累计消费金额 (¥)"),
+])
+def test_the_rfm_heatmap_names_the_value_it_averages(value, lang, title, bar):
+    rfm, _ = _three_groups(n=20)
+    summary = pd.DataFrame({"days_since_last": rfm["recency"], "n_purchase_periods": rfm["frequency"],
+                            "n_orders": rfm["frequency"], "total_spend": rfm["monetary"]})
+    fig = segment_plots.plot_rfm_heatmap(segment_table(summary, lang=lang), lang, value=value, currency="CNY")
+    assert fig.axes[0].get_title() == title
+    assert fig.axes[1].get_ylabel() == bar  # the colour bar
+    plt.close(fig)
+
+
+def test_the_rfm_heatmap_of_an_unnamed_or_absent_value_says_what_to_pass():
+    table = pd.DataFrame({"r_score": [1, 2], "f_score": [1, 2], "clv": [10.0, 20.0]})
+    with pytest.raises(ValueError, match="value_label"):
+        segment_plots.plot_rfm_heatmap(table, value="clv")
+    with pytest.raises(ValueError, match="'churn' is not a column"):
+        segment_plots.plot_rfm_heatmap(table, value="churn")
+    fig = segment_plots.plot_rfm_heatmap(table, "en", value="clv", currency="USD", value_label="CLV")
+    assert fig.axes[0].get_title() == "Mean CLV by recency and frequency score" and fig.axes[1].get_ylabel() == "CLV ($)"
+    plt.close(fig)

@@ -32,7 +32,6 @@ TEXT = {
     "rfm_heatmap": N_("Mean {value} by recency and frequency score"),
     "r_score": N_("recency score (5 = most recent)"),
     "f_score": N_("frequency score (5 = most frequent)"),
-    "monetary": N_("spend"),
     "cluster_profiles": N_("Cluster profiles (percentile of the cluster's median)"),
     "cluster": N_("cluster"),
     "feature": N_("feature"),
@@ -51,6 +50,14 @@ TEXT = {
     "lifecycle_axis": N_("lifecycle stage"),
     "tier": N_("value tier"),
     "features": {"recency": N_("recency (high = recent)"), "frequency": N_("frequency"), "monetary": N_("spend")},
+}
+
+
+HEATMAP_VALUES = {  # column of segment_table -> (its name in the title and colour bar, whether it is money)
+    "monetary": (N_("spend"), True),
+    "total_spend": (N_("total spend"), True),
+    "frequency": (N_("frequency"), False),
+    "recency": (N_("days since the last purchase"), False),
 }
 
 
@@ -88,9 +95,10 @@ def plot_segment_sizes(overview: pd.DataFrame, lang: str = "en"):
     return fig
 
 
-def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary", currency: str = ""):
-    """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it (the colour bar
-    names ``currency``'s symbol when given).
+def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "monetary", currency: str = "",
+                     value_label: str | None = None):
+    """Heatmap of the mean ``value`` per (R score, F score) cell, annotated with it; the title and
+    the colour bar name ``value`` (and ``currency``'s symbol for money).
 
     Parameters
     ----------
@@ -100,21 +108,38 @@ def plot_rfm_heatmap(table: pd.DataFrame, lang: str = "en", value: str = "moneta
     lang : {"en", "zh"}, default "en"
         Language of the title and axis labels.
     value : str, default "monetary"
-        Column averaged in each cell.
+        Column averaged in each cell: ``monetary`` (spend), ``total_spend``, ``frequency``,
+        ``recency`` (days since the last purchase), or any column given a ``value_label``.
     currency : str, default ""
-        ISO currency code for the colour bar label; empty shows no unit.
+        ISO currency code for the colour bar label of a money value (``monetary``,
+        ``total_spend`` or a column with a ``value_label``); empty shows no unit.
+    value_label : str, optional
+        The value's shown name, already translated; default: the name of a known ``value``.
 
     Returns
     -------
     Figure
         The chart.
+
+    Raises
+    ------
+    ValueError
+        When ``value`` is not a column of ``table``, or is not a known value and has no ``value_label``.
     """
+    if value not in table:
+        raise ValueError(f"plot_rfm_heatmap: value {value!r} is not a column of the table; "
+                         f"pick one of {sorted(set(HEATMAP_VALUES) & set(table.columns)) or list(table.columns)}")
+    if value_label is None and value not in HEATMAP_VALUES:
+        raise ValueError(f"plot_rfm_heatmap: no shown name for value {value!r}; pass value_label=<its name in "
+                         f"the report's language> or use one of {', '.join(HEATMAP_VALUES)}")
+    message, money = HEATMAP_VALUES.get(value, (None, True))
+    name = value_label if value_label is not None else gettext(lang, message)
     grid = table.pivot_table(index="r_score", columns="f_score", values=value, aggfunc="mean")
     grid = grid.reindex(index=range(5, 0, -1), columns=range(1, 6))
     fig, ax = new_figure(7, 5)
-    sns.heatmap(grid, annot=True, fmt=".0f", cmap="YlGnBu", ax=ax,
-                cbar_kws={"label": _t("monetary", lang) + (f" ({currency_unit(currency, lang)})" if currency else "")})
-    name = _t("monetary", lang)
+    unit = f" ({currency_unit(currency, lang)})" if currency and money else ""
+    sns.heatmap(grid, annot=True, fmt=".0f" if money or value == "recency" else ".1f", cmap="YlGnBu", ax=ax,
+                cbar_kws={"label": name + unit})
     label(ax, _t("rfm_heatmap", lang, value=name), _t("f_score", lang), _t("r_score", lang))
     return fig
 
@@ -267,7 +292,8 @@ def plot_migration_matrix(matrix: pd.DataFrame, before: str, after: str, lang: s
 
 
 def plot_crm_funnel(funnel: pd.DataFrame, lang: str = "en"):
-    """Horizontal funnel bars of customers per CRM stage, annotated with conversion.
+    """Horizontal funnel bars of customers per CRM stage, each annotated with its count and its
+    share of the identified customers (``share_of_identified``), not the step-to-step conversion.
 
     Parameters
     ----------
