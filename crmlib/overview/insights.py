@@ -45,7 +45,11 @@ def segment_shift_sentence(before: pd.Series, after: pd.Series, labels: dict[str
     Returns
     -------
     str or None
-        The sentence; None when either series is missing or empty.
+        The sentence (that the mix did not change when no segment's share did); None when either
+        series is missing or empty.
+
+    >>> segment_shift_sentence(pd.Series(["lost", "champions"]), pd.Series(["champions", "lost"]), {}, "2024-09-30")
+    'The segment mix has not changed since Sep 30, 2024: every segment holds the same share of customers.'
     """
     if before is None or after is None or before.empty or after.empty:
         return None
@@ -53,6 +57,9 @@ def segment_shift_sentence(before: pd.Series, after: pd.Series, labels: dict[str
     share_before = before.value_counts(normalize=True)
     share_after = after.value_counts(normalize=True)
     change = share_after.sub(share_before, fill_value=0)
+    if not (change.abs() > 1e-12).any():  # equal shares: no segment grew or shrank
+        return gettext(lang, "The segment mix has not changed since {since}: every segment holds the same "
+                             "share of customers.").format(since=fmt.date(since))
     key = change.abs().idxmax()
     n_before, n_after = int((before == key).sum()), int((after == key).sum())
     message = (N_("Largest segment shift since {since}: {name} grew from {before} to {after} customers "
