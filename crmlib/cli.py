@@ -40,7 +40,13 @@ def _validate(args: argparse.Namespace) -> int:
     from crmlib.data.config import effective_engine, read_config
     from crmlib.data.load import load_dataset
     from crmlib.engine.select import activate, chosen_engine
-    from crmlib.engine.spark import SparkUnavailable, choose_engine
+    from crmlib.engine.spark import (
+        CONF_VARIABLE,
+        MASTER_VARIABLE,
+        SparkUnavailable,
+        choose_engine,
+        spark_settings,
+    )
     from crmlib.scans.summary import customer_summary
 
     try:
@@ -51,7 +57,13 @@ def _validate(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     dataset = load_dataset(args.data_dir, analysis_date=args.analysis_date or None)
     config = read_config(args.data_dir)
-    engine = activate(chosen_engine(config.engine), config.spark)
+    try:  # a Spark session that cannot start (a bad master URL or spark: setting) is a usage error
+        engine = activate(chosen_engine(config.engine), config.spark)
+    except SparkUnavailable as exc:
+        master = spark_settings(config.spark)["spark.master"]
+        print(f"Error: {exc} (spark.master is {master!r}: check {MASTER_VARIABLE}, {CONF_VARIABLE} and the "
+              f"`spark:` block of {args.data_dir}/dataset.yaml)", file=sys.stderr)
+        return EXIT_USAGE
     if dataset.has("transactions"):
         customers = len(customer_summary(dataset.transactions, dataset.analysis_date))  # one scan on the engine
         print(f"Engine: {engine.name} ({customers:,} customers summarised there)")

@@ -96,6 +96,7 @@ def test_churn_features_and_labels(spark, dataset):
     same(both(spark, features._purchase_features, dataset.transactions, cutoff, 90))
     same(both(spark, features._return_features, dataset.returns, cutoff, purchases.index, purchases["total_spend"]))
     same(both(spark, features._feedback_features, dataset.feedback, cutoff, purchases.index))
+    same(both(spark, features._feedback_features, dataset.feedback, cutoff, purchases.index, 3))
     same(both(spark, purchase_labels, dataset.transactions, cutoff, 60, dataset.analysis_date))
 
 
@@ -252,3 +253,22 @@ def test_a_released_step_is_uncached_and_its_view_dropped(spark):
     assert int(step.y.sum().execute()) == 12 and spark.session.catalog.isCached(name)
     spark.release(step)
     assert name not in {t.name for t in spark.session.catalog.listTables()}
+
+
+def test_validate_with_a_spark_that_cannot_start_is_a_usage_error_not_a_traceback():
+    import os
+    import subprocess
+    import sys
+
+    from crmlib.engine.select import ENGINE_VARIABLE
+    from crmlib.engine.spark import CONF_VARIABLE, MASTER_VARIABLE
+
+    # in a fresh process: this module's running session would otherwise be reused whatever the master
+    env = {k: v for k, v in os.environ.items() if k not in (ENGINE_VARIABLE, CONF_VARIABLE)}
+    env[MASTER_VARIABLE] = "bogus://nowhere:1"
+    done = subprocess.run([sys.executable, "-m", "crmlib.cli", "validate", "data/cdnow", "--engine", "spark"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "Error: Spark could not start" in done.stderr
+    assert f"spark.master is 'bogus://nowhere:1': check {MASTER_VARIABLE}" in done.stderr
