@@ -304,6 +304,17 @@ def test_a_killed_runner_takes_its_workers_and_kernels_with_it_and_the_run_is_ma
                                                                              "03_slow": "interrupted"}
 
 
+def test_a_fraction_for_an_int_parameter_in_the_run_config_exits_2_naming_it(tmp_path, capsys):
+    config = tmp_path / "monthly.yaml"
+    config.write_text("params: {rows: 3.5}\n", encoding="utf-8")  # YAML reads 3.5 as a float, not text
+    reports = tmp_path / "reports"
+    code = main(["run", "--config", str(config), "--data", str(CDNOW), "--notebooks-dir", str(BASIC),
+                 "--reports", str(reports)])
+    assert code == 2
+    assert "parameter rows (int): cannot use 3.5: expected a whole number" in capsys.readouterr().err
+    assert not reports.exists()
+
+
 def test_reports_pointing_at_a_file_is_a_usage_error(tmp_path, capsys):
     target = tmp_path / "reports.txt"
     target.write_text("not a folder", encoding="utf-8")

@@ -55,7 +55,7 @@ def test_parameters_cell_is_read_even_where_papermill_skips_a_line(tmp_path):
     ("120", "int", 120), ("0.5", "float", 0.5), ("yes", "bool", True), ("0", "bool", False),
     ("2024-06-30", "str", "2024-06-30"), ("007", "str", "007"), ("[web, app]", "list", ["web", "app"]),
     ("{a: 1}", "dict", {"a": 1}), ("2024-06-30", "None", "2024-06-30"), ("3", "None", 3),
-    (5, "float", 5.0), (["x"], "list", ["x"]), (True, "bool", True),
+    (5, "float", 5.0), (["x"], "list", ["x"]), (True, "bool", True), (90.0, "int", 90),
 ])
 def test_values_are_typed_as_declared(value, declared, expected):
     result = coerce_value("x", value, declared)
@@ -63,7 +63,8 @@ def test_values_are_typed_as_declared(value, declared, expected):
 
 
 @pytest.mark.parametrize(("value", "declared"), [("abc", "int"), ("maybe", "bool"), ("1.5", "int"),
-                                                 ("web", "list"), ("[1]", "dict"), (True, "int")])
+                                                 ("web", "list"), ("[1]", "dict"), (True, "int"),
+                                                 (90.5, "int"), (float("inf"), "int"), (float("nan"), "int")])
 def test_bad_values_are_usage_errors(value, declared):
     with pytest.raises(UsageError, match="parameter x"):
         coerce_value("x", value, declared)

@@ -243,7 +243,12 @@ def coerce_value(name: str, value: object, declared: str):
         if base == "int":
             if isinstance(value, bool):
                 raise ValueError("expected a whole number")
-            return int(text.strip()) if text is not None else int(value)
+            if text is not None:
+                return int(text.strip())
+            number = int(value)
+            if number != value:  # 90.5 from a YAML file is no whole number; 90.0 is 90
+                raise ValueError("expected a whole number, not a fraction")
+            return number
         if base == "float":
             if isinstance(value, bool):
                 raise ValueError("expected a number")
@@ -254,7 +259,7 @@ def coerce_value(name: str, value: object, declared: str):
         if base == "dict" and not isinstance(parsed, dict):
             raise ValueError("expected a YAML mapping such as {a: 1, b: 2}")
         return parsed
-    except (ValueError, TypeError, yaml.YAMLError) as exc:
+    except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:  # OverflowError: int(inf)
         raise UsageError(f"parameter {name} ({declared}): cannot use {value!r}: {exc}") from None
 
 
