@@ -371,6 +371,41 @@ def test_first_run_says_there_is_nothing_to_compare(tmp_path):
     assert not (first / "exports" / "new_at_risk.csv").exists()
 
 
+@pytest.mark.parametrize("log_trouble", ["logs is a file", "disk full"])
+def test_a_failed_comparison_whose_log_cannot_be_written_still_never_raises(tmp_path, monkeypatch, log_trouble):
+    import errno
+
+    reports = tmp_path / "reports"
+    run = make_run(reports, "20241231-060000-monthly", analysis_date=NOW_DATE, exports=now_exports())
+    (run / "compare.html").mkdir()  # the page cannot replace a folder: the comparison fails
+    if log_trouble == "logs is a file":  # logs/ cannot be made, as in a read-only run folder
+        (run / "logs").write_text("not a folder", encoding="utf-8")
+    else:
+        real = Path.write_text
+
+        def full_disk(self, *args, **kwargs):
+            if self.name == "compare.log":
+                raise OSError(errno.ENOSPC, "No space left on device", str(self))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "write_text", full_disk)
+    result = what_changed(run, reports, RunFolder(run).manifest, CompareOptions())
+    assert result.manifest_entry()["status"] == "error"
+    assert result.error.startswith("IsADirectoryError: ")
+    assert "logs/compare.log could not be written" in result.error and "see logs/compare.log" not in result.error
+    assert result.summary_line().startswith("Comparison failed (the notebooks' results are unaffected)")
+    assert not (run / "logs" / "compare.log").is_file()
+
+
+def test_a_failed_comparison_is_logged_to_compare_log(tmp_path):
+    reports = tmp_path / "reports"
+    run = make_run(reports, "20241231-060000-monthly", analysis_date=NOW_DATE, exports=now_exports())
+    (run / "compare.html").mkdir()
+    result = what_changed(run, reports, RunFolder(run).manifest, CompareOptions())
+    assert result.error.endswith("(see logs/compare.log)")
+    assert "IsADirectoryError" in (run / "logs" / "compare.log").read_text(encoding="utf-8")
+
+
 def test_alert_config_is_checked_before_the_run():
     assert validate_alerts({"churn_rate_up_points": 2, "notebook_failed": True}) == {
         "churn_rate_up_points": 2, "notebook_failed": True}

@@ -172,9 +172,14 @@ def what_changed(folder: Path, reports: Path, manifest: dict, options: CompareOp
     try:
         return _what_changed(now, reports, options, salt, nav)
     except Exception as exc:  # the notebooks' results stand; say what went wrong
-        (folder / "logs").mkdir(exist_ok=True)
-        (folder / "logs" / "compare.log").write_text(traceback.format_exc(), encoding="utf-8")
-        message = f"{type(exc).__name__}: {exc} (see logs/compare.log)"
+        message = f"{type(exc).__name__}: {exc}"
+        try:  # a full disk or an unwritable logs/ must not fail the run either
+            (folder / "logs").mkdir(exist_ok=True)
+            (folder / "logs" / "compare.log").write_text(traceback.format_exc(), encoding="utf-8")
+        except OSError as log_error:
+            message += f" (logs/compare.log could not be written: {type(log_error).__name__}: {log_error})"
+        else:
+            message += " (see logs/compare.log)"
         return WhatChanged({"status": "error"}, [], "", {}, error=message)
 
 
