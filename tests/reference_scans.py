@@ -380,7 +380,8 @@ def _return_features(returns: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Inde
     return pd.DataFrame({"n_returns": n_returns, "returned_share": returned / spend.where(spend > 0)}, index=index)
 
 
-def _feedback_features(feedback: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+def _feedback_features(feedback: pd.DataFrame, cutoff: pd.Timestamp, index: pd.Index,
+                       complaint_rating: int = 2) -> pd.DataFrame:
     if feedback is None or feedback.empty or "date" not in feedback:
         return pd.DataFrame(index=index)
     seen = feedback.loc[feedback["date"].dt.normalize() <= cutoff]
@@ -388,7 +389,7 @@ def _feedback_features(feedback: pd.DataFrame, cutoff: pd.Timestamp, index: pd.I
     out = pd.DataFrame({"n_feedback": grouped.size()})
     if "rating" in seen:
         out["mean_rating"] = grouped["rating"].mean()
-        out["n_complaints"] = (seen["rating"] <= 2).groupby(seen["customer_id"], sort=False).sum()
+        out["n_complaints"] = (seen["rating"] <= complaint_rating).groupby(seen["customer_id"], sort=False).sum()
     if "nps" in seen:
         out["mean_nps"] = grouped["nps"].mean()
     out = out.reindex(index).astype(float)

@@ -69,6 +69,20 @@ def test_features_do_not_read_undated_feedback():
     assert "mean_rating" not in X.columns
 
 
+def test_complaints_follow_the_complaint_rating_setting():
+    from crmlib.churn.study import ChurnTables
+
+    tx = _tx([("a", "2024-01-01", 10.0), ("b", "2024-01-01", 10.0)])
+    fb = pd.DataFrame({"customer_id": ["a", "a", "b"], "rating": [3.0, 1.0, 4.0],
+                       "date": pd.to_datetime(["2024-01-05", "2024-01-06", "2024-01-07"])})
+    by_default = churn.churn_features(tx, "2024-03-01", feedback=fb)  # DEFAULTS.complaint_rating = 2
+    assert by_default["n_complaints"].to_dict() == {"a": 1.0, "b": 0.0}
+    strict = churn.churn_features(tx, "2024-03-01", feedback=fb, complaint_rating=3)
+    assert strict["n_complaints"].to_dict() == {"a": 2.0, "b": 0.0}
+    tables = ChurnTables(tx, feedback=fb, complaint_rating=4)  # the churn model's features take it too
+    assert tables.features("2024-03-01")["n_complaints"].to_dict() == {"a": 2.0, "b": 1.0}
+
+
 def test_recent_activity_and_ratios_hand_computed():
     tx = _tx([("a", "2024-01-01", 10.0), ("a", "2024-02-15", 20.0), ("a", "2024-03-20", 30.0), ("a", "2024-05-01", 5.0)])
     X = churn.churn_features(tx, "2024-03-31", recent_days=30)

@@ -99,6 +99,8 @@ def test_churn_features_and_labels_equal_reference(dataset, cutoff_days):
          reference._return_features(dataset.returns, cutoff, purchases.index, purchases["total_spend"]))
     same(features._feedback_features(dataset.feedback, cutoff, purchases.index),
          reference._feedback_features(dataset.feedback, cutoff, purchases.index))
+    same(features._feedback_features(dataset.feedback, cutoff, purchases.index, 3),
+         reference._feedback_features(dataset.feedback, cutoff, purchases.index, 3))
     pd.testing.assert_series_equal(purchase_labels(dataset.transactions, cutoff, 60, dataset.analysis_date),
                                    reference.purchase_labels(dataset.transactions, cutoff, 60, dataset.analysis_date))
 

@@ -104,10 +104,11 @@ def _return_features(returns, cutoff: pd.Timestamp, index: pd.Index, spend: pd.S
     return pd.DataFrame({"n_returns": n_returns, "returned_share": returned / spend.where(spend > 0)}, index=index)
 
 
-def _feedback_features(feedback, cutoff: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+def _feedback_features(feedback, cutoff: pd.Timestamp, index: pd.Index,
+                       complaint_rating: int = DEFAULTS.complaint_rating) -> pd.DataFrame:
     if feedback is None or (isinstance(feedback, pd.DataFrame) and feedback.empty) or "date" not in feedback.columns:
         return pd.DataFrame(index=index)
-    out = feedback_by_customer(feedback, cutoff).reindex(index).astype(float)
+    out = feedback_by_customer(feedback, cutoff, complaint_rating).reindex(index).astype(float)
     for column in ("n_feedback", "n_complaints"):
         if column in out:
             out[column] = out[column].fillna(0.0)
@@ -142,6 +143,7 @@ def churn_features(
     returns: pd.DataFrame | None = None,
     feedback: pd.DataFrame | None = None,
     recent_days: int = DEFAULTS.recent_days,
+    complaint_rating: int = DEFAULTS.complaint_rating,
 ) -> pd.DataFrame:
     """Feature matrix for customers who bought on or before ``cutoff`` (index ``customer_id``).
 
@@ -161,6 +163,9 @@ def churn_features(
         Dated feedback, for ``n_feedback``, ratings, NPS and complaints (left out without ``date``).
     recent_days : int, optional
         Length in days of the recent-activity period, at least 1 (default ``DEFAULTS.recent_days``).
+    complaint_rating : int, optional
+        Feedback rated at or below this counts in ``n_complaints`` (default
+        ``DEFAULTS.complaint_rating``, the notebooks' ``complaint_rating``).
 
     Returns
     -------
@@ -177,7 +182,7 @@ def churn_features(
                         hint="Choose a later cutoff (inside the data's date range).")
     parts = [purchases,
              _return_features(returns, cutoff, purchases.index, purchases["total_spend"]),
-             _feedback_features(feedback, cutoff, purchases.index),
+             _feedback_features(feedback, cutoff, purchases.index, complaint_rating),
              _customer_features(customers, cutoff, purchases.index)]
     out = pd.concat(parts, axis=1)
     out.index.name = "customer_id"

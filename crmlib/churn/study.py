@@ -119,16 +119,20 @@ class ChurnTables:
     returns: pd.DataFrame | None = None
     feedback: pd.DataFrame | None = None
     touchpoints: pd.DataFrame | None = None  # adds engagement features (crmlib.scans.journeys)
+    complaint_rating: int = DEFAULTS.complaint_rating  # feedback rated at or below this is a complaint
     _computed: dict = field(default_factory=dict, repr=False, compare=False)  # scans done, by arguments
 
     @classmethod
-    def from_dataset(cls, dataset) -> ChurnTables:
+    def from_dataset(cls, dataset, complaint_rating: int = DEFAULTS.complaint_rating) -> ChurnTables:
         """From a :class:`crmlib.data.load.Dataset`.
 
         Parameters
         ----------
         dataset : Dataset
             Loaded tables; its transactions, customers, returns, feedback and touchpoints (if any).
+        complaint_rating : int, optional
+            Feedback rated at or below this is a complaint in the features (default
+            ``DEFAULTS.complaint_rating``; pass the notebook's ``complaint_rating``).
 
         Returns
         -------
@@ -136,7 +140,7 @@ class ChurnTables:
             The dataset's tables, with nothing computed yet.
         """
         return cls(dataset.transactions, dataset.customers, dataset.returns, dataset.feedback,
-                   getattr(dataset, "touchpoints", None))
+                   getattr(dataset, "touchpoints", None), complaint_rating)
 
     def _once(self, key: tuple, compute):
         """The result of ``compute()`` for ``key``, computed once per instance (the tables do not change)."""
@@ -165,7 +169,7 @@ class ChurnTables:
 
     def _features(self, cutoff: pd.Timestamp, recent_days: int) -> pd.DataFrame:
         X = churn_features(self.transactions, cutoff, customers=self.customers, returns=self.returns,
-                           feedback=self.feedback, recent_days=recent_days)
+                           feedback=self.feedback, recent_days=recent_days, complaint_rating=self.complaint_rating)
         if self.touchpoints is None or self.touchpoints.empty:
             return X
         engagement = engagement_features(default_engine(), self.touchpoints, cutoff, X.index, recent_days=recent_days)

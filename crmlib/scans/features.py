@@ -40,6 +40,7 @@ from crmlib.scans.summary import (
     _summary_frame,
     purchase_day_rows,
 )
+from crmlib.settings import DEFAULTS
 
 
 def purchase_activity(transactions: Rows, cutoff, recent_days: int) -> pd.DataFrame:
@@ -103,9 +104,9 @@ def returns_by_customer(returns: Rows, cutoff) -> pd.DataFrame:
     return raw.set_index("customer_id")
 
 
-def feedback_by_customer(feedback: Rows, cutoff) -> pd.DataFrame:
+def feedback_by_customer(feedback: Rows, cutoff, complaint_rating: int = DEFAULTS.complaint_rating) -> pd.DataFrame:
     """Per customer with feedback dated up to ``cutoff``: ``n_feedback``, and with the columns
-    present ``mean_rating``, ``n_complaints`` (ratings 1–2) and ``mean_nps``.
+    present ``mean_rating``, ``n_complaints`` (ratings at or below ``complaint_rating``) and ``mean_nps``.
 
     Parameters
     ----------
@@ -113,6 +114,9 @@ def feedback_by_customer(feedback: Rows, cutoff) -> pd.DataFrame:
         Feedback with ``customer_id``, ``date`` and optionally ``rating`` (1–5), ``nps`` (0–10).
     cutoff : str or Timestamp
         Last day whose feedback is read.
+    complaint_rating : int, optional
+        Ratings at or below this are complaints (default ``DEFAULTS.complaint_rating``, the
+        notebooks' ``complaint_rating``).
 
     Returns
     -------
@@ -124,7 +128,7 @@ def feedback_by_customer(feedback: Rows, cutoff) -> pd.DataFrame:
     metrics = {"n_feedback": table.count()}
     if "rating" in table.columns:
         metrics["mean_rating"] = table.rating.mean()
-        metrics["n_complaints"] = (table.rating <= 2).cast("int64").sum()
+        metrics["n_complaints"] = (table.rating <= complaint_rating).cast("int64").sum()
     if "nps" in table.columns:
         metrics["mean_nps"] = table.nps.mean()
     raw = run(table.group_by("customer_id").aggregate(**metrics), "feedback by customer", feedback, "feedback")
