@@ -303,8 +303,8 @@ RUN_PARAMETERS = {
     spec.name: spec for spec in (
         Setting("data_dir", "str", "data/sample", "dataset folder holding dataset.yaml (relative to the project or "
                 "absolute)", "run"),
-        Setting("export_dir", "str", "", "folder for exports/*.csv|json; empty means reports/interactive/exports",
-                "run"),
+        Setting("export_dir", "str", "", "folder for exports/*.csv|json; empty means "
+                "reports/interactive/<dataset folder>/exports", "run"),
         Setting("pseudonymize", "bool", False, "show hashed customer ids in tables (exports keep real ids)", "run"),
     )
 }

@@ -37,6 +37,15 @@ def test_each_notebook_parameter_is_the_setting_with_its_default_type_and_help(p
     assert lines == [(RUN_PARAMETERS.get(n) or SPECS[n]).line for n in found]  # literally the declared line
 
 
+def test_export_dirs_help_says_where_an_empty_one_exports_to():
+    from crmlib.notebook import interactive_export_dir
+
+    where = interactive_export_dir("data/cdnow").relative_to(PROJECT_ROOT).as_posix()
+    assert where == "reports/interactive/cdnow/exports"
+    assert RUN_PARAMETERS["export_dir"].help.endswith(
+        "empty means " + where.replace("/cdnow/", "/<dataset folder>/"))  # the notebooks repeat it (test above)
+
+
 def test_every_setting_is_used_by_some_notebook():
     used = {name for path in NOTEBOOKS for name in pm.inspect_notebook(str(path))}
     assert set(SPECS) <= used
