@@ -268,3 +268,16 @@ def test_engagement_gain_uses_given_cutoffs_on_a_history_too_short_for_the_defau
     assert gain["roc_auc_with"] > 0.95
     with pytest.raises(NotEnoughData):  # a missing cutoff still takes the default, which needs the history
         journey.engagement_gain(tables, window_days=90, analysis_date="2024-12-31", train_cutoff="2024-06-01")
+
+
+def test_a_purchase_after_the_analysis_date_converts_no_journey():
+    contacts = pd.DataFrame({"customer_id": ["a", "b"], "channel": ["search", "email"],
+                             "timestamp": pd.to_datetime(["2024-06-25 10:00", "2024-06-20 09:00"])})
+    orders = pd.DataFrame({"customer_id": ["a", "c"], "order_date": pd.to_datetime(["2024-07-05", "2024-07-10"]),
+                           "amount": [10.0, 5.0]})
+    early = journey.collect_journeys(contacts, orders, analysis_date="2024-06-30").journeys.set_index("customer_id")
+    assert list(early.index) == ["a", "b"]  # c only bought later: no journey yet
+    assert not early["converted"].any() and (early["revenue"] == 0).all()
+    assert early.at["a", "end_at"] == pd.Timestamp("2024-06-25 10:00")  # the last contact, not the later order
+    later = journey.collect_journeys(contacts, orders, analysis_date="2024-07-05").journeys.set_index("customer_id")
+    assert later.at["a", "converted"] and later.at["a", "revenue"] == 10.0  # on the analysis day it counts

@@ -82,7 +82,8 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
         Days before the first purchase (or the last contact) that a journey's contacts fall in
         (default ``DEFAULTS.lookback_days``).
     analysis_date : date-like, optional
-        Contacts after that day are ignored; None keeps every contact.
+        Contacts and orders after that day are ignored (a first purchase after it converts no
+        journey); None keeps them all.
     engine : Engine, optional
         The engine that runs the scans; None uses :func:`crmlib.engine.default_engine`.
 
@@ -98,7 +99,7 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
     touches = journey_touches(engine, touchpoints, transactions, lookback_days=lookback_days,
                               analysis_date=analysis_date)
     journeys = engine.to_pandas(journey_table(touches))
-    buyers = engine.to_pandas(first_purchases(engine, transactions))
+    buyers = engine.to_pandas(first_purchases(engine, transactions, analysis_date))
     known = pd.Index(buyers["customer_id"])
     if customers is not None and "customer_id" in customers:
         known = known.union(pd.Index(customers["customer_id"].dropna().astype(str)))

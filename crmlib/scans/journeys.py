@@ -70,7 +70,13 @@ def _contacts(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> ibis.Ta
     return table.select(**columns)
 
 
-def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> ibis.Table:
+def _end_of_day(date):
+    """The start of the day after ``date``, as a datetime (rows before it are on or before ``date``)."""
+    return (pd.Timestamp(date).normalize() + pd.Timedelta(days=1)).to_pydatetime()
+
+
+def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table,
+                    analysis_date: str | pd.Timestamp | None = None) -> ibis.Table:
     """One row per buyer: the time of the first order and the revenue of that first purchase day.
 
     Parameters
@@ -79,6 +85,9 @@ def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> 
         The engine a frame is registered with.
     transactions : frame or ibis Table
         Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    analysis_date : str or Timestamp, optional
+        Orders after this day are ignored (a customer whose first order is later has not bought
+        yet); None (default) keeps them all.
 
     Returns
     -------
@@ -89,6 +98,8 @@ def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table) -> 
         if isinstance(transactions, pd.DataFrame) else transactions
     tx = tx.select(customer_id=tx.customer_id.cast("string"), order_date=tx.order_date.cast("timestamp"),
                    amount=tx.amount.cast("float64"))
+    if analysis_date is not None:
+        tx = tx.filter(tx.order_date < _end_of_day(analysis_date))
     first = tx.group_by("customer_id").aggregate(first_order_at=tx.order_date.min())
     joined = tx.join(first, "customer_id")
     day = joined.filter(joined.order_date.date() == joined.first_order_at.date())
@@ -104,7 +115,8 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
     Columns: ``customer_id``, ``timestamp``, ``channel``, ``touchpoint_type``, ``cost``,
     ``step`` (1 = first contact), ``n_steps``, ``converted``, ``end_at`` (first order, or last
     contact when not converted), ``days_before_end``, ``revenue`` (of the first purchase day, 0
-    when not converted). Contacts after ``analysis_date`` are ignored.
+    when not converted). Contacts and orders after ``analysis_date`` are ignored, so a purchase
+    after it does not convert a journey.
 
     Parameters
     ----------
@@ -119,7 +131,7 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
         Days before the journey's end whose contacts belong to it (at least 1); default from
         ``DEFAULTS``.
     analysis_date : str or Timestamp, optional
-        Contacts after this day are ignored; None (default) keeps them all.
+        Contacts and orders after this day are ignored; None (default) keeps them all.
 
     Returns
     -------
@@ -131,9 +143,8 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
                         hint="Use e.g. 30 (contacts up to 30 days before the first purchase).")
     contacts = _contacts(engine, touchpoints)
     if analysis_date is not None:
-        end_of_day = pd.Timestamp(analysis_date).normalize() + pd.Timedelta(days=1)
-        contacts = contacts.filter(contacts.timestamp < end_of_day.to_pydatetime())
-    buyers = first_purchases(engine, transactions)
+        contacts = contacts.filter(contacts.timestamp < _end_of_day(analysis_date))
+    buyers = first_purchases(engine, transactions, analysis_date)
     joined = contacts.left_join(buyers, "customer_id").drop("customer_id_right")
     converted = joined.first_order_at.notnull()
     before_purchase = joined.filter(~converted | (joined.timestamp < joined.first_order_at))
