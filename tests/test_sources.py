@@ -152,3 +152,20 @@ def test_passwords_stay_out_of_the_yaml(tmp_path, capsys):
                                                     "password_env": "CRM_TEST_UNSET_PASSWORD"})
     code, err = run_validate(folder, capsys)
     assert code == 3 and "CRM_TEST_UNSET_PASSWORD" in err and "not set" in err
+
+
+@pytest.mark.parametrize(("written", "host", "port"), [
+    ("postgresql://crm@[::1]:5432/shop", "::1", 5432),
+    ("postgresql://crm@[::1]/shop", "::1", None),
+    ("postgresql://crm@[2001:db8::7]:6543/shop?sslmode=require", "2001:db8::7", 6543),
+    ("postgresql://crm@db.example:5432/shop", "db.example", 5432),
+])
+def test_the_password_is_added_without_changing_the_host_ipv6_brackets_included(written, host, port):
+    from urllib.parse import unquote, urlsplit
+
+    from crmlib.data.sources import connect_url
+
+    url = connect_url(written, "PW", environ={"PW": "p@ss:w/rd"})
+    parts = urlsplit(url)  # what _fetch hands psycopg
+    assert (parts.hostname, parts.port, parts.username, unquote(parts.password)) == (host, port, "crm", "p@ss:w/rd")
+    assert url == written.replace("crm@", "crm:p%40ss%3Aw%2Frd@")  # only the password is new

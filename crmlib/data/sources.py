@@ -114,10 +114,8 @@ def connect_url(url: str, password_env: str | None, environ: dict | None = None)
                                    "into dataset.yaml).")
         parts = urlsplit(url)
         user = parts.username or ""
-        netloc = f"{user}:{quote(environ[password_env], safe='')}@{parts.hostname or ''}"
-        if parts.port:
-            netloc += f":{parts.port}"
-        url = urlunsplit(parts._replace(netloc=netloc))
+        host = parts.netloc.rpartition("@")[2]  # as written: [::1]:5432 keeps its brackets (hostname drops them)
+        url = urlunsplit(parts._replace(netloc=f"{user}:{quote(environ[password_env], safe='')}@{host}"))
     return url
 
 
