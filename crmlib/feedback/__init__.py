@@ -5,6 +5,7 @@ Small modules, one concern each:
 - :mod:`~crmlib.feedback.language` — zh / en / mixed per text, normalisation
 - :mod:`~crmlib.feedback.tokenize` — jieba (Chinese) and a plain English tokenizer, stopwords
 - :mod:`~crmlib.feedback.sentiment` — offline sentiment with measured held-out accuracy
+- :mod:`~crmlib.feedback.sentiment_en` — the English model (TF-IDF + VADER scores, trained on shipped corpora)
 - :mod:`~crmlib.feedback.topics` — TF-IDF + NMF topics, number chosen by coherence
 - :mod:`~crmlib.feedback.keywords` — words typical of negative (or any group of) texts
 - :mod:`~crmlib.feedback.categories` — complaint categories from an editable YAML taxonomy
@@ -44,20 +45,22 @@ from crmlib.feedback.sentiment import (
     ChineseSentimentClassifier,
     chinese_model,
     english_accuracy,
+    english_accuracy_sentence,
     rating_agreement,
     score_sentiment,
     seen_in_training,
     sentiment_accuracy,
 )
+from crmlib.feedback.sentiment_en import EnglishSentimentClassifier, english_model
 from crmlib.feedback.timeliness import handling_times, open_by_age, sla_by, sla_summary
 from crmlib.feedback.tokenize import load_stopwords, tokenize, tokenize_series
 from crmlib.feedback.topics import TopicModel, representative_by_label, representative_texts
 
 __all__ = [
-    "ChineseSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_share_gap",
+    "ChineseSentimentClassifier", "EnglishSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_share_gap",
     "category_shares",
     "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "distinctive_keywords", "english_accuracy",
-    "feedback_summary", "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
+    "english_accuracy_sentence", "english_model", "feedback_summary", "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
     "monthly_satisfaction", "normalize_text", "nps", "open_by_age", "primary_category",
     "rating_agreement", "representative_by_label", "representative_texts", "satisfaction_table", "score_feedback", "score_sentiment",
     "scored_export", "seen_in_training", "sentiment_accuracy", "sentiment_shares", "sla_by", "sla_summary", "tokenize",

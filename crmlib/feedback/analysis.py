@@ -106,7 +106,7 @@ def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
 
 
 def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxonomy: dict | None = None,
-                   sentiment_model=None, topics: bool = True, domain: bool = True,
+                   sentiment_model=None, english_model=None, topics: bool = True, domain: bool = True,
                    domain_fit=None) -> FeedbackAnalysis:
     """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
 
@@ -126,6 +126,9 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
         Complaint categories (:func:`load_taxonomy`); None loads the bundled taxonomy.
     sentiment_model : ChineseSentimentClassifier, optional
         A fitted Chinese model; None uses :func:`chinese_model`'s (trained on first use).
+    english_model : EnglishSentimentClassifier or "vader", optional
+        A fitted English model; None uses :func:`~crmlib.feedback.sentiment_en.english_model`'s
+        (trained on first use; VADER alone without its corpus); ``"vader"`` for VADER alone.
     topics : bool, optional
         False skips the topics (default True).
     domain : bool, optional
@@ -148,7 +151,7 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     scored["is_exit_survey"] = is_exit_survey(scored)
     scored["language"] = languages(texts)
     scored["tokens"] = tokenize_series(texts, scored["language"])
-    scored = scored.join(score_sentiment(texts, scored["language"], model=sentiment_model))
+    scored = scored.join(score_sentiment(texts, scored["language"], model=sentiment_model, english=english_model))
     sentiment_models = {}
     if domain:
         columns, sentiment_models = with_domain_sentiment(scored, fit=domain_fit)

