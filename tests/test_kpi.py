@@ -99,6 +99,17 @@ def test_headline_compares_with_the_previous_month(tx):
     assert h.loc["aov", "definition"].startswith("Average order value")
 
 
+def test_headline_never_compares_with_an_older_month_than_the_one_before():
+    months = pd.period_range("2024-01", periods=4, freq="M")
+    m = pd.DataFrame({"aov": [40.0, 50.0, np.nan, 60.0], "nps": [10.0, np.nan, 20.0, np.nan]}, index=months)
+    h = headline(m, ["aov", "nps"]).set_index("kpi")
+    assert h.loc["aov", "period"] == months[3] and np.isnan(h.loc["aov", "previous"])  # March has no value
+    assert np.isnan(h.loc["aov", "change"]) and np.isnan(h.loc["aov", "change_points"])
+    assert h.loc["nps", "period"] == months[2] and np.isnan(h.loc["nps", "previous"])  # latest with a value: March
+    full = headline(m.fillna({"aov": 55.0}), ["aov"]).set_index("kpi")
+    assert full.loc["aov", "previous"] == 55.0 and full.loc["aov", "change"] == pytest.approx(5 / 55)
+
+
 def test_funnel_by_channel_by_hand(customers):
     # buyers a (3 purchase days, high), b (1 day, low), c (2 days, medium); p is a prospect from tv
     days = pd.Series({"a": 3, "b": 1, "c": 2})

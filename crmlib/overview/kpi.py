@@ -281,6 +281,9 @@ def cltv_cac_by_channel(clv: pd.Series, customers: pd.DataFrame | None, cac: pd.
 def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFrame:
     """Latest complete month vs the month before, for each KPI column of ``monthly``.
 
+    The latest month is the last with a value; ``previous`` is the month right before it (NaN, and
+    no change, when that month has no value — never an older month).
+
     Columns: ``kpi``, ``period``, ``value``, ``previous``, ``change`` (relative; for rates the
     difference in points is in ``change_points``), ``unit``, ``definition``, ``available``,
     ``reason``.
@@ -309,9 +312,10 @@ def headline(monthly: pd.DataFrame, names: list[str] | None = None) -> pd.DataFr
                          "reason": reasons.get(name, N_("no data for this KPI"))})
             continue
         value = float(series.iloc[-1])
-        previous = float(series.iloc[-2]) if len(series) > 1 else np.nan
+        position = monthly.index.get_loc(series.index[-1])  # the month really before, even if it has no value
+        previous = float(monthly[name].iloc[position - 1]) if position > 0 else np.nan
         rows.append({"kpi": name, "period": series.index[-1], "value": value, "previous": previous,
-                     "change": (value - previous) / abs(previous) if previous else np.nan,
+                     "change": (value - previous) / abs(previous) if previous and np.isfinite(previous) else np.nan,
                      "change_points": value - previous, "unit": UNITS.get(name, ""),
                      "definition": DEFINITIONS.get(name, ""), "available": True, "reason": ""})
     return pd.DataFrame(rows, columns=["kpi", "period", "value", "previous", "change", "change_points", "unit",
