@@ -45,6 +45,13 @@ def test_excel_numeric_ids_lose_their_float_suffix(tmp_path):
     assert ds.transactions["customer_id"].tolist() == ["1001", "1002"]
 
 
+def test_text_ids_lose_any_all_zero_decimal_tail(tmp_path):
+    csv = ("customer_id,order_date,amount\n1001.0,2024-03-01,1\n1002.00,2024-03-02,2\n1003.000,2024-03-03,3\n"
+           "1004.50,2024-03-04,4\nA7.00,2024-03-05,5\n")
+    ds = load_dataset(write_dataset(tmp_path / "ds", {"tx.csv": csv}, transactions_config()))
+    assert ds.transactions["customer_id"].tolist() == ["1001", "1002", "1003", "1004.50", "A7.00"]
+
+
 def test_canonical_column_names_map_themselves(tmp_path):
     ds = load_dataset(write_dataset(tmp_path / "ds", {"tx.csv": BASIC_TRANSACTIONS}, transactions_config()))
     assert list(ds.transactions.columns) == ["customer_id", "order_date", "amount"]

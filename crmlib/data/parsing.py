@@ -90,7 +90,7 @@ def text_cells(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis
 
 
 def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.Value:
-    """Ids as text; Excel's ``1001.0`` becomes ``1001`` (an id is a label, not a number).
+    """Ids as text; Excel's ``1001.0`` or ``1001.00`` becomes ``1001`` (an id is a label, not a number).
 
     Parameters
     ----------
@@ -108,7 +108,7 @@ def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.
         whole = column.notnull() & (column == column.floor())
         column = ibis.cases((whole, column.cast("int64").cast("string")), else_=column.cast("string"))
     text = text_cells(column, na_values)
-    return ibis.cases((text.endswith(".0"), text.re_replace(r"^(\d+)\.0+$", r"\1")), else_=text)
+    return text.re_replace(r"^(\d+)\.0+$", r"\1")  # any all-zero decimal tail: 1001.0, 1001.00 …
 
 
 def parse_text(column: ibis.Value) -> ibis.Value:
