@@ -39,6 +39,18 @@ def test_simple_cltv_by_hand():
     assert per_customer.loc["c", "avg_order_value"] == pytest.approx(30.0)
 
 
+def test_a_non_annual_lapse_window_gives_an_annual_churn_rate():
+    summary = customer_summary(TX, "2024-12-31")
+    # 180-day window: a (730 days observed, 30 silent) active, b (671 silent) lapsed, c (91 days) too new.
+    # Half lapsed per 180 days is 1 - 0.5 ** (365 / 180) a year, not 0.5.
+    annual = 1 - 0.5 ** (365 / 180)
+    assert annual_churn_rate(summary, 180) == pytest.approx(annual)
+    k = simple_cltv_summary(summary, churn_window_days=180)
+    assert k["annual_churn_rate"] == pytest.approx(annual)
+    assert k["expected_lifespan_years"] == pytest.approx(1 / annual)
+    assert annual_churn_rate(summary, 365) == 0.5  # the default window's share is the annual rate as it is
+
+
 def test_simple_cltv_caps_the_lifespan_and_rejects_short_histories():
     summary = customer_summary(TX[TX["customer_id"] == "a"], "2024-12-31")
     assert simple_cltv_summary(summary, max_lifespan_years=7)["expected_lifespan_years"] == 7  # nobody churned

@@ -7,9 +7,13 @@ notebook and the CLV notebook compute it the same way. With ``margin`` it is a p
 - ``purchase_frequency``: orders per year (orders per observed year; a customer is
   observed from the first purchase to the analysis date, at least ``churn_window_days`` so
   that new customers are not extrapolated from a few days);
-- ``expected_lifespan_years`` = 1 / annual churn rate, where the churn rate is the share of
-  customers old enough to tell (first purchase at least ``churn_window_days`` ago) who have
-  not bought in the last ``churn_window_days``; capped at ``max_lifespan_years``.
+- ``expected_lifespan_years`` = 1 / annual churn rate, capped at ``max_lifespan_years``. The
+  churn rate starts from the share of customers old enough to tell (first purchase at least
+  ``churn_window_days`` ago) who have not bought in the last ``churn_window_days``. With the
+  default window of a year (365 days) that share is the annual churn rate; another window's
+  share is taken to a year as if the same share were lost every window:
+  ``1 - (1 - share) ** (365 / churn_window_days)`` (a 180-day share of 30 % is 51 % a year), so
+  the lifespan stays in years whatever the window.
 
 It is undiscounted, uses one lifespan for everybody and ignores whether a customer is
 still active — reasons it differs from the model CLV of :mod:`crmlib.clv.value`.
@@ -37,6 +41,7 @@ from crmlib.readiness import NotEnoughData
 from crmlib.settings import DEFAULTS
 
 DAYS_PER_YEAR = 365.25
+YEAR_WINDOW_DAYS = 365  # the lapse window whose share is the annual churn rate as it is (the default)
 REQUIRED = ("first_purchase", "last_purchase", "n_orders", "total_spend", "days_since_last")
 
 
@@ -55,7 +60,10 @@ def _observed_days(summary: pd.DataFrame) -> np.ndarray:
 
 
 def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days) -> float:
-    """Share of customers acquired ≥ ``churn_window_days`` ago with no purchase in that window.
+    """Annual churn rate from the customers acquired ≥ ``churn_window_days`` ago with no purchase in that window.
+
+    The share lapsed in a 365-day window is the annual rate itself; a shorter or longer window's
+    share ``s`` is converted to a year: ``1 - (1 - s) ** (365 / churn_window_days)``.
 
     Parameters
     ----------
@@ -69,7 +77,7 @@ def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.s
     Returns
     -------
     float
-        The churn rate, a share from 0 to 1; NotEnoughData when no customer is old enough.
+        The annual churn rate, a share from 0 to 1; NotEnoughData when no customer is old enough.
     """
     _check(summary)
     old_enough = _observed_days(summary) >= churn_window_days
@@ -80,7 +88,10 @@ def annual_churn_rate(summary: pd.DataFrame, churn_window_days: int = DEFAULTS.s
             N_("A history of at least {window:,} days, or a shorter `simple_cltv_lapse_days`, would enable this."),
             window=churn_window_days)
     lapsed = summary["days_since_last"].to_numpy() > churn_window_days
-    return float(lapsed[old_enough].mean())
+    share = float(lapsed[old_enough].mean())
+    if churn_window_days == YEAR_WINDOW_DAYS:
+        return share
+    return float(1.0 - (1.0 - share) ** (YEAR_WINDOW_DAYS / churn_window_days))
 
 
 def simple_cltv_summary(summary: pd.DataFrame, *, churn_window_days: int = DEFAULTS.simple_cltv_lapse_days, margin: float = DEFAULTS.margin,
