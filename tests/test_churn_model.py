@@ -363,3 +363,20 @@ def test_top_drivers_equal_the_per_feature_pipeline_runs(kind):
     features = ["days_since_last", "mean_rating", "acquisition_channel", "noise"]
     pd.testing.assert_frame_equal(churn.top_drivers(model, X, features),
                                   reference_scans.top_drivers(model, X, features), check_exact=False, rtol=1e-12)
+
+
+@pytest.mark.parametrize("model", ["gradient_boosting", "logistic"])
+def test_a_feature_without_any_value_is_left_out_and_named(model):
+    """On histories where nobody has bought twice by the cutoff the overdue ratio is empty for every
+    customer; gradient boosting failed on it ("window shape cannot be larger than input array shape")."""
+    from crmlib.churn import ChurnClassifier
+
+    rng = np.random.default_rng(3)
+    signal = rng.normal(size=600)
+    X = pd.DataFrame({"signal": signal, "overdue_ratio": np.nan, "channel": rng.choice(["web", "store"], 600)})
+    y = signal + rng.normal(scale=0.5, size=600) > 0
+    fitted = ChurnClassifier(model).fit(X, y)
+    assert fitted.empty_features_ == ["overdue_ratio"] and "overdue_ratio" not in fitted.numeric_features_
+    p = fitted.predict_proba(X.assign(overdue_ratio=1.0))[:, 1]  # later values are not read
+    assert np.allclose(p, fitted.predict_proba(X)[:, 1])
+    assert np.corrcoef(p, signal)[0, 1] > 0.8

@@ -93,6 +93,9 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
     ----------
     numeric_features_, categorical_features_ : list of str
         Columns used, by kind.
+    empty_features_ : list of str
+        Numeric columns without any value in the training data, left out (e.g. the overdue ratio
+        when nobody has bought twice by the cutoff).
     pipeline_ : Pipeline
         The fitted scikit-learn pipeline.
     classes_ : ndarray
@@ -146,8 +149,12 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
                 N_("All {n:,} training customers have the same churn label, so there is nothing to learn."),
                 N_("A history in which some customers bought again within the churn window and others did not would "
                    "enable this."), n=len(y))
-        self.numeric_features_ = list(X.select_dtypes("number").columns)
-        self.categorical_features_ = [c for c in X.columns if c not in self.numeric_features_]
+        numeric = list(X.select_dtypes("number").columns)
+        # a numeric feature without any value in training carries nothing (and breaks the gradient
+        # boosting's binning): left out, and named in empty_features_
+        self.empty_features_ = [c for c in numeric if X[c].isna().all()]
+        self.numeric_features_ = [c for c in numeric if c not in self.empty_features_]
+        self.categorical_features_ = [c for c in X.columns if c not in numeric]
         with self._threads():
             self.pipeline_ = self._pipeline().fit(X, y)
         self.classes_ = self.pipeline_.classes_
