@@ -130,7 +130,7 @@ def plot_cltv_cac(table: pd.DataFrame, title: str, xlabel: str, ylabel: str):
 RECOMMENDER_COLOUR = "C0"  # the recommender's bar; every comparison gets its own grey
 
 
-def comparison_greys(n: int) -> list[str]:
+def _comparison_greys(n: int) -> list[str]:
     """``n`` distinct neutral greys, dark to light, for the bars a result is compared with.
 
     Parameters
@@ -143,7 +143,7 @@ def comparison_greys(n: int) -> list[str]:
     list of str
         Matplotlib grey levels (``"0.35"`` … ``"0.75"``); one bar gets the middle grey.
 
-    >>> comparison_greys(3)
+    >>> _comparison_greys(3)
     ['0.35', '0.55', '0.75']
     """
     if n == 1:
@@ -172,7 +172,7 @@ def plot_hit_rates(results: dict[str, float], title: str, xlabel: str, ylabel: s
         The chart.
     """
     fig, ax = new_figure(6, 3.2)
-    colours = [RECOMMENDER_COLOUR, *comparison_greys(len(results) - 1)] if results else []
+    colours = [RECOMMENDER_COLOUR, *_comparison_greys(len(results) - 1)] if results else []
     bars = ax.bar(list(results), list(results.values()), color=colours)
     ax.bar_label(bars, labels=[f"{v:.0%}" for v in results.values()])
     ax.set_ylim(0, 1)
