@@ -6,6 +6,7 @@ Small modules, one concern each:
 - :mod:`~crmlib.feedback.tokenize` — jieba (Chinese) and a plain English tokenizer, stopwords
 - :mod:`~crmlib.feedback.sentiment` — offline sentiment with measured held-out accuracy
 - :mod:`~crmlib.feedback.sentiment_en` — the English model (TF-IDF + VADER scores, trained on shipped corpora)
+- :mod:`~crmlib.feedback.text_model` — predictions shared by the text classifiers
 - :mod:`~crmlib.feedback.topics` — TF-IDF + NMF topics, number chosen by coherence
 - :mod:`~crmlib.feedback.keywords` — words typical of negative (or any group of) texts
 - :mod:`~crmlib.feedback.categories` — complaint categories from an editable YAML taxonomy

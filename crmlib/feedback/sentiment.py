@@ -38,7 +38,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
@@ -48,6 +47,7 @@ from crmlib.feedback.distinct import per_distinct
 from crmlib.feedback.language import normalize_text
 from crmlib.feedback.sentiment_en import METHOD as ENGLISH_METHOD
 from crmlib.feedback.sentiment_en import VADER_METHOD, _vader, english_model
+from crmlib.feedback.text_model import TextClassifier
 from crmlib.lang import N_, translator
 
 NEUTRAL_BAND = 0.05  # |score| below this is neutral (VADER's recommended threshold)
@@ -55,7 +55,7 @@ SENTIMENT_LABELS = ("positive", "neutral", "negative", "unknown")
 ENGLISH_TEST_SETS = {"tweets": N_("labelled tweets"), "review_snippets": N_("film-review snippets")}
 
 
-class ChineseSentimentClassifier(ClassifierMixin, BaseEstimator):
+class ChineseSentimentClassifier(TextClassifier):
     """TF-IDF character n-grams + logistic regression for pos/neg Chinese reviews.
 
     Parameters
@@ -103,56 +103,6 @@ class ChineseSentimentClassifier(ClassifierMixin, BaseEstimator):
         self.pipeline_.fit(list(texts), list(labels))
         self.classes_ = self.pipeline_.classes_
         return self
-
-    def predict(self, texts) -> np.ndarray:
-        """The predicted label per text.
-
-        Parameters
-        ----------
-        texts : iterable of str
-            The texts to score.
-
-        Returns
-        -------
-        ndarray
-            One label of ``classes_`` per text.
-        """
-        return self.pipeline_.predict(list(texts))
-
-    def probability_positive(self, texts, positive: str = "pos") -> np.ndarray:
-        """P(``positive`` label) per text.
-
-        Parameters
-        ----------
-        texts : iterable of str
-            The texts to score.
-        positive : str, optional
-            The label counted as positive (default ``"pos"``; must be one of ``classes_``).
-
-        Returns
-        -------
-        ndarray
-            Probability 0–1 per text.
-        """
-        column = list(self.classes_).index(positive)
-        return self.pipeline_.predict_proba(list(texts))[:, column]
-
-    def score(self, texts, labels) -> float:
-        """Accuracy on ``texts`` with true ``labels``.
-
-        Parameters
-        ----------
-        texts : iterable of str
-            The test texts.
-        labels : iterable of str
-            Their true labels, one per text.
-
-        Returns
-        -------
-        float
-            Share 0–1 of the texts whose predicted label is the true one.
-        """
-        return float(np.mean(self.predict(texts) == np.asarray(list(labels))))
 
 
 def _train_chinese(params: dict) -> dict:

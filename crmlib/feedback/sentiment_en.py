@@ -30,7 +30,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
@@ -38,6 +37,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
 from crmlib.data.corpora import labelled_tweets, plain_social_text, review_snippets
+from crmlib.feedback.text_model import TextClassifier
 
 METHOD = "en-tfidf-vader-logreg"
 VADER_METHOD = "vader"
@@ -77,7 +77,7 @@ def vader_polarity(texts) -> np.ndarray:
     return np.array([[s["compound"], s["pos"], s["neg"]] for s in scores], dtype=float).reshape(-1, 3)
 
 
-class EnglishSentimentClassifier(ClassifierMixin, BaseEstimator):
+class EnglishSentimentClassifier(TextClassifier):
     """Word and character TF-IDF plus VADER's scores, into a class-balanced logistic regression.
 
     Parameters
@@ -133,39 +133,6 @@ class EnglishSentimentClassifier(ClassifierMixin, BaseEstimator):
         self.pipeline_.fit(np.asarray(list(texts), dtype=object), list(labels))
         self.classes_ = self.pipeline_.classes_
         return self
-
-    def predict(self, texts) -> np.ndarray:
-        """The predicted label per text.
-
-        Parameters
-        ----------
-        texts : iterable of str
-            The texts to score.
-
-        Returns
-        -------
-        ndarray
-            One label of ``classes_`` per text.
-        """
-        return self.pipeline_.predict(np.asarray(list(texts), dtype=object))
-
-    def probability_positive(self, texts, positive: str = "pos") -> np.ndarray:
-        """P(``positive`` label) per text.
-
-        Parameters
-        ----------
-        texts : iterable of str
-            The texts to score.
-        positive : str, optional
-            The label counted as positive (default ``"pos"``; must be one of ``classes_``).
-
-        Returns
-        -------
-        ndarray
-            Probability 0–1 per text.
-        """
-        column = list(self.classes_).index(positive)
-        return self.pipeline_.predict_proba(np.asarray(list(texts), dtype=object))[:, column]
 
 
 def _plain_texts(texts) -> list[str]:
