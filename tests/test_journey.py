@@ -125,8 +125,13 @@ def test_markov_removal_effects_match_a_simulation_of_the_chain(sample_attributi
 
 
 @pytest.fixture(scope="module")
-def sample_attribution():
-    ds = load_dataset(PROJECT_ROOT / "data" / "sample")
+def sample_dataset():
+    return load_dataset(PROJECT_ROOT / "data" / "sample")
+
+
+@pytest.fixture(scope="module")
+def sample_attribution(sample_dataset):
+    ds = sample_dataset
     data = journey.collect_journeys(ds.touchpoints, ds.transactions, customers=ds.customers,
                                     analysis_date=ds.analysis_date, engine=Engine.duckdb())
     return data, journey.attribute(data)
@@ -281,3 +286,49 @@ def test_a_purchase_after_the_analysis_date_converts_no_journey():
     assert early.at["a", "end_at"] == pd.Timestamp("2024-06-25 10:00")  # the last contact, not the later order
     later = journey.collect_journeys(contacts, orders, analysis_date="2024-07-05").journeys.set_index("customer_id")
     assert later.at["a", "converted"] and later.at["a", "revenue"] == 10.0  # on the analysis day it counts
+
+
+def _journey_numbers(ds, threads: int) -> str:
+    """Every float the journey exports and the CAC tables hold, computed on a fresh engine with
+    ``threads`` DuckDB threads, written as JSON (``repr`` of each float: every digit counts)."""
+    engine = Engine.duckdb(threads=threads)
+    data = journey.collect_journeys(ds.touchpoints, ds.transactions, customers=ds.customers,
+                                    analysis_date=ds.analysis_date, engine=engine)
+    table = journey.attribute(data)
+    effects = table.attrs["removal_effects"]
+    table = journey.with_cac(table, journey.channel_spend(ds.marketing_spend, ds.touchpoints, engine=engine))
+    clv = pd.Series(np.linspace(10.0, 500.0, len(data.journeys)) / 3, index=data.journeys["customer_id"])
+    credited = journey.credited_clv(data, clv, effects)
+    parts = {"attribution": table, "credited_clv": credited, "paths": data.paths, "journeys": data.journeys,
+             "cac": journey.cac_by_model(table), "roi": journey.roi_by_channel(table, clv=credited),
+             "by_channel": journey.conversion_by_touch(data, "channel")}
+    return json.dumps({name: frame.astype(object).where(frame.notna(), None).to_dict("list")
+                       for name, frame in parts.items()} | {"removal_effects": effects}, default=str)
+
+
+def test_journey_numbers_are_the_same_bytes_with_any_number_of_threads(sample_dataset):
+    """DuckDB's threads add a float sum's parts in any order (the last digits changed from run to
+    run); the journey scans sum exactly, so repeated runs give the same bytes."""
+    runs = [_journey_numbers(sample_dataset, threads) for threads in (1, 4, 8, 8)]
+    assert all(run == runs[0] for run in runs[1:])
+
+
+def test_credit_sums_are_the_correctly_rounded_sums_of_the_contacts_credits(sample_dataset):
+    """Each channel's credited conversions and revenue are the exact sum of its contacts' credits
+    (math.fsum over the contacts, rounded once), to within one unit in the last place."""
+    import math
+
+    from crmlib.scans.journeys import rule_credits, touch_credits
+
+    ds = sample_dataset
+    engine = Engine.duckdb(threads=4)
+    data = journey.collect_journeys(ds.touchpoints, ds.transactions, analysis_date=ds.analysis_date, engine=engine)
+    contacts = engine.to_pandas(touch_credits(data.touches, 7.0))
+    ours = engine.to_pandas(rule_credits(data.touches, 7.0)).set_index("channel").sort_index()
+    for model in ("linear", "time_decay"):
+        credited = contacts.assign(credited_revenue=contacts[model] * contacts["revenue"]).groupby("channel")
+        conversions, revenue = credited[model].apply(math.fsum), credited["credited_revenue"].apply(math.fsum)
+        np.testing.assert_array_max_ulp(ours[f"{model}_conversions"].to_numpy(), conversions.sort_index().to_numpy(), 1)
+        np.testing.assert_array_max_ulp(ours[f"{model}_revenue"].to_numpy(), revenue.sort_index().to_numpy(), 1)
+    per_journey = contacts.groupby("customer_id")["time_decay"].sum()
+    np.testing.assert_allclose(per_journey.to_numpy(), 1.0, rtol=1e-15)

@@ -116,6 +116,8 @@ def credited_clv(data, clv: pd.Series, removal_effects: dict[str, float] | pd.Se
     """
     weights = None if removal_effects is None else {str(k): float(v) for k, v in dict(removal_effects).items()}
     credits = data.engine.to_pandas(customer_credits(data.touches, half_life_days, weights))
+    # the engine returns rows in any order; the sums below add them in this fixed one
+    credits = credits.sort_values(["channel", "customer_id"], kind="stable", ignore_index=True)
     models = [m for m in ("first_touch", "last_touch", "linear", "time_decay", "weighted") if m in credits]
     value = clv.astype(float).reindex(credits["customer_id"]).to_numpy()
     known = ~np.isnan(value)

@@ -19,6 +19,11 @@ contacts never come back to Python row by row; only results of one row per journ
 are brought back (``engine.to_pandas``). ``>`` in a channel name is shown as ``›`` (``>`` joins
 a path).
 
+Every sum of floats is exact: money as :func:`crmlib.scans.source.money`, credits as
+:data:`CREDIT` decimals, brought back as correctly rounded floats. A float sum's last digits
+depend on the order it adds the rows in, which a parallel engine does not fix (DuckDB's
+threads hand each other partial sums in any order), so two runs on the same data would differ.
+
 Example
 -------
 >>> import pandas as pd
@@ -43,9 +48,11 @@ import pandas as pd
 from crmlib.engine import Engine
 from crmlib.engine.functions import ordered_join
 from crmlib.errors import DataError
+from crmlib.scans.source import as_float, money
 from crmlib.settings import DEFAULTS
 
 SEPARATOR = " > "
+CREDIT = ibis.dtype("decimal(38, 18)")  # credits (shares of one conversion) and credited revenue, summed exactly
 TOUCH_COLUMNS = ("customer_id", "timestamp", "channel", "touchpoint_type", "cost")
 
 
@@ -104,7 +111,7 @@ def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table,
     joined = tx.join(first, "customer_id")
     day = joined.filter(joined.order_date.date() == joined.first_order_at.date())
     return day.group_by("customer_id").aggregate(first_order_at=day.first_order_at.min(),
-                                                 revenue=day.amount.sum())
+                                                 revenue=as_float(money(day.amount).sum()))
 
 
 def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
@@ -218,10 +225,16 @@ def path_table(journeys: ibis.Table) -> ibis.Table:
     """
     converted = journeys.converted.cast("int64")
     table = journeys.group_by("path").aggregate(
-        journeys=journeys.count(), conversions=converted.sum(), revenue=journeys.revenue.sum(),
+        journeys=journeys.count(), conversions=converted.sum(), revenue=as_float(money(journeys.revenue).sum()),
         mean_touches=journeys.n_touches.mean())
     return table.mutate(non_conversions=table.journeys - table.conversions,
                         conversion_rate=table.conversions / table.journeys)
+
+
+def _exact_sum(value: ibis.Value) -> ibis.Value:
+    """The sum of a float column computed exactly (as :data:`CREDIT`), the same in any row order, so
+    on any engine and thread count (an aggregate; ``.over(...)`` makes it a window)."""
+    return value.cast(CREDIT).sum()
 
 
 def touch_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life_days,
@@ -251,17 +264,22 @@ def touch_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_lif
         raise DataError(f"half_life_days must be positive, not {half_life_days}", hint="Use e.g. 7.")
     won = touches.filter(touches.converted)
     journey = ibis.window(group_by="customer_id")
-    won = won.mutate(decay=(won.days_before_end * (-0.6931471805599453 / float(half_life_days))).exp())
+    # decay relative to the journey's latest contact (weight 1): the same shares, and the exact
+    # per-journey sum never rounds them all to 0
+    closest = won.days_before_end.min().over(journey)
+    won = won.mutate(decay=((won.days_before_end - closest) * (-0.6931471805599453 / float(half_life_days))).exp())
     credits = {
         "first_touch": (won.step == 1).cast("float64"),
         "last_touch": (won.step == won.n_steps).cast("float64"),
         "linear": 1.0 / won.n_steps.cast("float64"),
-        "time_decay": won.decay / won.decay.sum().over(journey),
+        "time_decay": won.decay / as_float(_exact_sum(won.decay).over(journey)),
     }
     if channel_weights:
-        weight = won.channel.substitute({str(k): float(v) for k, v in channel_weights.items()}, else_=0.0)
+        largest = max((float(v) for v in channel_weights.values()), default=0.0)
+        scale = 1.0 / largest if largest > 0 else 1.0  # weights up to 1: shares unchanged, exact sums keep them
+        weight = won.channel.substitute({str(k): float(v) * scale for k, v in channel_weights.items()}, else_=0.0)
         won = won.mutate(channel_weight=weight.cast("float64"))
-        total = won.channel_weight.sum().over(journey)
+        total = as_float(_exact_sum(won.channel_weight).over(journey))
         credits["weighted"] = ibis.ifelse(total > 0, won.channel_weight / total, 1.0 / won.n_steps.cast("float64"))
     return won.mutate(**credits)
 
@@ -288,8 +306,8 @@ def rule_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_life
     won = touch_credits(touches, half_life_days)
     metrics = {}
     for model in ("first_touch", "last_touch", "linear", "time_decay"):
-        metrics[f"{model}_conversions"] = won[model].sum()
-        metrics[f"{model}_revenue"] = (won[model] * won.revenue).sum()
+        metrics[f"{model}_conversions"] = as_float(_exact_sum(won[model]))
+        metrics[f"{model}_revenue"] = as_float(_exact_sum(won[model] * won.revenue))
     return won.group_by("channel").aggregate(**metrics)
 
 
@@ -314,7 +332,7 @@ def customer_credits(touches: ibis.Table, half_life_days: float = DEFAULTS.half_
     """
     won = touch_credits(touches, half_life_days, channel_weights)
     models = ["first_touch", "last_touch", "linear", "time_decay"] + (["weighted"] if channel_weights else [])
-    return won.group_by(["customer_id", "channel"]).aggregate(**{m: won[m].sum() for m in models})
+    return won.group_by(["customer_id", "channel"]).aggregate(**{m: as_float(_exact_sum(won[m])) for m in models})
 
 
 def contacts_before(engine: Engine, touchpoints: pd.DataFrame | ibis.Table, references: pd.DataFrame,
@@ -436,5 +454,5 @@ def cost_by_channel(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> p
     """
     contacts = _contacts(engine, touchpoints)
     costed = contacts.filter(contacts.cost.notnull())
-    table = costed.group_by("channel").aggregate(cost=costed.cost.sum(), contacts=costed.count())
+    table = costed.group_by("channel").aggregate(cost=as_float(money(costed.cost).sum()), contacts=costed.count())
     return engine.to_pandas(table.order_by("channel"))
