@@ -58,6 +58,8 @@ from crmlib import PROJECT_ROOT
 T = TypeVar("T")
 CACHE_VARIABLE = "CRM_WORKBOOK_CACHE"  # set to a folder to move the cache, or "off" to disable
 PRUNE_AFTER_DAYS = 30
+# The fingerprint of a result that depends on no dataset (a model trained on a bundled corpus).
+ANY_DATASET = "any-dataset"
 ENTRY_NAME = re.compile(r"[\w.]+-[0-9a-f]{24}\.pkl|\.[\w.]+\.\w+\.tmp|\.[\w.]+-[0-9a-f]{24}\.lock")  # cached()'s files
 SCALARS = (type(None), bool, int, float, complex, str, bytes, PurePath, dt.date, dt.datetime, dt.time,
            dt.timedelta, pd.Timestamp, pd.Timedelta, pd.Period, np.generic, enum.Enum)

@@ -135,6 +135,78 @@ def interactive_export_dir(data_dir: str | Path) -> Path:
     return INTERACTIVE_REPORTS / safe_name(Path(data_dir).resolve().name) / "exports"
 
 
+def call_key(function: Callable, args: tuple, kwargs: dict, known: Callable[[object], str | None],
+             fingerprint: str) -> tuple[str, dict, str]:
+    """The cache entry of ``function(*args, **kwargs)``: its name, its keyed arguments and its fingerprint.
+
+    Parameters
+    ----------
+    function : callable
+        A module-level function or class.
+    args : tuple
+        Its positional arguments.
+    kwargs : dict
+        Its keyword arguments.
+    known : callable
+        Names the dataset's own objects (a value -> ``"dataset"``, ``"table:…"``, ``"summary:…"`` or None).
+    fingerprint : str
+        The dataset's fingerprint, used when an argument is one of its own objects.
+
+    Returns
+    -------
+    tuple of (str, dict, str)
+        ``module.qualname``, the arguments by parameter name (defaults filled in) as
+        :func:`crmlib.cache.argument_key` keys them, and ``fingerprint``, or
+        :data:`crmlib.cache.ANY_DATASET` when no argument is one of the dataset's own objects.
+
+    >>> call_key(divmod, (7, 2), {}, lambda value: None, "abc")
+    ('builtins.divmod', {'x': '7', 'y': '2'}, 'any-dataset')
+    """
+    name = f"{function.__module__}.{function.__qualname__}"
+    if "<" in name:
+        raise ValueError(f"wb.cached needs a module-level function, not {name}: its name must identify its code")
+    try:
+        bound = inspect.signature(function).bind(*args, **kwargs)
+    except ValueError:  # no signature (some builtins): key the arguments as given
+        arguments = {"args": list(args), "kwargs": kwargs}
+    else:
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+    named: list[str] = []
+
+    def naming(value) -> str | None:
+        key = known(value)
+        named.extend([key] if key else [])
+        return key
+
+    params = cache.argument_key(arguments, naming)
+    return name, params, fingerprint if named else cache.ANY_DATASET
+
+
+def prepare_shared_models() -> list[str]:
+    """Train the models every dataset shares (the generic Chinese and English sentiment models) into
+    the cache, under the keys :meth:`Workbook.cached` looks them up by; ``workbook.py setup`` runs it.
+
+    Returns
+    -------
+    list of str
+        One line per model: its name, and whether it was trained or found cached, in how long.
+
+    Example
+    -------
+    >>> prepare_shared_models()                      # doctest: +SKIP
+    ['crmlib.feedback.sentiment.chinese_model: trained in 8.1 s', ...]
+    """
+    from crmlib.feedback import chinese_model, english_model
+
+    lines = []
+    for function in (chinese_model, english_model):
+        name, params, fingerprint = call_key(function, (), {}, lambda value: None, cache.ANY_DATASET)
+        entry = cache.fetch(name, fingerprint, params, function)
+        lines.append(f"{name}: {'found cached' if entry.hit else 'trained'} in {entry.seconds:.1f} s")
+    return lines
+
+
 @dataclass
 class Workbook:
     """A notebook's handle on its dataset, its exports folder and its display settings."""
@@ -233,11 +305,14 @@ class Workbook:
         """``function(*args, **kwargs)``, computed once per dataset, function, arguments and crmlib
         version, and reused by every notebook (and later run) that asks for the same result.
 
-        The key holds the dataset's fingerprint, the function's module and qualified name, crmlib's
-        code version (:func:`crmlib.cache.code_version`) and every argument by parameter name,
-        defaults filled in (so ``f(x, 90)`` and ``f(x, window_days=90)`` share an entry): this
-        workbook's dataset, its tables and its summaries by name (no hashing), other frames, Series
-        and arrays by a content digest, other values by ``repr`` (:func:`crmlib.cache.argument_key`).
+        The key holds the function's module and qualified name, crmlib's code version
+        (:func:`crmlib.cache.code_version`) and every argument by parameter name, defaults filled in
+        (so ``f(x, 90)`` and ``f(x, window_days=90)`` share an entry): this workbook's dataset, its
+        tables and its summaries by name (no hashing) together with the dataset's fingerprint, other
+        frames, Series and arrays by a content digest, other values by ``repr``
+        (:func:`crmlib.cache.argument_key`). A call given none of the dataset's own objects cannot
+        depend on the dataset (a sentiment model trained on a bundled corpus): its entry is shared
+        by every dataset (:data:`crmlib.cache.ANY_DATASET`), so it is computed once per crmlib version.
         With ``CRM_WORKBOOK_CACHE=off`` the function is simply called.
 
         Parameters
@@ -259,18 +334,8 @@ class Workbook:
         >>> from crmlib.clv import fit_clv                             # doctest: +SKIP
         >>> fit = wb.cached(fit_clv, wb.summary("W"), "bgnbd", time_unit="W")   # doctest: +SKIP
         """
-        name = f"{function.__module__}.{function.__qualname__}"
-        if "<" in name:
-            raise ValueError(f"wb.cached needs a module-level function, not {name}: its name must identify its code")
-        try:
-            bound = inspect.signature(function).bind(*args, **kwargs)
-        except ValueError:  # no signature (some builtins): key the arguments as given
-            arguments = {"args": list(args), "kwargs": kwargs}
-        else:
-            bound.apply_defaults()
-            arguments = dict(bound.arguments)
-        params = cache.argument_key(arguments, self._known_argument)
-        entry = cache.fetch(name, self.dataset.fingerprint, params, lambda: function(*args, **kwargs))
+        name, params, fingerprint = call_key(function, args, kwargs, self._known_argument, self.dataset.fingerprint)
+        entry = cache.fetch(name, fingerprint, params, lambda: function(*args, **kwargs))
         self.cache_events.append((name, entry))
         if entry.path is None:
             log.info("computed %s in %.1f s (cache off)", name, entry.seconds)

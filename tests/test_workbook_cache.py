@@ -69,6 +69,18 @@ def test_other_arguments_or_data_are_other_entries(wb):
     assert len(CALLS) == 7
 
 
+def test_a_result_given_nothing_of_the_dataset_is_shared_by_every_dataset(wb):
+    corpus = pd.DataFrame({"text": ["好评", "差评"]})
+    assert wb.cached(counted, corpus) == 180
+    other = Workbook(dataset=load_dataset(wb.dataset.root, analysis_date="2024-01-10"),  # another fingerprint
+                     export_dir=wb.export_dir)
+    assert other.cached(counted, corpus.copy()) == 180 and len(CALLS) == 1  # same content, any dataset
+    assert other.cache_events[0][1].hit
+    other.cached(counted, other.summary())  # the dataset's own summary: keyed by its fingerprint
+    wb.cached(counted, wb.summary())
+    assert len(CALLS) == 3
+
+
 def test_the_datasets_own_tables_and_summaries_are_named_not_hashed(wb, monkeypatch):
     digests = []
     monkeypatch.setattr(cache, "frame_digest", lambda value: digests.append(len(value)) or "digest")
@@ -111,14 +123,21 @@ def test_argument_keys_follow_content():
 
 @pytest.mark.slow
 def test_notebooks_of_a_run_share_the_expensive_results(tmp_path, monkeypatch):
-    """01 computes the CLV fit, the churn study, the Chinese model and the domain sentiment blend; 03, 04 and 05
-    reuse them."""
+    """01 computes the CLV fit, the churn study and the domain sentiment blend; 03, 04 and 05 reuse them.
+    The generic sentiment models, trained beforehand by ``prepare_shared_models`` (as setup does), are
+    only ever reused."""
     from notebook_runs import run_notebook
+
+    from crmlib.notebook import prepare_shared_models
 
     data = write_sample(tmp_path / "data", SampleParameters(n_customers=500, seed=11))
     monkeypatch.setenv(cache.CACHE_VARIABLE, str(tmp_path / "cache"))
     log = tmp_path / "run.log"
     monkeypatch.setenv(LOG_VARIABLE, str(log))
+    prepared = prepare_shared_models()
+    assert [line.split(":")[0] for line in prepared] == [
+        "crmlib.feedback.sentiment.chinese_model", "crmlib.feedback.sentiment_en.english_model"]
+    assert all(": trained in" in line for line in prepared)
     for name in ("01_overview", "03_clv", "04_churn", "05_feedback"):
         monkeypatch.setenv(SOURCE_VARIABLE, name)
         (tmp_path / name).mkdir()
@@ -131,7 +150,7 @@ def test_notebooks_of_a_run_share_the_expensive_results(tmp_path, monkeypatch):
     assert by_result["crmlib.clv.value.fit_clv"] == [
         ("01_overview", "computed"), ("03_clv", "reused"), ("04_churn", "reused")]
     assert by_result["crmlib.churn.scoring.churn_study"] == [("01_overview", "computed"), ("04_churn", "reused")]
-    assert by_result["crmlib.feedback.sentiment.chinese_model"] == [
-        ("01_overview", "computed"), ("05_feedback", "reused")]
+    for model in ("crmlib.feedback.sentiment.chinese_model", "crmlib.feedback.sentiment_en.english_model"):
+        assert by_result[model] == [("01_overview", "reused"), ("05_feedback", "reused")]
     assert by_result["crmlib.feedback.sentiment_domain.domain_sentiment"] == [  # the rated texts' blend
         ("01_overview", "computed"), ("05_feedback", "reused")]
