@@ -4,6 +4,7 @@ stop with exit 3 naming the table and the source's own message."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -169,3 +170,33 @@ def test_the_password_is_added_without_changing_the_host_ipv6_brackets_included(
     parts = urlsplit(url)  # what _fetch hands psycopg
     assert (parts.hostname, parts.port, parts.username, unquote(parts.password)) == (host, port, "crm", "p@ss:w/rd")
     assert url == written.replace("crm@", "crm:p%40ss%3Aw%2Frd@")  # only the password is new
+
+
+def test_a_run_queries_once_and_its_kernels_open_that_snapshot(sqlite_dataset, tmp_path, monkeypatch):
+    """``crm-workbook run`` hands its kernels the stored dataset it loaded: they open it instead of running
+    the query again, so a database changed during the run cannot give two notebooks different data."""
+    from crmlib.data import sources
+    from crmlib.data.store import PIN_VARIABLE, open_or_build, run_pin
+
+    folder = shutil.copytree(sqlite_dataset, tmp_path / "shop")
+    monkeypatch.setenv("CRM_WORKBOOK_CACHE", str(tmp_path / "cache"))
+    reports = tmp_path / "reports"
+    assert main(["run", "--data", str(folder), "--reports", str(reports), "-n", "00", "--jobs", "1"]) == 0
+    run_log = next(reports.glob("*/run.log")).read_text(encoding="utf-8")
+    assert re.search(r"\[00_data_quality\] crmlib\.data\.store: opened the run's stored dataset dataset-", run_log)
+
+    sources._fetched.clear()
+    loaded = open_or_build(folder, None, load_dataset, folder=tmp_path / "cache")
+    monkeypatch.setenv(PIN_VARIABLE, run_pin(loaded, folder, None))
+    with sqlite3.connect(folder / "shop.db") as con:  # the database changes while the run goes on
+        con.execute("DELETE FROM orders WHERE rowid <= 100")
+    sources._fetched.clear()
+
+    def refused(*args):
+        raise AssertionError("the run's stored dataset should have been opened")
+
+    again = open_or_build(folder, "", refused, folder=tmp_path / "cache")  # no query: it would miss the store
+    assert again.store == loaded.store and len(again.transactions) == len(loaded.transactions)
+    other_day = open_or_build(folder, f"{loaded.analysis_date:%Y-%m-%d}", load_dataset, folder=tmp_path / "cache")
+    assert other_day.store != loaded.store  # not the run's dataset: read from the changed database
+    assert len(other_day.transactions) < len(loaded.transactions)

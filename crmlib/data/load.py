@@ -85,6 +85,7 @@ class Dataset:
     costs: dict = field(default_factory=dict)  # the dataset.yaml `costs:` section (CostSettings.to_dict())
     page_notes: list[str] = field(default_factory=list)  # shown on every page (a snapshot's analysis date)
     snapshot: dict = field(default_factory=dict)  # customers' `attributes` and `tenure_unit` (crmlib.churn.snapshot)
+    store: Path | None = field(default=None, repr=False, compare=False)  # its folder when opened from the store
     _frames: dict[str, pd.DataFrame | None] = field(default_factory=dict, repr=False, compare=False)
 
     def _frame(self, name: str) -> pd.DataFrame | None:

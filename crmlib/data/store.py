@@ -6,6 +6,9 @@ file hashes). The key is the sha256 of every input file and dataset.yaml, the an
 asked for and crmlib's code version, so a changed export, setting or crmlib never reuses an
 old folder. The folder is written under a temporary name and renamed into place, so notebooks
 starting together never read half a dataset; whichever finishes second keeps the first's folder.
+``crm-workbook run`` loads the dataset once and hands its kernels the folder (:data:`PIN_VARIABLE`,
+:func:`run_pin`): they open it without reading the inputs again, so a database query runs once per
+run, not once per notebook, and every notebook of a run sees the same snapshot of a live source.
 
 Example
 -------
@@ -20,8 +23,10 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -38,6 +43,8 @@ from crmlib.data.quality import Notice
 
 META = "dataset.json"
 PREFIX = "dataset-"
+PIN_VARIABLE = "CRM_WORKBOOK_RUN_DATASET"  # set by crm-workbook run for its kernels: see run_pin
+log = logging.getLogger(__name__)
 
 
 def store_key(dataset_dir: str | Path, analysis_date: object) -> str:
@@ -141,7 +148,64 @@ def open_store(folder: Path) -> Dataset:
         files={k: Path(v) for k, v in meta["files"].items()}, file_hashes=meta["file_hashes"],
         fingerprint=meta["fingerprint"], costs=meta.get("costs") or {},
         page_notes=[Notice.load(n) for n in meta.get("page_notes", [])], snapshot=meta.get("snapshot") or {},
+        store=folder,
     )
+
+
+def run_pin(dataset: Dataset, dataset_dir: str | Path, analysis_date: object) -> str | None:
+    """The value of :data:`PIN_VARIABLE` that lets a run's kernels open ``dataset``'s stored folder
+    for the same dataset folder and analysis date without reading (or querying) the inputs again.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset as :func:`open_or_build` returned it.
+    dataset_dir : str or Path
+        Its dataset folder.
+    analysis_date : str, Timestamp or None
+        The analysis date asked for; None (or empty) for the default.
+
+    Returns
+    -------
+    str or None
+        JSON naming the folder, the dataset's root and the date; None when it was not opened from a
+        store (cache off).
+
+    >>> import tempfile
+    >>> from crmlib.data.load import load_dataset
+    >>> ds = open_or_build("data/cdnow", None, load_dataset, folder=tempfile.mkdtemp())
+    >>> sorted(json.loads(run_pin(ds, "data/cdnow", None)))
+    ['analysis_date', 'folder', 'root']
+    """
+    if dataset.store is None:
+        return None
+    return json.dumps({"folder": str(dataset.store), "root": str(read_config(dataset_dir).root),
+                       "analysis_date": _date_text(analysis_date)})
+
+
+def _date_text(value: object) -> str:
+    """An analysis date as compared between the runner and its kernels: YYYY-MM-DD, or "" for the default."""
+    if value is None or value == "":
+        return ""
+    try:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _pinned(dataset_dir: str | Path, analysis_date: object) -> Path | None:
+    """The run's stored folder (:data:`PIN_VARIABLE`) when it holds this dataset folder and date."""
+    text = os.environ.get(PIN_VARIABLE)
+    if not text:
+        return None
+    try:
+        pin = json.loads(text)
+        same = (pin["root"] == str(read_config(dataset_dir).root)
+                and pin["analysis_date"] == _date_text(analysis_date))
+    except (ValueError, KeyError, TypeError):
+        return None
+    folder = Path(pin["folder"])
+    return folder if same and (folder / META).is_file() else None
 
 
 def open_or_build(dataset_dir: str | Path, analysis_date: object, build: Callable[..., Dataset],
@@ -162,13 +226,20 @@ def open_or_build(dataset_dir: str | Path, analysis_date: object, build: Callabl
     Returns
     -------
     Dataset
-        The stored dataset (a damaged store is built again); with the cache off, ``build``'s.
+        The stored dataset (a damaged store is built again); with the cache off, ``build``'s. Inside
+        a ``crm-workbook run`` the run's own folder (:data:`PIN_VARIABLE`) when it matches.
     """
     from crmlib.cache import cache_folder
 
     base = Path(folder) if folder is not None else cache_folder()
     if base is None:
         return build(dataset_dir, analysis_date)
+    pinned = _pinned(dataset_dir, analysis_date)
+    if pinned is not None:
+        with contextlib.suppress(OSError, ValueError, KeyError):
+            dataset = open_store(pinned)
+            log.info("opened the run's stored dataset %s (inputs not read again)", pinned.name)
+            return dataset
     target = base / f"{PREFIX}{store_key(dataset_dir, analysis_date)}"
     if (target / META).is_file():
         try:

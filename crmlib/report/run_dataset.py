@@ -42,6 +42,7 @@ class RunDataset:
     customers: int
     profile: dict
     ids: str | None  # every customer id, sorted, one per line (for the workers' pseudonymiser)
+    store_pin: str | None = None  # the kernels open the run's stored dataset (crmlib.data.store.run_pin)
 
 
 def input_bytes(data_dir: str | Path) -> float:
@@ -123,6 +124,7 @@ def _in_child_process(data_dir: str, analysis_date, pseudonymize: bool) -> RunDa
 def _facts(data_dir: str, analysis_date, pseudonymize: bool) -> RunDataset:
     from crmlib.data.config import read_config
     from crmlib.data.load import load_dataset_cached
+    from crmlib.data.store import run_pin
     from crmlib.report.compare import dataset_profile
 
     dataset = load_dataset_cached(data_dir, analysis_date=analysis_date or None)  # materialised once for the run
@@ -134,6 +136,7 @@ def _facts(data_dir: str, analysis_date, pseudonymize: bool) -> RunDataset:
         customers=int(customer_ids.nunique()),
         profile=dataset_profile(dataset, read_config(data_dir)),  # what later runs compare with
         ids=pseudonym_ids(dataset) if pseudonymize else None,
+        store_pin=run_pin(dataset, data_dir, analysis_date),
     )
 
 

@@ -490,6 +490,9 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
     work = Path(tempfile.mkdtemp(prefix="crm-run-"))
     try:
         ids_file = write_pseudonym_ids(dataset.ids, work) if options.pseudonymize else None
+        from crmlib.data.store import PIN_VARIABLE  # here: the runner's start stays light
+
+        pin = {PIN_VARIABLE: dataset.store_pin} if dataset.store_pin else {}  # the kernels open what was loaded
         del dataset
         nav = [(p.stem, f"{p.stem}.html") for p in notebooks]
         if comparing.enabled:
@@ -502,7 +505,7 @@ def _run_notebooks(options: RunOptions, out: TextIO | None, state: dict) -> RunR
                   f"{manifest.dataset['analysis_date']})", file=out, flush=True)
         order = longest_first(specs, reports, folder.name)
         results = _schedule(order, work, folder / "logs", int(options.jobs), Progress(len(specs), out),
-                            manifest, folder)
+                            manifest, folder, pin)
         results = sorted(results, key=lambda r: [s["stem"] for s in specs].index(r.notebook))
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM via crmlib.report.signals
         manifest.stop("interrupted")
@@ -732,13 +735,13 @@ def _write(folder: Path, manifest: Manifest) -> None:
 
 
 def _schedule(specs: list[dict], work: Path, logs: Path, jobs: int, progress: Progress,
-              manifest: Manifest, folder: Path) -> list[NotebookResult]:
+              manifest: Manifest, folder: Path, extra_env: dict[str, str]) -> list[NotebookResult]:
     """Keep up to ``jobs`` worker processes busy; collect their results in notebook order."""
     pending = list(specs)
     running: dict[str, tuple[subprocess.Popen, dict, float, object]] = {}
     results: dict[str, NotebookResult] = {}
     last_beat = time.perf_counter()
-    env = worker_environment(jobs)
+    env = {**worker_environment(jobs), **extra_env}
     env[LOG_VARIABLE] = str(folder / RUN_LOG)  # the kernels append crmlib's messages to the run log
     try:
         while pending or running:
