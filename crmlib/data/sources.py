@@ -5,8 +5,10 @@ A table in ``dataset.yaml`` names exactly one source:
 - ``file:`` a CSV/Excel/Parquet file (:func:`crmlib.data.readers.read_raw`);
 - ``parquet:`` a Parquet file, folder (Hive-style ``key=value/`` partitions become columns) or glob;
 - ``query:`` (a SQL query) or ``table:`` (a table name) with ``url:`` — an SQLAlchemy-style URL of
-  PostgreSQL (``postgresql://user@host:5432/db``, read with psycopg), SQLite
-  (``sqlite:///relative.db``, ``sqlite:////absolute.db``) or a DuckDB file (``duckdb:///shop.duckdb``).
+  PostgreSQL (``postgresql://user@host:5432/db``, read with psycopg), MySQL or MariaDB
+  (``mysql://user@host:3306/db``, also ``mariadb://`` and ``mysql+pymysql://``, read with PyMySQL),
+  SQLite (``sqlite:///relative.db``, ``sqlite:////absolute.db``) or a DuckDB file
+  (``duckdb:///shop.duckdb``).
 
 Passwords never go into the yaml: ``password_env: CRM_DB_PASSWORD`` names the environment variable
 holding it, and ``${VAR}`` anywhere in the URL is replaced from the environment. Errors, labels and
@@ -23,6 +25,8 @@ Example
 'postgresql://crm:s3cret@db/shop'
 >>> connect_url("sqlite:///${DIR}/shop.db", None, environ={"DIR": "/srv"})
 'sqlite:////srv/shop.db'
+>>> safe_url(connect_url("mysql+pymysql://crm@db:3306/shop", "PW", environ={"PW": "s3cret"}))
+'mysql+pymysql://crm@db:3306/shop'
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from crmlib.data.readers import LINE, RawTable, _clean_name
 from crmlib.errors import ConfigError, DataError
 
 SOURCE_KINDS = ("file", "parquet", "query", "table")
-SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "sqlite": "sqlite", "duckdb": "duckdb"}
+SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql",
+           "sqlite": "sqlite", "duckdb": "duckdb"}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _fetched: dict[tuple[str, str], pa.Table] = {}  # (safe url, sql) -> result, read once per process
 
@@ -50,8 +55,8 @@ def _scheme(url: str) -> str:
     scheme = urlsplit(url).scheme.split("+")[0].lower()
     if scheme not in SCHEMES:
         raise ConfigError(f"`url:` has the unsupported database type {scheme or '(none)'!r}",
-                          hint="Use postgresql://user@host:port/database, sqlite:///file.db or duckdb:///file.duckdb "
-                               "(MySQL is not supported yet: export to Parquet, or read it through DuckDB).")
+                          hint="Use postgresql://user@host:port/database, mysql://user@host:port/database "
+                               "(MySQL or MariaDB), sqlite:///file.db or duckdb:///file.duckdb.")
     return SCHEMES[scheme]
 
 
@@ -176,10 +181,14 @@ def sql_of(cfg) -> str:
     Returns
     -------
     str
-        The query as given, or ``SELECT * FROM "schema"."table"`` for a ``table:``.
+        The query as given, or ``SELECT * FROM "schema"."table"`` for a ``table:`` (for MySQL and
+        MariaDB the names are quoted with backticks instead).
     """
     if cfg.kind == "table":
-        return "SELECT * FROM " + ".".join(f'"{part}"' for part in str(cfg.query).split("."))
+        quote_mark = "`" if urlsplit(str(cfg.url)).scheme.split("+")[0].lower() in ("mysql", "mariadb") else '"'
+        doubled = quote_mark * 2  # a quote inside a name is written twice
+        return "SELECT * FROM " + ".".join(quote_mark + part.replace(quote_mark, doubled) + quote_mark
+                                           for part in str(cfg.query).split("."))
     return str(cfg.query)
 
 
@@ -203,6 +212,8 @@ def _fetch(url: str, sql: str, root: Path) -> pa.Table:
             cursor = con.execute(sql)
             names = [d[0] for d in cursor.description or []]
             return _rows_to_arrow(names, cursor.fetchall())
+    if scheme == "mysql":
+        return _fetch_mysql(url, sql)
     try:
         import psycopg
     except ImportError as error:
@@ -216,6 +227,42 @@ def _fetch(url: str, sql: str, root: Path) -> pa.Table:
             cursor.execute(sql)
             names = [d.name for d in cursor.description or []]
             return _rows_to_arrow(names, cursor.fetchall())
+
+
+def _fetch_mysql(url: str, sql: str) -> pa.Table:
+    try:
+        import pymysql
+    except ImportError as error:
+        raise ConfigError("reading MySQL or MariaDB needs PyMySQL, which is not installed",
+                          hint="Install the extra: .venv/bin/pip install -e '.[mysql]'") from error
+    parts = urlsplit(url)
+    con = pymysql.connect(host=parts.hostname or "localhost", port=parts.port or 3306,
+                          user=unquote(parts.username) if parts.username else None,
+                          password=unquote(parts.password) if parts.password else "",
+                          database=unquote(parts.path.lstrip("/")) or None, charset="utf8mb4",
+                          connect_timeout=10)
+    try:
+        with con.cursor() as cursor:
+            cursor.execute(sql)
+            names = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+    finally:
+        con.close()
+    try:
+        return _rows_to_arrow(names, rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # PyMySQL hands back a date it cannot read (MySQL's zero date 0000-00-00) as text among the
+        # datetimes: such a column is passed on as text, so the loader names the rows that do not parse.
+        columns = [_typed_or_text(values) for values in zip(*rows, strict=True)]
+        return _rows_to_arrow(names, list(zip(*columns, strict=True)))
+
+
+def _typed_or_text(values: tuple) -> tuple:
+    try:
+        pa.array(list(values), from_pandas=True)
+        return values
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return tuple(None if value is None else str(value) for value in values)
 
 
 def _rows_to_arrow(names: list[str], rows: list[tuple]) -> pa.Table:
@@ -253,8 +300,10 @@ def read_query(cfg) -> RawTable:
     if key not in _fetched:
         try:
             _fetched[key] = _fetch(url, sql, cfg.root)
-        except ConfigError:
-            raise
+        except ConfigError as error:
+            if error.file is not None:
+                raise
+            raise ConfigError(error.problem, file=cfg.file, hint=error.hint) from error  # name the table
         except Exception as error:
             raise DataError(f"could not be read from the database: {type(error).__name__}: {_scrub(str(error), url)}",
                             file=cfg.file, hint=f"Check `url:` ({safe_url(cfg.url)}), the password in "
