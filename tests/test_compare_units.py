@@ -575,3 +575,18 @@ def test_docstring_examples_run(name):
 
     result = doctest.testmod(importlib.import_module(name))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_complaint_rating_is_read_from_any_notebook_that_takes_it(tmp_path):
+    """A run of 04_churn alone (no 05_feedback) still records the complaint rating its churn features used."""
+    from crmlib.report.compare.definitions import run_definitions
+
+    folder = make_run(tmp_path / "reports", "20241231-060000-m", analysis_date=NOW_DATE,
+                      notebook_status={"04_churn": "ok"})
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["notebooks"][0]["parameters"] = {"complaint_rating": 4}
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert run_definitions(RunFolder(folder))[("feedback", "complaint rating (at or below)")] == 4
+    none_ran = make_run(tmp_path / "reports", "20241231-070000-m", analysis_date=NOW_DATE,
+                        notebook_status={"02_segmentation": "ok"})
+    assert run_definitions(RunFolder(none_ran))[("feedback", "complaint rating (at or below)")] is None

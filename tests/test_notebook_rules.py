@@ -16,7 +16,7 @@ COMMON = {"data_dir": '"data/sample"', "analysis_date": '""', "export_dir": '""'
           "lang": '"en"'}
 EXPECTED = {  # each notebook's own parameters
     "00_data_quality": set(),
-    "01_overview": {"scheme", "churn_window_days", "horizon_months", "annual_discount_rate", "margin",
+    "01_overview": {"scheme", "churn_window_days", "complaint_rating", "horizon_months", "annual_discount_rate", "margin",
                     "simple_cltv_lapse_days", "item", "top_n", "comparison_months"},
     "02_segmentation": {"scheme", "cn8_reference", "frequency_basis", "tier_high_share", "tier_medium_share",
                         "k_min", "k_max", "cluster_attributes", "active_days", "lapsed_days", "comparison_months",
@@ -24,10 +24,10 @@ EXPECTED = {  # each notebook's own parameters
     "03_clv": {"time_unit", "calibration_end", "models", "horizon_months", "annual_discount_rate", "margin",
                "simple_cltv_lapse_days"},
     "04_churn": {"churn_window_days", "gap_share", "mode", "train_cutoff", "test_cutoff", "model", "group_by",
-                 "recent_days", "horizon_months", "priority_rows"},
+                 "recent_days", "complaint_rating", "horizon_months", "priority_rows"},
     "05_feedback": {"n_topics", "sla_hours", "complaint_rating", "churn_window_days", "taxonomy_file", "n_examples"},
-    "06_journey": {"lookback_days", "half_life_days", "paths_shown", "churn_window_days", "recent_days", "horizon_months",
-                   "annual_discount_rate", "margin"},
+    "06_journey": {"lookback_days", "half_life_days", "paths_shown", "churn_window_days", "recent_days",
+                   "complaint_rating", "horizon_months", "annual_discount_rate", "margin"},
     "07_profitability": {"scheme", "profit_rows", "horizon_months", "annual_discount_rate"},
 }
 

@@ -61,6 +61,8 @@ def test_one_churn_window_everywhere():
     ("crmlib.feedback.linking:customer_groups", "churn_window_days", "churn_window_days"),
     ("crmlib.churn.scoring:churn_study", "window_days", "churn_window_days"),
     ("crmlib.churn.scoring:churn_study", "recent_days", "recent_days"),
+    ("crmlib.churn.scoring:churn_study", "complaint_rating", "complaint_rating"),
+    ("crmlib.journey.retention:contacts_before_churn", "complaint_rating", "complaint_rating"),
     ("crmlib.churn.baseline:bgnbd_at", "window_days", "churn_window_days"),
     ("crmlib.churn.definition:suggest_window", "share", "gap_share"),
     ("crmlib.clv.value:predict_customers", "horizon_months", "horizon_months"),

@@ -49,7 +49,8 @@ class ChurnStudy:
 
 def churn_study(dataset, *, window_days: int = DEFAULTS.churn_window_days, mode: str = DEFAULTS.mode,
                 model: str = DEFAULTS.model, recent_days: int = DEFAULTS.recent_days,
-                train_cutoff=None, test_cutoff=None) -> ChurnStudy:
+                train_cutoff=None, test_cutoff=None,
+                complaint_rating: int = DEFAULTS.complaint_rating) -> ChurnStudy:
     """Train on the earlier cutoff, evaluate on the later one, refit the chosen model and prepare today's
     features.
 
@@ -67,13 +68,16 @@ def churn_study(dataset, *, window_days: int = DEFAULTS.churn_window_days, mode:
         Length of the "recent" period of the activity features.
     train_cutoff, test_cutoff : date or None
         The cutoffs; None places them ``window_days`` apart before the analysis date.
+    complaint_rating : int
+        Feedback rated at or below this counts in the ``n_complaints`` feature (the notebooks'
+        ``complaint_rating``; default ``DEFAULTS.complaint_rating``).
 
     Returns
     -------
     ChurnStudy
         The evaluation, the chosen model refitted on the later cutoff and today's features.
     """
-    tables = ChurnTables.from_dataset(dataset)
+    tables = ChurnTables.from_dataset(dataset, complaint_rating)
     evaluation = evaluate_models(tables, window_days=window_days, analysis_date=dataset.analysis_date,
                                  train_cutoff=train_cutoff, test_cutoff=test_cutoff,
                                  label_source=label_mode(mode, dataset.customers), recent_days=recent_days)

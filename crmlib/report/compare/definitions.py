@@ -27,6 +27,8 @@ from crmlib.report.compare.runs import RunFolder
 AREAS = ("currency", "transactions", "customers", "marketing", "churn", "segments", "tiers", "clv",
          "value", "feedback")
 """Areas of definitions; each number of the comparison depends on some of them."""
+COMPLAINT_RATING_NOTEBOOKS = ("05_feedback", "04_churn", "01_overview", "06_journey")
+"""The notebooks that take ``complaint_rating`` (a run gives them one value); the first that ran records it."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,8 @@ def run_definitions(run: RunFolder) -> dict[tuple[str, str], object]:
         ("customers", "column mapping of customers"): _mapping(mapping.get("customers")),
         ("marketing", "column mapping of marketing_spend"): _mapping(mapping.get("marketing_spend")),
         ("feedback", "column mapping of feedback"): _mapping(mapping.get("feedback")),
-        ("feedback", "complaint rating (at or below)"): run.parameter("05_feedback", "complaint_rating"),
+        ("feedback", "complaint rating (at or below)"): _first(*(run.parameter(notebook, "complaint_rating")
+                                                               for notebook in COMPLAINT_RATING_NOTEBOOKS)),
         ("feedback", "complaint taxonomy file"): run.parameter("05_feedback", "taxonomy_file"),
         ("churn", "churn window (days)"): _first((churn.get("definition") or {}).get("window_days"),
                                                  kpis.get("churn_window_days")),
