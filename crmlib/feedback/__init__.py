@@ -44,6 +44,7 @@ from crmlib.feedback.linking import category_share_gap, compare_groups, customer
 from crmlib.feedback.satisfaction import csat, monthly_satisfaction, nps, satisfaction_table
 from crmlib.feedback.sentiment import (
     ChineseSentimentClassifier,
+    chinese_accuracy_sentence,
     chinese_model,
     english_accuracy,
     english_accuracy_sentence,
@@ -61,7 +62,7 @@ __all__ = [
     "ChineseSentimentClassifier", "EnglishSentimentClassifier", "FeedbackAnalysis", "TopicModel", "category_matrix", "category_share_gap",
     "category_shares",
     "chinese_model", "compare_groups", "csat", "customer_groups", "detect_language", "distinctive_keywords", "english_accuracy",
-    "english_accuracy_sentence", "english_model", "feedback_summary", "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
+    "chinese_accuracy_sentence", "english_accuracy_sentence", "english_model", "feedback_summary", "handling_times", "is_exit_survey", "languages", "load_stopwords", "load_taxonomy",
     "monthly_satisfaction", "normalize_text", "nps", "open_by_age", "primary_category",
     "rating_agreement", "representative_by_label", "representative_texts", "satisfaction_table", "score_feedback", "score_sentiment",
     "scored_export", "seen_in_training", "sentiment_accuracy", "sentiment_shares", "sla_by", "sla_summary", "tokenize",
