@@ -281,7 +281,8 @@ def _table_config(name: str, spec: object, root: Path, where: Path) -> TableConf
     kind = kinds[0]
     if kind in ("query", "table") and not spec.get("url"):
         raise ConfigError(f"table {name!r} has `{kind}:` but no `url:`", file=where,
-                          hint="Add `url: postgresql://user@host:5432/db` (or sqlite:///file.db, duckdb:///file.duckdb) "
+                          hint="Add `url: postgresql://user@host:5432/db` (or mysql://user@host:3306/db, sqlite:///file.db, "
+                               "duckdb:///file.duckdb) "
                                "and `password_env: VARIABLE` for the password.")
     if kind not in ("query", "table") and ("url" in spec or "password_env" in spec):
         raise ConfigError(f"table {name!r} has `url:` but no `query:` or `table:`", file=where,
