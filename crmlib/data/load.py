@@ -47,7 +47,7 @@ from crmlib.data.readers import LINE, PROGRESS_EVERY, progress
 from crmlib.data.schema import TABLES
 from crmlib.data.snapshot import snapshot_analysis_date
 from crmlib.data.sources import source_hashes
-from crmlib.engine import Engine, default_engine
+from crmlib.engine import Engine, default_engine, read_from_parquet
 from crmlib.lang import N_
 from crmlib.settings import DEFAULTS
 
@@ -95,7 +95,10 @@ class Dataset:
                 self._frames[name] = None
             else:
                 table = source if isinstance(source, pa.Table) else _read_parquet(source)
-                self._frames[name] = to_pandas(table, "transactions" if name == "returns" else name)
+                frame = to_pandas(table, "transactions" if name == "returns" else name)
+                if isinstance(source, Path):  # scans read the file in place instead of copying the frame
+                    read_from_parquet(frame, source)
+                self._frames[name] = frame
         return self._frames[name]
 
     @property

@@ -51,6 +51,7 @@ class Engine:
     backend: ibis.BaseBackend = field(repr=False)
     _frames: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _views: set = field(default_factory=set, repr=False)  # from_frame tables that are views over Parquet
 
     @classmethod
     def duckdb(cls, *, threads: int | None = None, memory_limit: str | None = None,
@@ -139,19 +140,65 @@ class Engine:
             entry = self._frames.get(key)
             if entry is not None and entry[0]() is frame:
                 return entry[1]
-            data = pa.Table.from_pandas(frame[list(wanted)], preserve_index=False)
-            data = data.append_column(ROW_COLUMN, pa.array(np.arange(len(frame), dtype=np.int64)))
             name = f"crm_f{next(_names)}"
-            table = self.table(data, name)
+            table = self.parquet_view(frame, wanted, name)
+            if table is None:
+                data = pa.Table.from_pandas(frame[list(wanted)], preserve_index=False)
+                data = data.append_column(ROW_COLUMN, pa.array(np.arange(len(frame), dtype=np.int64)))
+                table = self.table(data, name)
             self._frames[key] = (weakref.ref(frame), table)
             weakref.finalize(frame, self._forget, key, name)
             return table
+
+    def parquet_view(self, frame: pd.DataFrame, columns: list[str] | tuple[str, ...],
+                     name: str | None = None) -> ibis.Table | None:
+        """``columns`` of ``frame`` as a DuckDB view over the Parquet file the frame was read from
+        (:func:`read_from_parquet`), so its rows are not copied; None for any other frame or engine.
+
+        Parameters
+        ----------
+        frame : frame
+            A frame recorded by :func:`read_from_parquet` (for other frames the answer is None).
+        columns : list of str
+            The columns, with the frame's types (a microsecond timestamp as the frame's ``[ns]``).
+        name : str, optional
+            The view's name (None: a fresh ``crm_v<n>``).
+
+        Returns
+        -------
+        ibis.Table or None
+            The columns plus :data:`ROW_COLUMN` (the row's position in the file, as in the frame);
+            None when ``frame`` holds no Parquet file, lacks one of the file's columns, or the
+            engine is not DuckDB.
+        """
+        name = name or f"crm_v{next(_names)}"
+        path = parquet_source(frame)
+        if path is None or self.name != "duckdb":
+            return None
+        import pyarrow.parquet as pq
+
+        stored = pq.read_schema(path)
+        if not set(columns) <= set(stored.names) or "file_row_number" in columns:
+            return None  # a column added to the frame after reading: copy the frame as it is
+        # the types from_pandas would give (a null type: an object column, whose values Arrow gave it)
+        types = pa.Schema.from_pandas(frame[list(columns)].iloc[:0], preserve_index=False)
+        scan = self.backend.read_parquet(str(path), table_name=f"{name}_file", file_row_number=True)
+        values = {c: scan[c] if pa.types.is_null(types.field(c).type)
+                  else scan[c].cast(ibis.dtype(types.field(c).type)) for c in columns}
+        self._views.add(name)
+        return self.backend.create_view(name, scan.select(**values, **{ROW_COLUMN: scan.file_row_number}),
+                                        overwrite=True)
 
     def _forget(self, key, name: str) -> None:
         with self._lock:
             self._frames.pop(key, None)
         try:
-            self.backend.drop_table(name, force=True)
+            if name in self._views:
+                self._views.discard(name)
+                self.backend.drop_view(name, force=True)
+                self.backend.drop_view(f"{name}_file", force=True)
+            else:
+                self.backend.drop_table(name, force=True)
         except Exception:  # the connection may already be closed at interpreter exit
             pass
 
@@ -287,6 +334,62 @@ class Engine:
             Its row count.
         """
         return int(self.backend.execute(table.count()))
+
+
+_parquet_sources: dict[int, tuple[weakref.ref, Path]] = {}  # id(frame) -> (frame, the Parquet file it holds)
+
+
+def read_from_parquet(frame: pd.DataFrame, path: str | Path) -> pd.DataFrame:
+    """Record that ``frame`` holds the rows of the Parquet file ``path``, in the file's order.
+
+    :meth:`Engine.from_frame` then scans the file in place (DuckDB) instead of copying the frame
+    into the engine: a loaded table of millions of rows is not held twice. Like every frame crmlib
+    scans, ``frame`` must not be changed afterwards; the record goes with the frame.
+
+    Parameters
+    ----------
+    frame : frame
+        The frame read from ``path`` (same rows and order; columns may have other dtypes, e.g.
+        ``datetime64[ns]`` for a microsecond timestamp, or be fewer).
+    path : str or Path
+        The Parquet file.
+
+    Returns
+    -------
+    frame
+        ``frame`` itself.
+
+    >>> import pyarrow.parquet as pq, tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> pq.write_table(pa.table({"customer_id": ["b", "a", "b"], "amount": [1.0, 2.0, 3.0]}), path)
+    >>> tx = read_from_parquet(pq.read_table(path).to_pandas(), path)
+    >>> engine = Engine.duckdb()
+    >>> engine.to_pandas(engine.from_frame(tx, ["customer_id"]).order_by(ROW_COLUMN)).to_dict("list")
+    {'customer_id': ['b', 'a', 'b'], '_row': [0, 1, 2]}
+    """
+    key = id(frame)
+    _parquet_sources[key] = (weakref.ref(frame), Path(path))
+    weakref.finalize(frame, _parquet_sources.pop, key, None)
+    return frame
+
+
+def parquet_source(frame: pd.DataFrame) -> Path | None:
+    """The Parquet file ``frame`` was read from (:func:`read_from_parquet`), or None.
+
+    Parameters
+    ----------
+    frame : frame
+        Any frame.
+
+    Returns
+    -------
+    Path or None
+        The file, while it exists; None for any other frame.
+    """
+    entry = _parquet_sources.get(id(frame))
+    if entry is None or entry[0]() is not frame or not entry[1].is_file():
+        return None
+    return entry[1]
 
 
 _default: Engine | None = None

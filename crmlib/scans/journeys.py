@@ -62,8 +62,9 @@ def _contacts(engine: Engine, touchpoints: pd.DataFrame | ibis.Table) -> ibis.Ta
         if missing:
             raise DataError(f"the touchpoints frame lacks {missing}",
                             hint="Pass the canonical touchpoints table (Dataset.touchpoints).")
-        frame = touchpoints[[c for c in TOUCH_COLUMNS if c in touchpoints]]
-        table = engine.table(frame)
+        columns = [c for c in TOUCH_COLUMNS if c in touchpoints]
+        table = engine.parquet_view(touchpoints, columns)  # a loaded table is read in place, not copied
+        table = engine.table(touchpoints[columns]) if table is None else table
     else:
         table = touchpoints
     columns = {
@@ -101,8 +102,11 @@ def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table,
     ibis Table
         Columns ``customer_id`` (string), ``first_order_at`` (timestamp), ``revenue`` (float).
     """
-    tx = engine.table(transactions[["customer_id", "order_date", "amount"]]) \
-        if isinstance(transactions, pd.DataFrame) else transactions
+    tx = transactions
+    if isinstance(transactions, pd.DataFrame):
+        columns = ["customer_id", "order_date", "amount"]
+        tx = engine.parquet_view(transactions, columns)
+        tx = engine.table(transactions[columns]) if tx is None else tx
     tx = tx.select(customer_id=tx.customer_id.cast("string"), order_date=tx.order_date.cast("timestamp"),
                    amount=tx.amount.cast("float64"))
     if analysis_date is not None:
