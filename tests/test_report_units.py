@@ -224,6 +224,25 @@ def test_longest_notebooks_start_first_after_a_previous_run(tmp_path):
     assert [s["stem"] for s in longest_first(specs, tmp_path, "now")] == ["03_new", "01_b", "02_c", "00_a"]
 
 
+def test_bundled_notebooks_start_longest_first_before_any_run(tmp_path):
+    from crmlib.report.runner import TYPICAL_SECONDS, longest_first
+
+    stems = sorted(TYPICAL_SECONDS)  # file order: 00_data_quality, 01_overview, ...
+    order = [s["stem"] for s in longest_first([{"stem": s} for s in stems + ["08_mine"]], tmp_path, "now")]
+    assert order[0] == "08_mine"  # unknown: may be long, starts at once
+    assert order[1:] == sorted(stems, key=lambda s: -TYPICAL_SECONDS[s])
+    assert order[1] == "01_overview" and order[-1] != "01_overview"
+    # 01 timed short in an earlier run, 04 untimed: 04's typical share, scaled to 01's timing, decides
+    write_manifest(tmp_path / "before", {"started": "1", "status": "ok", "notebooks": [
+        {"notebook": "01_overview", "status": "ok", "duration_seconds": 10},
+        {"notebook": "06_journey", "status": "ok", "duration_seconds": 30}]})
+    specs = [{"stem": s} for s in ("01_overview", "04_churn", "06_journey", "07_profitability")]
+    expected_04 = TYPICAL_SECONDS["04_churn"] * 40 / (TYPICAL_SECONDS["01_overview"] + TYPICAL_SECONDS["06_journey"])
+    assert 10 < expected_04 < 30
+    assert [s["stem"] for s in longest_first(specs, tmp_path, "now")] == [
+        "06_journey", "04_churn", "01_overview", "07_profitability"]
+
+
 def _run_args(*argv: str):
     import argparse
 

@@ -673,9 +673,19 @@ def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, p
     return specs
 
 
+# Seconds each bundled notebook took in a whole-suite run at 1M customers (benchmarks/bench_scale.py,
+# 2 cores): only their ratios are used, to start the long notebooks first in a folder with no earlier run.
+TYPICAL_SECONDS = {"01_overview": 485, "04_churn": 214, "06_journey": 184, "03_clv": 88, "02_segmentation": 82,
+                   "05_feedback": 69, "00_data_quality": 46, "07_profitability": 37}
+
+
 def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
-    """Start the notebooks that took longest in the previous run first (shorter total wall time
-    with parallel jobs); notebooks without a previous timing keep their place at the front.
+    """Start the notebooks expected to take longest first (shorter total wall time with parallel jobs).
+
+    The expectation is a notebook's duration in the latest earlier run in ``reports`` that has it;
+    for a bundled notebook without one, its share of :data:`TYPICAL_SECONDS`, scaled to the earlier
+    durations of the other bundled notebooks (the shares alone in a folder with no earlier run).
+    Notebooks with neither (new ones) keep their place at the front.
 
     Parameters
     ----------
@@ -689,7 +699,14 @@ def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
     Returns
     -------
     list of dict
-        The specs, untimed first, then by previous duration, longest first.
+        The specs, unknown first, then by expected duration, longest first.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> specs = [{"stem": s} for s in ("00_data_quality", "01_overview", "my_notebook", "04_churn")]
+    >>> [s["stem"] for s in longest_first(specs, Path(tempfile.mkdtemp()), "now")]
+    ['my_notebook', '01_overview', '04_churn', '00_data_quality']
     """
     from crmlib.report.index import list_runs
 
@@ -699,7 +716,17 @@ def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
             for nb in run.get("notebooks", []):
                 if nb.get("status") == "ok" and nb.get("notebook") not in previous:
                     previous[nb["notebook"]] = float(nb.get("duration_seconds") or 0)
-    return sorted(specs, key=lambda s: -previous.get(s["stem"], float("inf")))
+    timed_typical = [stem for stem in previous if stem in TYPICAL_SECONDS]
+    scale = (sum(previous[s] for s in timed_typical) / sum(TYPICAL_SECONDS[s] for s in timed_typical)
+             if timed_typical else 1.0)
+
+    def expected(spec: dict) -> float:
+        stem = spec["stem"]
+        if stem in previous:
+            return previous[stem]
+        return TYPICAL_SECONDS[stem] * scale if stem in TYPICAL_SECONDS else float("inf")
+
+    return sorted(specs, key=lambda s: -expected(s))
 
 
 def worker_environment(jobs: int) -> dict[str, str]:
