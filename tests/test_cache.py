@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import time
 
+import pandas as pd
+
 import crmlib.cache as cache
 
 
@@ -34,6 +36,19 @@ def test_truncated_entry_is_recomputed_and_off_disables(tmp_path, monkeypatch):
 
 def test_code_version_covers_resources():
     assert len(cache.code_version()) == 16
+
+
+def test_code_version_changes_when_a_corpus_package_is_added_or_upgraded(monkeypatch):
+    """A model trained without cntext's lexicons must not be reused once cntext is installed."""
+    installed = cache.installed_versions()
+    assert set(installed) == set(cache.RESULT_DISTRIBUTIONS) and installed["pandas"] == pd.__version__
+    now = cache.code_version.__wrapped__()
+    monkeypatch.setattr(cache, "installed_versions", lambda: {**installed, "cntext": "absent"})
+    without = cache.code_version.__wrapped__()
+    monkeypatch.setattr(cache, "installed_versions", lambda: {**installed, "cntext": "9.9"})
+    upgraded = cache.code_version.__wrapped__()
+    monkeypatch.setattr(cache, "installed_versions", lambda: dict(installed))
+    assert len({now, without, upgraded}) == 3 and cache.code_version.__wrapped__() == now
 
 
 def _age(path, days):
