@@ -177,3 +177,42 @@ def test_gamma_gamma_estimate_does_not_flip_with_one_ulp_of_spend(summary):
         perturbed = fit_gamma_gamma(repeat["frequency"], spend)
         for name, value in base.items():
             assert perturbed[name] == pytest.approx(value, rel=1e-4), name
+
+
+PARETO_POINTS = [np.array([0.55, 0.3, 0.6, 0.9]),  # alpha < beta: hyp2f1's b is r + x, per row
+                 np.array([1.5, 2.0, 0.8, 0.4]),  # alpha > beta: b is s + 1
+                 np.array([1.1, 1.1, 1.1, 1.1])]  # alpha = beta: z = 0
+
+
+@pytest.mark.parametrize("week", [False, True])
+def test_pareto_terms_once_per_distinct_pair_are_lifetimes_bit_for_bit(summary, week):
+    """log A_0 and the objective, their hypergeometric terms evaluated once per distinct (x, t_x) and
+    (x, T), equal lifetimes' row-by-row evaluation to the last bit, on the sample's customers in days
+    and in weeks (fewer distinct pairs)."""
+    unit = 7.0 if week else 1.0
+    f = summary["frequency"].to_numpy().astype(int)
+    r, t = summary["recency"].to_numpy() / unit, summary["T"].to_numpy() / unit
+    r, t = r / t.max(), t / t.max()
+    pairs = likelihood.ParetoPairs(f, r, t)
+    assert len(pairs.recency_rows) < len(f) / 1.5 and len(pairs.age_rows) < len(f)  # shared pairs: the shortcut matters
+    w = np.arange(len(f)) % 3 + 1.0
+    for params in PARETO_POINTS:
+        theirs = ParetoNBDFitter._log_A_0(params, f, r, t)
+        assert np.array_equal(likelihood.pareto_nbd_log_A_0(params, f, r, t), theirs)
+        assert np.array_equal(likelihood.pareto_nbd_log_A_0(params, f, r, t, pairs=pairs), theirs)
+        assert likelihood.pareto_nbd_negative_log_likelihood(params, f, r, t, w, 0.01, pairs=pairs) == \
+            ParetoNBDFitter._negative_log_likelihood(params, f, r, t, w, 0.01)
+    # one customer's scalars and one age for every row are evaluated as lifetimes does too
+    assert likelihood.pareto_nbd_log_A_0(PARETO_POINTS[0], 2, 0.4, 0.9) == ParetoNBDFitter._log_A_0(PARETO_POINTS[0], 2, 0.4, 0.9)
+    assert np.array_equal(likelihood.pareto_nbd_log_A_0(PARETO_POINTS[1], f, r, 1.0),
+                          ParetoNBDFitter._log_A_0(PARETO_POINTS[1], f, r, 1.0))
+
+
+def test_pareto_fit_is_the_fit_on_lifetimes_row_by_row_likelihood(summary, monkeypatch):
+    """The estimates are bit for bit those of the same optimiser on lifetimes' own log A_0."""
+    rows = compress_rfm(summary)
+    data = (rows["frequency"], rows["recency"], rows["T"], rows["weight"])
+    ours = fit_pareto_nbd(*data)
+    monkeypatch.setattr(likelihood, "pareto_nbd_log_A_0",
+                        lambda params, freq, recency, age, pairs=None: ParetoNBDFitter._log_A_0(params, freq, recency, age))
+    assert fit_pareto_nbd(*data) == ours

@@ -32,7 +32,11 @@ Pareto/NBD's likelihood needs the Gaussian hypergeometric function, whose deriva
 parameters have no closed form, so :func:`fit_pareto_nbd` keeps lifetimes' own likelihood and
 only swaps lifetimes' Nelder-Mead for L-BFGS-B with finite-difference gradients in
 log-parameters, which needs far fewer likelihood evaluations (4.6× faster on a million customers);
-Nelder-Mead still finishes the job when L-BFGS-B gives up.
+Nelder-Mead still finishes the job when L-BFGS-B gives up. The hypergeometric terms, the bulk of
+each evaluation, depend on a row only through (x, t_x) and (x, T): :class:`ParetoPairs` finds
+those distinct pairs once (a few thousand where the rows are tens of thousands), each term is
+evaluated once per pair and handed to every row that shares it — the same function of the same
+numbers, so the likelihood is lifetimes' to the last bit.
 
 BG/NBD (Fader, Hardie & Lee 2005, eq. 6) and MBG/NBD (Batislam et al. 2007), per customer with
 x repeat purchases, recency t_x and age T, with k = 0 for BG/NBD and 1 for MBG/NBD:
@@ -197,8 +201,80 @@ def mbgnbd_negative_log_likelihood(log_params, freq, rec, T, weights, penalizer_
     return -(weights * (A_1 + A_2 + A_3 + np.logaddexp(A_4, 0))).sum() / weights.sum() + penalizer_term
 
 
-def pareto_nbd_log_A_0(params, freq, recency, age):
+def _distinct_pairs(freq: np.ndarray, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One row per distinct (``freq``, ``other``) pair and, for every row, the number of its pair."""
+    _, freq_id = np.unique(freq, return_inverse=True)
+    _, other_id = np.unique(other, return_inverse=True)
+    key = freq_id.astype(np.int64).ravel() * (int(other_id.max(initial=0)) + 1) + other_id.ravel()
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return first, inverse.ravel()
+
+
+class ParetoPairs:
+    """The distinct (x, t_x) and (x, T) pairs of some rows, for :func:`pareto_nbd_log_A_0`.
+
+    Its two hypergeometric terms depend on a row only through (x, t_x) and (x, T); with the pairs
+    known, each is evaluated once per distinct pair and copied to the rows, the same values as row
+    by row. Build it once for rows whose likelihood is evaluated many times (a fit).
+
+    Parameters
+    ----------
+    freq : ndarray
+        Repeat purchases per row.
+    recency : ndarray
+        Age at the last purchase per row.
+    age : ndarray
+        Age at the end of the period (T) per row.
+
+    >>> pairs = ParetoPairs(np.array([0, 0, 2, 2, 2]), np.array([0.0, 0.0, 3.0, 3.0, 3.0]),
+    ...                     np.array([5.0, 6.0, 5.0, 6.0, 6.0]))
+    >>> len(pairs.recency_rows), len(pairs.age_rows)  # 2 distinct (x, t_x), 4 distinct (x, T) in 5 rows
+    (2, 4)
+    """
+
+    def __init__(self, freq, recency, age):
+        freq, recency, age = np.broadcast_arrays(np.asarray(freq), np.asarray(recency), np.asarray(age))
+        self.n_rows = freq.size
+        self.recency_rows, self.recency_inverse = _distinct_pairs(freq, recency)
+        self.age_rows, self.age_inverse = _distinct_pairs(freq, age)
+
+    @classmethod
+    def of(cls, freq, recency, age) -> ParetoPairs | None:
+        """The pairs of 1-D rows (None for scalars or other shapes, which are evaluated directly).
+
+        Parameters
+        ----------
+        freq : float or ndarray
+            Repeat purchases.
+        recency : float or ndarray
+            Age at the last purchase.
+        age : float or ndarray
+            Age at the end of the period (T).
+
+        Returns
+        -------
+        ParetoPairs or None
+            The pairs, or None unless the arguments broadcast to one dimension.
+        """
+        try:
+            shape = np.broadcast_shapes(np.shape(freq), np.shape(recency), np.shape(age))
+        except ValueError:
+            return None
+        return cls(freq, recency, age) if len(shape) == 1 else None
+
+
+def _hyp2f1_by_pair(rsf, t, max_of_alpha_beta, abs_alpha_beta, time, rows, inverse) -> np.ndarray:
+    """``hyp2f1(rsf, t, rsf + 1, |α − β| / (max(α, β) + time))`` row by row, evaluated once per distinct pair."""
+    rsf, t, time = (np.broadcast_to(v, inverse.shape) for v in (rsf, t, time))
+    rsf_1, t_1, time_1 = rsf[rows], t[rows], time[rows]
+    return hyp2f1(rsf_1, t_1, rsf_1 + 1.0, abs_alpha_beta / (max_of_alpha_beta + time_1))[inverse]
+
+
+def pareto_nbd_log_A_0(params, freq, recency, age, *, pairs: ParetoPairs | None = None):
     """log A_0 of the Pareto/NBD likelihood (Hardie, note 009, eqs. 19 and 20), lifetimes' evaluation.
+
+    For 1-D rows each hypergeometric term is evaluated once per distinct pair (:class:`ParetoPairs`);
+    the values are the same as lifetimes' row by row, bit for bit.
 
     Parameters
     ----------
@@ -210,6 +286,9 @@ def pareto_nbd_log_A_0(params, freq, recency, age):
         Age at the last purchase.
     age : float or ndarray
         Age at the end of the period (T).
+    pairs : ParetoPairs, optional
+        The rows' distinct pairs, when known; default None finds them (1-D rows) or evaluates
+        every row (scalars).
 
     Returns
     -------
@@ -226,9 +305,15 @@ def pareto_nbd_log_A_0(params, freq, recency, age):
         min_of_alpha_beta, max_of_alpha_beta, t = (beta, alpha, s + 1)
     abs_alpha_beta = max_of_alpha_beta - min_of_alpha_beta
     rsf = r + s + freq
-    p_1 = hyp2f1(rsf, t, rsf + 1.0, abs_alpha_beta / (max_of_alpha_beta + recency))
+    pairs = pairs if pairs is not None else ParetoPairs.of(freq, recency, age)
+    if pairs is None:
+        p_1 = hyp2f1(rsf, t, rsf + 1.0, abs_alpha_beta / (max_of_alpha_beta + recency))
+        p_2 = hyp2f1(rsf, t, rsf + 1.0, abs_alpha_beta / (max_of_alpha_beta + age))
+    else:
+        p_1 = _hyp2f1_by_pair(rsf, t, max_of_alpha_beta, abs_alpha_beta, recency, pairs.recency_rows,
+                              pairs.recency_inverse)
+        p_2 = _hyp2f1_by_pair(rsf, t, max_of_alpha_beta, abs_alpha_beta, age, pairs.age_rows, pairs.age_inverse)
     q_1 = max_of_alpha_beta + recency
-    p_2 = hyp2f1(rsf, t, rsf + 1.0, abs_alpha_beta / (max_of_alpha_beta + age))
     q_2 = max_of_alpha_beta + age
     try:
         sign = np.ones(len(freq))
@@ -238,7 +323,7 @@ def pareto_nbd_log_A_0(params, freq, recency, age):
             - rsf * np.log(q_1 * q_2))
 
 
-def pareto_nbd_conditional_log_likelihood(params, freq, rec, T):
+def pareto_nbd_conditional_log_likelihood(params, freq, rec, T, *, pairs: ParetoPairs | None = None):
     """Per-customer Pareto/NBD log-likelihood (Hardie, note 009, eq. 18) at raw ``params`` (r, alpha, s, beta).
 
     Parameters
@@ -251,6 +336,8 @@ def pareto_nbd_conditional_log_likelihood(params, freq, rec, T):
         Recency (age at the last purchase).
     T : float or ndarray
         Age at the end of the period.
+    pairs : ParetoPairs, optional
+        The rows' distinct pairs for :func:`pareto_nbd_log_A_0`; default None finds them.
 
     Returns
     -------
@@ -264,12 +351,13 @@ def pareto_nbd_conditional_log_likelihood(params, freq, rec, T):
     x = freq
     r_s_x = r + s + x
     A_1 = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    log_A_0 = pareto_nbd_log_A_0(params, x, rec, T)
+    log_A_0 = pareto_nbd_log_A_0(params, x, rec, T, pairs=pairs)
     A_2 = np.logaddexp(-(r + x) * np.log(alpha + T) - s * np.log(beta + T), np.log(s) + log_A_0 - np.log(r_s_x))
     return A_1 + A_2
 
 
-def pareto_nbd_negative_log_likelihood(params, freq, rec, T, weights, penalizer_coef) -> float:
+def pareto_nbd_negative_log_likelihood(params, freq, rec, T, weights, penalizer_coef, *,
+                                       pairs: ParetoPairs | None = None) -> float:
     """Pareto/NBD: −Σ weights × log-likelihood / mean weight + ``penalizer_coef * Σ params²`` (raw params).
 
     lifetimes' ``ParetoNBDFitter._negative_log_likelihood``: infinite when a parameter is not positive.
@@ -288,6 +376,9 @@ def pareto_nbd_negative_log_likelihood(params, freq, rec, T, weights, penalizer_
         Customers per row.
     penalizer_coef : float
         L2 penalizer on the raw parameters (0 = none).
+    pairs : ParetoPairs, optional
+        The rows' distinct pairs (build them once when evaluating the same rows often); default None
+        finds them on each call.
 
     Returns
     -------
@@ -299,7 +390,7 @@ def pareto_nbd_negative_log_likelihood(params, freq, rec, T, weights, penalizer_
     """
     if np.any(np.asarray(params) <= 0.0):
         return np.inf
-    conditional_log_likelihood = pareto_nbd_conditional_log_likelihood(params, freq, rec, T)
+    conditional_log_likelihood = pareto_nbd_conditional_log_likelihood(params, freq, rec, T, pairs=pairs)
     penalizer_term = penalizer_coef * sum(np.asarray(params) ** 2)
     return -(weights * conditional_log_likelihood).sum() / weights.mean() + penalizer_term
 
@@ -659,9 +750,10 @@ def fit_pareto_nbd(frequency, recency, T, weights=None, penalizer: float = 0.0) 
     w = np.ones_like(frequency) if weights is None else np.asarray(weights, dtype=float)
     scale = 1.0 / T.max()  # as lifetimes
     args = (frequency.astype(int), recency * scale, T * scale, w, penalizer)
+    pairs = ParetoPairs(*args[:3])  # the rows' distinct (x, t_x) and (x, T), found once for every evaluation
 
     def objective(log_params):  # lifetimes divides by the mean weight; per customer is better scaled
-        return pareto_nbd_negative_log_likelihood(np.exp(log_params), *args) / len(w)
+        return pareto_nbd_negative_log_likelihood(np.exp(log_params), *args, pairs=pairs) / len(w)
 
     result = _optimise(objective, np.zeros(4), method="L-BFGS-B")
     if not result.success:  # its line search gave up (flat ridge, overflow): Nelder-Mead finishes from there
