@@ -280,10 +280,29 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
                         + (f" (sheet {raw.sheet!r} was read)" if raw.sheet else ""))
     mapping = resolve_columns(cfg, schema, raw)
     na_values = cfg.na_values if cfg.na_values is not None else NA_VALUES
+    rows, encoding = raw.table.num_rows, raw.encoding
+    stored = _parsed_values(engine, cfg, schema, raw, mapping, na_values)
+    del raw  # the file's cells are not needed any more: only the values are read from here on
+    table = stored
+    if cfg.name == "transactions":  # computed as the cleaner reads it (it materialises its own first step)
+        table = _signed_amounts(table, mapping, cfg)
+    parsed = ParsedTable(cfg.name, cfg, table, mapping, rows, encoding, stored=stored)
+    _check_unreadable(engine, parsed, schema, log, na_values)
+    return parsed
+
+
+def _parsed_values(engine: Engine, cfg: TableConfig, schema: TableSchema, raw: RawTable, mapping: dict[str, str],
+                   na_values) -> ibis.Table:
+    """The parsed fields, ``_line``, the checked fields' ``_raw_<field>``, extra columns and the
+    ``cancelled_if`` column, computed from the file's cells in one query into one engine table.
+
+    The steps (clean text, amounts without currency signs, values) are nested selects of that one
+    query, so each is computed once per cell and none is written as a table of its own.
+    """
     source = ibis.memtable(raw.table)  # read in place by the engine (no copy)
     if raw.table.num_rows >= PROGRESS_EVERY:
         progress(f"{cfg.name}: parsing {raw.table.num_rows:,} rows of {cfg.file.name}")
-    # Stage 1: every mapped cell as clean text (or as typed by Excel/Parquet), once.
+    # Step 1: every mapped cell as clean text (or as typed by Excel/Parquet).
     cells = {LINE: source[LINE]}
     for canonical, column in mapping.items():
         kind = schema.kinds[canonical]
@@ -301,19 +320,16 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
             f"has no column {rule.column!r} (named in `cancelled_if:`)", file=cfg.file, column=rule.column,
             hint=f"Name a mapped field ({', '.join(mapping)}) or a column of the file: {raw.columns}.",
         )
-    stage = engine.materialize(source.select(**cells, **{c: source[c] for c in extras},
-                                             **({"_rule_column": source[rule.column]} if wants_rule else {})))
-    engine.release(source)  # the file's cells are in the stage now
-    steps = [stage]
-    # Stage 2: amounts written for people, where not plain numbers: currency signs and words removed.
+    stage = source.select(**cells, **{c: source[c] for c in extras},
+                          **({"_rule_column": source[rule.column]} if wants_rule else {}))
+    # Step 2: amounts written for people, where not plain numbers: currency signs and words removed.
     written = {f"_written_{c}": ibis.cases((stage[f"_plain_{c}"].isnull(), amount_written(stage[f"_raw_{c}"],
                                                                                            cfg.decimal)),
                                            else_=ibis.null("string"))
                for c in mapping if f"_plain_{c}" in stage.columns}
     if written:
-        stage = engine.materialize(stage.mutate(**written))
-        steps.append(stage)
-    # Stage 3: the values, from the clean cells.
+        stage = stage.mutate(**written)
+    # Step 3: the values, from the clean cells.
     fields = {}
     for canonical, column in mapping.items():
         kind = schema.kinds[canonical]
@@ -328,13 +344,8 @@ def parse_source(engine: Engine, cfg: TableConfig, log: QualityLog, schema: Tabl
     keep = [c for c in stage.columns if c.startswith("_raw_") and schema.kinds[c[5:]] in CHECKED_KINDS]
     table = engine.materialize(stage.select(LINE, *keep, *extras, *(["_rule_column"] if wants_rule else []),
                                             **fields))
-    engine.release(*steps)  # only the values are read from here on
-    stored = table
-    if cfg.name == "transactions":  # computed as the cleaner reads it (it materialises its own first step)
-        table = _signed_amounts(table, mapping, cfg)
-    parsed = ParsedTable(cfg.name, cfg, table, mapping, raw.table.num_rows, raw.encoding, stored=stored)
-    _check_unreadable(engine, parsed, schema, log, na_values)
-    return parsed
+    engine.release(source)
+    return table
 
 
 def _check_unreadable(engine: Engine, parsed: ParsedTable, schema: TableSchema, log: QualityLog, na_values) -> None:

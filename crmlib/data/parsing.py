@@ -108,7 +108,8 @@ def parse_ids(column: ibis.Value, na_values: Sequence[str] = NA_VALUES) -> ibis.
         whole = column.notnull() & (column == column.floor())
         column = ibis.cases((whole, column.cast("int64").cast("string")), else_=column.cast("string"))
     text = text_cells(column, na_values)
-    return text.re_replace(r"^(\d+)\.0+$", r"\1")  # any all-zero decimal tail: 1001.0, 1001.00 …
+    # any all-zero decimal tail: 1001.0, 1001.00 … (the pattern only where a "." can make it match)
+    return ibis.cases((text.contains("."), text.re_replace(r"^(\d+)\.0+$", r"\1")), else_=text)
 
 
 def parse_text(column: ibis.Value) -> ibis.Value:
@@ -150,8 +151,17 @@ def parse_amount_cells(column: ibis.Value, decimal: str = ".", na_values: Sequen
     return amount_from_written(amount_plain(text, decimal), amount_written(text, decimal), decimal)
 
 
+QUICK_AMOUNT = r"^-?[¥￥]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$"  # ¥1,234.50, -¥99.00: read without the replacements
+
+
 def amount_plain(text: ibis.Value, decimal: str = ".") -> ibis.Value:
-    """Step 1 of 2 for clean text cells: the value when the cell is a plain number, else NULL.
+    """Step 1 of 2 for clean text cells: the value when the cell is a plain number or has the most
+    common written shape (:data:`QUICK_AMOUNT`: a leading ``-``, ``¥`` and commas grouping by three),
+    else NULL.
+
+    The common shape gives the value :func:`amount_written` and :func:`amount_from_written` would
+    give, with one pattern test instead of their chain of replacements (every amount of a Chinese
+    export is written ``¥1,234.50``).
 
     Parameters
     ----------
@@ -163,11 +173,19 @@ def amount_plain(text: ibis.Value, decimal: str = ".") -> ibis.Value:
     Returns
     -------
     ibis.Value
-        float64 column; NULL for cells that are not plain numbers, or infinite.
+        float64 column; NULL for cells that are neither plain numbers nor of the common shape, or infinite.
+
+    >>> import pandas as pd
+    >>> cells = ibis.memtable(pd.DataFrame({"v": ["12.5", "-¥1,234.50", "¥1,2,3", "RMB 8"]}))
+    >>> default_engine().to_pandas(cells.select(x=amount_plain(cells.v)))["x"].tolist()
+    [12.5, -1234.5, nan, nan]
     """
     if decimal != ".":
         return ibis.null("float64")
-    return text.try_cast("float64").nullif(float("inf")).nullif(float("-inf"))
+    plain = text.try_cast("float64").nullif(float("inf")).nullif(float("-inf"))
+    digits = text.replace("¥", "").replace("￥", "").replace(",", "")
+    quick = ibis.cases((text.re_search(QUICK_AMOUNT), digits.try_cast("float64")), else_=ibis.null("float64"))
+    return ibis.coalesce(plain, quick.nullif(float("inf")).nullif(float("-inf")))
 
 
 def amount_written(text: ibis.Value, decimal: str = ".") -> ibis.Value:
