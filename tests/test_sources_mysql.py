@@ -281,3 +281,27 @@ def test_without_pymysql_the_error_says_which_extra_to_install(tmp_path, capsys,
     assert main(["validate", str(folder)]) == 3
     err = capsys.readouterr().err
     assert "transactions" in err and "PyMySQL" in err and ".[mysql]" in err and PASSWORD not in err
+
+
+def test_a_unix_socket_and_connection_options_in_the_url(shop, tmp_path, capsys):
+    """``?unix_socket=…`` and the other PyMySQL options reach the server; an option MySQL URLs do
+    not take, a value it cannot read, or a password in the query string exits 3 (like an unset
+    ``password_env:``) naming it and how to fix it."""
+    with _root(shop["home"]) as con, con.cursor() as cursor:
+        cursor.execute(f"CREATE USER IF NOT EXISTS '{USER}'@'localhost' IDENTIFIED BY %s", (PASSWORD,))
+        cursor.execute(f"GRANT SELECT ON shop.* TO '{USER}'@'localhost'")
+    query = {"query": "SELECT * FROM typed ORDER BY line", "password_env": "CRM_DB_PASSWORD"}
+    socket_url = (f"mysql://{USER}@localhost/shop?unix_socket={shop['home'] / 'sock'}&connect_timeout=5"
+                  "&read_timeout=60&ssl_disabled=true&charset=utf8mb4")
+    tables = {}
+    for name, address in (("tcp", url(shop["port"])), ("socket", socket_url)):
+        folder = copy_dataset(SAMPLE, tmp_path / name, {**query, "url": address})
+        tables[name] = sources.read_query(read_config(folder).tables["transactions"]).table
+    assert tables["socket"].num_rows > 10_000 and tables["socket"].equals(tables["tcp"])
+    for option, named in (("no_such_option=1", "no_such_option"), ("connect_timeout=soon", "connect_timeout"),
+                          ("password=x", "password_env")):
+        sources._fetched.clear()
+        folder = copy_dataset(SAMPLE, tmp_path / f"bad-{named}", {**query, "url": f"{url(shop['port'])}?{option}"})
+        assert main(["validate", str(folder)]) == 3, option
+        err = capsys.readouterr().err
+        assert named in err and "transactions" in err and PASSWORD not in err, err

@@ -20,6 +20,7 @@ from test_sources import CDNOW, SAMPLE, copy_dataset, raw_cells
 
 from crmlib.cli import main
 from crmlib.data import sources
+from crmlib.data.config import read_config
 from crmlib.data.load import load_dataset
 
 PASSWORD = "Zq7-secret-pw"  # noqa: S105 - a throwaway server's password
@@ -162,3 +163,23 @@ def test_bad_database_sources_exit_3_without_the_password(shop, tmp_path, capsys
     err = capsys.readouterr().err
     assert expected in err and "transactions" in err
     assert PASSWORD not in err and "wrong-password" not in err
+
+
+def test_a_unix_socket_and_libpq_options_in_the_url(shop, tmp_path, capsys):
+    """``?host=<socket folder>`` and other libpq keywords in the URL's query string reach the server."""
+    tcp = copy_dataset(SAMPLE, tmp_path / "tcp", {"table": "typed", "url": url(shop["port"]),
+                                                  "password_env": "CRM_DB_PASSWORD"})
+    socket_url = f"postgresql://{USER}@/shop?host={shop['home']}&port={shop['port']}&application_name=crm-test"
+    local = copy_dataset(SAMPLE, tmp_path / "socket", {"table": "typed", "url": socket_url,
+                                                       "password_env": "CRM_DB_PASSWORD"})
+    by_socket = sources.read_query(read_config(local).tables["transactions"]).table
+    assert by_socket.equals(sources.read_query(read_config(tcp).tables["transactions"]).table)
+    assert by_socket.num_rows > 10_000
+    assert sources.source_label("table", "transactions", {"table": "typed", "url": socket_url}, local) == \
+        "transactions table typed on postgresql local socket database shop"
+    sources._fetched.clear()
+    bad = copy_dataset(SAMPLE, tmp_path / "bad", {"table": "typed", "url": url(shop["port"]) + "?no_such_option=1",
+                                                  "password_env": "CRM_DB_PASSWORD"})
+    assert main(["validate", str(bad)]) == 3
+    out = capsys.readouterr()
+    assert "no_such_option" in out.out + out.err and PASSWORD not in out.out + out.err

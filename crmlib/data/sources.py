@@ -8,7 +8,10 @@ A table in ``dataset.yaml`` names exactly one source:
   PostgreSQL (``postgresql://user@host:5432/db``, read with psycopg), MySQL or MariaDB
   (``mysql://user@host:3306/db``, also ``mariadb://`` and ``mysql+pymysql://``, read with PyMySQL),
   SQLite (``sqlite:///relative.db``, ``sqlite:////absolute.db``) or a DuckDB file
-  (``duckdb:///shop.duckdb``).
+  (``duckdb:///shop.duckdb``). Connection options go in the URL's query string
+  (:func:`connection_options`): PostgreSQL takes libpq's (``?sslmode=require&sslrootcert=ca.pem``,
+  ``postgresql://crm@/shop?host=/var/run/postgresql`` for a Unix socket), MySQL the ones in
+  :data:`MYSQL_OPTIONS` (``?unix_socket=/run/mysqld/mysqld.sock``, ``?ssl_ca=ca.pem``).
 
 Passwords never go into the yaml: ``password_env: CRM_DB_PASSWORD`` names the environment variable
 holding it, and ``${VAR}`` anywhere in the URL is replaced from the environment. Errors, labels and
@@ -36,7 +39,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 import numpy as np
 import pyarrow as pa
@@ -48,6 +51,11 @@ SOURCE_KINDS = ("file", "parquet", "query", "table")
 SCHEMES = {"postgresql": "postgresql", "postgres": "postgresql", "mysql": "mysql", "mariadb": "mysql",
            "sqlite": "sqlite", "duckdb": "duckdb"}
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# PyMySQL's connect() options a MySQL URL may set in its query string, and how each is read.
+MYSQL_OPTIONS = {"unix_socket": str, "ssl_ca": str, "ssl_cert": str, "ssl_key": str, "ssl_verify_cert": bool,
+                 "ssl_verify_identity": bool, "ssl_disabled": bool, "charset": str, "connect_timeout": int,
+                 "read_timeout": int}
+_SECRET_OPTIONS = ("password", "passwd", "sslpassword")
 _fetched: dict[tuple[str, str], pa.Table] = {}  # (safe url, sql) -> result, read once per process
 
 
@@ -71,13 +79,80 @@ def safe_url(url: str) -> str:
     Returns
     -------
     str
-        The URL with ``user@host`` as its network location; unchanged when it names no user.
+        The URL with ``user@host`` as its network location and any password-like query option
+        blanked; unchanged when it has neither.
+
+    >>> safe_url("mysql://crm@db/shop?ssl_ca=ca.pem&sslpassword=x")
+    'mysql://crm@db/shop?ssl_ca=ca.pem&sslpassword=***'
     """
     parts = urlsplit(url)
+    if parts.query:
+        pairs = [(k, "***" if k.lower() in _SECRET_OPTIONS else v) for k, v in parse_qsl(parts.query, True)]
+        parts = parts._replace(query="&".join(f"{k}={v}" for k, v in pairs))
     user, at, host = parts.netloc.rpartition("@")
-    if not at:
-        return url
-    return urlunsplit(parts._replace(netloc=f"{user.partition(':')[0]}@{host}"))
+    if at:
+        parts = parts._replace(netloc=f"{user.partition(':')[0]}@{host}")
+    return urlunsplit(parts)
+
+
+def connection_options(url: str) -> dict[str, object]:
+    """The connection options in ``url``'s query string, checked for its database.
+
+    A MySQL URL may set the options of :data:`MYSQL_OPTIONS` (read as text, yes/no or whole
+    numbers); a PostgreSQL URL passes any libpq keyword on to the server's client library, which
+    names one it does not know. A password never goes into the query string.
+
+    Parameters
+    ----------
+    url : str
+        A ``postgresql://`` or ``mysql://`` URL.
+
+    Returns
+    -------
+    dict of str to object
+        Option name to value.
+
+    Raises
+    ------
+    ConfigError
+        For a password in the query string, an option MySQL URLs do not take, or a value that is
+        not what the option needs.
+
+    >>> connection_options("mysql://crm@localhost/shop?unix_socket=/run/mysqld/mysqld.sock&ssl_disabled=yes")
+    {'unix_socket': '/run/mysqld/mysqld.sock', 'ssl_disabled': True}
+    >>> connection_options("postgresql://crm@/shop?host=/var/run/postgresql&sslmode=disable")
+    {'host': '/var/run/postgresql', 'sslmode': 'disable'}
+    """
+    mysql = _scheme(url) == "mysql"
+    options: dict[str, object] = {}
+    for name, value in parse_qsl(urlsplit(url).query, keep_blank_values=True):
+        if name.lower() in _SECRET_OPTIONS:
+            raise ConfigError(f"`url:` has a {name} in its query string",
+                              hint="Remove it and name the environment variable holding it with "
+                                   "`password_env:` (or write ${VAR} in the URL's user:password part).")
+        if not mysql:
+            options[name] = value
+            continue
+        kind = MYSQL_OPTIONS.get(name)
+        if kind is None:
+            raise ConfigError(f"`url:` has the option {name!r}, which MySQL/MariaDB URLs do not take",
+                              hint="Use one of: " + ", ".join(MYSQL_OPTIONS) + ".")
+        options[name] = _option_value(name, value, kind)
+    return options
+
+
+def _option_value(name: str, value: str, kind: type) -> object:
+    if kind is bool:
+        flag = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}.get(value.lower())
+        if flag is None:
+            raise ConfigError(f"`url:` option {name}={value!r} is not yes/no", hint=f"Write {name}=true or {name}=false.")
+        return flag
+    if kind is int:
+        if not value.isdigit():
+            raise ConfigError(f"`url:` option {name}={value!r} is not a whole number of seconds",
+                              hint=f"Write e.g. {name}=30.")
+        return int(value)
+    return value
 
 
 def connect_url(url: str, password_env: str | None, environ: dict | None = None) -> str:
@@ -150,6 +225,8 @@ def source_label(kind: str, name: str, spec: dict, root: Path) -> str:
         return str(root / str(spec["parquet"]))
     parts = urlsplit(safe_url(str(spec.get("url", ""))))
     host = parts.netloc.rpartition("@")[2]
+    if not host and SCHEMES.get(parts.scheme.split("+")[0].lower()) in ("postgresql", "mysql"):
+        host = "local socket"  # postgresql://crm@/shop?host=/var/run/postgresql
     where = host or Path(unquote(parts.path)).name or "?"
     database = Path(unquote(parts.path)).name if host else ""
     what = f"table {spec['table']}" if kind == "table" else "query"
@@ -220,9 +297,10 @@ def _fetch(url: str, sql: str, root: Path) -> pa.Table:
         raise ConfigError("reading PostgreSQL needs psycopg, which is not installed",
                           hint="Install the extra: .venv/bin/pip install -e '.[postgres]'") from error
     parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname or None, port=parts.port, dbname=unquote(parts.path.lstrip("/")) or None,
-                         user=unquote(parts.username) if parts.username else None,
-                         password=unquote(parts.password) if parts.password else None, connect_timeout=10) as con:
+    settings = {"host": parts.hostname or None, "port": parts.port, "dbname": unquote(parts.path.lstrip("/")) or None,
+                "user": unquote(parts.username) if parts.username else None,
+                "password": unquote(parts.password) if parts.password else None, "connect_timeout": 10}
+    with psycopg.connect(**{**settings, **connection_options(url)}) as con:
         with con.cursor() as cursor:
             cursor.execute(sql)
             names = [d.name for d in cursor.description or []]
@@ -236,11 +314,11 @@ def _fetch_mysql(url: str, sql: str) -> pa.Table:
         raise ConfigError("reading MySQL or MariaDB needs PyMySQL, which is not installed",
                           hint="Install the extra: .venv/bin/pip install -e '.[mysql]'") from error
     parts = urlsplit(url)
-    con = pymysql.connect(host=parts.hostname or "localhost", port=parts.port or 3306,
-                          user=unquote(parts.username) if parts.username else None,
-                          password=unquote(parts.password) if parts.password else "",
-                          database=unquote(parts.path.lstrip("/")) or None, charset="utf8mb4",
-                          connect_timeout=10)
+    settings = {"host": parts.hostname or "localhost", "port": parts.port or 3306,
+                "user": unquote(parts.username) if parts.username else None,
+                "password": unquote(parts.password) if parts.password else "",
+                "database": unquote(parts.path.lstrip("/")) or None, "charset": "utf8mb4", "connect_timeout": 10}
+    con = pymysql.connect(**{**settings, **connection_options(url)})
     try:
         with con.cursor() as cursor:
             cursor.execute(sql)
