@@ -124,6 +124,25 @@ def test_markov_removal_effects_match_a_simulation_of_the_chain(sample_attributi
         assert effect == pytest.approx(lost, abs=0.015), channel
 
 
+def test_the_analyses_read_the_journeys_contacts_computed_once():
+    """collect_journeys computes the contacts of the journeys once, into the engine: with every other
+    table of the engine dropped (the raw contacts and orders), the later analyses still run on them and
+    give the same numbers; the engine's copy goes when the journeys do."""
+    import gc
+
+    data = five_journeys()
+    engine, kept = data.engine, data.touches.op().name
+    before = (journey.attribute(data, half_life_days=7.0), journey.conversion_by_touch(data, "channel"))
+    for (name,) in engine.backend.con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall():
+        if name != kept:
+            engine.backend.drop_table(name, force=True)
+    pd.testing.assert_frame_equal(journey.attribute(data, half_life_days=7.0), before[0])
+    pd.testing.assert_frame_equal(journey.conversion_by_touch(data, "channel"), before[1])
+    del data
+    gc.collect()
+    assert engine.backend.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
 @pytest.fixture(scope="module")
 def sample_dataset():
     return load_dataset(PROJECT_ROOT / "data" / "sample")

@@ -1,9 +1,10 @@
 """Journeys to the first purchase: which paths customers take, how long, how many contacts.
 
 :func:`collect_journeys` runs the engine scans of :mod:`crmlib.scans.journeys` once and keeps
-what the analyses need: the contacts of the journeys (a lazy engine table), one row per journey
-(every contacted id, plus buyers and known customers without any contact in the window) and
-one row per distinct path.
+what the analyses need: the contacts of the journeys (computed once into a table of the engine,
+which every later analysis reads instead of the raw contacts), one row per journey (every
+contacted id, plus buyers and known customers without any contact in the window) and one row
+per distinct path.
 
 Example
 -------
@@ -24,10 +25,10 @@ Example
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from crmlib.engine import Engine, default_engine
@@ -49,7 +50,7 @@ class JourneyData:
     """The journeys of one dataset (see the module docstring)."""
 
     engine: Engine
-    touches: ibis.Table  # one row per contact of a journey (lazy, in the engine)
+    touches: ibis.Table  # one row per contact of a journey (a table of the engine, dropped with the journeys)
     journeys: pd.DataFrame  # one row per journey / id
     paths: pd.DataFrame  # one row per distinct non-empty path
     lookback_days: int
@@ -90,37 +91,55 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
     Returns
     -------
     JourneyData
-        ``touches`` (lazy), ``paths`` (one row per distinct path, most journeys first) and
-        ``journeys``: one row per id, sorted by id, with the journey columns of
-        :func:`crmlib.scans.journeys.journey_table` plus ``audience`` (``"customer"`` for buyers
-        and ids of the customers table, ``"anonymous visitor"`` otherwise).
+        ``touches`` (a table of the engine, computed once, dropped with the JourneyData), ``paths``
+        (one row per distinct path, most journeys first) and ``journeys``: one row per id, sorted
+        by id, with the journey columns of :func:`crmlib.scans.journeys.journey_table` plus
+        ``audience`` (``"customer"`` for buyers and ids of the customers table, ``"anonymous
+        visitor"`` otherwise).
     """
     engine = engine or default_engine()
-    touches = journey_touches(engine, touchpoints, transactions, lookback_days=lookback_days,
-                              analysis_date=analysis_date)
-    journeys = engine.to_pandas(journey_table(touches))
-    buyers = engine.to_pandas(first_purchases(engine, transactions, analysis_date))
-    known = pd.Index(buyers["customer_id"])
-    if customers is not None and "customer_id" in customers:
-        known = known.union(pd.Index(customers["customer_id"].dropna().astype(str)))
-    silent = known.difference(pd.Index(journeys["customer_id"]))
-    if len(silent):  # buyers and customers without a contact in the window: journeys without a path
-        first = buyers.set_index("customer_id").reindex(silent)
-        journeys = journeys.set_index("customer_id")
-        journeys = journeys.reindex(journeys.index.append(silent))
-        journeys.loc[silent, ["path", "type_path"]] = NO_CONTACT
-        journeys.loc[silent, "n_touches"] = 0
-        journeys.loc[silent, "end_at"] = first["first_order_at"]
-        journeys.loc[silent, "converted"] = first["first_order_at"].notna()
-        journeys.loc[silent, "revenue"] = first["revenue"].fillna(0.0)
-        journeys = journeys.rename_axis("customer_id").reset_index()
-    journeys["n_touches"] = journeys["n_touches"].astype(int)
-    journeys["converted"] = journeys["converted"].astype(bool)
-    journeys["audience"] = np.where(journeys["customer_id"].isin(known), CUSTOMER, VISITOR)
-    paths = engine.to_pandas(path_table(journey_table(touches)))
+    # every later scan reads the contacts of the journeys: computed once (the windows over all contacts
+    # are the costly part), as are the buyers the journeys end with
+    buyers = engine.materialize(first_purchases(engine, transactions, analysis_date))
+    touches = engine.materialize(journey_touches(engine, touchpoints, transactions, lookback_days=lookback_days,
+                                                 analysis_date=analysis_date, buyers=buyers))
+    rows = engine.to_arrow(_every_journey(engine, journey_table(touches), buyers, customers).order_by("customer_id"))
+    engine.release(buyers)
+    contacted = engine.table(rows.select(["path", "converted", "revenue", "n_touches"]))
+    paths = engine.to_pandas(path_table(contacted.filter(contacted.n_touches > 0)))  # the journeys with a path
+    engine.release(contacted)
+    journeys = rows.to_pandas()
+    del rows
     paths = paths.sort_values(["journeys", "path"], ascending=[False, True]).reset_index(drop=True)
-    return JourneyData(engine, touches, journeys.sort_values("customer_id").reset_index(drop=True), paths,
-                       lookback_days)
+    data = JourneyData(engine, touches, journeys, paths, lookback_days)
+    weakref.finalize(data, engine.release, touches)  # the engine's copy of the contacts goes with the journeys
+    return data
+
+
+def _every_journey(engine: Engine, journeys: ibis.Table, buyers: ibis.Table,
+                   customers: pd.DataFrame | None) -> ibis.Table:
+    """``journeys`` plus a journey without a path for each buyer and known customer without a
+    contact in the window, with ``audience`` (see :func:`collect_journeys`)."""
+    known = buyers.select("customer_id")
+    if customers is not None and "customer_id" in customers:
+        listed = engine.from_frame(customers, ["customer_id"])  # registered once per frame, read in place
+        listed = listed.select(customer_id=listed.customer_id.cast("string"))
+        known = known.union(listed.filter(listed.customer_id.notnull()), distinct=True)
+    known = known.distinct()
+    people = journeys.select("customer_id").union(known, distinct=True)
+    full = (people.left_join(journeys, "customer_id", rname="{name}_journey")
+            .left_join(buyers, "customer_id", rname="{name}_buyer")
+            .left_join(known.mutate(known=ibis.literal(True)), "customer_id", rname="{name}_known"))
+    silent = full.n_touches.isnull()  # a buyer or customer without a contact in the window
+    columns = {c: full[c] for c in journeys.columns}
+    columns.update(
+        customer_id=full.customer_id,
+        path=ibis.ifelse(silent, NO_CONTACT, full.path), type_path=ibis.ifelse(silent, NO_CONTACT, full.type_path),
+        n_touches=full.n_touches.fill_null(0), end_at=ibis.ifelse(silent, full.first_order_at, full.end_at),
+        converted=ibis.ifelse(silent, full.first_order_at.notnull(), full.converted),
+        revenue=ibis.ifelse(silent, full.revenue_buyer.fill_null(0.0), full.revenue),
+        audience=ibis.ifelse(full.known.fill_null(False), CUSTOMER, VISITOR))
+    return full.select(**columns)
 
 
 def top_paths(paths: pd.DataFrame, n: int = 10) -> pd.DataFrame:

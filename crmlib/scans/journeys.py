@@ -120,7 +120,7 @@ def first_purchases(engine: Engine, transactions: pd.DataFrame | ibis.Table,
 
 def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
                     transactions: pd.DataFrame | ibis.Table, *, lookback_days: int = DEFAULTS.lookback_days,
-                    analysis_date: str | pd.Timestamp | None = None) -> ibis.Table:
+                    analysis_date: str | pd.Timestamp | None = None, buyers: ibis.Table | None = None) -> ibis.Table:
     """One row per contact of a journey (see the module docstring).
 
     Columns: ``customer_id``, ``timestamp``, ``channel``, ``touchpoint_type``, ``cost``,
@@ -143,6 +143,9 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
         ``DEFAULTS``.
     analysis_date : str or Timestamp, optional
         Contacts and orders after this day are ignored; None (default) keeps them all.
+    buyers : ibis Table, optional
+        :func:`first_purchases` of ``transactions`` up to ``analysis_date`` when the caller already
+        has it (e.g. materialised, so the orders are scanned once); None computes it.
 
     Returns
     -------
@@ -155,7 +158,7 @@ def journey_touches(engine: Engine, touchpoints: pd.DataFrame | ibis.Table,
     contacts = _contacts(engine, touchpoints)
     if analysis_date is not None:
         contacts = contacts.filter(contacts.timestamp < _end_of_day(analysis_date))
-    buyers = first_purchases(engine, transactions, analysis_date)
+    buyers = first_purchases(engine, transactions, analysis_date) if buyers is None else buyers
     joined = contacts.left_join(buyers, "customer_id").drop("customer_id_right")
     converted = joined.first_order_at.notnull()
     before_purchase = joined.filter(~converted | (joined.timestamp < joined.first_order_at))
