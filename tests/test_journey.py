@@ -16,6 +16,7 @@ from crmlib.data.load import load_dataset
 from crmlib.data.sample import SampleParameters, generate_sample, write_sample
 from crmlib.data.sample_journeys import JOURNEY_CHANNELS, TRANSITIONS, chain_truth
 from crmlib.engine import Engine
+from crmlib.errors import DataError
 from crmlib.scans.journeys import engagement_features
 
 DAY = pd.Timedelta(days=1)
@@ -141,6 +142,24 @@ def test_the_analyses_read_the_journeys_contacts_computed_once():
     del data
     gc.collect()
     assert engine.backend.con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone() == (0,)
+
+
+def test_credited_clv_by_hand_on_the_five_journeys(five):
+    """j1 (A > B > C, CLV 10), j2 (A > C, CLV 20), j5 (C, CLV 40) converted; j3 and j4 did not."""
+    data, table = five
+    clv = pd.Series({"j1": 10.0, "j2": 20.0, "j5": 40.0, "j3": 99.0})
+    got = journey.credited_clv(data, clv, table.attrs["removal_effects"]).set_index(["model", "channel"])
+    linear, first = got.loc["linear"], got.loc["first_touch"]
+    np.testing.assert_allclose(linear.loc[["A", "B", "C"], "mean_clv"], [16.0, 10.0, 320 / 11], rtol=1e-15)
+    np.testing.assert_allclose(linear.loc[["A", "B", "C"], "credited_customers"], [5 / 6, 1 / 3, 11 / 6], rtol=1e-15)
+    assert first.at["A", "mean_clv"] == 15.0 and first.at["C", "mean_clv"] == 40.0 and np.isnan(first.at["B", "mean_clv"])
+    assert set(got.index.get_level_values("model")) == {"first_touch", "last_touch", "linear", "time_decay", "markov"}
+    without_j2 = journey.credited_clv(data, clv.drop("j2")).set_index(["model", "channel"]).loc["linear"]
+    assert without_j2.at["A", "mean_clv"] == pytest.approx(10.0) and without_j2.at["A", "credited_customers"] == pytest.approx(1 / 3)
+    with pytest.raises(DataError, match=r"more than one value for customer ids \['j1'\]"):
+        journey.credited_clv(data, pd.concat([clv, pd.Series({"j1": 5.0})]))
+    with pytest.raises(DataError, match="no credited customer has a CLV"):
+        journey.credited_clv(data, pd.Series({"j3": 1.0}))
 
 
 @pytest.fixture(scope="module")

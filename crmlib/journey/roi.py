@@ -21,15 +21,18 @@ Example
 
 from __future__ import annotations
 
+import ibis
 import numpy as np
 import pandas as pd
 
 from crmlib.engine import Engine, default_engine
 from crmlib.errors import DataError
-from crmlib.scans.journeys import cost_by_channel, customer_credits
+from crmlib.scans.journeys import CREDIT, cost_by_channel, customer_credits
+from crmlib.scans.source import as_float
 from crmlib.settings import DEFAULTS
 
 SPEND_FROM_TABLE, SPEND_FROM_COST = "marketing_spend", "touchpoint cost"
+RULE_MODELS = ("first_touch", "last_touch", "linear", "time_decay")
 
 
 def channel_spend(marketing_spend: pd.DataFrame | None = None, touchpoints: pd.DataFrame | None = None,
@@ -112,26 +115,45 @@ def credited_clv(data, clv: pd.Series, removal_effects: dict[str, float] | pd.Se
     -------
     DataFrame
         ``channel``, ``model``, ``mean_clv`` (NaN without credit), ``credited_customers`` (sum of
-        credit over customers with a CLV).
+        credit over customers with a CLV). The sums are exact (the same bytes on any engine and
+        thread count), and only one row per channel comes back from the engine.
+
+    Raises
+    ------
+    DataError
+        When ``clv`` holds more than one value for a customer, or no credited customer has a CLV.
     """
     weights = None if removal_effects is None else {str(k): float(v) for k, v in dict(removal_effects).items()}
-    credits = data.engine.to_pandas(customer_credits(data.touches, half_life_days, weights))
-    # the engine returns rows in any order; the sums below add them in this fixed one
-    credits = credits.sort_values(["channel", "customer_id"], kind="stable", ignore_index=True)
-    models = [m for m in ("first_touch", "last_touch", "linear", "time_decay", "weighted") if m in credits]
-    value = clv.astype(float).reindex(credits["customer_id"]).to_numpy()
-    known = ~np.isnan(value)
-    if not known.any():
+    engine = data.engine
+    credits = customer_credits(data.touches, half_life_days, weights)
+    models = [*RULE_MODELS, "weighted"] if weights else list(RULE_MODELS)
+    value = clv.astype(float).dropna()
+    if not value.index.is_unique:
+        repeated = value.index[value.index.duplicated()].unique()[:5].tolist()
+        raise DataError(f"the CLV series has more than one value for customer ids {repeated}",
+                        hint="Pass one CLV per customer (index customer_id), e.g. score_customers(...)['clv'].")
+    values = engine.table(pd.DataFrame({"customer_id": value.index.astype(str), "clv": value.to_numpy()}))
+    # the credits stay in the engine (one row per customer and channel); only one row per channel comes back,
+    # summed exactly (the same bytes in any row order, on any thread count)
+    joined = credits.left_join(values, "customer_id")
+    known = joined.clv.notnull()
+    sums = {"known": known.cast("int64").sum()}
+    for model in models:
+        credit = ibis.ifelse(known, joined[model], 0.0)
+        sums[f"{model}_credit"] = as_float(credit.cast(CREDIT).sum())
+        sums[f"{model}_weighted"] = as_float((credit * joined.clv.fill_null(0.0)).cast(CREDIT).sum())
+    try:
+        table = engine.to_pandas(joined.group_by("channel").aggregate(**sums))
+    finally:
+        engine.release(values)
+    table = table.sort_values("channel", ignore_index=True)
+    if not table["known"].sum():
         raise DataError("no credited customer has a CLV", hint="Pass the CLV of the buyers (index customer_id).")
     rows = []
     for model in models:
-        credit = credits[model].to_numpy() * known
-        frame = pd.DataFrame({"channel": credits["channel"], "credit": credit,
-                              "weighted": credit * np.nan_to_num(value)})
-        sums = frame.groupby("channel")[["credit", "weighted"]].sum()
-        rows.append(pd.DataFrame({"channel": sums.index, "model": "markov" if model == "weighted" else model,
-                                  "mean_clv": sums["weighted"] / sums["credit"].where(sums["credit"] > 0),
-                                  "credited_customers": sums["credit"]}))
+        credit, weighted = table[f"{model}_credit"], table[f"{model}_weighted"]
+        rows.append(pd.DataFrame({"channel": table["channel"], "model": "markov" if model == "weighted" else model,
+                                  "mean_clv": weighted / credit.where(credit > 0), "credited_customers": credit}))
     return pd.concat(rows, ignore_index=True)
 
 
