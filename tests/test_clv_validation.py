@@ -130,3 +130,38 @@ def test_a_holdout_outside_the_data_is_a_clear_error(cdnow):
         holdout_validation(transactions, "1998-07-01", "1998-06-30", models="bgnbd")
     with pytest.raises(DataError, match="too few"):
         holdout_validation(transactions, "1997-01-02", "1998-06-30", models="bgnbd")
+
+
+def _bootstrap_one_pair(actual, first, second, samples, seed, most):
+    """The paired bootstrap written out for one pair, resample by resample (as choose_model did before)."""
+    sq_first, sq_second = (first - actual) ** 2, (second - actual) ** 2
+    rng = np.random.default_rng(seed)
+    n = len(actual)
+    if n > most:
+        keep = rng.choice(n, most, replace=False)
+        sq_first, sq_second, n = sq_first[keep], sq_second[keep], most
+    draws = [np.sqrt(sq_first[idx].mean()) - np.sqrt(sq_second[idx].mean())
+             for idx in (rng.integers(0, n, n) for _ in range(samples))]
+    return [float(v) for v in np.quantile(draws, [0.025, 0.975])]
+
+
+@pytest.mark.parametrize("most", [200_000, 1_500])  # every customer resampled / a fixed subset of 1,500
+def test_choose_model_scores_all_models_on_shared_resamples_as_pairwise_bootstraps(monkeypatch, most):
+    """Drawing each resample once for every model gives each comparison's interval exactly (==) as a
+    bootstrap of that pair alone with the same seed."""
+    from crmlib.clv import holdout_metrics
+
+    monkeypatch.setattr(holdout_metrics, "BOOTSTRAP_MAX_CUSTOMERS", most)
+    rng = np.random.default_rng(3)
+    rate = rng.gamma(0.5, 2.0, 3001)
+    actual = rng.poisson(rate).astype(float)
+    predictions = {"bgnbd": rate * 1.1, "mbgnbd": rate + rng.normal(0, 0.3, len(rate)), "pareto": rate}
+    chosen, best, comparisons = holdout_metrics.choose_model(actual, predictions)
+    assert best == "pareto" and set(comparisons) == {"bgnbd", "mbgnbd"}
+    for key, comparison in comparisons.items():
+        low, high = _bootstrap_one_pair(actual, predictions[key], predictions[best], holdout_metrics.BOOTSTRAP_SAMPLES,
+                                        holdout_metrics.BOOTSTRAP_SEED, most)
+        assert (comparison["low"], comparison["high"]) == (low, high)
+        assert comparison["customers_resampled"] == min(most, len(actual))
+        assert comparison == holdout_metrics.paired_bootstrap(actual, predictions[key], predictions[best])
+

@@ -101,13 +101,62 @@ def decile_calibration(actual: np.ndarray, predictions: dict[str, np.ndarray], d
     return pd.concat(frames, ignore_index=True)[["model", "decile", "customers", "predicted", "actual"]]
 
 
+def bootstrap_rmse(actual: np.ndarray, predictions: list[np.ndarray], *, samples: int = BOOTSTRAP_SAMPLES,
+                   seed: int = BOOTSTRAP_SEED) -> tuple[np.ndarray, int]:
+    """Every model's holdout RMSE on the same ``samples`` bootstrap resamples of the customers.
+
+    Customers are resampled with replacement; each resample is drawn once and scores every model,
+    so the comparisons of several models with the best one share their resamples (and their cost).
+    Above ``BOOTSTRAP_MAX_CUSTOMERS`` customers a fixed random subset of that size is resampled.
+
+    Parameters
+    ----------
+    actual : ndarray
+        Holdout repeat purchases per customer.
+    predictions : list of ndarray
+        The models' predictions, each in the same customer order as ``actual``.
+    samples : int, optional
+        Number of bootstrap resamples; default ``BOOTSTRAP_SAMPLES`` (1000).
+    seed : int, optional
+        Seed of the random generator; default ``BOOTSTRAP_SEED`` (18).
+
+    Returns
+    -------
+    tuple of (ndarray, int)
+        The RMSEs, one row per resample and one column per model, and the number of customers resampled.
+
+    >>> y = np.array([0.0, 1.0, 2.0, 4.0])
+    >>> draws, n = bootstrap_rmse(y, [y + 1.0, y], samples=3)
+    >>> draws.shape, n, bool((draws[:, 0] == 1.0).all() and (draws[:, 1] == 0.0).all())
+    ((3, 2), 4, True)
+    """
+    actual = np.asarray(actual, dtype=float)
+    squares = [(np.asarray(p, dtype=float) - actual) ** 2 for p in predictions]
+    rng = np.random.default_rng(seed)
+    n = len(actual)
+    if n > BOOTSTRAP_MAX_CUSTOMERS:
+        keep = rng.choice(n, BOOTSTRAP_MAX_CUSTOMERS, replace=False)
+        squares, n = [row[keep] for row in squares], BOOTSTRAP_MAX_CUSTOMERS
+    draws = np.empty((samples, len(predictions)))
+    for i in range(samples):  # one resample per draw of the generator, each vectorised over customers and models
+        idx = rng.integers(0, n, n)
+        draws[i] = [np.sqrt(row[idx].mean()) for row in squares]
+    return draws, n
+
+
+def _difference(draws: np.ndarray, estimate: float, first: int, second: int, n: int) -> dict[str, float]:
+    low, high = np.quantile(draws[:, first] - draws[:, second], [0.025, 0.975])
+    return {"difference": estimate, "low": float(low), "high": float(high), "samples": len(draws),
+            "customers_resampled": n}
+
+
 def paired_bootstrap(actual: np.ndarray, first: np.ndarray, second: np.ndarray, *,
                      samples: int = BOOTSTRAP_SAMPLES, seed: int = BOOTSTRAP_SEED) -> dict[str, float]:
     """RMSE(first) − RMSE(second) on the holdout and its 95 % paired bootstrap interval.
 
     Customers are resampled with replacement ``samples`` times; both models are scored on the
-    same resample. Above ``BOOTSTRAP_MAX_CUSTOMERS`` customers a fixed random subset of that
-    size is resampled (the point estimate still uses everyone).
+    same resample (:func:`bootstrap_rmse`). Above ``BOOTSTRAP_MAX_CUSTOMERS`` customers a fixed
+    random subset of that size is resampled (the point estimate still uses everyone).
 
     Parameters
     ----------
@@ -134,21 +183,13 @@ def paired_bootstrap(actual: np.ndarray, first: np.ndarray, second: np.ndarray, 
     >>> d["low"] < 0 < d["high"]  # nearly the same errors: a tie
     True
     """
-    actual, first, second = (np.asarray(v, dtype=float) for v in (actual, first, second))
-    sq_first, sq_second = (first - actual) ** 2, (second - actual) ** 2
-    estimate = float(np.sqrt(sq_first.mean()) - np.sqrt(sq_second.mean()))
-    rng = np.random.default_rng(seed)
-    n = len(actual)
-    if n > BOOTSTRAP_MAX_CUSTOMERS:
-        keep = rng.choice(n, BOOTSTRAP_MAX_CUSTOMERS, replace=False)
-        sq_first, sq_second, n = sq_first[keep], sq_second[keep], BOOTSTRAP_MAX_CUSTOMERS
-    draws = np.empty(samples)
-    for i in range(samples):  # a loop over resamples, each one vectorised over the customers
-        idx = rng.integers(0, n, n)
-        draws[i] = np.sqrt(sq_first[idx].mean()) - np.sqrt(sq_second[idx].mean())
-    low, high = np.quantile(draws, [0.025, 0.975])
-    return {"difference": estimate, "low": float(low), "high": float(high), "samples": samples,
-            "customers_resampled": n}
+    actual = np.asarray(actual, dtype=float)
+    draws, n = bootstrap_rmse(actual, [first, second], samples=samples, seed=seed)
+    return _difference(draws, _rmse(first, actual) - _rmse(second, actual), 0, 1, n)
+
+
+def _rmse(predicted: np.ndarray, actual: np.ndarray) -> float:
+    return float(np.sqrt(((np.asarray(predicted, dtype=float) - actual) ** 2).mean()))
 
 
 def choose_model(actual: np.ndarray, predictions: dict[str, np.ndarray]) -> tuple[str, str, dict[str, dict]]:
@@ -166,14 +207,23 @@ def choose_model(actual: np.ndarray, predictions: dict[str, np.ndarray]) -> tupl
     tuple of (str, str, dict)
         ``(chosen, best, comparisons)``: ``best`` is the lowest-RMSE model and
         ``comparisons[key]`` the :func:`paired_bootstrap` of RMSE(key) − RMSE(best) for every other
-        model. ``chosen`` differs from ``best`` only on a tie (the interval contains 0).
+        model (all scored on the same resamples). ``chosen`` differs from ``best`` only on a tie
+        (the interval contains 0).
     """
+    actual = np.asarray(actual, dtype=float)
     rmse = {k: float(np.sqrt(np.mean((np.asarray(p, dtype=float) - actual) ** 2))) for k, p in predictions.items()}
     best = min(rmse, key=lambda k: (rmse[k], SIMPLICITY.index(k) if k in SIMPLICITY else 99))
-    comparisons = {k: paired_bootstrap(actual, p, predictions[best]) for k, p in predictions.items() if k != best}
+    keys = list(predictions)
+    others = [k for k in keys if k != best]
+    comparisons = {}
+    if others:
+        draws, n = bootstrap_rmse(actual, [predictions[k] for k in keys])
+        best_rmse = _rmse(predictions[best], actual)
+        comparisons = {k: _difference(draws, _rmse(predictions[k], actual) - best_rmse, keys.index(k),
+                                      keys.index(best), n) for k in others}
     order = sorted(predictions, key=lambda k: SIMPLICITY.index(k) if k in SIMPLICITY else 99)
     chosen = next(k for k in order if k == best or comparisons[k]["low"] <= 0)
     return chosen, best, comparisons
 
 
-__all__ = ["SIMPLICITY", "choose_model", "customer_metrics", "decile_calibration", "paired_bootstrap"]
+__all__ = ["SIMPLICITY", "bootstrap_rmse", "choose_model", "customer_metrics", "decile_calibration", "paired_bootstrap"]
