@@ -165,3 +165,14 @@ def test_choose_model_scores_all_models_on_shared_resamples_as_pairwise_bootstra
         assert comparison["customers_resampled"] == min(most, len(actual))
         assert comparison == holdout_metrics.paired_bootstrap(actual, predictions[key], predictions[best])
 
+
+def test_tracking_table_needs_the_calibration_summary_of_its_transactions(cdnow):
+    """The actual repeat purchases are counted in the engine for every customer who bought by the
+    calibration end; a calibration frame of other customers is an error, not a silently wrong chart."""
+    from crmlib.clv.validation import tracking_table
+
+    transactions, result = cdnow
+    args = (result.fits, result.calibration_end, result.observation_end)
+    pd.testing.assert_frame_equal(tracking_table(transactions, result.customers, *args), result.periods)
+    with pytest.raises(ValueError, match="first-purchase cohorts differ"):
+        tracking_table(transactions, result.customers.iloc[:-5], *args)

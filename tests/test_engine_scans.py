@@ -118,3 +118,22 @@ def test_baskets_rules_recommendations_and_hit_rate_equal_reference():
             same(ours.fit(tx).recommend(tx), theirs.fit(tx).recommend(tx))
             split = tx["order_date"].max() - pd.DateOffset(months=6)
             assert new.hit_rate_at_n(tx, split, ours) == old.hit_rate_at_n(tx, split, theirs)
+
+
+@pytest.mark.parametrize("days_before_end", [300, 0])
+def test_calibration_purchases_per_day_are_the_purchase_days_counted(dataset, days_before_end):
+    """The engine's per-day counts equal purchase_days' rows counted in pandas (first purchase day vs
+    later ones) for the customers who first bought by the calibration end, up to a later end."""
+    end = dataset.analysis_date
+    calibration_end = end - pd.Timedelta(days=days_before_end)
+    days = summary.purchase_days(dataset.transactions, end)
+    first = days.groupby("customer_id")["day"].transform("min")
+    days = days.loc[first <= calibration_end.normalize()]
+    expected = pd.DataFrame({"first_purchases": days["gap_days"].isna(), "repeat_purchases": days["gap_days"].notna()})
+    expected = expected.groupby(days["day"].to_numpy()).sum().astype("int64").rename_axis("day").reset_index()
+    counts = summary.calibration_purchases_per_day(dataset.transactions, calibration_end, end)
+    pd.testing.assert_frame_equal(counts, expected, check_exact=True)
+    calibration = summary.calibration_holdout_summary(dataset.transactions, calibration_end, end + pd.Timedelta(days=1))
+    assert counts["first_purchases"].sum() == len(calibration) and counts["repeat_purchases"].sum() > 0
+    table = Engine.duckdb().from_frame(dataset.transactions, ["customer_id", "order_date", "amount"])
+    pd.testing.assert_frame_equal(summary.calibration_purchases_per_day(table, calibration_end, end), counts)

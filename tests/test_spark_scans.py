@@ -1,5 +1,6 @@
 """Every scan gives the same numbers on Spark (local mode) as on DuckDB, to 1e-9, on the bundled
-sample and on CDNOW: the per-customer summary, calibration/holdout, purchase days, churn rates
+sample and on CDNOW: the per-customer summary, calibration/holdout, purchase days (and counted per
+day), churn rates
 (overall and by group), cohorts, monthly activity, churn features and labels, profit per customer,
 baskets and recommendations, and the journeys. One Spark session serves the whole module."""
 
@@ -68,6 +69,7 @@ def test_calibration_holdout_and_purchase_days(spark, dataset):
     end = dataset.analysis_date
     same(both(spark, summary.calibration_holdout_summary, dataset.transactions, end - pd.Timedelta(days=300), end, "W"))
     same(both(spark, summary.purchase_days, dataset.transactions, end))
+    same(both(spark, summary.calibration_purchases_per_day, dataset.transactions, end - pd.Timedelta(days=300), end))
 
 
 def test_churn_rates_cohorts_and_monthly_kpis(spark, dataset):

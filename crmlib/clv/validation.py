@@ -48,7 +48,11 @@ from crmlib.clv.usable import Rejection, fit_problem, fit_usable_purchase_model
 from crmlib.errors import DataError
 from crmlib.lang import N_, gettext
 from crmlib.readiness import MIN_REPEAT_BUYERS, NotEnoughData
-from crmlib.scans.summary import UNIT_DAYS, calibration_holdout_summary, purchase_days
+from crmlib.scans.summary import (
+    UNIT_DAYS,
+    calibration_holdout_summary,
+    calibration_purchases_per_day,
+)
 
 FREQUENCY_CAP = 7  # calibration frequencies of 7+ are pooled in the conditional-expectation table
 
@@ -175,14 +179,17 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
 
     Columns: ``period_end`` (date), ``period`` (1, 2, …), ``days`` (the last period may be
     shorter), ``in_holdout``, ``actual`` and one
-    column per model key (incremental expected), plus ``*_cumulative`` for each.
+    column per model key (incremental expected), plus ``*_cumulative`` for each. The actual repeat
+    purchase days are counted per day in the engine (:func:`crmlib.scans.summary.calibration_purchases_per_day`).
 
     Parameters
     ----------
     transactions : frame
         The canonical transactions table.
     calibration : frame
-        Calibration summary indexed by customer with ``first_purchase``; only these customers count.
+        The calibration summary of ``transactions`` at ``calibration_end``
+        (:func:`crmlib.scans.summary.calibration_holdout_summary`): every customer who bought by then,
+        with ``first_purchase``; a ValueError when its first-purchase cohorts are not those customers'.
     fits : dict of str to PurchaseFit
         The fitted models by key, one expected column each.
     calibration_end : Timestamp
@@ -197,15 +204,20 @@ def tracking_table(transactions: pd.DataFrame, calibration: pd.DataFrame, fits: 
     frame
         Range index, one row per period, with the columns above.
     """
-    days = purchase_days(transactions, observation_end)
-    days = days.loc[days["customer_id"].isin(calibration.index) & days["gap_days"].notna()]
+    counts = calibration_purchases_per_day(transactions, calibration_end, observation_end)
     first = calibration["first_purchase"].dt.normalize()
     start = first.min()
     n_periods = int(np.ceil(((observation_end - start).days + 1) / period_days))
     period_end_days = np.minimum((np.arange(1, n_periods + 1) * period_days), (observation_end - start).days + 1)
-    offset = (days["day"] - start).dt.days.to_numpy()
-    actual = np.bincount(offset // period_days, minlength=n_periods)[:n_periods].astype(float)
+    offset = (counts["day"] - start).dt.days.to_numpy()
+    actual = np.bincount(offset // period_days, weights=counts["repeat_purchases"].to_numpy(),
+                         minlength=n_periods)[:n_periods].astype(float)
     cohorts = (first - start).dt.days.value_counts()
+    scanned = pd.Series(counts["first_purchases"].to_numpy(), index=offset)
+    if not scanned[scanned > 0].sort_index().equals(cohorts.sort_index().rename(None).rename_axis(None)):
+        raise ValueError("tracking_table: `calibration` is not the calibration summary of these transactions at "
+                         f"{calibration_end:%Y-%m-%d} (its first-purchase cohorts differ); pass "
+                         "calibration_holdout_summary(transactions, calibration_end, observation_end).")
     cohort_days = cohorts.index.to_numpy(dtype=float)
     cohort_sizes = cohorts.to_numpy(dtype=float)
     table = pd.DataFrame({

@@ -308,3 +308,57 @@ def purchase_days(
         "spend": raw["spend"].to_numpy(np.float64),
         "gap_days": raw["gap"].to_numpy(np.float64, na_value=np.nan),
     })
+
+
+def calibration_purchases_per_day(
+    transactions: Rows,
+    first_purchase_by: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+) -> pd.DataFrame:
+    """First and repeat purchase days per calendar day of the customers who first bought by a date, counted in the engine.
+
+    Only customers whose first purchase day is on or before ``first_purchase_by`` count (the
+    calibration customers of :func:`calibration_holdout_summary`), and only days up to ``end``:
+    ``first_purchases`` counts their first purchase days, ``repeat_purchases`` the later ones (the
+    days of :func:`purchase_days` with a ``gap_days``), without bringing the rows back.
+
+    Parameters
+    ----------
+    transactions : frame or engine table
+        Purchases with ``customer_id``, ``order_date`` and ``amount``.
+    first_purchase_by : str or Timestamp
+        Last first-purchase day of the customers counted (e.g. the calibration end).
+    end : str or Timestamp
+        Last day counted.
+
+    Returns
+    -------
+    frame
+        ``day`` (datetime64, midnight), ``first_purchases`` and ``repeat_purchases`` (customers), one
+        row per day with at least one of them, sorted by day.
+
+    Example
+    -------
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b", "c", "c"],
+    ...                    "order_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-11", "2024-01-05",
+    ...                                                  "2024-01-11", "2024-01-09", "2024-01-12"]),
+    ...                    "amount": [10.0, 5.0, 30.0, 8.0, 4.0, 2.0, 3.0]})
+    >>> counts = calibration_purchases_per_day(tx, "2024-01-06", "2024-01-31")  # c first bought after 01-06
+    >>> [(f"{d:%m-%d}", f, r) for d, f, r in counts[["day", "first_purchases", "repeat_purchases"]].to_numpy()]
+    [('01-01', 1, 0), ('01-05', 1, 0), ('01-11', 0, 2)]
+    """
+    table = _canonical(transactions)
+    first_by, end_day = day_of(first_purchase_by), day_of(end)
+    rows = table.select("customer_id", day=day_number(table.order_date))
+    rows = rows.filter(rows.day <= end_day).distinct()
+    rows = rows.mutate(first_day=rows.day.min().over(ibis.window(group_by=rows.customer_id)))
+    rows = rows.filter(rows.first_day <= first_by)
+    first = rows.day == rows.first_day
+    expr = rows.group_by("day").aggregate(first_purchases=first.cast("int64").sum(),
+                                          repeat_purchases=(~first).cast("int64").sum()).order_by("day")
+    raw = run(expr, "calibration_purchases_per_day", transactions)
+    return pd.DataFrame({
+        "day": to_dates(raw["day"].to_numpy(np.int64), "ns"),
+        "first_purchases": raw["first_purchases"].to_numpy(np.int64),
+        "repeat_purchases": raw["repeat_purchases"].to_numpy(np.int64),
+    })
