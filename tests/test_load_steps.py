@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from datasets import transactions_config, write_dataset
 
+from crmlib.data.cleaning import clean_transactions
 from crmlib.data.config import read_config
 from crmlib.data.load import load_dataset
 from crmlib.data.mapping import parse_source
@@ -90,3 +91,17 @@ def test_duplicate_lines_and_order_conflicts_follow_the_policy(tmp_path, policy)
         assert kept == [["o1", 10.0], ["o2", 12.0], ["o3", 1.0], ["o4", 4.0]]
         assert log.loc["merged into the first line of the same order (duplicate_orders: sum)", "examples"] == "row 5: 'o2'"
     assert ds.returns["amount"].tolist() == [-3.0]
+
+
+def test_cleaning_transactions_keeps_one_engine_table_not_every_step():
+    config, log, engine = read_config("data/sample"), QualityLog(), Engine.duckdb()
+    parsed = parse_source(engine, config.tables["transactions"], log)
+    parsed_name = parsed.stored.op().name
+    result = clean_transactions(engine, parsed, config, None, log)
+    names = [row[0] for row in engine.backend.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()]
+    assert parsed_name not in names  # the parsed values were freed once the first step held them
+    assert len(names) == 1  # the last step, which the purchases and returns were read from
+    assert result.returns.num_rows == log.reconciliation()["transactions"]["rows_returns"] > 0
+    lines = result.purchases["_line"].to_numpy()
+    assert result.purchases.num_rows > 0 and (lines[1:] > lines[:-1]).all()

@@ -213,7 +213,8 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
     engine : Engine
         The engine holding the parsed table (DuckDB in-process when loading).
     parsed : ParsedTable
-        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`); its engine table
+        is freed once the cleaning's first step holds its values (it cannot be read afterwards).
     config : DatasetConfig
         The dataset's settings: ``duplicate_orders``, ``zero_amounts``, ``returns``, ``outliers``.
     analysis_date : Timestamp or None
@@ -263,6 +264,7 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
                      **({"_sum_quantity": t.quantity.sum().over(by_key)} if "quantity" in mapping else {}))
         t = _materialize(engine, t.mutate(_conflict=t._live & (t._n > 1), _pos=t[LINE] != t._first_line,
                                           _pos_last=t[LINE] != t._last_line))
+        step = _release_parsed(engine, parsed, t)
         policy = config.duplicate_orders
         if policy == "error":
             _raise_on_conflicts(engine, t, t._conflict, parsed)
@@ -290,6 +292,7 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
         t = t.mutate(_same=_row_key(t, ["_valid", *same]))
         t = t.mutate(_dup=t[LINE] != t[LINE].min().over(ibis.window(group_by="_same")))
         t = _materialize(engine, t.mutate(_identical=t._valid & t._dup))
+        step = _release_parsed(engine, parsed, t)
     zero = t.amount == 0
     if config.zero_amounts == "drop":
         checks.append(Check("zero amount", show="customer_id"))
@@ -326,6 +329,7 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
         checks.append(Check(RETURNS_CHECK, KEPT_APART, "amount"))
         t = t.mutate(**{REASON: ibis.coalesce(t[REASON], _first((t._return, RETURNS_CHECK)))})
     t = _materialize(engine, t)
+    engine.release(step)  # every column of the first step is in t now
     account(engine, t, checks, "transactions", file, log, with_amount=True)
     for column, check in flags:
         flagged = t.filter(t[column]).mutate(**{REASON: ibis.literal(check.name)})
@@ -343,6 +347,14 @@ def clean_transactions(engine: Engine, parsed: ParsedTable, config: DatasetConfi
     returns_arrow = in_line_order(engine, returns.select(LINE, *kept))
     warnings += _unit_price_warning(engine, t, parsed)
     return TransactionsResult(purchases_arrow, returns_arrow, cutoff, warnings)
+
+
+def _release_parsed(engine: Engine, parsed: ParsedTable, step: ibis.Table) -> ibis.Table:
+    """Free the parsed values once ``step`` (the first materialised step of the cleaning) holds
+    them, so that loading does not keep both; returns ``step``."""
+    if parsed.stored is not None:
+        engine.release(parsed.stored)
+    return step
 
 
 def _raise_on_conflicts(engine: Engine, t: ibis.Table, conflict: ibis.Value, parsed: ParsedTable) -> None:
@@ -676,7 +688,8 @@ def clean_touchpoints(engine: Engine, parsed: ParsedTable, known: ibis.Table, cu
     engine : Engine
         The engine holding the parsed table (DuckDB in-process when loading).
     parsed : ParsedTable
-        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`).
+        The mapped and parsed source (:func:`crmlib.data.mapping.parse_source`); its engine table
+        is freed once the cleaning's first step holds its values (it cannot be read afterwards).
     known : ibis.Table
         Table with the known ``customer_id`` values (buyers and the customers table's ids).
     cutoff : Timestamp
@@ -717,6 +730,7 @@ def clean_touchpoints(engine: Engine, parsed: ParsedTable, known: ibis.Table, cu
     checks.append(Check(late, show="timestamp"))
     reasons.append((t.timestamp >= (cutoff + pd.Timedelta(days=1)).to_pydatetime(), late))
     t = _finish(engine, parsed, t.mutate(**{REASON: _first(*reasons)}), checks, log)
+    _release_parsed(engine, parsed, t)
     for check in flags:
         _flag(engine, t, t._dup & t[REASON].isnull(), check, parsed, log)
     kept = t.filter(t[REASON].isnull())
