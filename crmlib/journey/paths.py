@@ -104,7 +104,6 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
     touches = engine.materialize(journey_touches(engine, touchpoints, transactions, lookback_days=lookback_days,
                                                  analysis_date=analysis_date, buyers=buyers))
     rows = engine.to_arrow(_every_journey(engine, journey_table(touches), buyers, customers).order_by("customer_id"))
-    engine.release(buyers)
     contacted = engine.table(rows.select(["path", "converted", "revenue", "n_touches"]))
     paths = engine.to_pandas(path_table(contacted.filter(contacted.n_touches > 0)))  # the journeys with a path
     engine.release(contacted)
@@ -112,7 +111,9 @@ def collect_journeys(touchpoints: pd.DataFrame | ibis.Table, transactions: pd.Da
     del rows
     paths = paths.sort_values(["journeys", "path"], ascending=[False, True]).reset_index(drop=True)
     data = JourneyData(engine, touches, journeys, paths, lookback_days)
-    weakref.finalize(data, engine.release, touches)  # the engine's copy of the contacts goes with the journeys
+    # the engine's copy of the contacts goes with the journeys (and then the buyers: on Spark a materialised
+    # step is a cached view that reads the steps it was made from)
+    weakref.finalize(data, engine.release, touches, buyers)
     return data
 
 
@@ -135,7 +136,7 @@ def _every_journey(engine: Engine, journeys: ibis.Table, buyers: ibis.Table,
     columns.update(
         customer_id=full.customer_id,
         path=ibis.ifelse(silent, NO_CONTACT, full.path), type_path=ibis.ifelse(silent, NO_CONTACT, full.type_path),
-        n_touches=full.n_touches.fill_null(0), end_at=ibis.ifelse(silent, full.first_order_at, full.end_at),
+        n_touches=full.n_touches.fill_null(0).cast("int64"), end_at=ibis.ifelse(silent, full.first_order_at, full.end_at),
         converted=ibis.ifelse(silent, full.first_order_at.notnull(), full.converted),
         revenue=ibis.ifelse(silent, full.revenue_buyer.fill_null(0.0), full.revenue),
         audience=ibis.ifelse(full.known.fill_null(False), CUSTOMER, VISITOR))
