@@ -107,7 +107,7 @@ def is_exit_survey(feedback: pd.DataFrame) -> pd.Series:
 
 def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxonomy: dict | None = None,
                    sentiment_model=None, english_model=None, topics: bool = True, domain: bool = True,
-                   domain_fit=None) -> FeedbackAnalysis:
+                   domain_fit=None, tokens: bool = True) -> FeedbackAnalysis:
     """Language, tokens, sentiment, category and topic of every feedback row (input unchanged).
 
     Without a ``text`` column every row gets an empty text: language ``none``, no sentiment. Topics are fitted on
@@ -137,6 +137,10 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     domain_fit : callable, optional
         Fits the domain model as ``domain_fit(texts, labels, generic)``; None is
         :func:`~crmlib.feedback.sentiment_domain.domain_sentiment`.
+    tokens : bool, optional
+        True (default) adds the ``tokens`` column; False leaves it out when ``topics`` is False too
+        (only the topics and the keyword tables read the tokens, and tokenising every distinct text
+        with jieba is the slowest step after the sentiment: the overview skips it).
 
     Returns
     -------
@@ -150,7 +154,8 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     texts = scored["text"].astype("string").fillna("").astype(object)
     scored["is_exit_survey"] = is_exit_survey(scored)
     scored["language"] = languages(texts)
-    scored["tokens"] = tokenize_series(texts, scored["language"])
+    if tokens or topics:
+        scored["tokens"] = tokenize_series(texts, scored["language"])
     scored = scored.join(score_sentiment(texts, scored["language"], model=sentiment_model, english=english_model))
     sentiment_models = {}
     if domain:
@@ -161,10 +166,11 @@ def score_feedback(feedback: pd.DataFrame, *, n_topics: int | str = "auto", taxo
     scored["category"] = primary_category(matrix)
     scored["topic"], scored["topic_label"], scored["topic_weight"] = "", "", np.nan
     models, skipped = {}, {}
-    usable = ~scored["is_exit_survey"] & scored["tokens"].map(len).gt(0)
+    usable = (~scored["is_exit_survey"] & scored["tokens"].map(len).gt(0) if topics
+              else pd.Series(False, index=scored.index))
     for group, members in TOPIC_GROUPS.items():
         rows = usable & scored["language"].astype(str).isin(members)
-        if not topics or not rows.any():
+        if not rows.any():
             continue
         if rows.sum() < MIN_TOPIC_TEXTS:
             skipped[group] = NotEnoughData(

@@ -177,13 +177,15 @@ def overview_facts(dataset, *, clv_fit: CLVFit | None, study: ChurnStudy | None,
     days = days if days is not None else purchase_days(dataset.transactions, dataset.analysis_date)
     window = settings.churn_window_days or suggest_window(days)
     not_enough = {}
+    new_customers = (kpi.new_customers_by_channel(dataset.transactions, dataset.customers)
+                     if dataset.has("marketing_spend") else None)  # one scan for the monthly and the channel CAC
     try:
-        monthly = kpi.monthly_kpis(dataset, days, window)
+        monthly = kpi.monthly_kpis(dataset, days, window, new_customers=new_customers)
     except NotEnoughData as reason:  # no complete month: no KPI trends or cards
         monthly, not_enough["kpis"] = pd.DataFrame(index=pd.Index([], name="month")), reason
     segments = segment_table(summary, scheme=settings.scheme, lang=settings.lang)
     known_ids = dataset.customers["customer_id"] if dataset.has("customers") else None
-    stages = lifecycle_stages(dataset.transactions, dataset.analysis_date, customer_ids=known_ids)
+    stages = lifecycle_stages(dataset.transactions, dataset.analysis_date, customer_ids=known_ids, summary=summary)
     referrals = has_referrals(dataset)
     if profit_table is None and (referrals or has_costs(dataset)):
         profit_table = customer_profit(dataset)
@@ -191,13 +193,14 @@ def overview_facts(dataset, *, clv_fit: CLVFit | None, study: ChurnStudy | None,
                           annual_discount_rate=settings.annual_discount_rate, margin=settings.margin,
                           table=profit_table) if clv_fit is not None else None)
     basis = clv.attrs["value_basis"] if clv is not None else value_basis(dataset, settings.margin)
-    cac = (kpi.cac_table(dataset.transactions, dataset.customers, dataset.marketing_spend)
-           if dataset.has("marketing_spend") else None)
+    cac = (kpi.cac_table(dataset.transactions, dataset.customers, dataset.marketing_spend,
+                         new_customers=new_customers) if dataset.has("marketing_spend") else None)
     comparison = comparison_date(dataset.analysis_date, settings.comparison_months)
     first_purchase = dataset.transactions["order_date"].min().normalize()
-    before, after = (segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme)
+    before, after = (segment_migration(dataset.transactions, comparison, dataset.analysis_date, scheme=settings.scheme,
+                                       summary=summary)
                      if first_purchase <= comparison < dataset.analysis_date else (None, None))  # else: no shift
-    feedback = (score_feedback(dataset.feedback, topics=False, sentiment_model=sentiment_model,
+    feedback = (score_feedback(dataset.feedback, topics=False, tokens=False, sentiment_model=sentiment_model,
                                english_model=english_model, domain_fit=domain_fit)
                 if dataset.has("feedback") else None)
     champions = refs = None

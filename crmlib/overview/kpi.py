@@ -181,7 +181,7 @@ def new_customers_by_channel(transactions, customers: pd.DataFrame | None) -> pd
 
 
 def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend: pd.DataFrame,
-              months: list[str] | None = None) -> pd.DataFrame:
+              months: list[str] | None = None, *, new_customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """CAC per acquisition channel (plus an ``"all channels"`` row) over ``months`` (default: all).
 
     Columns: ``channel``, ``spend``, ``new_customers``, ``cac``, ``note`` (why CAC is undefined).
@@ -196,13 +196,16 @@ def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend:
         Marketing spend with ``month`` (timestamps), ``acquisition_channel`` and ``spend``.
     months : list of str, optional
         Months ("YYYY-MM") to sum over; None (default) takes every month.
+    new_customers : frame, optional
+        :func:`new_customers_by_channel` of the same transactions and customers, to save scanning
+        the transactions again; computed if None.
 
     Returns
     -------
     frame
         One row per channel plus ``"all channels"``; columns as above, ``cac`` NaN when undefined.
     """
-    new = new_customers_by_channel(transactions, customers)
+    new = new_customers if new_customers is not None else new_customers_by_channel(transactions, customers)
     spend = spend.assign(month=spend["month"].dt.to_period("M").astype(str))
     if months is not None:
         new = new.loc[new["month"].isin(months)]
@@ -224,7 +227,8 @@ def cac_table(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend:
     return table
 
 
-def monthly_cac(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend: pd.DataFrame) -> pd.Series:
+def monthly_cac(transactions: pd.DataFrame, customers: pd.DataFrame | None, spend: pd.DataFrame, *,
+                new_customers: pd.DataFrame | None = None) -> pd.Series:
     """Overall CAC by month (all spend / all new customers; NaN where there were none).
 
     Parameters
@@ -235,13 +239,17 @@ def monthly_cac(transactions: pd.DataFrame, customers: pd.DataFrame | None, spen
         Customers table with ``customer_id`` and ``acquisition_channel``, or None.
     spend : frame
         Marketing spend with ``month`` (timestamps) and ``spend``.
+    new_customers : frame, optional
+        :func:`new_customers_by_channel` of the same transactions and customers, to save scanning
+        the transactions again; computed if None.
 
     Returns
     -------
     Series
         ``cac`` (currency per new customer) indexed by month ("YYYY-MM").
     """
-    new = new_customers_by_channel(transactions, customers).groupby("month")["new_customers"].sum()
+    new = new_customers if new_customers is not None else new_customers_by_channel(transactions, customers)
+    new = new.groupby("month")["new_customers"].sum()
     total = spend.groupby(spend["month"].dt.to_period("M").astype(str))["spend"].sum()
     joined = pd.DataFrame({"spend": total, "new": new}).fillna(0.0)
     return (joined["spend"] / joined["new"].where(joined["new"] > 0)).rename("cac")
@@ -367,7 +375,8 @@ def funnel_by_channel(purchase_days: pd.Series, tiers: pd.Series, customers: pd.
     return out[["channel", "stage", "customers", "share_of_identified", "conversion_from_previous"]]
 
 
-def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -> pd.DataFrame:
+def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int, *,
+                 new_customers: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every KPI by month for a :class:`crmlib.data.load.Dataset`, from the modules that own each one.
 
     KPIs whose table is missing are left out of the frame and their reason is kept in
@@ -381,6 +390,9 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
         Purchase days per customer (:func:`crmlib.scans.summary.purchase_days`).
     churn_window_days : int
         Days without a purchase after which a customer counts as churned.
+    new_customers : frame, optional
+        :func:`new_customers_by_channel` of the dataset (for the CAC), to save scanning the
+        transactions again; computed if None.
 
     Returns
     -------
@@ -393,7 +405,8 @@ def monthly_kpis(dataset, purchase_days: pd.DataFrame, churn_window_days: int) -
     monthly = monthly_activity(dataset.transactions, dataset.analysis_date)
     reasons = {}
     if dataset.has("marketing_spend"):
-        monthly["cac"] = monthly_cac(dataset.transactions, dataset.customers, dataset.marketing_spend)
+        monthly["cac"] = monthly_cac(dataset.transactions, dataset.customers, dataset.marketing_spend,
+                                     new_customers=new_customers)
     else:
         reasons["cac"] = N_("no marketing_spend table: CAC needs spend per month and acquisition channel")
     try:

@@ -51,7 +51,7 @@ ADVOCATE_STAGE = "advocate"
 
 def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: int = DEFAULTS.active_days,
                      lapsed_days: int = DEFAULTS.lapsed_days, new_days: int | None = None,
-                     customer_ids: Iterable[str] | None = None) -> pd.Series:
+                     customer_ids: Iterable[str] | None = None, summary: pd.DataFrame | None = None) -> pd.Series:
     """Lifecycle stage per customer (see the module docstring for the rule).
 
     Parameters
@@ -65,6 +65,9 @@ def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: 
         First purchase within this many days = new (default: ``active_days``).
     customer_ids : iterable of str, optional
         All known customers (e.g. the customers table); those without purchases are prospects.
+    summary : DataFrame, optional
+        :func:`crmlib.scans.summary.customer_summary` of ``transactions`` as of ``analysis_date``
+        (e.g. ``wb.summary()``), to save scanning the transactions for it; computed if None.
 
     Returns
     -------
@@ -75,7 +78,7 @@ def lifecycle_stages(transactions: pd.DataFrame, analysis_date, *, active_days: 
                         "0 < active_days < lapsed_days", hint="E.g. 90 and 180.")
     new_days = active_days if new_days is None else new_days
     analysis_date = pd.Timestamp(analysis_date).normalize()
-    now = customer_summary(transactions, analysis_date)
+    now = summary if summary is not None else customer_summary(transactions, analysis_date)
     window_start = analysis_date - pd.Timedelta(days=active_days)
     before = customer_summary(transactions, window_start)
     lapsed_then = (before["days_since_last"] >= lapsed_days).reindex(now.index, fill_value=False)

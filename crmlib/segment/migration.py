@@ -86,8 +86,8 @@ def transition_matrix(before: pd.Series, after: pd.Series, order: Sequence[str] 
     return matrix
 
 
-def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date,
-                      **segment_options) -> tuple[pd.Series, pd.Series]:
+def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date, *,
+                      summary: pd.DataFrame | None = None, **segment_options) -> tuple[pd.Series, pd.Series]:
     """Segment keys per customer at ``comparison_date`` and at ``analysis_date``.
 
     Parameters
@@ -98,6 +98,9 @@ def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date
         The earlier date; must be after the first purchase and before ``analysis_date``.
     analysis_date : str or Timestamp
         The later date.
+    summary : DataFrame, optional
+        :func:`crmlib.scans.summary.customer_summary` of ``transactions`` as of ``analysis_date``
+        (e.g. ``wb.summary()``), to save scanning the transactions for it; computed if None.
     **segment_options
         Go to :func:`crmlib.segment.segment_table` (scheme, reference …); ``lang`` is ignored.
 
@@ -118,7 +121,8 @@ def segment_migration(transactions: pd.DataFrame, comparison_date, analysis_date
                         hint="Choose a comparison date inside the data's date range.")
     options = {k: v for k, v in segment_options.items() if k != "lang"}
     before = segment_table(customer_summary(transactions, comparison_date), **options)["segment"]
-    after = segment_table(customer_summary(transactions, analysis_date), **options)["segment"]
+    now = summary if summary is not None else customer_summary(transactions, analysis_date)
+    after = segment_table(now, **options)["segment"]
     return before, after
 
 
