@@ -163,7 +163,10 @@ class PopularityRecommender(BaseEstimator):
         PopularityRecommender
             self, with ``items_`` and ``popularity_`` (share of customers who bought each item).
         """
-        matrix, customers, items = basket_matrix(transactions, self.item_col)
+        return self._fit_basket(*basket_matrix(transactions, self.item_col))
+
+    def _fit_basket(self, matrix, customers: pd.Index, items: pd.Index) -> PopularityRecommender:
+        """Fit on a :func:`basket_matrix` result (every item, sorted), so one scan serves several models."""
         self.items_ = items
         self.popularity_ = np.asarray(matrix.sum(axis=0)).ravel() / len(customers)
         return self
@@ -188,6 +191,10 @@ class PopularityRecommender(BaseEstimator):
             ``customer_id``, ``rank`` (1 = best), ``item``, ``score``; up to ``n`` rows a customer.
         """
         matrix, customers, _ = basket_matrix(history, self.item_col, self.items_)
+        return self._recommend_basket(matrix, customers)
+
+    def _recommend_basket(self, matrix, customers: pd.Index) -> pd.DataFrame:
+        """:meth:`recommend` from a :func:`basket_matrix` result over ``items_``."""
         parts = []
         for start in range(0, max(len(customers), 1), CHUNK_CUSTOMERS):
             block = matrix[start:start + CHUNK_CUSTOMERS]
@@ -216,8 +223,10 @@ class CooccurrenceRecommender(PopularityRecommender):
         CooccurrenceRecommender
             self, with ``confidence_`` (item × item rule confidences) besides the popularity.
         """
-        super().fit(transactions)
-        matrix, _, _ = basket_matrix(transactions, self.item_col, self.items_)
+        return self._fit_basket(*basket_matrix(transactions, self.item_col))
+
+    def _fit_basket(self, matrix, customers: pd.Index, items: pd.Index) -> CooccurrenceRecommender:
+        super()._fit_basket(matrix, customers, items)  # the matrix holds every item: it is the one over items_
         both = (matrix.T @ matrix).toarray()
         counts = np.diag(both).copy()
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -269,8 +278,10 @@ class EaseRecommender(PopularityRecommender):
         EaseRecommender
             self, with ``weights_`` (item × item EASE weights) besides the popularity.
         """
-        super().fit(transactions)
-        matrix, _, _ = basket_matrix(transactions, self.item_col, self.items_)
+        return self._fit_basket(*basket_matrix(transactions, self.item_col))
+
+    def _fit_basket(self, matrix, customers: pd.Index, items: pd.Index) -> EaseRecommender:
+        super()._fit_basket(matrix, customers, items)
         gram = (matrix.T @ matrix).toarray() + self.l2 * np.eye(len(self.items_))
         inverse = np.linalg.inv(gram)
         weights = -inverse / np.diag(inverse)[None, :]
@@ -320,15 +331,21 @@ def hit_rate_at_n(transactions, split_date: str | pd.Timestamp, recommender: Pop
     split = pd.Timestamp(split_date)
     item_col = recommender.item_col
     _check(transactions, item_col)
-    before, seen, new = _later_period(transactions, split, item_col, date_col)
-    recommender.fit(before)
-    recommendations = recommender.recommend(before)
+    before, _, new = _later_period(transactions, split, item_col, date_col)
+    return _hit_rate(recommender, basket_matrix(before, item_col), new, split)
+
+
+def _hit_rate(recommender: PopularityRecommender, history: tuple, new: pd.DataFrame, split: pd.Timestamp) -> dict:
+    """:func:`hit_rate_at_n` from the history's :func:`basket_matrix` and the new (customer, item) pairs."""
+    matrix, customers, _ = history
+    recommender._fit_basket(*history)
+    recommendations = recommender._recommend_basket(matrix, customers)
     hits = recommendations.merge(new, on=["customer_id", "item"])
     evaluated = new["customer_id"].nunique()
     hit_customers = hits["customer_id"].nunique()
     return {"customers_evaluated": int(evaluated), "hits": int(hit_customers),
             "hit_rate": hit_customers / evaluated if evaluated else float("nan"), "n": recommender.n,
-            "split_date": split, "item": item_col}
+            "split_date": split, "item": recommender.item_col}
 
 
 def expected_random_hits(unowned, relevant, n: int) -> np.ndarray:
@@ -390,6 +407,11 @@ def random_hit_rate(transactions, split_date, item_col: str = DEFAULTS.item, n: 
     split = pd.Timestamp(split_date)
     _check(transactions, item_col)
     _, seen, new = _later_period(transactions, split, item_col, date_col)
+    return _random_hit_rate(seen, new, split, item_col, n)
+
+
+def _random_hit_rate(seen: pd.DataFrame, new: pd.DataFrame, split: pd.Timestamp, item_col: str, n: int) -> dict:
+    """:func:`random_hit_rate` from the (customer, item) pairs up to the split and the new ones after it."""
     catalogue = pd.unique(seen["item"])
     customers = pd.Index(pd.unique(new["customer_id"]))
     owned = seen.loc[seen["customer_id"].isin(customers), "customer_id"].value_counts().reindex(customers)
@@ -441,8 +463,11 @@ def cross_sell_check(transactions: pd.DataFrame, analysis_date, item_col: str = 
     ('2024-06-30', 3, 2, 0.0)
     """
     split = pd.Timestamp(analysis_date) - pd.DateOffset(months=months)
-    results = {name: hit_rate_at_n(transactions, split, model(item_col, n)) for name, model in RECOMMENDERS.items()}
-    results["random"] = random_hit_rate(transactions, split, item_col, n)
+    _check(transactions, item_col)
+    before, seen, new = _later_period(transactions, split, item_col, "order_date")  # scanned once for all models
+    history = basket_matrix(before, item_col)
+    results = {name: _hit_rate(model(item_col, n), history, new, split) for name, model in RECOMMENDERS.items()}
+    results["random"] = _random_hit_rate(seen, new, split, item_col, n)
     margin = 100 * (results["ease"]["hit_rate"] - results["cooccurrence"]["hit_rate"])
     winner = "ease" if margin > 0 else "cooccurrence"
     ours = results[DEFAULT_RECOMMENDER]  # fixed, not picked per dataset on the period it is scored on
