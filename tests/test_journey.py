@@ -162,6 +162,20 @@ def test_credited_clv_by_hand_on_the_five_journeys(five):
         journey.credited_clv(data, pd.Series({"j3": 1.0}))
 
 
+def test_journeys_by_group_by_hand_on_the_five_journeys(five):
+    """Groups of buyers: j1, j2 in "gold", j5 in "new"; j3, j4 never bought (the other label)."""
+    data, _ = five
+    table = journey.journeys_by_group(data.journeys, pd.Series({"j1": "gold", "j2": "gold", "j5": "new"}),
+                                      "tier", other="none").set_index("tier")
+    assert table["journeys"].to_dict() == {"gold": 2, "none": 2, "new": 1}
+    assert table["conversions"].to_dict() == {"gold": 2, "none": 0, "new": 1}
+    assert table.at["gold", "mean_contacts"] == 2.5 and table.at["none", "mean_contacts"] == 1.5
+    assert table.at["gold", "median_days_to_conversion"] == pytest.approx(11.5)  # 15 and 8 days
+    assert table.at["gold", "first_channel"] == "A" and table.at["gold", "first_channel_share"] == 1.0
+    assert table.at["gold", "last_channel"] == "C" and table.at["new", "last_channel"] == "C"
+    assert table.at["none", "first_channel_share"] == 0.5  # j3 starts with B, j4 with A
+
+
 @pytest.fixture(scope="module")
 def sample_dataset():
     return load_dataset(PROJECT_ROOT / "data" / "sample")

@@ -140,7 +140,8 @@ def journeys_by_group(journeys: pd.DataFrame, groups: pd.Series, name: str = "gr
         the most common ``first_channel`` and ``last_channel`` and their ``*_share``.
     """
     label = journeys["customer_id"].map(groups).astype(object).where(lambda s: s.notna(), other)
-    frame = journeys.assign(**{name: label})
+    used = ("converted", "n_touches", "days_to_conversion", "first_channel", "last_channel")
+    frame = pd.DataFrame({c: journeys[c] for c in used} | {name: label})  # not a copy of every column
     grouped = frame.groupby(name, sort=False)
     table = pd.DataFrame({
         "journeys": grouped.size(),
@@ -150,7 +151,7 @@ def journeys_by_group(journeys: pd.DataFrame, groups: pd.Series, name: str = "gr
     })
     table["conversion_rate"] = table["conversions"] / table["journeys"]
     for end in ("first_channel", "last_channel"):
-        counts = frame.dropna(subset=[end]).groupby([name, end]).size()
+        counts = frame.groupby([name, end]).size()  # journeys without a contact (no channel) are left out
         if counts.empty:
             table[end], table[f"{end}_share"] = None, np.nan
             continue

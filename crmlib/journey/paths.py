@@ -121,22 +121,20 @@ def _every_journey(engine: Engine, journeys: ibis.Table, buyers: ibis.Table,
                    customers: pd.DataFrame | None) -> ibis.Table:
     """``journeys`` plus a journey without a path for each buyer and known customer without a
     contact in the window, with ``audience`` (see :func:`collect_journeys`)."""
-    known = buyers.select("customer_id")
+    known = buyers
     if customers is not None and "customer_id" in customers:
         listed = engine.from_frame(customers, ["customer_id"])  # registered once per frame, read in place
         listed = listed.select(customer_id=listed.customer_id.cast("string"))
-        known = known.union(listed.filter(listed.customer_id.notnull()), distinct=True)
-    known = known.distinct()
-    people = journeys.select("customer_id").union(known, distinct=True)
-    full = (people.left_join(journeys, "customer_id", rname="{name}_journey")
-            .left_join(buyers, "customer_id", rname="{name}_buyer")
-            .left_join(known.mutate(known=ibis.literal(True)), "customer_id", rname="{name}_known"))
+        ids = buyers.select("customer_id").union(listed.filter(listed.customer_id.notnull()), distinct=True)
+        known = ids.left_join(buyers, "customer_id").select("customer_id", "first_order_at", "revenue")
+    full = journeys.outer_join(known.mutate(known=ibis.literal(True)), "customer_id", rname="{name}_buyer")
     silent = full.n_touches.isnull()  # a buyer or customer without a contact in the window
     columns = {c: full[c] for c in journeys.columns}
     columns.update(
-        customer_id=full.customer_id,
+        customer_id=full.customer_id.fill_null(full.customer_id_buyer),
         path=ibis.ifelse(silent, NO_CONTACT, full.path), type_path=ibis.ifelse(silent, NO_CONTACT, full.type_path),
-        n_touches=full.n_touches.fill_null(0).cast("int64"), end_at=ibis.ifelse(silent, full.first_order_at, full.end_at),
+        n_touches=full.n_touches.fill_null(0).cast("int64"),
+        end_at=ibis.ifelse(silent, full.first_order_at, full.end_at),
         converted=ibis.ifelse(silent, full.first_order_at.notnull(), full.converted),
         revenue=ibis.ifelse(silent, full.revenue_buyer.fill_null(0.0), full.revenue),
         audience=ibis.ifelse(full.known.fill_null(False), CUSTOMER, VISITOR))
