@@ -675,8 +675,8 @@ def notebook_specs(options: RunOptions, notebooks: list[Path], declared: dict, p
 
 # Seconds each bundled notebook took in a whole-suite run at 1M customers (benchmarks/bench_scale.py,
 # 2 cores): only their ratios are used, to start the long notebooks first in a folder with no earlier run.
-TYPICAL_SECONDS = {"01_overview": 485, "04_churn": 214, "06_journey": 184, "03_clv": 88, "02_segmentation": 82,
-                   "05_feedback": 69, "00_data_quality": 46, "07_profitability": 37}
+TYPICAL_SECONDS = {"01_overview": 364, "04_churn": 295, "06_journey": 162, "02_segmentation": 74, "03_clv": 73,
+                   "05_feedback": 72, "07_profitability": 29, "00_data_quality": 20}
 
 
 def longest_first(specs: list[dict], reports: Path, current: str) -> list[dict]:
